@@ -1,0 +1,88 @@
+"""Content-addressed, versioned, prunable on-disk cache shared by the pipeline and its plugins.
+
+A key is the hash of everything that determines a result (input text, options, tool versions);
+the value is bytes. Entries live under ``ROOT/<namespace>/v<FORMAT>-<version>/``, so bumping a
+plugin's version (or a tool version it folds into ``version``) abandons old entries, and
+``prune`` removes entries that no current page used. Writes are atomic (temp file + rename), so
+parallel workers and a killed build never leave a half-written entry.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+CACHE_FORMAT = 1
+
+
+def content_key(*parts: str | bytes) -> str:
+    """The sha256 of the parts, each length-prefixed so that ("ab", "c") != ("a", "bc")."""
+    digest = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        digest.update(len(data).to_bytes(8, "little"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
+class Cache:
+    """One namespace of the cache (``math``, ``run``, ``conv``, ``pages``...).
+
+    ``read=False`` (``build --refresh``) recomputes everything but still stores the results.
+    Every key read or written is remembered in ``used`` so the build can prune the rest.
+    """
+
+    def __init__(self, root: Path | None, namespace: str, version: str, *, read: bool = True):
+        self.namespace = namespace
+        self.version = version
+        self.read = read
+        self.used: set[str] = set()
+        self.base = root / namespace if root is not None else None
+        self.directory = self.base / f"v{CACHE_FORMAT}-{version}" if self.base else None
+
+    def path_for(self, key: str) -> Path:
+        if self.directory is None:
+            raise ValueError("this cache is disabled")
+        return self.directory / key[:2] / key
+
+    def get(self, key: str) -> bytes | None:
+        self.used.add(key)
+        if self.directory is None or not self.read:
+            return None
+        try:
+            return self.path_for(key).read_bytes()
+        except OSError:
+            return None
+
+    def put(self, key: str, data: bytes) -> None:
+        self.used.add(key)
+        if self.directory is None:
+            return
+        target = self.path_for(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+
+    def prune(self, keep: set[str]) -> int:
+        """Delete entries not in ``keep`` and every other version's folder; return how many went."""
+        if self.base is None or not self.base.is_dir():
+            return 0
+        removed = 0
+        for version_dir in self.base.iterdir():
+            if version_dir != self.directory:
+                shutil.rmtree(version_dir, ignore_errors=True)
+                removed += 1
+        if self.directory is not None and self.directory.is_dir():
+            for entry in self.directory.glob("*/*"):
+                if entry.name not in keep:
+                    entry.unlink(missing_ok=True)
+                    removed += 1
+        return removed

@@ -1,0 +1,80 @@
+"""The per-post render context: the typed slice of markdown-it's ``env`` that plugins share.
+
+A plugin never keeps state in globals. It reads its options, reports warnings and emits
+assets (figures written beside the post's page) through the ``RenderContext`` found with
+``render_context(env)``. The pipeline creates one per post render and turns what it collected
+into the immutable ``Rendered`` record.
+"""
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import Cache
+from .errors import Diagnostic, SourceLocation
+
+ENV_KEY = "stride"
+
+
+@dataclass
+class RenderContext:
+    """Everything one post's render may read or report.
+
+    ``source_path`` is the post as shown to the author (relative to the site root);
+    ``source_dir`` is the post's folder on disk (data files, images beside it);
+    ``line_offset`` is the number of file lines before the Markdown body (the frontmatter), so
+    a token's ``map[0]`` is file line ``line_offset + map[0] + 1``.
+    """
+
+    source_path: str
+    source_dir: Path
+    line_offset: int = 0
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cache_root: Path | None = None
+    refresh: bool = False
+    strict: bool = False
+    execute: bool = True
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    assets: dict[str, bytes] = field(default_factory=dict)
+    dependencies: dict[str, str] = field(default_factory=dict)  # path -> content digest
+    caches: dict[str, Cache] = field(default_factory=dict)
+
+    def location(self, body_line: int | None = None, column: int = 0) -> SourceLocation:
+        """The file location of a 0-based body line (as in ``token.map[0]``)."""
+        if body_line is None:
+            return SourceLocation(self.source_path)
+        return SourceLocation(self.source_path, self.line_offset + body_line + 1, column)
+
+    def warn(self, body_line: int | None, message: str, *, hint: str = "", kind: str = "warning",
+             column: int = 0) -> None:
+        self.diagnostics.append(Diagnostic(self.location(body_line, column), message, hint, kind))
+
+    def plugin_options(self, name: str) -> dict[str, Any]:
+        return self.options.get(name, {})
+
+    def cache(self, namespace: str, version: str) -> Cache:
+        """The cache namespace for a plugin; ``version`` must change whenever its output would."""
+        existing = self.caches.get(namespace)
+        if existing is None or existing.version != version:
+            existing = Cache(self.cache_root, namespace, version, read=not self.refresh)
+            self.caches[namespace] = existing
+        return existing
+
+    def add_asset(self, name: str, data: bytes) -> str:
+        """Write ``data`` beside the post's page as ``name``; returns the relative URL."""
+        self.assets[name] = data
+        return f"./{name}"
+
+    def add_dependency(self, path: str, digest: str) -> None:
+        """Record a file the render read, so an incremental build re-renders when it changes."""
+        self.dependencies[path] = digest
+
+
+def render_context(env: MutableMapping[str, Any]) -> RenderContext:
+    """The post's context; a bare ``RenderContext`` when a plugin is used outside a build."""
+    context = env.get(ENV_KEY)
+    if context is None:
+        context = env[ENV_KEY] = RenderContext(source_path="<string>", source_dir=Path("."))
+    return context
