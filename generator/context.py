@@ -40,6 +40,11 @@ class RenderContext:
     assets: dict[str, bytes] = field(default_factory=dict)
     dependencies: dict[str, str] = field(default_factory=dict)  # path -> content digest
     caches: dict[str, Cache] = field(default_factory=dict)
+    # What Liquid/Hugo-style references may resolve against (filled by the site phase):
+    site_vars: dict[str, Any] = field(default_factory=dict)   # title, base_url, author...
+    page_vars: dict[str, Any] = field(default_factory=dict)   # this post's frontmatter
+    base_path: str = "/"                                      # URL path the site is served under
+    link_table: dict[str, str] = field(default_factory=dict)  # source rel path / stem -> URL path
 
     def location(self, body_line: int | None = None, column: int = 0) -> SourceLocation:
         """The file location of a 0-based body line (as in ``token.map[0]``)."""
