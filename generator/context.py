@@ -45,6 +45,8 @@ class RenderContext:
     page_vars: dict[str, Any] = field(default_factory=dict)   # this post's frontmatter
     base_path: str = "/"                                      # URL path the site is served under
     link_table: dict[str, str] = field(default_factory=dict)  # source rel path / stem -> URL path
+    static_paths: frozenset[str] = frozenset()                # URL paths of static files and assets
+    site_root: Path | None = None                             # the folder holding content/ and config
 
     def location(self, body_line: int | None = None, column: int = 0) -> SourceLocation:
         """The file location of a 0-based body line (as in ``token.map[0]``)."""
