@@ -1,0 +1,1 @@
+"""Bring an existing blog: Jekyll (Liquid, kramdown), Hugo and Gatsby posts build unchanged."""

@@ -1,0 +1,669 @@
+"""Jekyll's Liquid in posts: variables, URL filters, post links, highlight, raw and includes.
+
+Why not a Liquid engine: a template engine renders a whole document and stops at the first tag
+it does not know, while a post being migrated needs the opposite: evaluate what maps onto
+Stride, warn about the rest with ``file:line`` and remove it, leave code, math and other
+plugins' tags (`{% tikz %}`) untouched, and keep every line where it was so later warnings
+still point into the author's file. So this module is a small, position-aware evaluator of
+the subset of Liquid that posts use (variables, filters, `assign`, `capture`, Jekyll's tags);
+control flow (`if`, `for`) is reported as not carried over.
+
+It runs as a core rule right after "normalize", rewriting ``state.src`` before block parsing,
+which is also when Jekyll runs Liquid.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import re
+import shlex
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+
+from generator.context import RenderContext, render_context
+
+from . import sitepaths
+from .regions import LinePreservingEdits, Regions, column_of, find_regions, line_of, shield_braces
+
+LIQUID_KIND = "liquid"
+INCLUDE_KIND = "include"
+MAX_INCLUDE_DEPTH = 8
+ENV_KEY = "stride_compat_includes"
+
+# `{% tag markup %}` and `{{ expression }}`, never across a blank line; `{{<` and `{{%` are Hugo's.
+_LIQUID = re.compile(
+    r"\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)(?P<markup>(?:(?!\n[ \t]*\n)[^%]|%(?!\}))*?)-?%\}"
+    r"|\{\{(?![<%])-?(?P<output>(?:(?!\n[ \t]*\n).)*?)-?\}\}", re.S)
+# A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
+_INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
+_CONTROL_FLOW = frozenset({"if", "unless", "case", "for", "tablerow", "ifchanged", "cycle",
+                           "increment", "decrement"})
+_CONTROL_FLOW_CONTINUATIONS = frozenset({
+    "elsif", "else", "when", "break", "continue", "endif", "endunless", "endcase", "endfor",
+    "endtablerow", "endifchanged"})
+
+
+class LiquidSyntaxError(ValueError):
+    """An expression the evaluator cannot read; reported as a warning at the tag's line."""
+
+
+class _Undefined:
+    """A variable that does not exist: renders as "" (as in Jekyll) after a warning."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+# ----------------------------------------------------------------------------------------------
+# Expressions: `site.baseurl`, `'/assets/x.png' | relative_url`, `page.date | date: "%Y"`
+# ----------------------------------------------------------------------------------------------
+_EXPRESSION_TOKEN = re.compile(
+    r"""\s*(?:(?P<string>"[^"]*"|'[^']*')|(?P<number>-?\d+(?:\.\d+)?(?![\w.]))"""
+    r"""|(?P<name>[A-Za-z_][\w-]*\??)|(?P<punct>\.\.|[.\[\]|:,()]))""")
+
+
+@dataclass(frozen=True)
+class _Literal:
+    value: Any
+
+
+@dataclass(frozen=True)
+class _Path:
+    """A variable lookup: ``site.data["x"][0]``; a part is a str key, an int index or a _Path."""
+
+    parts: tuple[Any, ...]
+
+    def dotted(self) -> str:
+        return ".".join(str(p) for p in self.parts if not isinstance(p, _Path))
+
+
+@dataclass(frozen=True)
+class _Filter:
+    name: str
+    arguments: tuple[_Literal | _Path, ...]
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed Liquid output expression: a value and the filters applied to it in order."""
+
+    value: _Literal | _Path
+    filters: tuple[_Filter, ...] = ()
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens = []
+    position = 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _EXPRESSION_TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise LiquidSyntaxError(f"unexpected `{text[position:].strip()[:20]}`")
+        kind = match.lastgroup or "punct"
+        tokens.append((kind, match.group(kind)))
+        position = match.end()
+    return tokens
+
+
+def parse_expression(text: str) -> Expression:
+    """Parse a Liquid output expression; raises LiquidSyntaxError."""
+    tokens = _tokens(text)
+    if not tokens:
+        raise LiquidSyntaxError("empty expression")
+    position, value = _parse_value(tokens, 0)
+    filters = []
+    while position < len(tokens):
+        if tokens[position] != ("punct", "|"):
+            raise LiquidSyntaxError(f"expected `|` before `{tokens[position][1]}`")
+        if position + 1 >= len(tokens) or tokens[position + 1][0] != "name":
+            raise LiquidSyntaxError("a filter name must follow `|`")
+        name = tokens[position + 1][1]
+        position += 2
+        arguments = []
+        if position < len(tokens) and tokens[position] == ("punct", ":"):
+            position += 1
+            while True:
+                # keyword arguments (`truncate: 20, omission: "..."`) keep only their value
+                if (position + 1 < len(tokens) and tokens[position][0] == "name"
+                        and tokens[position + 1] == ("punct", ":")):
+                    position += 2
+                position, argument = _parse_value(tokens, position)
+                arguments.append(argument)
+                if position < len(tokens) and tokens[position] == ("punct", ","):
+                    position += 1
+                    continue
+                break
+        filters.append(_Filter(name, tuple(arguments)))
+    return Expression(value, tuple(filters))
+
+
+def _parse_value(tokens: list[tuple[str, str]], position: int) -> tuple[int, _Literal | _Path]:
+    if position >= len(tokens):
+        raise LiquidSyntaxError("a value is missing")
+    kind, text = tokens[position]
+    if kind == "string":
+        return position + 1, _Literal(text[1:-1])
+    if kind == "number":
+        return position + 1, _Literal(float(text) if "." in text else int(text))
+    if kind == "name" and text in ("true", "false", "nil", "null", "empty", "blank"):
+        literal = {"true": True, "false": False}.get(text)
+        return position + 1, _Literal(literal)
+    if kind != "name":
+        raise LiquidSyntaxError(f"unexpected `{text}`")
+    parts: list[Any] = [text]
+    position += 1
+    while position < len(tokens):
+        if tokens[position] == ("punct", ".") and position + 1 < len(tokens) \
+                and tokens[position + 1][0] == "name":
+            parts.append(tokens[position + 1][1])
+            position += 2
+        elif tokens[position] == ("punct", "["):
+            position, key = _parse_value(tokens, position + 1)
+            if position >= len(tokens) or tokens[position] != ("punct", "]"):
+                raise LiquidSyntaxError("`[` without `]`")
+            parts.append(key.value if isinstance(key, _Literal) else key)
+            position += 1
+        else:
+            break
+    return position, _Path(tuple(parts))
+
+
+# ----------------------------------------------------------------------------------------------
+# Filters: Jekyll's URL filters and the string/date filters posts commonly use.
+# ----------------------------------------------------------------------------------------------
+FilterFunction = Callable[["_Evaluation", Any, list[Any]], Any]
+
+
+def _text(value: Any) -> str:
+    if value is None or isinstance(value, _Undefined):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return "".join(_text(item) for item in value)
+    return str(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text in ("now", "today"):
+            return dt.datetime.now(dt.timezone.utc)
+        try:
+            return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
+
+
+def _date(evaluation: _Evaluation, value: Any, arguments: list[Any]) -> str:
+    date = _as_date(value)
+    if date is None or not arguments:
+        return _text(value)
+    return date.strftime(_text(arguments[0]))
+
+
+def _slugify(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+FILTERS: dict[str, FilterFunction] = {
+    "relative_url": lambda e, v, a: sitepaths.relative_url_filter(e.ctx, _text(v), e.line),
+    "absolute_url": lambda e, v, a: sitepaths.absolute_url(
+        e.ctx, sitepaths.relative_url_filter(e.ctx, _text(v), e.line)),
+    "prepend": lambda e, v, a: _text(a[0] if a else "") + _text(v),
+    "append": lambda e, v, a: _text(v) + _text(a[0] if a else ""),
+    "default": lambda e, v, a: v if v not in (None, "", False) and not isinstance(v, _Undefined)
+    else (a[0] if a else ""),
+    "downcase": lambda e, v, a: _text(v).lower(),
+    "upcase": lambda e, v, a: _text(v).upper(),
+    "capitalize": lambda e, v, a: _text(v).capitalize(),
+    "strip": lambda e, v, a: _text(v).strip(),
+    "escape": lambda e, v, a: html.escape(_text(v)),
+    "xml_escape": lambda e, v, a: html.escape(_text(v)),
+    "cgi_escape": lambda e, v, a: quote(_text(v), safe=""),
+    "uri_escape": lambda e, v, a: quote(_text(v), safe="/:?#[]@!$&'()*+,;="),
+    "url_encode": lambda e, v, a: quote(_text(v), safe=""),
+    "replace": lambda e, v, a: _text(v).replace(_text(a[0]), _text(a[1])) if len(a) > 1 else _text(v),
+    "remove": lambda e, v, a: _text(v).replace(_text(a[0]), "") if a else _text(v),
+    "slugify": lambda e, v, a: _slugify(_text(v)),
+    "date": _date,
+    "date_to_string": lambda e, v, a: _date(e, v, ["%d %b %Y"]),
+    "date_to_long_string": lambda e, v, a: _date(e, v, ["%d %B %Y"]),
+    "date_to_xmlschema": lambda e, v, a: _date(e, v, ["%Y-%m-%dT%H:%M:%S%z"]),
+    "jsonify": lambda e, v, a: json.dumps(v, default=str),
+    "size": lambda e, v, a: len(v) if isinstance(v, (str, list, tuple, dict)) else 0,
+    "join": lambda e, v, a: _text(a[0] if a else " ").join(_text(i) for i in v)
+    if isinstance(v, (list, tuple)) else _text(v),
+    "first": lambda e, v, a: v[0] if isinstance(v, (list, tuple, str)) and v else None,
+    "last": lambda e, v, a: v[-1] if isinstance(v, (list, tuple, str)) and v else None,
+    # The text is Markdown already: it is parsed with the rest of the post.
+    "markdownify": lambda e, v, a: _text(v),
+    "number_of_words": lambda e, v, a: len(_text(v).split()),
+}
+
+
+@dataclass
+class _Evaluation:
+    """What evaluating one expression may read and where its warnings go."""
+
+    ctx: RenderContext
+    scope: dict[str, Any]
+    line: int | None
+    report: Callable[[str, str], None]  # (message, hint) at the tag's place
+
+    def lookup(self, path: _Path) -> Any:
+        value: Any = self.scope
+        walked: list[str] = []
+        for part in path.parts:
+            if isinstance(part, _Path):
+                part = self.lookup(part)
+            walked.append(str(part))
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, (list, tuple)) and isinstance(part, int) and -len(value) <= part < len(value):
+                value = value[part]
+            elif part == "size" and isinstance(value, (list, tuple, dict, str)):
+                value = len(value)
+            else:
+                return _Undefined(".".join(walked))
+        return value
+
+    def evaluate(self, expression: Expression) -> Any:
+        value = expression.value.value if isinstance(expression.value, _Literal) \
+            else self.lookup(expression.value)
+        if isinstance(value, _Undefined):
+            self.report(f"`{value.name}` is not defined; it is left empty",
+                        "set it in the post's frontmatter or the site's [site] table, "
+                        "or remove it")
+        for applied in expression.filters:
+            arguments = [a.value if isinstance(a, _Literal) else self.lookup(a)
+                         for a in applied.arguments]
+            function = FILTERS.get(applied.name)
+            if function is None:
+                self.report(f"the Liquid filter `{applied.name}` is not supported; "
+                            "the value is used unfiltered", "remove the filter")
+                continue
+            try:
+                value = function(self, value, arguments)
+            except (TypeError, ValueError, IndexError, KeyError) as error:
+                self.report(f"the filter `{applied.name}` failed: {error}",
+                            "check the filter's arguments")
+        return value
+
+
+# ----------------------------------------------------------------------------------------------
+# The source pass
+# ----------------------------------------------------------------------------------------------
+@dataclass
+class IncludeStore:
+    """Block-level includes, parsed by the block rule where their marker stands."""
+
+    texts: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> str:
+        self.texts.append(text)
+        return f"\ue010{len(self.texts) - 1}\ue011"
+
+
+def include_store(env: MutableMapping[str, Any]) -> IncludeStore:
+    store = env.get(ENV_KEY)
+    if store is None:
+        store = env[ENV_KEY] = IncludeStore()
+    return store
+
+
+@dataclass(frozen=True)
+class LiquidOptions:
+    includes_dir: str | None
+    passthrough_tags: frozenset[str]
+
+
+class _Renderer:
+    """One pass over a source (a post's body, or an included file's text)."""
+
+    def __init__(self, source: str, ctx: RenderContext, options: LiquidOptions,
+                 store: IncludeStore, scope: dict[str, Any], *, depth: int = 0,
+                 report_line: int | None = None, origin: str = "") -> None:
+        self.source = source
+        self.ctx = ctx
+        self.options = options
+        self.store = store
+        self.scope = scope
+        self.depth = depth
+        self.report_line = report_line  # set for an included file: warnings go to the include
+        self.origin = origin
+        self.edits = LinePreservingEdits(source)
+        self.regions: Regions = find_regions(source)
+
+    # -- reporting -----------------------------------------------------------------------------
+    def line(self, position: int) -> int:
+        return self.report_line if self.report_line is not None else line_of(self.source, position)
+
+    def warn(self, position: int, message: str, hint: str, kind: str = LIQUID_KIND) -> None:
+        column = 0 if self.report_line is not None else column_of(self.source, position)
+        prefix = f"in {self.origin}: " if self.origin else ""
+        self.ctx.warn(self.line(position), prefix + message, hint=hint, kind=kind, column=column)
+
+    # -- the pass ------------------------------------------------------------------------------
+    def render(self) -> str:
+        position = 0
+        while (match := _LIQUID.search(self.source, position)) is not None:
+            position = self._handle(match)
+        if self.edits.first_shift is not None and self.report_line is None:
+            self.warn(self.edits.first_shift, f"a Liquid block opened mid-line moved later lines down by "
+                         f"{self.edits.added_lines}; their warnings' line numbers are approximate",
+                      "put `{% highlight %}` and `{% endhighlight %}` on lines of their own")
+        return self.edits.apply()
+
+    def _handle(self, match: re.Match[str]) -> int:
+        start = match.start()
+        tag = match.group("tag")
+        if self.regions.code_at(start) is not None:
+            # Code shows Liquid as written; only the markers that asked Jekyll to do so go.
+            if tag in ("raw", "endraw"):
+                self.edits.replace(start, match.end(), "")
+            return match.end()
+        if tag is None:
+            if self.regions.math_at(start) is not None:
+                return start + 2  # TeX's {{x}}, not Liquid
+            return self._output(match)
+        base = tag[3:] if tag.startswith("end") else tag
+        if tag in self.options.passthrough_tags or base in self.options.passthrough_tags:
+            return match.end()
+        handler = getattr(self, f"_tag_{tag}", None)
+        if handler is not None:
+            return handler(match, match.group("markup").strip())
+        if tag in _CONTROL_FLOW_CONTINUATIONS:
+            pass  # reported once, at the tag that opened the block
+        elif tag in _CONTROL_FLOW:
+            self.warn(start, f"Liquid control flow `{{% {tag} %}}` is not carried over; the tag is "
+                             "removed and the text it guarded is kept",
+                      "keep the text you want shown and delete the tags")
+        elif tag.startswith("end") and base in ("raw", "comment", "highlight", "capture"):
+            self.warn(start, f"`{{% {tag} %}}` has no opening `{{% {base} %}}`; it is removed",
+                      "delete it")
+        else:
+            self.warn(start, f"the Liquid tag `{{% {tag} %}}` is not supported; it is removed",
+                      "replace it with Markdown or HTML, or delete it")
+        self.edits.replace(start, match.end(), "")
+        return match.end()
+
+    def _output(self, match: re.Match[str]) -> int:
+        start = match.start()
+        text = match.group("output")
+        # `{{ site.baseurl }}{% post_url x %}` is Jekyll 3's idiom; post_url already adds the base.
+        if re.fullmatch(r"\s*site\.baseurl\s*", text) and re.match(
+                r"\{%-?\s*(post_url|link)\b", self.source[match.end():match.end() + 20]):
+            self.edits.replace(start, match.end(), "")
+            return match.end()
+        value = self._evaluate(start, text)
+        self.edits.replace(start, match.end(), _text(value).replace("\n", " "))
+        return match.end()
+
+    def _evaluate(self, position: int, text: str) -> Any:
+        try:
+            expression = parse_expression(text)
+        except LiquidSyntaxError as error:
+            self.warn(position, f"`{{{{{text}}}}}` is not a Liquid expression Stride reads "
+                                f"({error}); it is removed",
+                      "write the value out, or wrap text meant literally in {% raw %}...{% endraw %}")
+            return ""
+        evaluation = _Evaluation(self.ctx, self.scope, self.line(position),
+                                 lambda message, hint: self.warn(position, message, hint))
+        return evaluation.evaluate(expression)
+
+    def _find_end(self, match: re.Match[str], name: str) -> re.Match[str] | None:
+        return re.compile(r"\{%-?\s*" + name + r"\s*-?%\}").search(self.source, match.end())
+
+    # -- tags ----------------------------------------------------------------------------------
+    def _tag_raw(self, match: re.Match[str], markup: str) -> int:
+        end = self._find_end(match, "endraw")
+        if end is None:
+            self.warn(match.start(), "`{% raw %}` has no `{% endraw %}`; the tag is removed",
+                      "add `{% endraw %}` where the literal text ends")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        self.edits.replace(match.start(), end.end(),
+                           shield_braces(self.source[match.end():end.start()]))
+        return end.end()
+
+    def _tag_comment(self, match: re.Match[str], markup: str) -> int:
+        end = self._find_end(match, "endcomment")
+        stop = end.end() if end else match.end()
+        if end is None:
+            self.warn(match.start(), "`{% comment %}` has no `{% endcomment %}`; the tag is removed",
+                      "add `{% endcomment %}`")
+        self.edits.replace(match.start(), stop, "")
+        return stop
+
+    def _tag_assign(self, match: re.Match[str], markup: str) -> int:
+        name, equals, expression = markup.partition("=")
+        if not equals or not re.fullmatch(r"[A-Za-z_][\w-]*", name.strip()):
+            self.warn(match.start(), f"`{{% assign {markup} %}}` is not `assign name = value`",
+                      "write `{% assign name = value %}`")
+        else:
+            self.scope[name.strip()] = self._evaluate(match.start(), expression)
+        self.edits.replace(match.start(), match.end(), "")
+        return match.end()
+
+    def _tag_capture(self, match: re.Match[str], markup: str) -> int:
+        end = self._find_end(match, "endcapture")
+        if end is None:
+            self.warn(match.start(), "`{% capture %}` has no `{% endcapture %}`; the tag is removed",
+                      "add `{% endcapture %}`")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        captured = _Renderer(self.source[match.end():end.start()], self.ctx, self.options,
+                             self.store, self.scope, depth=self.depth,
+                             report_line=self.line(match.start()), origin=self.origin).render()
+        self.scope[markup.split()[0] if markup else "_"] = captured.strip()
+        self.edits.replace(match.start(), end.end(), "")
+        return end.end()
+
+    def _tag_post_url(self, match: re.Match[str], markup: str) -> int:
+        url = sitepaths.lookup_post(self.ctx, markup)
+        if url is None:
+            self.warn(match.start(), f"`{{% post_url {markup} %}}`: no post `{markup}`",
+                      "check the file name (YYYY-MM-DD-title, without .md) against content/posts/",
+                      kind=sitepaths.LINK_KIND)
+        self.edits.replace(match.start(), match.end(), url or "")
+        return match.end()
+
+    def _tag_link(self, match: re.Match[str], markup: str) -> int:
+        url = sitepaths.lookup_post(self.ctx, markup) or sitepaths.lookup_file(self.ctx, markup)
+        if url is None:
+            self.warn(match.start(), f"`{{% link {markup} %}}`: no post or file `{markup}`",
+                      "give the path from the site folder, e.g. _posts/2020-04-07-title.md",
+                      kind=sitepaths.LINK_KIND)
+        self.edits.replace(match.start(), match.end(), url or "")
+        return match.end()
+
+    def _tag_highlight(self, match: re.Match[str], markup: str) -> int:
+        end = self._find_end(match, "endhighlight")
+        if end is None:
+            self.warn(match.start(), "`{% highlight %}` has no `{% endhighlight %}`; the tag is "
+                                     "removed", "add `{% endhighlight %}` after the code")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        words = markup.split(None, 1)
+        language = words[0] if words else ""
+        options = words[1] if len(words) > 1 else ""
+        lines_spec = re.search(r'hl_lines\s*=\s*["\']([^"\']*)["\']', options)
+        first = re.search(r"linenostart\s*=\s*(\d+)", options)
+        info = sitepaths.fence_info(
+            language, line_numbers=bool(re.search(r"\blinenos\b", options)),
+            highlighted_lines=sitepaths.line_numbers_spec(lines_spec.group(1)) if lines_spec else (),
+            first_line=int(first.group(1)) if first else None)
+        self._fence(match.start(), match.end(), end.start(), end.end(), info)
+        return end.end()
+
+    def _fence(self, open_start: int, open_end: int, close_start: int, close_end: int,
+               info: str) -> None:
+        """Turn a paired code tag into a fenced code block, keeping the body byte for byte
+        (except `{% raw %}` markers, whose only purpose was to stop Jekyll evaluating it)."""
+        code = re.sub(r"\{%-?\s*(end)?raw\s*-?%\}", "", self.source[open_end:close_start])
+        self.edits.replace(open_start, close_end,
+                           sitepaths.fenced_block(self.source, open_start, close_end, code, info))
+
+    def _tag_include(self, match: re.Match[str], markup: str) -> int:
+        return self._include(match, markup, relative=False)
+
+    def _tag_include_relative(self, match: re.Match[str], markup: str) -> int:
+        return self._include(match, markup, relative=True)
+
+    def _include(self, match: re.Match[str], markup: str, *, relative: bool) -> int:
+        start = match.start()
+        self.edits.replace(start, match.end(), "")
+        tag = "include_relative" if relative else "include"
+        try:
+            words = shlex.split(markup)
+        except ValueError as error:
+            self.warn(start, f"`{{% {tag} {markup} %}}`: {error}", "check the quotes",
+                      kind=INCLUDE_KIND)
+            return match.end()
+        if not words or "{{" in words[0]:
+            self.warn(start, f"`{{% {tag} {markup} %}}`: Stride needs a plain file name",
+                      "write the file name itself", kind=INCLUDE_KIND)
+            return match.end()
+        if self.depth >= MAX_INCLUDE_DEPTH:
+            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{words[0]}`; "
+                             "is an include including itself?", "break the cycle",
+                      kind=INCLUDE_KIND)
+            return match.end()
+        path = self._include_path(start, words[0], relative=relative)
+        if path is None:
+            return match.end()
+        try:
+            data = path.read_bytes()
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            self.warn(start, f"cannot read the include `{words[0]}`: {error}",
+                      "check the file", kind=INCLUDE_KIND)
+            return match.end()
+        self.ctx.add_dependency(str(path), hashlib.sha256(data).hexdigest())
+        parameters = {}
+        for word in words[1:]:
+            name, equals, value = word.partition("=")
+            if not equals:
+                continue
+            quoted = re.search(re.escape(name) + r"\s*=\s*[\"']", markup) is not None
+            parameters[name] = value if quoted else self._evaluate(start, value)
+        scope = {**self.scope, "include": parameters}
+        rendered = _Renderer(text, self.ctx, self.options, self.store, scope,
+                             depth=self.depth + 1, report_line=self.line(start),
+                             origin=f"{'' if relative else '_includes/'}{words[0]}").render()
+        alone = sitepaths.stands_alone(self.source, start, match.end())
+        replacement = self.store.add(rendered) if alone else re.sub(r"\s*\n\s*", " ", rendered.strip())
+        self.edits.replace(start, match.end(), replacement)
+        return match.end()
+
+    def _include_path(self, position: int, name: str, *, relative: bool) -> Path | None:
+        if relative:
+            folder = self.ctx.source_dir
+            boundary = (self.ctx.site_root or self.ctx.source_dir).resolve()
+        else:
+            found = self._includes_dir()
+            if found is None:
+                self.warn(position, f"`{{% include {name} %}}`: this site has no _includes/ folder",
+                          "copy your Jekyll _includes/ folder beside content/, or set "
+                          "[plugins.compat] includes_dir", kind=INCLUDE_KIND)
+                return None
+            folder = boundary = found.resolve()
+        path = (folder / name).resolve()
+        if not path.is_relative_to(boundary):
+            self.warn(position, f"the include `{name}` is outside {boundary.name}/",
+                      "includes must stay inside the site folder", kind=INCLUDE_KIND)
+            return None
+        if not path.is_file():
+            self.warn(position, f"the include `{name}` does not exist in {folder}",
+                      "copy it there or remove the tag", kind=INCLUDE_KIND)
+            return None
+        return path
+
+    def _includes_dir(self) -> Path | None:
+        if self.options.includes_dir:
+            configured = Path(self.options.includes_dir)
+            if not configured.is_absolute() and self.ctx.site_root is not None:
+                configured = self.ctx.site_root / configured
+            return configured if configured.is_dir() else None
+        if self.ctx.site_root is not None and (self.ctx.site_root / "_includes").is_dir():
+            return self.ctx.site_root / "_includes"
+        for folder in [self.ctx.source_dir, *self.ctx.source_dir.resolve().parents]:
+            if (folder / "_includes").is_dir():
+                return folder / "_includes"
+        return None
+
+
+def liquid_scope(ctx: RenderContext) -> dict[str, Any]:
+    """The variables a post's Liquid sees: Jekyll's ``site`` and ``page``."""
+    site = {**ctx.site_vars, "baseurl": sitepaths.base_prefix(ctx),
+            "url": sitepaths.site_origin(ctx)}
+    page = dict(ctx.page_vars)
+    if "url" not in page:
+        own = sitepaths.lookup_post(ctx, re.sub(r"^content/", "", ctx.source_path))
+        if own is not None:
+            page["url"] = own
+    page.setdefault("path", ctx.source_path)
+    return {"site": site, "page": page, "jekyll": {"environment": "production"}}
+
+
+def render_liquid(source: str, ctx: RenderContext, store: IncludeStore, *,
+                  includes_dir: str | None = None,
+                  passthrough_tags: frozenset[str] = frozenset({"tikz"})) -> str:
+    """Evaluate the Liquid in a post body; every line stays where it was."""
+    options = LiquidOptions(includes_dir, passthrough_tags)
+    return _Renderer(source, ctx, options, store, liquid_scope(ctx)).render()
+
+
+def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A block-level `{% include %}`: its text is parsed as Markdown where the tag stood."""
+    text = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
+    marker = _INCLUDE_MARKER.fullmatch(text.strip())
+    if marker is None:
+        return False
+    if silent:
+        return True
+    store = include_store(state.env)
+    first_new = len(state.tokens)
+    state.md.block.parse(store.texts[int(marker.group(1))], state.md, state.env, state.tokens)
+    for token in state.tokens[first_new:]:
+        token.level += state.level
+        if token.map is not None:
+            token.map = [start_line, start_line + 1]
+    state.line = start_line + 1
+    return True
+
+
+def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
+                  passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
+    """Jekyll's Liquid: ``{{ site.x }}``, ``{{ page.x }}``, URL filters, ``{% post_url %}``,
+    ``{% link %}``, ``{% highlight %}``, ``{% raw %}``, ``{% include %}``; other tags are
+    reported and removed.
+
+    :param includes_dir: the folder of ``{% include %}`` files (relative to the site folder);
+        by default ``_includes/`` in the site folder or in a folder above the post.
+    :param passthrough_tags: tags left exactly as written for another plugin (with their
+        ``end`` tags), e.g. ``tikz``.
+    """
+    passthrough = frozenset(passthrough_tags)
+
+    def liquid_rule(state: StateCore) -> None:
+        ctx = render_context(state.env)
+        state.src = render_liquid(state.src, ctx, include_store(state.env),
+                                  includes_dir=includes_dir, passthrough_tags=passthrough)
+
+    md.core.ruler.after("normalize", "liquid", liquid_rule)
+    md.block.ruler.before("paragraph", "liquid_include", _include_block,
+                          {"alt": ["paragraph", "blockquote", "list"]})

@@ -1,0 +1,169 @@
+"""Where a post's source holds code or math, and line-preserving rewrites of that source.
+
+Liquid and Hugo shortcodes are evaluated before Markdown is parsed (as Jekyll and Hugo do), so
+they are found by scanning the text. That scan must leave code alone (an article about Jekyll
+shows `{{ site.url }}` in a code span) and must not mistake TeX's `{{x}}` for Liquid output.
+
+Block-level code (fenced and indented) is located by markdown-it itself, with a bare CommonMark
+parser, so "what is code" is exactly markdown-it's answer. Code spans and math delimiters are
+inline constructs whose character offsets markdown-it does not expose, hence the small scanner
+below; it follows CommonMark's code-span rule (a run of N backticks closes at the next run of
+exactly N) and the dollarmath conventions (no space inside the delimiters, `\\$` escapes).
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+_BLOCK_PARSER = MarkdownIt("commonmark")
+_BACKTICKS = re.compile(r"`+")
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+# Display math first so that `$$` is never read as two inline `$`.
+_MATH = re.compile(
+    r"(?<!\\)\$\$.+?(?<!\\)\$\$"                      # $$ display $$ (may span lines)
+    r"|\\\[.+?\\\]"                                    # \[ display \]
+    r"|\\\(.+?\\\)"                                    # \( inline \)
+    r"|\\begin\{([a-zA-Z]+\*?)\}.+?\\end\{\1\}"           # \begin{align} ... \end{align}
+    r"|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?![ \t]*\n))+?(?<=[^\s\\])\$(?!\d)",  # $inline$, one paragraph
+    re.S)
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Sorted, disjoint ``[start, end)`` character ranges of code and of math in a source."""
+
+    code: tuple[tuple[int, int], ...]
+    math: tuple[tuple[int, int], ...]
+
+    def code_at(self, position: int) -> tuple[int, int] | None:
+        return _containing(self.code, position)
+
+    def math_at(self, position: int) -> tuple[int, int] | None:
+        return _containing(self.math, position)
+
+
+def _containing(ranges: tuple[tuple[int, int], ...], position: int) -> tuple[int, int] | None:
+    index = bisect.bisect_right(ranges, (position, float("inf"))) - 1
+    if index >= 0 and ranges[index][0] <= position < ranges[index][1]:
+        return ranges[index]
+    return None
+
+
+def find_regions(source: str) -> Regions:
+    """The code (fenced, indented, spans) and math ranges of a Markdown source."""
+    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
+
+    def offset(line: int) -> int:
+        return line_starts[line] if line < len(line_starts) else len(source)
+
+    blocks = []
+    for token in _BLOCK_PARSER.parse(source):
+        if token.type in ("fence", "code_block") and token.map:
+            blocks.append((offset(token.map[0]), offset(token.map[1])))
+    blocks.sort()
+
+    spans: list[tuple[int, int]] = []
+    math: list[tuple[int, int]] = []
+    cursor = 0
+    for start, end in [*blocks, (len(source), len(source))]:
+        text = source[cursor:start]
+        for span_start, span_end in _code_spans(text):
+            spans.append((cursor + span_start, cursor + span_end))
+        math.extend(_math_spans(text, cursor, spans))
+        cursor = end
+    return Regions(code=tuple(sorted(blocks + spans)), math=tuple(math))
+
+
+def _code_spans(text: str) -> list[tuple[int, int]]:
+    """CommonMark code spans: a backtick run closes at the next run of the same length within
+    the same paragraph; an unmatched run is literal text."""
+    spans = []
+    paragraph_ends = [m.start() for m in _BLANK_LINE.finditer(text)] + [len(text)]
+    runs = list(_BACKTICKS.finditer(text))
+    index = 0
+    while index < len(runs):
+        opening = runs[index]
+        escaped = opening.start() > 0 and text[opening.start() - 1] == "\\"
+        if escaped and len(opening.group()) == 1:
+            index += 1
+            continue
+        limit = paragraph_ends[bisect.bisect_left(paragraph_ends, opening.start())]
+        closing_index = next((j for j in range(index + 1, len(runs))
+                              if runs[j].start() < limit
+                              and len(runs[j].group()) == len(opening.group())), None)
+        if closing_index is None:
+            index += 1
+            continue
+        spans.append((opening.start(), runs[closing_index].end()))
+        index = closing_index + 1
+    return spans
+
+
+def _math_spans(text: str, base: int, code_spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    spans = tuple(code_spans)
+    found = []
+    for match in _MATH.finditer(text):
+        start = base + match.start()
+        if _containing(spans, start) is None:
+            found.append((start, base + match.end()))
+    return found
+
+
+def line_of(source: str, position: int) -> int:
+    """The 0-based line of a character offset (a body line, as in ``token.map[0]``)."""
+    return source.count("\n", 0, position)
+
+
+def column_of(source: str, position: int) -> int:
+    """The 1-based column of a character offset."""
+    return position - source.rfind("\n", 0, position)
+
+
+class LinePreservingEdits:
+    """Replacements in a source that keep every later line where it was.
+
+    A replacement with fewer line breaks than the text it replaces is padded with line breaks,
+    so ``file:line`` in every later warning still points at the author's file. A replacement
+    with more line breaks (rare: a `{% highlight %}` opened mid-line) shifts later lines; the
+    shift is counted in ``added_lines`` so the caller can say so.
+    """
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self._edits: list[tuple[int, int, str]] = []
+        self.added_lines = 0
+        self.first_shift: int | None = None  # where lines first moved down
+
+    def replace(self, start: int, end: int, replacement: str) -> None:
+        removed_breaks = self.source.count("\n", start, end)
+        added_breaks = replacement.count("\n")
+        if added_breaks < removed_breaks:
+            replacement += "\n" * (removed_breaks - added_breaks)
+        elif added_breaks > removed_breaks:
+            self.added_lines += added_breaks - removed_breaks
+            if self.first_shift is None or start < self.first_shift:
+                self.first_shift = start
+        self._edits.append((start, end, replacement))
+
+    def apply(self) -> str:
+        pieces = []
+        cursor = 0
+        for start, end, replacement in sorted(self._edits, key=lambda edit: edit[0]):
+            pieces.append(self.source[cursor:start])
+            pieces.append(replacement)
+            cursor = end
+        pieces.append(self.source[cursor:])
+        return "".join(pieces)
+
+
+# Text that the Liquid or Hugo engines would have interpreted but that the author asked to show
+# as written ({% raw %}, {{</* */>}}): its brace is written as an HTML entity, which Markdown
+# turns back into "{" in text and HTML, so no later rule (kramdown, shortcodes) re-reads it.
+_INTERPRETED_OPENING = re.compile(r"\{(?=[{%:<])")
+
+
+def shield_braces(text: str) -> str:
+    return _INTERPRETED_OPENING.sub("&#123;", text)
