@@ -42,6 +42,11 @@ class Cache:
         self.base = root / namespace if root is not None else None
         self.directory = self.base / f"v{CACHE_FORMAT}-{version}" if self.base else None
 
+    @property
+    def folder_name(self) -> str:
+        """``namespace/version`` as it sits under the cache root: how pages report what they used."""
+        return f"{self.namespace}/v{CACHE_FORMAT}-{self.version}"
+
     def path_for(self, key: str) -> Path:
         if self.directory is None:
             raise ValueError("this cache is disabled")
@@ -86,3 +91,25 @@ class Cache:
                     entry.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+def prune_unused(root: Path, keep: dict[str, set[str]], *, skip: tuple[str, ...] = ()) -> int:
+    """Delete every entry under ``root`` whose ``namespace/version`` folder and key are not in
+    ``keep``; namespaces in ``skip`` manage themselves. Returns how many entries went."""
+    removed = 0
+    if not root.is_dir():
+        return 0
+    for namespace in root.iterdir():
+        if not namespace.is_dir() or namespace.name in skip:
+            continue
+        for version_dir in namespace.iterdir():
+            keys = keep.get(f"{namespace.name}/{version_dir.name}")
+            if keys is None:
+                shutil.rmtree(version_dir, ignore_errors=True)
+                removed += 1
+                continue
+            for entry in version_dir.glob("*/*"):
+                if entry.name not in keys:
+                    entry.unlink(missing_ok=True)
+                    removed += 1
+    return removed

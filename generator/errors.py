@@ -34,10 +34,34 @@ class StrideError(Exception):
         self.location = location
         self.hint = hint
 
+    def __reduce__(self):
+        # Errors raised in a render worker cross back to the build process by pickle.
+        return (_rebuild_error, (type(self), self.message, self.location, self.hint))
+
     def __str__(self) -> str:
         prefix = f"{self.location}: " if self.location else ""
         suffix = f"\n  hint: {self.hint}" if self.hint else ""
         return f"{prefix}{self.message}{suffix}"
+
+
+def _rebuild_error(kind: type[StrideError], message: str, location: SourceLocation | None,
+                   hint: str) -> StrideError:
+    return kind(message, location=location, hint=hint)
+
+
+class BuildFailed(StrideError):
+    """One or more errors stopped the build; the previous site was left untouched."""
+
+    def __init__(self, errors: list[StrideError]):
+        self.errors = tuple(errors)
+        count = len(self.errors)
+        super().__init__(f"the build failed with {count} error{'s' if count != 1 else ''}")
+
+    def __reduce__(self):
+        return (BuildFailed, (list(self.errors),))
+
+    def __str__(self) -> str:
+        return "\n".join(str(error) for error in self.errors)
 
 
 class ConfigError(StrideError):

@@ -1,0 +1,11 @@
+#!/usr/bin/env python3
+"""Stride's command line: `python build.py` builds the site in this folder into public/.
+
+See `python build.py --help`; the work is done by generator.build.build().
+"""
+import sys
+
+from generator.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""The site configuration: ``site.toml`` or ``site.yaml`` at the site root, validated against a
+typed schema. Every message quotes the value, names ``site.toml:LINE`` and suggests a fix
+(an unknown key gets "did you mean ...").
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, get_type_hints
+
+import yaml
+
+from .errors import ConfigError, SourceLocation
+
+CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
+PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Every setting a site may make, with its default and what it means."""
+
+    title: str = "A Stride blog"
+    """The site's name, shown in the header, the feed and the title of every page."""
+    author: str = ""
+    """Default author of every post (feed and meta tags)."""
+    base_url: str = "http://localhost:8000/"
+    """Where the site is published; may carry a path (https://someone.github.io/blog/)."""
+    description: str = ""
+    """One sentence about the site, for the feed and meta description."""
+    language: str = "en"
+    """The lang attribute of every page."""
+    permalink: str = "/{year}/{month}/{slug}/"
+    """The URL pattern of posts; fields: {year} {month} {day} {slug} {category}."""
+    posts_per_page: int = 10
+    """How many posts an index page lists before paginating."""
+    summary_words: int = 60
+    """Length of an automatic summary when a post has neither summary: nor <!--more-->."""
+    excerpt_separator: str = "<!--more-->"
+    """The marker that ends a post's summary (Jekyll's and Hugo's default)."""
+    date_format: str = "%d %B %Y"
+    """strftime format of dates shown in pages."""
+    execute: bool = True
+    """Run ```{python} blocks at build time; false shows their code only (untrusted content)."""
+    menu: tuple[str, ...] = ()
+    """Page slugs linked in the header, in order (default: every page in content/pages/)."""
+    plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Per-plugin options: [plugins.math] macros = {...}; see each plugin's documentation."""
+    source: str = ""
+    """The config file this came from (set by the loader, not by the site)."""
+
+    @property
+    def base_path(self) -> str:
+        """The URL path the site lives under: "/" or "/blog/"."""
+        match = re.match(r"^[a-z][a-z0-9+.-]*://[^/]*(/.*)?$", self.base_url, re.I)
+        path = (match.group(1) if match else "/") or "/"
+        return path if path.endswith("/") else path + "/"
+
+    @property
+    def origin(self) -> str:
+        """scheme://host of base_url, without the path."""
+        match = re.match(r"^([a-z][a-z0-9+.-]*://[^/]*)", self.base_url, re.I)
+        return match.group(1) if match else ""
+
+    def absolute(self, url_path: str) -> str:
+        """A site-relative URL path ("/2024/01/x/") as an absolute URL."""
+        return self.origin + self.base_path.rstrip("/") + url_path
+
+    def link(self, url_path: str) -> str:
+        """A site-relative URL path as the path a browser requests (base path included)."""
+        return self.base_path.rstrip("/") + url_path
+
+
+def find_config(root: Path) -> Path | None:
+    found = [root / name for name in CONFIG_NAMES if (root / name).is_file()]
+    if len(found) > 1:
+        raise ConfigError(f"both {found[0].name} and {found[1].name} exist",
+                          location=SourceLocation(found[1].name),
+                          hint="keep one configuration file and delete the other")
+    return found[0] if found else None
+
+
+def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = MappingProxyType({})
+                ) -> SiteConfig:
+    """Read and validate the site's config; defaults everywhere when there is none.
+
+    ``plugin_options`` maps each known plugin to the option names its function accepts.
+    """
+    path = find_config(root)
+    if path is None:
+        return SiteConfig()
+    text = path.read_text(encoding="utf-8-sig")
+    name = path.name
+    try:
+        if path.suffix == ".toml":
+            raw = tomllib.loads(text)
+        else:
+            raw = yaml.safe_load(text) or {}
+    except tomllib.TOMLDecodeError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise ConfigError(f"invalid TOML: {error}",
+                          location=SourceLocation(name, int(line.group(1)) if line else 0),
+                          hint="fix the syntax; strings need quotes, tables look like [plugins.math]"
+                          ) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(f"invalid YAML: {getattr(error, 'problem', error)}",
+                          location=SourceLocation(name, mark.line + 1 if mark else 0,
+                                                  mark.column + 1 if mark else 0),
+                          hint="fix the syntax (indentation, a missing colon or quote)") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"the configuration must be a table of settings, not {type(raw).__name__}",
+                          location=SourceLocation(name, 1), hint="write `title = \"My blog\"` lines")
+    return _validate(raw, text, name, plugin_options)
+
+
+def _line_of(text: str, key: str) -> int:
+    pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*[=:\].]", re.M)
+    match = pattern.search(text)
+    return text.count("\n", 0, match.start()) + 1 if match else 0
+
+
+def _suggest(key: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else "known keys: " + ", ".join(sorted(choices))
+
+
+def _validate(raw: dict[str, Any], text: str, name: str,
+              plugin_options: Mapping[str, frozenset[str]]) -> SiteConfig:
+    hints = get_type_hints(SiteConfig)
+    known = [f.name for f in dataclasses.fields(SiteConfig) if f.name != "source"]
+    values: dict[str, Any] = {"source": name}
+    for key, value in raw.items():
+        where = SourceLocation(name, _line_of(text, key))
+        if key not in known:
+            raise ConfigError(f"unknown setting `{key}`", location=where, hint=_suggest(key, known))
+        expected = hints[key]
+        if key == "plugins":
+            values[key] = _validate_plugins(value, text, name, plugin_options)
+        elif key == "menu":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"`menu` must be a list of page slugs, not {value!r}", location=where,
+                                  hint='menu = ["about", "notes"]')
+            values[key] = tuple(value)
+        else:
+            values[key] = _check_type(key, value, expected, where)
+    config = SiteConfig(**values)
+    _check_permalink(config.permalink, SourceLocation(name, _line_of(text, "permalink")))
+    if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
+        raise ConfigError(f"`base_url` must be an absolute http(s) URL, not {config.base_url!r}",
+                          location=SourceLocation(name, _line_of(text, "base_url")),
+                          hint='base_url = "https://someone.github.io/blog/"')
+    if config.posts_per_page < 1:
+        raise ConfigError("`posts_per_page` must be at least 1",
+                          location=SourceLocation(name, _line_of(text, "posts_per_page")))
+    return config
+
+
+def _check_type(key: str, value: Any, expected: Any, where: SourceLocation) -> Any:
+    kinds = {"str": str, "int": int, "bool": bool}
+    kind = kinds.get(expected if isinstance(expected, str) else getattr(expected, "__name__", ""))
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind or object):
+        raise ConfigError(f"`{key}` must be a {kind.__name__ if kind else expected}, not "
+                          f"{type(value).__name__} {value!r}", location=where,
+                          hint=f"for example: {key} = {SiteConfig.__dataclass_fields__[key].default!r}")
+    return value
+
+
+def _check_permalink(pattern: str, where: SourceLocation) -> None:
+    for field_name in re.findall(r"\{(\w*)\}", pattern):
+        if field_name not in PERMALINK_FIELDS:
+            raise ConfigError(f"unknown permalink field {{{field_name}}}", location=where,
+                              hint="use " + " ".join("{%s}" % f for f in PERMALINK_FIELDS))
+    if "{slug}" not in pattern or not pattern.startswith("/"):
+        raise ConfigError(f"permalink {pattern!r} must start with / and contain {{slug}}",
+                          location=where, hint='permalink = "/{year}/{month}/{slug}/"')
+
+
+def _validate_plugins(value: Any, text: str, name: str,
+                      plugin_options: Mapping[str, frozenset[str]]) -> Mapping[str, Mapping[str, Any]]:
+    if not isinstance(value, dict):
+        raise ConfigError("`plugins` must be a table of tables: [plugins.math] ...",
+                          location=SourceLocation(name, _line_of(text, "plugins")))
+    checked: dict[str, Mapping[str, Any]] = {}
+    for plugin, options in value.items():
+        where = SourceLocation(name, _line_of(text, plugin))
+        if plugin not in plugin_options:
+            raise ConfigError(f"unknown plugin `{plugin}`", location=where,
+                              hint=_suggest(plugin, list(plugin_options)))
+        if not isinstance(options, dict):
+            raise ConfigError(f"[plugins.{plugin}] must be a table of options, not {options!r}",
+                              location=where)
+        for option in options:
+            if option not in plugin_options[plugin]:
+                raise ConfigError(f"unknown option `{option}` of plugin `{plugin}`",
+                                  location=SourceLocation(name, _line_of(text, option)),
+                                  hint=_suggest(option, sorted(plugin_options[plugin])))
+        checked[plugin] = dict(options)
+    return checked

@@ -1,0 +1,113 @@
+"""Find the site's sources: posts, pages, the files beside them and static files.
+
+Nothing outside the site folder is ever read: symbolic links that lead out of their root are
+skipped with a warning, never followed.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ContentError, Diagnostic, SourceLocation
+from .records import SourceFile
+
+MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MAX_SOURCE_BYTES = 2_000_000
+
+
+@dataclass(frozen=True)
+class Discovery:
+    sources: tuple[SourceFile, ...]
+    static_files: dict[str, Path]  # URL path -> file
+    bundle_files: dict[str, tuple[Path, ...]]  # source rel -> files to copy beside its page
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _walk(root: Path, top: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
+    """Regular files under ``top`` in sorted order, skipping hidden names and links out of root."""
+    if not top.is_dir():
+        return
+    resolved_root = root.resolve()
+    for directory, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(directory) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.is_relative_to(resolved_root) or not target.is_file():
+                    diagnostics.append(Diagnostic(SourceLocation(_rel(path, root)),
+                                                  "symbolic link leads outside the site: not followed",
+                                                  "copy the file into the site instead", "discover"))
+                    continue
+            yield path
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_source(path: Path, site_root: Path, content_root: Path, kind: str,
+                bundle: Path | None) -> SourceFile:
+    rel = _rel(path, site_root)
+    stat = path.stat()
+    if stat.st_size > MAX_SOURCE_BYTES:
+        raise ContentError(f"the file is {stat.st_size:,} bytes; posts are limited to "
+                           f"{MAX_SOURCE_BYTES:,}", location=SourceLocation(rel),
+                           hint="split it into several posts or move data into files beside it")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        column = error.start - (data.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ContentError("the file is not valid UTF-8", location=SourceLocation(rel, line, column),
+                           hint="save it as UTF-8 in your editor") from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return SourceFile(path=path, rel=rel, content_rel=_rel(path, content_root), kind=kind, text=text,
+                      digest=hashlib.sha256(data).hexdigest(), mtime=stat.st_mtime, bundle=bundle)
+
+
+def discover(site_root: Path, theme_root: Path) -> Discovery:
+    content = site_root / "content"
+    diagnostics: list[Diagnostic] = []
+    sources: list[SourceFile] = []
+    bundle_files: dict[str, tuple[Path, ...]] = {}
+    loose_by_folder: dict[Path, list[Path]] = {}
+    for kind, folder in (("post", content / "posts"), ("page", content / "pages")):
+        files = list(_walk(site_root, folder, diagnostics))
+        markdown = [p for p in files if p.suffix.lower() in MARKDOWN_SUFFIXES]
+        bundles = {p.parent for p in markdown if p.stem == "index" and p.parent != folder}
+        for path in markdown:
+            bundle = path.parent if path.parent in bundles else None
+            sources.append(read_source(path, site_root, content, kind, bundle))
+        for path in files:
+            if path.suffix.lower() in MARKDOWN_SUFFIXES:
+                continue
+            owner = next((b for b in bundles if path.is_relative_to(b)), None)
+            if owner is None:
+                loose_by_folder.setdefault(path.parent, []).append(path)
+        for source in sources[len(sources) - len(markdown):]:
+            if source.bundle is not None:
+                bundle_files[source.rel] = tuple(
+                    p for p in files if p.is_relative_to(source.bundle)
+                    and p.suffix.lower() not in MARKDOWN_SUFFIXES)
+    for source in sources:
+        if source.bundle is None:
+            siblings = loose_by_folder.get(source.path.parent, [])
+            referenced = tuple(p for p in siblings if p.name in source.text)
+            if referenced:
+                bundle_files[source.rel] = referenced
+    static: dict[str, Path] = {}
+    for prefix, folder in (("/static/", theme_root / "static"), ("/", content / "static")):
+        for path in _walk(site_root if folder.is_relative_to(site_root) else theme_root, folder,
+                          diagnostics):
+            static[prefix + path.relative_to(folder).as_posix()] = path
+    return Discovery(tuple(sources), static, bundle_files, tuple(diagnostics))

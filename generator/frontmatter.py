@@ -1,0 +1,335 @@
+"""Frontmatter in every dialect authors bring: YAML ``---``, TOML ``+++``, Pelican ``Key: value``
+header lines, or none (title from the first ``# heading``).
+
+YAML is composed into a node tree before it is constructed, so that we can reject duplicate keys,
+alias bombs and absurd nesting with a line number, and keep string fields (``slug: 0777``) as the
+author typed them instead of YAML 1.1's octal/boolean coercions.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Diagnostic, FrontmatterError, SourceLocation
+from .records import ParsedSource, PostMeta, SourceFile
+
+MAX_YAML_DEPTH = 50
+MAX_YAML_NODES = 10_000
+PELICAN_KEYS = {"title", "date", "modified", "tags", "category", "slug", "author", "authors",
+                "summary", "status", "lang", "template", "save_as", "url", "keywords"}
+STRING_FIELDS = {"title", "summary", "slug", "path", "permalink", "url"}
+DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_source(source: SourceFile) -> ParsedSource:
+    """Split a source into metadata and body; raise FrontmatterError with file:line on bad input."""
+    text = source.text
+    lines = text.split("\n")
+    first = lines[0].rstrip("\r") if lines else ""
+    if first.rstrip() == "---":
+        raw, body_start = _fenced(lines, ("---", "..."), source, "---")
+        data = _load_yaml(raw, source)
+        dialect = "yaml"
+    elif first.rstrip() == "+++":
+        raw, body_start = _fenced(lines, ("+++",), source, "+++")
+        data = _load_toml(raw, source)
+        dialect = "toml"
+    elif _looks_like_pelican(lines):
+        data, body_start = _load_pelican(lines)
+        dialect = "pelican"
+    else:
+        data, body_start, dialect = {}, 0, "none"
+    body = "\n".join(lines[body_start:])
+    diagnostics: list[Diagnostic] = []
+    if dialect == "none" or "title" not in data:
+        title, body = _title_from_heading(body, source, diagnostics, body_start)
+        data.setdefault("title", title)
+    meta = _meta(data, source, dialect, diagnostics)
+    return ParsedSource(source, meta, body, body_start, tuple(diagnostics))
+
+
+def _fenced(lines: list[str], closers: tuple[str, ...], source: SourceFile, opener: str
+            ) -> tuple[str, int]:
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in closers:
+            return "\n".join(lines[1:index]), index + 1
+    raise FrontmatterError(f"the frontmatter opened with `{opener}` is never closed",
+                           location=SourceLocation(source.rel, 1),
+                           hint=f"add a line `{opener}` after the last metadata line")
+
+
+def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
+    try:
+        node = yaml.compose(raw, Loader=_YAML_LOADER)
+    except yaml.YAMLError as error:
+        raise _yaml_error(error, source) from None
+    if node is None:
+        return {}
+    if not isinstance(node, yaml.MappingNode):
+        raise FrontmatterError(f"the frontmatter must be `key: value` lines, not a YAML {node.id}",
+                               location=SourceLocation(source.rel, node.start_mark.line + 2),
+                               hint="write e.g. `title: My post` between the --- lines")
+    _check_yaml_tree(node, source)
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in STRING_FIELDS and isinstance(value_node, yaml.ScalarNode):
+            # Keep what the author typed: YAML 1.1 reads `slug: 0777` as 511, `title: yes` as True.
+            value: Any = value_node.value
+        else:
+            try:
+                value = yaml.load(yaml.serialize(value_node), Loader=_YAML_LOADER)
+            except (yaml.YAMLError, ValueError) as error:
+                raise FrontmatterError(f"cannot read `{key}`: {error}",
+                                       location=SourceLocation(source.rel,
+                                                               value_node.start_mark.line + 2),
+                                       hint="check the value's syntax") from None
+        result[key] = value
+    return result
+
+
+def _check_yaml_tree(root: yaml.Node, source: SourceFile) -> None:
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, int]] = [(root, 0)]
+    count = 0
+    while stack:
+        node, depth = stack.pop()
+        where = SourceLocation(source.rel, node.start_mark.line + 2, node.start_mark.column + 1)
+        if id(node) in seen_nodes:
+            raise FrontmatterError("YAML aliases (*name) are not allowed in frontmatter",
+                                   location=where, hint="write the value out instead of an alias")
+        seen_nodes.add(id(node))
+        count += 1
+        if depth > MAX_YAML_DEPTH or count > MAX_YAML_NODES:
+            raise FrontmatterError("the frontmatter is nested too deeply or is too large",
+                                   location=where,
+                                   hint=f"keep it under {MAX_YAML_DEPTH} levels and "
+                                        f"{MAX_YAML_NODES} values")
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for key_node, value_node in node.value:
+                key = str(key_node.value)
+                if key in keys:
+                    raise FrontmatterError(
+                        f"duplicate key `{key}`",
+                        location=SourceLocation(source.rel, key_node.start_mark.line + 2,
+                                                key_node.start_mark.column + 1),
+                        hint="keep one of the two lines")
+                keys.add(key)
+                stack.append((key_node, depth + 1))
+                stack.append((value_node, depth + 1))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1) for child in node.value)
+
+
+def _yaml_error(error: yaml.YAMLError, source: SourceFile) -> FrontmatterError:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or str(error)
+    location = SourceLocation(source.rel, mark.line + 2, mark.column + 1) if mark else \
+        SourceLocation(source.rel, 1)
+    return FrontmatterError(f"invalid YAML frontmatter: {problem}", location=location,
+                            hint="quote values that contain `: ` or start with a special character")
+
+
+def _load_toml(raw: str, source: SourceFile) -> dict[str, Any]:
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+        line, column = (int(match.group(1)) + 1, int(match.group(2))) if match else (1, 0)
+        message = re.sub(r"\s*\(at line.*\)", "", str(error))
+        raise FrontmatterError(f"invalid TOML frontmatter: {message}",
+                               location=SourceLocation(source.rel, line, column),
+                               hint='strings need quotes: title = "My post"') from None
+
+
+def _looks_like_pelican(lines: list[str]) -> bool:
+    match = re.match(r"^([A-Za-z][A-Za-z_]*):\s", lines[0] if lines else "")
+    return bool(match and match.group(1).lower() in PELICAN_KEYS)
+
+
+def _load_pelican(lines: list[str]) -> tuple[dict[str, Any], int]:
+    data: dict[str, Any] = {}
+    index = 0
+    while index < len(lines):
+        match = re.match(r"^([A-Za-z][A-Za-z_]*):\s*(.*)$", lines[index].rstrip("\r"))
+        if not match:
+            break
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key in ("tags", "keywords"):
+            data["tags"] = [t.strip() for t in value.split(",") if t.strip()]
+        elif key == "category":
+            data["categories"] = [value]
+        elif key == "status":
+            data["draft"] = value.lower() == "draft"
+        elif key == "modified":
+            data["updated"] = value
+        else:
+            data[key] = value
+        index += 1
+    if index < len(lines) and not lines[index].strip():
+        index += 1
+    return data, index
+
+
+def _title_from_heading(body: str, source: SourceFile, diagnostics: list[Diagnostic],
+                        offset: int) -> tuple[str, str]:
+    """The first ATX `# heading` becomes the title and leaves the body (the page prints it)."""
+    lines = body.split("\n")
+    fence = None
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fence = None if fence and stripped.startswith(fence) else (fence or stripped[:3])
+            continue
+        match = re.match(r"^ {0,3}#\s+(.+?)\s*#*\s*$", line)
+        if match and fence is None:
+            del lines[index]
+            lines.insert(index, "")  # keep line numbers of everything after it
+            return match.group(1), "\n".join(lines)
+    fallback = _stem(source).replace("-", " ").strip().capitalize() or "Untitled"
+    diagnostics.append(Diagnostic(SourceLocation(source.rel, offset + 1),
+                                  f"no title: using {fallback!r}",
+                                  "add a `title:` line or a `# Heading` at the top", "frontmatter"))
+    return fallback, body
+
+
+def _stem(source: SourceFile) -> str:
+    stem = source.bundle.name if source.bundle is not None else Path(source.content_rel).stem
+    return DATE_PREFIX.sub("", stem)
+
+
+def slugify(text: str) -> str:
+    normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", normal.lower()).strip("-")
+
+
+def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
+          diagnostics: list[Diagnostic]) -> PostMeta:
+    def where(key: str) -> SourceLocation:
+        return SourceLocation(source.rel, _line_of_key(source.text, key))
+
+    title = _as_text(data.get("title"), "title", where)
+    date, inferred = _date_of(data, source, where, diagnostics)
+    updated = _parse_date(data["updated"], where("updated")) if data.get("updated") else None
+    slug_raw = data.get("slug")
+    slug = _as_text(slug_raw, "slug", where) if slug_raw is not None else slugify(_stem(source))
+    _check_url_part(slug, where("slug"), "slug")
+    slug = slug or slugify(title) or "post"
+    url_path = None
+    for key in ("path", "permalink", "url"):
+        if data.get(key) not in (None, ""):
+            url_path = normalize_url_path(_as_text(data[key], key, where), where(key))
+            break
+    draft = data.get("draft", False)
+    if not isinstance(draft, bool):
+        raise FrontmatterError(f"`draft` must be true or false, not {draft!r}",
+                               location=where("draft"), hint="draft: true")
+    summary = data.get("summary")
+    known = {"title", "date", "updated", "lastmod", "tags", "categories", "category", "summary",
+             "slug", "draft", "path", "permalink", "url"}
+    extra = {k: v for k, v in data.items() if k not in known}
+    return PostMeta(
+        title=title, date=date, date_inferred=inferred, updated=updated,
+        tags=_as_list(data.get("tags"), "tags", where),
+        categories=_as_list(data.get("categories", data.get("category")), "categories", where),
+        summary=_as_text(summary, "summary", where) or None if summary is not None else None,
+        slug=slug, draft=draft, url_path=url_path, dialect=dialect,
+        extra=extra)
+
+
+def _line_of_key(text: str, key: str) -> int:
+    match = re.search(rf"^\s*{re.escape(key)}\s*[:=]", text, re.M | re.I)
+    return text.count("\n", 0, match.start()) + 1 if match else 1
+
+
+def _as_text(value: Any, key: str, where) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise FrontmatterError(f"`{key}` must be text, not {type(value).__name__} {value!r}",
+                           location=where(key), hint=f'quote it: {key}: "..."')
+
+
+def _as_list(value: Any, key: str, where) -> tuple[str, ...]:
+    """Tags as a YAML list, or one string split on commas or spaces (Jekyll: `tags: a b c`)."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        parts = value.split(",") if "," in value else value.split()
+        return tuple(dict.fromkeys(p.strip() for p in parts if p.strip()))
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+    raise FrontmatterError(f"`{key}` must be a list of names, not {value!r}", location=where(key),
+                           hint=f"{key}: [math, signals]")
+
+
+def _date_of(data: dict[str, Any], source: SourceFile, where, diagnostics: list[Diagnostic]
+             ) -> tuple[dt.datetime, bool]:
+    if data.get("date") not in (None, ""):
+        return _parse_date(data["date"], where("date")), False
+    match = DATE_PREFIX.match(Path(source.content_rel).name) or (
+        DATE_PREFIX.match(source.bundle.name + "-") if source.bundle is not None else None)
+    if match:
+        try:
+            return dt.datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)),
+                               tzinfo=dt.timezone.utc), False
+        except ValueError:
+            pass
+    if source.kind == "post":
+        diagnostics.append(Diagnostic(SourceLocation(source.rel, 1),
+                                      "no date: using the file's modification time",
+                                      "add `date: YYYY-MM-DD` or name the file YYYY-MM-DD-slug.md",
+                                      "frontmatter"))
+    return dt.datetime.fromtimestamp(int(source.mtime), tz=dt.timezone.utc), True
+
+
+def _parse_date(value: Any, where: SourceLocation) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    text = str(value).strip()
+    for attempt in (text, text.replace(" ", "T", 1)):
+        try:
+            parsed = dt.datetime.fromisoformat(attempt)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            continue
+    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%d %B %Y", "%B %d, %Y", "%Y/%m/%d"):
+        try:
+            parsed = dt.datetime.strptime(text, pattern)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+        except ValueError:
+            continue
+    raise FrontmatterError(f"not a valid date: {text!r}", location=where,
+                           hint="write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (a real day and month)")
+
+
+def _check_url_part(text: str, where: SourceLocation, key: str) -> None:
+    if any(bad in text for bad in ("/", "\\", "\x00", "..")) or re.search(r"%(2f|5c|00)", text, re.I):
+        raise FrontmatterError(f"`{key}` {text!r} may not contain /, \\, .., NUL or encoded slashes",
+                               location=where, hint="use letters, digits and dashes")
+
+
+def normalize_url_path(text: str, where: SourceLocation) -> str:
+    """An author's `path:`/`permalink:` as a safe site-relative URL path ("/a/b/")."""
+    text = text.strip()
+    if not text.startswith("/"):
+        text = "/" + text
+    segments = text.split("/")
+    if (any(s in (".", "..") for s in segments) or "\\" in text or "\x00" in text
+            or re.search(r"%(2e|2f|5c|00)", text, re.I) or "//" in text or re.match(r"^/?[a-z]+:", text, re.I)):
+        raise FrontmatterError(f"URL {text!r} escapes the site or is not a plain path",
+                               location=where, hint='write a path like "/my-post/" without .. or \\')
+    if not re.search(r"\.[A-Za-z0-9]+$", text) and not text.endswith("/"):
+        text += "/"
+    return text

@@ -1,0 +1,51 @@
+"""Build-time code highlighting with Pygments: CSS classes, a light and a dark style."""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+
+from pygments import highlight as pygments_highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+LIGHT_STYLE = "friendly"
+DARK_STYLE = "monokai"
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str):
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return None
+
+
+def highlight_code(code: str, info: str, _attrs=None) -> str:
+    """markdown-it's ``highlight`` hook: a complete ``<pre>`` so markdown-it adds no wrapper.
+
+    The info string's first word is the language; ``linenos`` anywhere in it numbers the lines
+    (Jekyll's ``{% highlight python linenos %}``).
+    """
+    words = info.split()
+    language = re.sub(r"[^\w+#.-]", "", words[0]) if words else ""
+    numbered = "linenos" in words[1:]
+    lexer = _lexer(language.lower()) if language else None
+    class_attr = f' class="language-{html.escape(language)}"' if language else ""
+    if lexer is None:
+        body = html.escape(code)
+    else:
+        body = pygments_highlight(code, lexer, HtmlFormatter(nowrap=True))
+    if numbered:
+        lines = body.rstrip("\n").split("\n")
+        body = "".join(f'<span class="lineno">{i}</span>{line}\n' for i, line in enumerate(lines, 1))
+    return f'<pre class="highlight"><code{class_attr}>{body}</code></pre>\n'
+
+
+def stylesheet() -> str:
+    """The CSS of both styles; dark applies under prefers-color-scheme: dark."""
+    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")
+    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight")
+    return (f"/* Pygments {LIGHT_STYLE} (light) and {DARK_STYLE} (dark) */\n{light}\n"
+            f"@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n")

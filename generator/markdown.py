@@ -1,0 +1,239 @@
+"""Markdown to HTML: markdown-it-py with mdit-py-plugins and Stride's build-time plugins.
+
+Output trust is explicit. What an author wrote (Markdown, raw HTML, attributes) is sanitized by
+``generator.sanitize``. What Stride's plugins produce (MathML, SVG, figures, highlighted code)
+is generated from escaped inputs, so the render rules those plugins add are wrapped: their HTML
+is set aside behind a placeholder while the sanitizer runs, then put back.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.attrs import attrs_block_plugin, attrs_plugin
+from mdit_py_plugins.deflist import deflist_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from .cache import content_key
+from .context import ENV_KEY, RenderContext
+from .errors import ConfigError, ContentError, SourceLocation, StrideError
+from .highlight import highlight_code
+from .records import ParsedSource, Rendered, TocEntry
+from .sanitize import danger_in, sanitize
+
+# Build-time plugins in the order they are applied: compat rewrites Liquid/Hugo syntax before
+# anything else reads the source; math must claim `$` before emphasis does.
+PLUGINS: Mapping[str, str] = MappingProxyType({
+    "compat": "plugins.compat:compat_plugin",
+    "math": "plugins.math:math_plugin",
+    "tikz": "plugins.tikz:tikz_plugin",
+    "run": "plugins.run:run_plugin",
+    "conv": "plugins.conv:conv_plugin",
+})
+TRUSTED_KEY = "stride_trusted_html"
+PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+# mdit-py-plugins' attrs drops `{onclick=...}` silently; the author still deserves a warning.
+EVENT_ATTRIBUTE = re.compile(r"\{[^{}\n]*?(?<![\w-])(on[a-z]+)\s*=", re.I)
+RENDERER_VERSION = "1"
+
+
+def load_plugin(name: str) -> Callable[..., None]:
+    module_name, function_name = PLUGINS[name].split(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def plugin_option_names() -> dict[str, frozenset[str]]:
+    """Each plugin's keyword-only options: exactly what ``[plugins.NAME]`` may set."""
+    names = {}
+    for name in PLUGINS:
+        parameters = inspect.signature(load_plugin(name)).parameters.values()
+        names[name] = frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
+    return names
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """Site-wide inputs of every post's render; their fingerprint joins each page's cache key."""
+
+    site_root: Path
+    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    cache_root: Path | None = None
+    refresh: bool = False
+    strict: bool = False
+    execute: bool = True
+    site_vars: Mapping[str, Any] = field(default_factory=dict)
+    base_path: str = "/"
+    link_table: Mapping[str, str] = field(default_factory=dict)
+    static_paths: frozenset[str] = frozenset()
+    excerpt_separator: str = "<!--more-->"
+    summary_words: int = 60
+
+    def fingerprint(self) -> str:
+        return content_key(RENDERER_VERSION, repr(sorted((k, sorted(v.items())) for k, v in
+                                                         self.plugin_options.items())),
+                           repr(self.execute), repr(sorted(self.site_vars.items())), self.base_path,
+                           repr(sorted(self.link_table.items())), repr(sorted(self.static_paths)),
+                           self.excerpt_separator, str(self.summary_words))
+
+
+def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"highlight": highlight_code}).enable(["table", "strikethrough"])
+    md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin)
+    md.use(attrs_plugin, spans=True).use(attrs_block_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6)
+    before = dict(md.renderer.rules)
+    for name in PLUGINS:
+        try:
+            md.use(load_plugin(name), **plugin_options.get(name, {}))
+        except StrideError:
+            raise
+        except (TypeError, ValueError) as error:
+            raise ConfigError(f"invalid option for plugin `{name}`: {error}",
+                              location=SourceLocation("site.toml"),
+                              hint=f"see docs/{name}.md for the options of [plugins.{name}]") from None
+    for token_type, rule in list(md.renderer.rules.items()):
+        if before.get(token_type) is not rule:
+            md.renderer.rules[token_type] = _trusted(rule)
+    md.core.ruler.push("stride_audit", _audit_author_html)
+    return md
+
+
+def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
+    def render_trusted(tokens, idx, options, env):
+        stash = env.setdefault(TRUSTED_KEY, [])
+        stash.append(rule(tokens, idx, options, env))
+        return f"\ue000{len(stash) - 1}\ue001"
+    return render_trusted
+
+
+def _audit_author_html(state) -> None:
+    """Warn, with the line, about what the sanitizer is about to remove from the author's HTML."""
+    context: RenderContext | None = state.env.get(ENV_KEY)
+    if context is None:
+        return
+    for block in state.tokens:
+        line = block.map[0] if block.map else None
+        for token in [block, *(block.children or [])]:
+            found = None
+            if token.type in ("html_block", "html_inline"):
+                found = danger_in(token.content)
+            elif token.type == "inline" and (event := EVENT_ATTRIBUTE.search(token.content)):
+                found = event.group(1) + "="
+            for name, value in (token.attrs or {}).items():
+                if name.lower().startswith("on") or danger_in(f' {name}="{value}"'):
+                    found = f"{name}={value}"
+            if found:
+                context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html",
+                             hint="scripts, on* handlers and javascript: URLs are never published")
+
+
+class MarkdownRenderer:
+    """One per process: the parser is built once and reused for every post."""
+
+    def __init__(self, settings: RenderSettings):
+        self.settings = settings
+        self.md = build_markdown(settings.plugin_options)
+
+    def render(self, parsed: ParsedSource) -> Rendered:
+        source = parsed.source
+        settings = self.settings
+        context = RenderContext(
+            source_path=source.rel, source_dir=source.path.parent,
+            line_offset=parsed.body_line_offset, options=dict(settings.plugin_options),
+            cache_root=settings.cache_root, refresh=settings.refresh, strict=settings.strict,
+            execute=settings.execute, site_vars=dict(settings.site_vars),
+            page_vars={"title": parsed.meta.title, "date": parsed.meta.date,
+                       "tags": list(parsed.meta.tags), "slug": parsed.meta.slug,
+                       **parsed.meta.extra},
+            base_path=settings.base_path, link_table=dict(settings.link_table),
+            static_paths=settings.static_paths, site_root=settings.site_root)
+        env: dict[str, Any] = {ENV_KEY: context}
+        try:
+            tokens = self.md.parse(parsed.body, env)
+            html = self.md.renderer.render(tokens, self.md.options, env)
+        except StrideError:
+            raise
+        except RecursionError:
+            raise ContentError("the post is nested too deeply to render",
+                               location=SourceLocation(source.rel),
+                               hint="look for runaway nesting (brackets, lists, quotes)") from None
+        except Exception as error:  # a plugin bug must still name the post, never a bare traceback
+            raise ContentError(f"internal error while rendering: {type(error).__name__}: {error}",
+                               location=SourceLocation(source.rel),
+                               hint="this is a bug in Stride: please report it with this post") from error
+        trusted = env.get(TRUSTED_KEY, [])
+        body_html, summary_html = self._split_summary(html, parsed)
+        base = settings.base_path
+
+        def finish(fragment: str) -> str:
+            return _restore(_rebase(sanitize(fragment), base), trusted) if fragment else ""
+
+        return Rendered(
+            html=finish(body_html), summary_html=finish(summary_html),
+            toc=_toc(tokens), word_count=_word_count(tokens),
+            assets=dict(context.assets),
+            diagnostics=parsed.diagnostics + tuple(context.diagnostics),
+            dependencies=dict(context.dependencies),
+            cache_keys={cache.folder_name: frozenset(cache.used)
+                        for cache in context.caches.values()})
+
+    def _split_summary(self, html: str, parsed: ParsedSource) -> tuple[str, str]:
+        separator = str(parsed.meta.extra.get("excerpt_separator", self.settings.excerpt_separator))
+        if separator and separator in html:
+            head, _, _ = html.partition(separator)
+            return html.replace(separator, "", 1), head
+        if parsed.meta.summary:
+            return html, ""
+        paragraph = re.search(r"<p>.*?</p>", html, re.S)
+        if not paragraph:
+            return html, ""
+        words = paragraph.group(0).split(" ")
+        if len(words) <= self.settings.summary_words:
+            return html, paragraph.group(0)
+        return html, " ".join(words[: self.settings.summary_words]) + " …</p>"
+
+
+ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')
+
+
+def _rebase(html: str, base_path: str) -> str:
+    """Root-relative links an author wrote ("/about/") point inside the site, wherever it is
+    served: prefix the site's base path ("/blog/about/") unless they already carry it."""
+    if base_path == "/":
+        return html
+    prefix = base_path.rstrip("/")
+    return ROOT_RELATIVE.sub(
+        lambda m: m.group(0) if m.group(2).startswith(base_path) else
+        f'{m.group(1)}{prefix}{m.group(2)}"', html)
+
+
+def _restore(html: str, trusted: list[str]) -> str:
+    return PLACEHOLDER.sub(lambda m: trusted[int(m.group(1))], html) if trusted else html
+
+
+def _toc(tokens: list[Token]) -> tuple[TocEntry, ...]:
+    entries = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.attrs.get("id"):
+            inline = tokens[index + 1]
+            text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+            entries.append(TocEntry(int(token.tag[1]), str(token.attrs["id"]), text.strip()))
+    return tuple(entries)
+
+
+def _word_count(tokens: list[Token]) -> int:
+    count = 0
+    for token in tokens:
+        if token.type == "inline":
+            count += sum(len(c.content.split()) for c in token.children or [] if c.type == "text")
+    return count

@@ -1,0 +1,61 @@
+"""The allowlist sanitizer for what authors write (Markdown, raw HTML, attributes), built on nh3.
+
+Plugin output (MathML, SVG, figures) is produced by Stride itself from escaped inputs and is
+kept out of this pass (see ``generator.markdown``); everything else an author wrote goes through
+it, so `<script>`, `on*=` handlers and `javascript:` URLs never reach a page.
+"""
+from __future__ import annotations
+
+import re
+
+import nh3
+
+TAGS = (set(nh3.ALLOWED_TAGS) | {
+    "span", "div", "figure", "figcaption", "img", "picture", "source", "video", "audio", "track",
+    "details", "summary", "section", "aside", "abbr", "sup", "sub", "mark", "kbd", "samp", "var",
+    "input", "label", "del", "ins", "s", "u", "small", "time", "cite", "dfn", "q", "caption",
+    "colgroup", "col", "thead", "tbody", "tfoot", "center", "nav",
+}) - {"script", "style", "iframe", "object", "embed", "form", "button", "textarea", "select"}
+
+GLOBAL_ATTRIBUTES = {"class", "id", "style", "title", "align", "lang", "dir", "role", "width",
+                     "height", "aria-label", "aria-hidden", "aria-describedby"}
+ATTRIBUTES = {
+    "*": GLOBAL_ATTRIBUTES,
+    "a": {"href", "name", "rel", "target"},
+    "img": {"src", "alt", "loading", "decoding", "srcset", "sizes"},
+    "source": {"src", "srcset", "type", "media"},
+    "video": {"src", "controls", "loop", "muted", "autoplay", "playsinline", "poster"},
+    "audio": {"src", "controls", "loop", "muted"},
+    "track": {"src", "kind", "srclang", "label"},
+    "input": {"type", "checked", "disabled"},
+    "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "type", "reversed"}, "li": {"value"},
+    "time": {"datetime"}, "abbr": {"title"}, "q": {"cite"}, "blockquote": {"cite"},
+    "col": {"span"}, "colgroup": {"span"},
+}
+STYLE_PROPERTIES = {
+    "color", "background", "background-color", "text-align", "vertical-align", "font-weight",
+    "font-style", "font-size", "font-family", "text-decoration", "text-transform", "width",
+    "max-width", "min-width", "height", "max-height", "margin", "margin-left", "margin-right",
+    "margin-top", "margin-bottom", "padding", "padding-left", "padding-right", "padding-top",
+    "padding-bottom", "border", "border-radius", "border-color", "display", "float", "clear",
+    "white-space", "line-height", "opacity",
+}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+
+DANGEROUS = re.compile(
+    r"<\s*(script|iframe|object|embed|style|form|meta|link|base)\b"
+    r"|\son[a-z]+\s*="
+    r"|\b(javascript|vbscript|data)\s*:(?!image/(png|gif|jpe?g|webp);)", re.I)
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
+                     filter_style_properties=STYLE_PROPERTIES, link_rel=None,
+                     strip_comments=True)
+
+
+def danger_in(fragment: str) -> str | None:
+    """What an author's raw HTML contains that the sanitizer will remove, for the warning."""
+    match = DANGEROUS.search(fragment)
+    return match.group(0).strip() if match else None
