@@ -1,0 +1,305 @@
+"""Hugo's shortcodes in posts: figure, highlight, ref/relref, param and `{{</* */>}}` comments.
+
+Hugo expands shortcodes before Markdown is parsed, so this is a source pass too (a core rule
+after Liquid's), with the same guarantees: code is left as written, every line stays where it
+was, and a shortcode Stride does not know is reported with ``file:line`` and removed (the text
+between a paired shortcode's tags is kept). A figure standing on its own line becomes real
+``<figure>`` tokens through a block rule, so its caption is parsed as Markdown (math included).
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from generator.context import RenderContext, render_context
+
+from . import sitepaths
+from .regions import LinePreservingEdits, column_of, find_regions, line_of, shield_braces
+
+HUGO_KIND = "hugo"
+ENV_KEY = "stride_compat_figures"
+
+_COMMENT = re.compile(r"\{\{([<%])/\*(?P<inner>.*?)\*/([>%])\}\}", re.S)
+_SHORTCODE = re.compile(
+    r"\{\{(?P<delimiter>[<%])\s*(?P<closing>/)?\s*(?P<name>[\w.-]+(?:/[\w.-]+)*)"
+    r"(?P<params>(?:(?!\n[ \t]*\n).)*?)\s*(?P<self_closing>/)?\s*[>%]\}\}", re.S)
+_FIGURE_MARKER = re.compile("\ue012(\\d+)\ue013")
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A Hugo ``figure`` shortcode's parameters, resolved."""
+
+    src: str
+    alt: str = ""
+    title: str = ""
+    caption: str = ""
+    link: str = ""
+    css_class: str = ""
+    width: str = ""
+    height: str = ""
+
+
+@dataclass
+class FigureStore:
+    figures: list[Figure] = field(default_factory=list)
+
+    def add(self, figure: Figure) -> str:
+        self.figures.append(figure)
+        return f"\ue012{len(self.figures) - 1}\ue013"
+
+
+def figure_store(env: MutableMapping[str, Any]) -> FigureStore:
+    store = env.get(ENV_KEY)
+    if store is None:
+        store = env[ENV_KEY] = FigureStore()
+    return store
+
+
+def parse_parameters(text: str) -> tuple[list[str], dict[str, str]]:
+    """Hugo shortcode parameters: positional words and ``name="value"`` pairs.
+
+    Raises ValueError on an unclosed quote.
+    """
+    positional: list[str] = []
+    named: dict[str, str] = {}
+    for word in shlex.split(text.replace("`", '"')):
+        name, equals, value = word.partition("=")
+        if equals and re.fullmatch(r"[A-Za-z_][\w-]*", name):
+            named[name] = value
+        else:
+            positional.append(word)
+    return positional, named
+
+
+class _Expander:
+    def __init__(self, source: str, ctx: RenderContext, figures: FigureStore) -> None:
+        self.source = source
+        self.ctx = ctx
+        self.figures = figures
+        self.edits = LinePreservingEdits(source)
+        self.regions = find_regions(source)
+
+    def warn(self, position: int, message: str, hint: str, kind: str = HUGO_KIND) -> None:
+        self.ctx.warn(line_of(self.source, position), message, hint=hint, kind=kind,
+                      column=column_of(self.source, position))
+
+    def expand(self) -> str:
+        position = 0
+        while True:
+            comment = _COMMENT.search(self.source, position)
+            shortcode = _SHORTCODE.search(self.source, position)
+            if comment is None and shortcode is None:
+                break
+            if comment is not None and (shortcode is None or comment.start() <= shortcode.start()):
+                position = self._comment(comment)
+            else:
+                position = self._shortcode(shortcode)
+        return self.edits.apply()
+
+    def _comment(self, match: re.Match[str]) -> int:
+        """``{{</* figure */>}}`` is how Hugo shows a shortcode as text."""
+        shown = "{{" + match.group(1) + match.group("inner") + match.group(3) + "}}"
+        in_code = self.regions.code_at(match.start()) is not None
+        self.edits.replace(match.start(), match.end(), shown if in_code else shield_braces(shown))
+        return match.end()
+
+    def _shortcode(self, match: re.Match[str]) -> int:
+        start = match.start()
+        if self.regions.code_at(start) is not None:
+            return match.end()
+        name = match.group("name")
+        if match.group("closing"):
+            self.edits.replace(start, match.end(), "")  # reported at its opening tag
+            return match.end()
+        try:
+            positional, named = parse_parameters(match.group("params"))
+        except ValueError as error:
+            self.warn(start, f"`{{{{< {name} >}}}}`: {error}; the shortcode is removed",
+                      "check the quotes of its parameters")
+            self.edits.replace(start, match.end(), "")
+            return match.end()
+        handler = getattr(self, f"_shortcode_{name.replace('-', '_')}", None)
+        if handler is not None:
+            return handler(match, positional, named)
+        self.warn(start, f"the Hugo shortcode `{name}` is not supported; it is removed"
+                         + (" (the text inside it is kept)" if self._closing(match, name) else ""),
+                  "replace it with Markdown or HTML")
+        self.edits.replace(start, match.end(), "")
+        return match.end()
+
+    def _closing(self, match: re.Match[str], name: str) -> re.Match[str] | None:
+        return re.compile(r"\{\{[<%]\s*/\s*" + re.escape(name) + r"\s*[>%]\}\}").search(
+            self.source, match.end())
+
+    # -- shortcodes ----------------------------------------------------------------------------
+    def _shortcode_figure(self, match: re.Match[str], positional: list[str],
+                          named: dict[str, str]) -> int:
+        start = match.start()
+        src = named.get("src", positional[0] if positional else "")
+        if not src:
+            self.warn(start, "a `figure` shortcode without `src` is removed", "add src=\"...\"")
+            self.edits.replace(start, match.end(), "")
+            return match.end()
+        line = line_of(self.source, start)
+        figure = Figure(
+            src=sitepaths.resolve_site_path(self.ctx, src, line),
+            alt=named.get("alt", ""), title=named.get("title", ""),
+            caption=named.get("caption", ""),
+            link=sitepaths.resolve_site_path(self.ctx, named["link"], line, check=False)
+            if named.get("link") else "",
+            css_class=named.get("class", ""), width=named.get("width", ""),
+            height=named.get("height", ""))
+        if sitepaths.stands_alone(self.source, start, match.end()):
+            self.edits.replace(start, match.end(), self.figures.add(figure))
+        else:
+            if figure.caption or figure.title:
+                self.warn(start, "a `figure` inside a paragraph keeps its image but not its "
+                                 "caption", "put the shortcode on a line of its own")
+            self.edits.replace(start, match.end(), _inline_image(figure))
+        return match.end()
+
+    def _shortcode_highlight(self, match: re.Match[str], positional: list[str],
+                             named: dict[str, str]) -> int:
+        closing = self._closing(match, "highlight")
+        if closing is None:
+            self.warn(match.start(), "`{{< highlight >}}` has no `{{< /highlight >}}`; it is "
+                                     "removed", "add the closing shortcode after the code")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        options = dict(re.findall(r"(\w+)\s*=\s*([^,]*)", positional[1] if len(positional) > 1
+                                  else ""))
+        info = sitepaths.fence_info(
+            positional[0] if positional else "",
+            line_numbers=options.get("linenos", "false").strip() not in ("false", ""),
+            highlighted_lines=sitepaths.line_numbers_spec(options.get("hl_lines", "")),
+            first_line=int(options["linenostart"]) if options.get("linenostart", "").isdigit()
+            else None)
+        code = _COMMENT.sub(lambda m: "{{" + m.group(1) + m.group("inner") + m.group(3) + "}}",
+                            self.source[match.end():closing.start()])
+        self.edits.replace(match.start(), closing.end(), sitepaths.fenced_block(
+            self.source, match.start(), closing.end(), code, info))
+        return closing.end()
+
+    def _reference(self, match: re.Match[str], positional: list[str], named: dict[str, str], *,
+                   absolute: bool) -> int:
+        target = named.get("path", positional[0] if positional else "")
+        path, _, anchor = target.partition("#")
+        url = sitepaths.lookup_post(self.ctx, path) if path else ""
+        if url is None:
+            self.warn(match.start(), f"`{{{{< {'ref' if absolute else 'relref'} \"{target}\" >}}}}`:"
+                                     f" no post `{path}`", "check the path against content/",
+                      kind=sitepaths.LINK_KIND)
+            url = ""
+        elif absolute:
+            url = sitepaths.absolute_url(self.ctx, url)
+        self.edits.replace(match.start(), match.end(), url + (f"#{anchor}" if anchor else ""))
+        return match.end()
+
+    def _shortcode_ref(self, match: re.Match[str], positional: list[str],
+                       named: dict[str, str]) -> int:
+        return self._reference(match, positional, named, absolute=True)
+
+    def _shortcode_relref(self, match: re.Match[str], positional: list[str],
+                          named: dict[str, str]) -> int:
+        return self._reference(match, positional, named, absolute=False)
+
+    def _shortcode_param(self, match: re.Match[str], positional: list[str],
+                         named: dict[str, str]) -> int:
+        key = positional[0] if positional else named.get("name", "")
+        value = self.ctx.page_vars.get(key, self.ctx.site_vars.get(key))
+        if value is None:
+            self.warn(match.start(), f"`{{{{< param \"{key}\" >}}}}`: no parameter `{key}`",
+                      "set it in the post's frontmatter or the site's [site] table")
+        self.edits.replace(match.start(), match.end(), "" if value is None else str(value))
+        return match.end()
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _inline_image(figure: Figure) -> str:
+    attributes = f'src="{_escape(figure.src)}" alt="{_escape(figure.alt)}"'
+    for name, value in (("class", figure.css_class), ("width", figure.width),
+                        ("height", figure.height)):
+        if value:
+            attributes += f' {name}="{_escape(value)}"'
+    return f"<img {attributes}>"
+
+
+def expand_shortcodes(source: str, ctx: RenderContext, figures: FigureStore) -> str:
+    """Expand the Hugo shortcodes in a post body; every line stays where it was."""
+    return _Expander(source, ctx, figures).expand()
+
+
+def _figure_tokens(state: StateBlock, figure: Figure, line: int) -> None:
+    def push(kind: str, tag: str, nesting: int) -> Token:
+        token = state.push(kind, tag, nesting)
+        token.map = [line, line + 1]
+        return token
+
+    opening = push("hugo_figure_open", "figure", 1)
+    if figure.css_class:
+        opening.attrSet("class", figure.css_class)
+    paragraph_content = push("inline", "", 0)
+    paragraph_content.children = []
+    if figure.link:
+        link = Token("link_open", "a", 1)
+        link.attrSet("href", figure.link)
+        paragraph_content.children.append(link)
+    image = Token("image", "img", 0, content=figure.alt,
+                  children=[Token("text", "", 0, content=figure.alt)])
+    image.attrSet("src", figure.src)
+    image.attrSet("alt", "")
+    for name, value in (("width", figure.width), ("height", figure.height)):
+        if value:
+            image.attrSet(name, value)
+    paragraph_content.children.append(image)
+    if figure.link:
+        paragraph_content.children.append(Token("link_close", "a", -1))
+    if figure.title or figure.caption:
+        push("hugo_figcaption_open", "figcaption", 1)
+        if figure.title:
+            push("heading_open", "h4", 1)
+            push("inline", "", 0).content = figure.title
+            push("heading_close", "h4", -1)
+        if figure.caption:
+            push("paragraph_open", "p", 1)
+            push("inline", "", 0).content = figure.caption
+            push("paragraph_close", "p", -1)
+        push("hugo_figcaption_close", "figcaption", -1)
+    push("hugo_figure_close", "figure", -1)
+
+
+def _figure_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    text = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
+    marker = _FIGURE_MARKER.fullmatch(text.strip())
+    if marker is None:
+        return False
+    if silent:
+        return True
+    _figure_tokens(state, figure_store(state.env).figures[int(marker.group(1))], start_line)
+    state.line = start_line + 1
+    return True
+
+
+def hugo_plugin(md: MarkdownIt) -> None:
+    """Hugo's shortcodes: ``figure``, ``highlight``, ``ref``, ``relref``, ``param`` and
+    ``{{</* */>}}`` comments; other shortcodes are reported and removed."""
+
+    def shortcode_rule(state: StateCore) -> None:
+        state.src = expand_shortcodes(state.src, render_context(state.env), figure_store(state.env))
+
+    anchor = "liquid" if "liquid" in md.core.ruler.get_all_rules() else "normalize"
+    md.core.ruler.after(anchor, "hugo_shortcodes", shortcode_rule)
+    md.block.ruler.before("paragraph", "hugo_figure", _figure_block,
+                          {"alt": ["paragraph", "blockquote", "list"]})
