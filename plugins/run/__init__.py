@@ -1,0 +1,329 @@
+"""Code that runs at build time: ```` ```{python} ```` blocks, with Quarto's ``#|`` options.
+
+All ``{python}`` blocks of a post run in order in one isolated session (``worker`` / ``kernel``);
+a plain ```` ```python ```` fence is only displayed, by the existing fence rule. A core rule placed
+after block parsing collects the post's blocks, answers them from the cache or runs the session,
+and replaces each fence by tokens that ``render`` turns into HTML. See docs/run.md.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import signal
+from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
+from pathlib import Path, PurePosixPath
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from generator.cache import content_key
+from generator.context import RenderContext, render_context
+from generator.errors import CodeExecutionError, ConfigError
+
+from . import render
+from .options import FIGURE_FORMATS, BlockOptions, ParsedBlock, parse_block
+from .results import BlockOutput, Failure, SessionCrash, relocate
+from .worker import BlockProgram, SessionLimits, WorkerError, run_session, shutdown
+
+__all__ = ["run_plugin", "shutdown"]
+
+CELL_INFO = "{python}"
+# Bump when what a cached BlockOutput means or how it is made changes.
+FORMAT_VERSION = 1
+CACHE_NAMESPACE = "run"
+
+
+def run_plugin(md: MarkdownIt, *, execute: bool = True, timeout: float = 30,
+               memory_limit_mb: int = 2048, output_limit_bytes: int = 100_000,
+               process_limit: int = 64, fig_format: str = "svg", fig_width: float = 6.4,
+               fig_height: float = 4.8, echo: bool = True, output: bool = True,
+               warning: bool = True, error: bool = False) -> None:
+    """Run ``{python}`` blocks at build time.
+
+    ``execute=False`` shows their code only and never starts a process (untrusted content).
+    ``timeout`` (seconds per block), ``fig_format``, ``fig_width`` / ``fig_height`` (inches),
+    ``echo``, ``output``, ``warning`` and ``error`` are the defaults a block's ``#|`` options
+    override. Each session gets ``memory_limit_mb`` of address space, at most ``process_limit``
+    processes more than its user already runs, and ``output_limit_bytes`` per output stream.
+    """
+    _check_site_options(timeout=timeout, memory_limit_mb=memory_limit_mb,
+                        output_limit_bytes=output_limit_bytes, process_limit=process_limit,
+                        fig_format=fig_format, fig_width=fig_width, fig_height=fig_height)
+    settings = _Settings(
+        execute=execute,
+        defaults=BlockOptions(echo=echo, output=output, warning=warning, error=error,
+                              fig_format=fig_format, fig_width=float(fig_width),
+                              fig_height=float(fig_height), timeout=float(timeout)),
+        limits=SessionLimits(memory_limit_mb=memory_limit_mb,
+                             output_limit_bytes=output_limit_bytes, process_limit=process_limit))
+    md.core.ruler.after("block", "run_python_blocks", lambda state: _run_blocks(state, settings))
+    md.add_render_rule("run_block_open", _render_block_open)
+    md.add_render_rule("run_block_close", lambda self, tokens, idx, options, env:
+                       render.block_close())
+    md.add_render_rule("run_figure_open", lambda self, tokens, idx, options, env:
+                       render.figure_open(tokens[idx].meta["images"],
+                                          captioned=tokens[idx].meta["captioned"]))
+    md.add_render_rule("run_figure_close", lambda self, tokens, idx, options, env:
+                       render.figure_close(captioned=tokens[idx].meta["captioned"]))
+
+
+@dataclass(frozen=True)
+class _Settings:
+    execute: bool
+    defaults: BlockOptions
+    limits: SessionLimits
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """A ``{python}`` fence of the post and its parsed options."""
+
+    token: Token
+    block: ParsedBlock
+
+    @property
+    def fence_line(self) -> int:
+        """The 0-based body line of the opening fence (``token.map[0]``)."""
+        return self.token.map[0]
+
+
+def _check_site_options(**values) -> None:
+    numbers = {"timeout": float, "memory_limit_mb": int, "output_limit_bytes": int,
+               "process_limit": int, "fig_width": float, "fig_height": float}
+    for name, kind in numbers.items():
+        value = values[name]
+        allowed = (int, float) if kind is float else int
+        if isinstance(value, bool) or not isinstance(value, allowed) or value <= 0:
+            raise ConfigError(f"[plugins.run] {name} must be a positive "
+                              f"{'number' if kind is float else 'whole number'}, not {value!r}",
+                              hint="see docs/run.md for the options of [plugins.run]")
+    if values["fig_format"] not in FIGURE_FORMATS:
+        raise ConfigError(f"[plugins.run] fig_format must be one of {FIGURE_FORMATS}, "
+                          f"not {values['fig_format']!r}", hint="use \"svg\" or \"png\"")
+
+
+def _is_cell(token: Token) -> bool:
+    return token.type == "fence" and token.info.strip() == CELL_INFO
+
+
+def _run_blocks(state: StateCore, settings: _Settings) -> None:
+    if not any(_is_cell(token) for token in state.tokens):
+        return
+    ctx = render_context(state.env)
+    cells = [_Cell(token, parse_block(
+        token.content, defaults=settings.defaults, source_dir=ctx.source_dir,
+        location=lambda line, fence=token.map[0]: ctx.location(fence + 1 + line)))
+        for token in state.tokens if _is_cell(token)]
+    executing = settings.execute and ctx.execute
+    session = [cell for cell in cells if executing and cell.block.options.evaluate]
+    outputs = dict(zip((id(cell) for cell in session), _session_outputs(session, settings, ctx)))
+    first_lines = [ctx.location(cell.fence_line + 1).line for cell in session]
+    replaced: list[Token] = []
+    for token in state.tokens:
+        if not _is_cell(token):
+            replaced.append(token)
+            continue
+        cell = cells.pop(0)
+        output = outputs.get(id(cell))
+        replaced.extend(_cell_tokens(cell, output, executing, first_lines, ctx))
+    state.tokens = replaced
+
+
+# --------------------------------------------------------------------------- cache and session
+
+@cache
+def cache_version() -> str:
+    """Everything outside a block that changes its output (read without importing the packages)."""
+    versions = "-".join(f"{name}{metadata.version(name)}"
+                        for name in ("numpy", "matplotlib", "pillow"))
+    return f"{FORMAT_VERSION}-py{platform.python_version()}-{versions}"
+
+
+def block_keys(cells: list[_Cell], settings: _Settings, ctx: RenderContext) -> list[str]:
+    """Each block's cache key: its code and execution options, its ``depends`` files, and the
+    key of the block before it (so it stands for every earlier block too).
+
+    The code includes its ``#|`` lines, since line numbers in tracebacks count them; the values
+    of ``echo``, ``output``, ``timeout`` and the session limits other than memory and output size
+    change no result and are not folded in separately. The post's path and position are left out
+    (``results.relocate`` puts them in at render time), so a prose edit re-runs nothing.
+    """
+    keys = []
+    previous = json.dumps(vars(settings.limits), sort_keys=True)
+    for cell in cells:
+        options = cell.block.options
+        digests = [f"{path}:{_digest_dependency(path, cell, ctx)}" for path in options.depends]
+        previous = content_key(
+            previous, cell.block.code,
+            json.dumps([options.fig_format, options.fig_width, options.fig_height,
+                        options.warning, options.error]),
+            *digests)
+        keys.append(previous)
+    return keys
+
+
+def _digest_dependency(path: str, cell: _Cell, ctx: RenderContext) -> str:
+    digest = hashlib.sha256((ctx.source_dir / path).read_bytes()).hexdigest()
+    ctx.add_dependency(str(PurePosixPath(ctx.source_path).parent / path), digest)
+    return digest
+
+
+def _session_outputs(session: list[_Cell], settings: _Settings,
+                     ctx: RenderContext) -> list[BlockOutput]:
+    """Every session block's output: all from the cache, or all from one fresh run."""
+    if not session:
+        return []
+    store = ctx.cache(CACHE_NAMESPACE, cache_version())
+    keys = block_keys(session, settings, ctx)
+    cached = [BlockOutput.from_bytes(raw) if raw is not None else None
+              for raw in (store.get(key) for key in keys)]
+    if all(output is not None for output in cached):
+        return cached
+    programs = [BlockProgram(code=cell.block.code, timeout=o.timeout, fig_format=o.fig_format,
+                             fig_width=o.fig_width, fig_height=o.fig_height, warning=o.warning,
+                             error=o.error)
+                for cell in session for o in [cell.block.options]]
+    data_files = {path: ctx.source_dir / path
+                  for cell in session for path in cell.block.options.depends}
+    matplotlib_dir = ctx.cache_root / "run-matplotlib" if ctx.cache_root else None
+    try:
+        result = run_session(programs, limits=settings.limits, data_files=data_files,
+                             matplotlib_dir=matplotlib_dir)
+    except (WorkerError, OSError) as problem:
+        raise CodeExecutionError(
+            f"cannot run the post's {{python}} blocks: {problem}",
+            location=ctx.location(session[0].fence_line),
+            hint="check that numpy and matplotlib import in this Python "
+                 "(or build with [plugins.run] execute = false)") from None
+    first_lines = [ctx.location(cell.fence_line + 1).line for cell in session]
+    for index, output in enumerate(result.outputs):
+        if output.error is not None and not session[index].block.options.error:
+            raise _exception_error(output.error, session[index], session, first_lines, ctx)
+        store.put(keys[index], output.to_bytes())
+    if result.crash is not None:
+        raise _crash_error(result.crash, session, first_lines, settings, ctx)
+    return list(result.outputs)
+
+
+def _failure_location(block: int | None, line: int | None, fallback: _Cell,
+                      first_lines: list[int], ctx: RenderContext):
+    if block is None or line is None or block >= len(first_lines):
+        return ctx.location(fallback.fence_line)
+    return ctx.location(first_lines[block] + line - 1 - ctx.line_offset - 1)
+
+
+def _exception_error(failure: Failure, cell: _Cell, session: list[_Cell], first_lines: list[int],
+                     ctx: RenderContext) -> CodeExecutionError:
+    trace = relocate(failure.traceback, ctx.source_path, first_lines).rstrip()
+    indented = "\n".join("    " + line for line in trace.splitlines())
+    return CodeExecutionError(
+        f"{failure.summary}\n{indented}",
+        location=_failure_location(failure.block, failure.line, cell, first_lines, ctx),
+        hint="fix the code, or add `#| error: true` to the block to show the traceback in the "
+             "page and go on")
+
+
+def _crash_error(crash: SessionCrash, session: list[_Cell], first_lines: list[int],
+                 settings: _Settings, ctx: RenderContext) -> CodeExecutionError:
+    cell = session[crash.block]
+    where = _failure_location(crash.frame_block, crash.frame_line, cell, first_lines, ctx)
+    if crash.timed_out:
+        seconds = cell.block.options.timeout
+        return CodeExecutionError(
+            f"the {{python}} block ran longer than its {seconds:g} s timeout and was killed "
+            "with every process it started", location=where,
+            hint="make it faster, or allow more time with `#| timeout: SECONDS` "
+                 "(or [plugins.run] timeout)")
+    if crash.exit_code < 0:
+        name = signal.Signals(-crash.exit_code).name
+        return CodeExecutionError(
+            f"the Python session was killed by {name} while running this block", location=where,
+            hint=f"a crash in compiled code, or more than the {settings.limits.memory_limit_mb} MB "
+                 "memory limit ([plugins.run] memory_limit_mb)")
+    return CodeExecutionError(
+        f"the block ended the Python session (exit status {crash.exit_code}) before it finished",
+        location=where,
+        hint="remove the os._exit() call: the post's later blocks run in the same session")
+
+
+# --------------------------------------------------------------------------- tokens
+
+def _cell_tokens(cell: _Cell, output: BlockOutput | None, executing: bool,
+                 first_lines: list[int], ctx: RenderContext) -> list[Token]:
+    options = cell.block.options
+    shown = output if output is not None and options.output else None
+    code = cell.block.display_code if (options.echo or not executing) else None
+
+    def text(value: str | None) -> str:
+        return relocate(value, ctx.source_path, first_lines) if value else ""
+
+    view = render.BlockView(
+        label=options.label, code=code,
+        stdout=text(shown.stdout) if shown else "", stderr=text(shown.stderr) if shown else "",
+        value=shown.value if shown else None,
+        traceback=text(output.error.traceback) if output and output.error else None)
+    tokens = [Token("run_block_open", "div", 1, map=cell.token.map, block=True,
+                    meta={"view": view})]
+    if shown is not None:
+        tokens.extend(_figure_tokens(cell, shown, ctx))
+    tokens.append(Token("run_block_close", "div", -1, block=True))
+    return tokens
+
+
+def _figure_tokens(cell: _Cell, output: BlockOutput, ctx: RenderContext) -> list[Token]:
+    options = cell.block.options
+    images = [render.Image(_asset(ctx, figure.data, figure.format), alt="")
+              for figure in output.figures]
+    if output.animation is not None:
+        images.append(render.Image(_asset(ctx, output.animation.gif, "gif"), alt="",
+                                   poster_url=_asset(ctx, output.animation.poster, "png")))
+    if not images:
+        return []
+    alts = _per_image(options.fig_alt, len(images)) or _per_image(options.fig_cap, len(images))
+    if alts is None:
+        ctx.warn(cell.fence_line, f"{len(images)} figure(s) without alt text",
+                 hint="describe what the figure shows with `#| fig-alt: ...`", kind="run")
+        alts = [""] * len(images)
+    images = [render.Image(image.url, alt, image.poster_url) for image, alt in zip(images, alts)]
+    if isinstance(options.fig_cap, tuple):
+        if len(options.fig_cap) != len(images):
+            ctx.warn(cell.fence_line, f"{len(options.fig_cap)} captions for {len(images)} "
+                     "figure(s)", hint="give one `fig-cap` entry per figure", kind="run")
+        captions = list(options.fig_cap[:len(images)]) + [None] * (len(images) - len(options.fig_cap))
+        groups = [((image,), caption) for image, caption in zip(images, captions)]
+    elif options.fig_cap is not None:
+        groups = [(tuple(images), options.fig_cap)]  # one caption for all
+    else:
+        groups = [((image,), None) for image in images]
+    tokens = []
+    for group, caption in groups:
+        meta = {"images": group, "captioned": caption is not None}
+        tokens.append(Token("run_figure_open", "figure", 1, map=cell.token.map, block=True,
+                            meta=meta))
+        if caption is not None:
+            inline = Token("inline", "", 0, map=cell.token.map, block=True, content=caption,
+                           children=[])
+            tokens.append(inline)
+        tokens.append(Token("run_figure_close", "figure", -1, block=True, meta=meta))
+    return tokens
+
+
+def _per_image(value: str | tuple[str, ...] | None, count: int) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value] * count
+    return [value[index] if index < len(value) else value[-1] for index in range(count)]
+
+
+def _asset(ctx: RenderContext, data: bytes, extension: str) -> str:
+    """Emit ``data`` beside the page, named by its content so equal figures share one file."""
+    return ctx.add_asset(f"run-{hashlib.sha256(data).hexdigest()[:16]}.{extension}", data)
+
+
+def _render_block_open(self, tokens, idx, options, env) -> str:
+    return render.block_open(tokens[idx].meta["view"])

@@ -1,0 +1,433 @@
+"""The process side of ``plugins.run``: a warm zygote that forks one isolated session per post.
+
+``plugins/run/worker.py`` starts this file as ``python -P kernel.py`` with a scrubbed
+environment. The zygote imports numpy and matplotlib once, then serves requests read as JSON lines
+on stdin: for each it forks a session child that runs a post's blocks in order in one namespace,
+and it answers with JSON event lines on stdout (``{"event": "block", "index": i}`` after each
+block, ``{"event": "end", ...}`` once the session is over and every process it left is gone).
+
+The session child (``run_session``) starts a new session (``setsid``), applies rlimits, works in a
+scratch folder, and writes everything it produces to files in the session's ``io`` folder:
+``block-I.stdout`` / ``.stderr`` (its fds 1 and 2: files, never pipes, so no process it spawns can
+block the build), ``block-I.json`` (the manifest: value, error, figures), figure and GIF files,
+``progress`` (the top-level statement being run) and ``faults`` (faulthandler's dump on a crash or
+on the zygote's SIGUSR1 before a timeout kill). The zygote is a child subreaper, so a process that
+double-forks or calls ``setsid`` still ends up its child and is killed when the session ends.
+
+Why by hand: jupyter_client/nbclient start a kernel (an interpreter plus a pyplot import) per
+notebook and talk ZeroMQ; none of them forks a pre-imported interpreter, applies rlimits, enforces
+per-cell deadlines from outside or kills a session's whole process tree. Those are a few hundred
+lines of ``os``-level code, kept here free of Stride imports because this file runs as a script.
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+import ctypes
+import faulthandler
+import io
+import json
+import linecache
+import os
+import resource
+import select
+import signal
+import sys
+import time
+import tokenize
+import traceback
+import warnings
+from pathlib import Path
+
+# The pseudo file name a block's code is compiled under; the build maps it back to post.md:LINE.
+BLOCK_FILENAME = "<stride-run-{index}>"
+SVG_HASH_SALT = "stride-run"
+PNG_DPI = 150
+ANIMATION_DPI = 80
+# Guard against a block filling the disk through fds 1/2 or files (RLIMIT_FSIZE per file).
+FILE_SIZE_LIMIT_BYTES = 512 * 2**20
+FAULT_DUMP_GRACE_SECONDS = 0.25
+PR_SET_CHILD_SUBREAPER = 36
+
+
+# --------------------------------------------------------------------------- zygote
+
+def main() -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.animation  # noqa: F401  (warm: every animation needs it)
+    import matplotlib.pyplot  # noqa: F401  (the import this process exists to pay once)
+    import numpy  # noqa: F401
+    become_subreaper()
+    requests = sys.stdin.buffer
+    replies = sys.stdout.buffer
+    for line in iter(requests.readline, b""):
+        request = json.loads(line)
+        for event in supervise(request):
+            replies.write(json.dumps(event).encode() + b"\n")
+            replies.flush()
+
+
+def become_subreaper() -> None:
+    """Orphans of a session (double forks, setsid) re-parent to us, so none escapes the kill."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def supervise(request: dict):
+    """Fork the session, relay block completions, enforce each block's deadline, clean up."""
+    status_read, status_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(status_read)
+            run_session(request, status_write)
+        finally:
+            os._exit(70)  # only reached if run_session itself failed
+    os.close(status_write)
+    pidfd = os.pidfd_open(pid)
+    timeouts = [block["timeout"] for block in request["blocks"]]
+    running = 0
+    deadline = time.monotonic() + timeouts[0]
+    pending = b""
+    watched = [status_read, pidfd]
+    timed_out = False
+    while True:
+        remaining = deadline - time.monotonic()
+        readable = select.select(watched, [], [], max(remaining, 0))[0] if remaining > 0 else []
+        if status_read in readable:
+            chunk = os.read(status_read, 4096)
+            if not chunk:  # the child closed it; wait on the pidfd alone
+                watched.remove(status_read)
+            pending += chunk
+            *lines, pending = pending.split(b"\n")
+            for line in lines:
+                yield {"event": "block", "index": int(line)}
+                running = int(line) + 1
+                if running < len(timeouts):
+                    deadline = time.monotonic() + timeouts[running]
+        if pidfd in readable:
+            break
+        if not readable and time.monotonic() >= deadline:
+            timed_out = True
+            dump_traceback(pid, Path(request["io_dir"]) / "faults")
+            kill_group(pid)
+            break
+    _, status = os.waitpid(pid, 0)
+    os.close(pidfd)
+    os.close(status_read)
+    kill_descendants(os.getpid())
+    yield {"event": "end", "timed_out": timed_out, "block": running,
+           "exit_code": os.waitstatus_to_exitcode(status)}
+
+
+def dump_traceback(pid: int, fault_file: Path) -> None:
+    """Ask the session for the stack it is stuck in (faulthandler on SIGUSR1), briefly."""
+    try:
+        os.kill(pid, signal.SIGUSR1)
+    except ProcessLookupError:
+        return
+    give_up = time.monotonic() + FAULT_DUMP_GRACE_SECONDS
+    while time.monotonic() < give_up:
+        if fault_file.exists() and fault_file.stat().st_size:
+            return
+        time.sleep(0.01)
+
+
+def kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def kill_descendants(root: int, *, reap: bool = True, rounds: int = 200) -> None:
+    """SIGKILL every live descendant of ``root`` until none is left (a fork bomb included).
+
+    ``reap`` waits for our own dead children; only the zygote may, as the build process's other
+    children are not ours to reap."""
+    for _ in range(rounds):
+        victims = descendants(root)
+        if not victims:
+            return
+        for victim in victims:
+            try:
+                os.kill(victim, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if reap:
+            reap_children()
+
+
+def reap_children() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def descendants(root: int) -> list[int]:
+    """Live (non-zombie) processes below ``root``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        state, parent = fields[0], int(fields[1])
+        if state != "Z":
+            children.setdefault(parent, []).append(int(entry.name))
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        below = children.get(frontier.pop(), [])
+        found.extend(below)
+        frontier.extend(below)
+    return found
+
+
+# --------------------------------------------------------------------------- session child
+
+def run_session(request: dict, status_fd: int) -> None:
+    """The forked child: isolate, then run every block, reporting each on ``status_fd``."""
+    os.setsid()
+    limits = request["limits"]
+    memory = limits["memory_limit_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # RLIMIT_NPROC counts every process of the user, so the bound is relative to what runs now.
+    processes = user_process_count() + limits["process_limit"]
+    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT_BYTES, FILE_SIZE_LIMIT_BYTES))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    # Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the process silently.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    work = Path(request["work_dir"])
+    io_dir = Path(request["io_dir"])
+    os.chdir(work)
+    os.environ.update(HOME=str(work), TMPDIR=str(work))
+    import tempfile
+    tempfile.tempdir = None  # recomputed from TMPDIR
+    sys.path.insert(0, str(work))  # a module copied in with `depends` is importable
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    faults = open(io_dir / "faults", "w")  # noqa: SIM115 (must outlive this frame)
+    faulthandler.enable(faults)
+    faulthandler.register(signal.SIGUSR1, faults, chain=False)
+    progress = os.open(io_dir / "progress", os.O_WRONLY | os.O_CREAT, 0o600)
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    matplotlib.rcParams["svg.hashsalt"] = SVG_HASH_SALT
+    plt.show = _show_nothing
+    warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
+
+    namespace = {"__name__": "__main__", "__builtins__": builtins}
+    for block in request["blocks"]:
+        manifest = run_block(block, namespace, io_dir, progress, limits["output_limit_bytes"])
+        temporary = io_dir / f"block-{block['index']}.json.tmp"
+        temporary.write_text(json.dumps(manifest))
+        temporary.rename(io_dir / f"block-{block['index']}.json")
+        os.write(status_fd, f"{block['index']}\n".encode())
+        if manifest["error"] is not None and not block["error"]:
+            break
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def user_process_count() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in os.scandir("/proc"):
+        try:
+            if entry.name.isdigit() and entry.stat().st_uid == uid:
+                count += 1
+        except OSError:
+            continue
+    return count
+
+
+def _show_nothing(*args, **kwargs) -> None:
+    """``plt.show()`` at build time: figures are collected when the block ends."""
+
+
+class CappedWriter(io.RawIOBase):
+    """Writes to ``fd`` until ``limit`` bytes, then counts and drops the rest."""
+
+    def __init__(self, fd: int, limit: int):
+        self.fd = fd
+        self.limit = limit
+        self.total = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        room = self.limit - self.total
+        if room > 0:
+            kept = view[:room]
+            while kept:
+                kept = kept[os.write(self.fd, kept):]
+        self.total += len(view)
+        return len(view)
+
+
+def redirect_output(stem: Path, limit: int) -> tuple[CappedWriter, CappedWriter]:
+    """Point fds 1/2 at this block's files and Python's streams at capped writers over them."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
+    writers = []
+    for fd, suffix in ((1, "stdout"), (2, "stderr")):
+        target = os.open(f"{stem}.{suffix}", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(target, fd)
+        os.close(target)
+        writers.append(CappedWriter(fd, limit))
+    sys.stdout, sys.stderr = (
+        io.TextIOWrapper(writer, encoding="utf-8", errors="backslashreplace", write_through=True)
+        for writer in writers)
+    return writers[0], writers[1]
+
+
+def run_block(block: dict, namespace: dict, io_dir: Path, progress: int, limit: int) -> dict:
+    import matplotlib.pyplot as plt
+    from matplotlib.animation import Animation
+
+    index = block["index"]
+    stem = io_dir / f"block-{index}"
+    stdout, stderr = redirect_output(stem, limit)
+    plt.rcParams["figure.figsize"] = (block["fig_width"], block["fig_height"])
+    filename = BLOCK_FILENAME.format(index=index)
+    code = block["code"]
+    linecache.cache[filename] = (len(code), None, code.splitlines(keepends=True), filename)
+    value, error, figures, animation = None, None, [], None
+    with warnings.catch_warnings():
+        if not block["warning"]:
+            warnings.simplefilter("ignore")
+        try:
+            value = execute(code, filename, namespace, index, progress)
+        except BaseException as exception:  # noqa: BLE001 (SystemExit too: it ends no session)
+            error = describe_exception(exception)
+        try:
+            animated_figure = None
+            if isinstance(value, Animation):
+                animation, animated_figure = save_animation(value, stem)
+                value = None
+            figures = save_figures(plt, stem, block["fig_format"], skip=animated_figure)
+        except Exception as exception:  # noqa: BLE001 (a figure that cannot be drawn)
+            error = error or describe_exception(exception)
+        finally:
+            plt.close("all")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    shown = None if value is None else safe_repr(value)
+    return {
+        "index": index,
+        "value": shown[:limit] if shown is not None else None,
+        "value_capped": shown is not None and len(shown) > limit,
+        "stdout_capped": stdout.total > limit,
+        "stderr_capped": stderr.total > limit,
+        "error": error,
+        "figures": figures,
+        "animation": animation,
+    }
+
+
+def execute(code: str, filename: str, namespace: dict, index: int, progress: int):
+    """Run the block statement by statement (like IPython) and return its last expression.
+
+    Each top-level statement's line is written to ``progress`` first, so a session that dies
+    without a traceback (``os._exit``, an OOM kill) is still reported at the statement it ran.
+    A trailing ``;`` hides the last expression, as in Jupyter.
+    """
+    tree = ast.parse(code, filename)
+    body = tree.body
+    last = None
+    if body and isinstance(body[-1], ast.Expr) and not ends_with_semicolon(code):
+        last = body.pop()
+    for statement in body:
+        os.pwrite(progress, f"{index} {statement.lineno}\n".ljust(32).encode(), 0)
+        exec(compile(ast.Module([statement], type_ignores=[]), filename, "exec"), namespace)
+    if last is None:
+        return None
+    os.pwrite(progress, f"{index} {last.lineno}\n".ljust(32).encode(), 0)
+    return eval(compile(ast.Expression(last.value), filename, "eval"), namespace)
+
+
+def ends_with_semicolon(code: str) -> bool:
+    meaningful = [token for token in tokenize.generate_tokens(io.StringIO(code).readline)
+                  if token.type not in (tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE,
+                                        tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER)]
+    return bool(meaningful) and meaningful[-1].string == ";"
+
+
+def safe_repr(value) -> str:
+    try:
+        return repr(value)
+    except Exception as exception:  # noqa: BLE001 (a broken __repr__ is the author's to see)
+        return f"<repr failed: {type(exception).__name__}: {exception}>"
+
+
+def describe_exception(exception: BaseException) -> dict:
+    """The traceback from the post's first frame on, and the deepest post line it went through."""
+    trace = exception.__traceback__
+    while trace is not None and trace.tb_frame.f_code.co_filename == __file__:
+        trace = trace.tb_next
+    text = "".join(traceback.format_exception(type(exception), exception, trace))
+    block = line = None
+    for frame in traceback.extract_tb(trace):
+        parsed = parse_block_filename(frame.filename)
+        if parsed is not None:
+            block, line = parsed, frame.lineno
+    if isinstance(exception, SyntaxError):
+        parsed = parse_block_filename(exception.filename or "")
+        if parsed is not None:
+            block, line = parsed, exception.lineno
+    summary = "".join(traceback.format_exception_only(type(exception), exception)).strip()
+    return {"summary": summary.splitlines()[-1], "traceback": text, "block": block, "line": line}
+
+
+def parse_block_filename(filename: str) -> int | None:
+    prefix, suffix = BLOCK_FILENAME.split("{index}")
+    if filename.startswith(prefix) and filename.endswith(suffix):
+        number = filename[len(prefix):-len(suffix)]
+        if number.isdigit():
+            return int(number)
+    return None
+
+
+def save_figures(plt, stem: Path, fig_format: str, skip=None) -> list[dict]:
+    """Every open figure, deterministic bytes: SVG with a fixed salt and no date, PNG untimed."""
+    saved = []
+    for number in plt.get_fignums():
+        figure = plt.figure(number)
+        if figure is skip:
+            continue
+        path = Path(f"{stem}-figure-{len(saved)}.{fig_format}")
+        metadata = {"Date": None} if fig_format == "svg" else {"Software": None}
+        figure.savefig(path, format=fig_format, dpi=PNG_DPI, bbox_inches="tight",
+                       metadata=metadata)
+        saved.append({"file": path.name, "format": fig_format})
+    return saved
+
+
+def save_animation(animation, stem: Path) -> tuple[dict, object]:
+    """The animation as a GIF written by Pillow and its last frame as a PNG poster; its figure."""
+    gif = Path(f"{stem}-animation.gif")
+    poster = Path(f"{stem}-poster.png")
+    animation.save(gif, writer="pillow", dpi=ANIMATION_DPI)
+    figure = animation._fig  # Animation keeps its figure only as this attribute
+    figure.savefig(poster, format="png", dpi=ANIMATION_DPI, metadata={"Software": None})
+    return {"gif": gif.name, "poster": poster.name}, figure
+
+
+if __name__ == "__main__":
+    main()

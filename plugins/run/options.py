@@ -1,0 +1,177 @@
+"""A ``{python}`` block's ``#|`` options (Quarto's cell options), parsed and checked.
+
+The leading ``#|`` lines of a block are one YAML mapping (``#| fig-cap: "a: b"`` and
+``#| depends: [a.csv, b.csv]`` work as in Quarto). Every name and value is checked against
+``OPTION_TYPES``; a mistake is a ``PluginError`` at the option's own ``post.md:LINE``.
+"""
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import yaml
+
+from generator.errors import PluginError, SourceLocation
+
+OPTION_PREFIX = "#|"
+FIGURE_FORMATS = ("svg", "png")
+LABEL_PATTERN = re.compile(r"[A-Za-z][\w-]*\Z")
+MAX_FIGURE_INCHES = 50.0
+
+
+@dataclass(frozen=True)
+class BlockOptions:
+    """What one block does; site-wide values are the defaults, ``#|`` lines override them."""
+
+    echo: bool = True              # show the code
+    evaluate: bool = True          # `eval`: run it at all
+    output: bool = True            # show what it printed, returned and drew
+    error: bool = False            # show an exception in the page instead of failing the build
+    warning: bool = True           # show Python warnings (in the block's stderr)
+    fig_cap: str | tuple[str, ...] | None = None
+    fig_alt: str | tuple[str, ...] | None = None
+    label: str | None = None
+    fig_format: str = "svg"
+    fig_width: float = 6.4         # inches, matplotlib's default
+    fig_height: float = 4.8
+    timeout: float = 30.0          # seconds for this block
+    depends: tuple[str, ...] = ()  # files beside the post, relative to its folder
+
+
+# Quarto's option name -> the BlockOptions field it sets.
+OPTION_FIELDS = {
+    "echo": "echo", "eval": "evaluate", "output": "output", "error": "error",
+    "warning": "warning", "fig-cap": "fig_cap", "fig-alt": "fig_alt", "label": "label",
+    "fig-format": "fig_format", "fig-width": "fig_width", "fig-height": "fig_height",
+    "timeout": "timeout", "depends": "depends",
+}
+
+
+@dataclass(frozen=True)
+class ParsedBlock:
+    """A block split into its options and its code.
+
+    ``code`` keeps the ``#|`` lines (they are comments to Python) so that line N of ``code`` is
+    line N of the block's content; ``display_code`` is what the page shows.
+    """
+
+    options: BlockOptions
+    code: str
+    display_code: str
+
+
+def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
+                location: Callable[[int], SourceLocation]) -> ParsedBlock:
+    """Parse ``content`` (a fence's text); ``location(k)`` places its 0-based line ``k``."""
+    lines = content.splitlines(keepends=True)
+    count = 0
+    while count < len(lines) and lines[count].lstrip().startswith(OPTION_PREFIX):
+        count += 1
+    option_text = "".join(_strip_prefix(line) for line in lines[:count])
+    values = _read_mapping(option_text, location)
+    changes = {}
+    for name, (value, line) in values.items():
+        field = OPTION_FIELDS.get(name)
+        if field is None:
+            close = difflib.get_close_matches(name, OPTION_FIELDS, n=1)
+            suggestion = f"did you mean `{close[0]}`? " if close else ""
+            raise PluginError(f"unknown option `#| {name}`", location=location(line),
+                              hint=f"{suggestion}known options: {', '.join(OPTION_FIELDS)}")
+        changes[field] = _checked(name, value, location(line), source_dir)
+    return ParsedBlock(options=dataclasses.replace(defaults, **changes), code=content,
+                       display_code="".join(lines[count:]))
+
+
+def _strip_prefix(line: str) -> str:
+    text = line.lstrip()[len(OPTION_PREFIX):]
+    return text[1:] if text.startswith(" ") else text
+
+
+def _read_mapping(text: str, location: Callable[[int], SourceLocation]) -> dict:
+    """``{name: (value, line)}`` from the options' YAML, with each key's line for errors."""
+    if not text.strip():
+        return {}
+    last_line = text.count("\n") - 1  # YAML reports an unexpected end one line past the text
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        if not isinstance(node, yaml.MappingNode):
+            raise PluginError("the `#|` lines are not `name: value` options",
+                              location=location(0),
+                              hint="write one `#| name: value` per line, e.g. `#| echo: false`")
+        constructor = yaml.SafeLoader("")
+        found: dict = {}
+        for key, value in node.value:
+            line = key.start_mark.line
+            if not isinstance(key, yaml.ScalarNode):
+                raise PluginError("an option name must be a plain word",
+                                  location=location(line), hint="e.g. `#| echo: false`")
+            if key.value in found:
+                raise PluginError(f"option `#| {key.value}` is set twice",
+                                  location=location(line), hint="keep one of the two lines")
+            found[str(key.value)] = (constructor.construct_object(value, deep=True), line)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        problem = getattr(error, "problem", None) or str(error)
+        raise PluginError(f"cannot read the `#|` options: {problem}",
+                          location=location(min(mark.line, last_line) if mark else 0),
+                          hint="write one `#| name: value` per line (YAML syntax)") from None
+    return found
+
+
+def _checked(name: str, value, where: SourceLocation, source_dir: Path):
+    """The option's value in its BlockOptions form, or a PluginError that quotes it."""
+    def fail(expected: str, hint: str = ""):
+        raise PluginError(f"`#| {name}` must be {expected}, not {value!r}", location=where,
+                          hint=hint or f"for example `#| {name}: {EXAMPLES[name]}`")
+
+    if name in ("echo", "eval", "output", "error", "warning"):
+        if not isinstance(value, bool):
+            fail("true or false")
+        return value
+    if name in ("fig-cap", "fig-alt"):
+        if isinstance(value, str):
+            return value
+        if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+            return tuple(value)
+        fail("a text or a list of texts (one per figure)")
+    if name == "label":
+        if not isinstance(value, str) or not LABEL_PATTERN.match(value):
+            fail("a name of letters, digits, `-` and `_` starting with a letter")
+        return value
+    if name == "fig-format":
+        if value not in FIGURE_FORMATS:
+            fail(" or ".join(FIGURE_FORMATS))
+        return value
+    if name in ("fig-width", "fig-height", "timeout"):
+        limit = MAX_FIGURE_INCHES if name != "timeout" else math.inf
+        if (isinstance(value, bool) or not isinstance(value, (int, float))
+                or not 0 < value <= limit):
+            fail("a positive number" + (f" of inches up to {limit:g}" if limit < math.inf else ""))
+        return float(value)
+    # depends
+    paths = [value] if isinstance(value, str) else value
+    if not isinstance(paths, list) or not paths or not all(isinstance(p, str) for p in paths):
+        fail("a file name or a list of file names")
+    for path in paths:
+        relative = PurePosixPath(path)
+        if relative.is_absolute() or ".." in relative.parts:
+            fail("files inside the post's folder",
+                 hint=f"copy `{path}` into the post's folder and name it relative to it")
+        if not (source_dir / relative).is_file():
+            raise PluginError(f"`#| depends` names `{path}`, which is not a file in "
+                              f"{source_dir}", location=where,
+                              hint="put the data file beside the post's index.md")
+    return tuple(paths)
+
+
+EXAMPLES = {
+    "echo": "false", "eval": "false", "output": "false", "error": "true", "warning": "false",
+    "fig-cap": '"The impulse response"', "fig-alt": '"A decaying exponential"',
+    "label": "fig-response", "fig-format": "png", "fig-width": "6", "fig-height": "3.5",
+    "timeout": "60", "depends": "[data.csv]",
+}

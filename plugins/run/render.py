@@ -1,0 +1,83 @@
+"""HTML for a ``{python}`` block: its code, what it printed, and its figures.
+
+A block becomes the tokens ``run_block_open`` (the code and text outputs), then for each figure
+``run_figure_open`` / an ``inline`` token holding the caption / ``run_figure_close``, then
+``run_block_close``. The captions are ordinary inline Markdown, parsed by markdown-it's inline
+phase like any paragraph, so ``$math$`` in a ``fig-cap`` is rendered and sanitized as prose.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+_LEXER = PythonLexer(stripnl=False, ensurenl=False)
+_FORMATTER = HtmlFormatter(nowrap=True)
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str
+    poster_url: str | None = None  # set for an animation: the still shown to reduced-motion users
+
+
+@dataclass(frozen=True)
+class BlockView:
+    """What the page shows of one block (None / empty: not shown)."""
+
+    label: str | None
+    code: str | None
+    stdout: str
+    stderr: str
+    value: str | None
+    traceback: str | None
+
+
+def highlight_python(code: str) -> str:
+    body = highlight(code, _LEXER, _FORMATTER)
+    return f'<pre class="highlight"><code class="language-python">{body}</code></pre>\n'
+
+
+def block_open(view: BlockView) -> str:
+    identifier = f' id="{escape(view.label)}"' if view.label else ""
+    parts = [f'<div class="run-block"{identifier}>\n']
+    if view.code is not None:
+        parts.append(highlight_python(view.code))
+    for css_class, text in (("run-stdout", view.stdout), ("run-stderr", view.stderr),
+                            ("run-result", view.value), ("run-error", view.traceback)):
+        if text:
+            parts.append(f'<pre class="{css_class}">{escape(text)}</pre>\n')
+    return "".join(parts)
+
+
+def block_close() -> str:
+    return "</div>\n"
+
+
+def figure_open(images: tuple[Image, ...], *, captioned: bool) -> str:
+    """One ``<figure>``: a single image, or several sharing one caption."""
+    kind = "run-animation" if any(image.poster_url for image in images) else "run-figure"
+    parts = [f'<figure class="{kind}">\n']
+    for image in images:
+        parts.append(_image(image))
+    if captioned:
+        parts.append("<figcaption>")
+    return "".join(parts)
+
+
+def figure_close(*, captioned: bool) -> str:
+    return ("</figcaption>\n" if captioned else "") + "</figure>\n"
+
+
+def _image(image: Image) -> str:
+    alt = escape(image.alt)
+    tag = f'<img src="{escape(image.url)}" alt="{alt}" loading="lazy">'
+    if image.poster_url is None:
+        return tag + "\n"
+    # The GIF plays unless the reader asked for reduced motion; then the last frame stands still.
+    return (f'<picture><source srcset="{escape(image.poster_url)}" '
+            f'media="(prefers-reduced-motion: reduce)">{tag}</picture>\n')
