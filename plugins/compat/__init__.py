@@ -1,1 +1,53 @@
-"""Bring an existing blog: Jekyll (Liquid, kramdown), Hugo and Gatsby posts build unchanged."""
+"""Bring an existing blog: Jekyll (Liquid, kramdown), Hugo and Gatsby posts build unchanged.
+
+One plugin, ``compat_plugin``, with a switch per dialect, because a migrated site mixes them
+(a Jekyll blog's posts use Liquid *and* kramdown; a site moved from Jekyll to Hugo keeps old
+posts of both) and the dialects never claim each other's syntax. Each dialect is also its own
+plugin (``liquid_plugin``, ``hugo_plugin``, ``kramdown_plugin``) for a markdown-it instance
+that wants only one.
+
+Order of work on a post: Liquid (a source pass right after "normalize"), Hugo shortcodes (a
+source pass after it), then markdown-it's block and inline parsing with the kramdown rules,
+then one core rule that resolves site-relative URLs (``/assets/x.png``) against the base path
+and reports missing files. Gatsby/remark posts need no rules of their own here: their TeX
+escaping is the math plugin's, ``path:`` is the frontmatter's and images beside the post are
+post assets.
+"""
+from __future__ import annotations
+
+from markdown_it import MarkdownIt
+
+from .hugo import hugo_plugin
+from .kramdown import kramdown_plugin
+from .liquid import liquid_plugin
+from .report import DiagnosticSummary, summarize_diagnostics
+from .urls import site_urls_plugin
+
+__all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin",
+           "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary"]
+
+
+def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
+                  hugo: bool = True, site_urls: bool = True, includes_dir: str | None = None,
+                  passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
+    """Jekyll, kramdown and Hugo syntax in posts, each dialect switchable.
+
+    :param jekyll: evaluate Liquid (``{{ site.baseurl }}``, ``{% post_url %}``,
+        ``{% highlight %}``, ``{% include %}``...).
+    :param kramdown: attribute lists, ``{:toc}``, abbreviations, ``{::options /}``.
+    :param hugo: shortcodes (``figure``, ``highlight``, ``ref``, ``relref``, ``param``).
+    :param site_urls: resolve ``/assets/...`` links and images against the site's base path
+        and warn about files the site does not have.
+    :param includes_dir: Jekyll's ``_includes`` folder, relative to the site folder (default:
+        ``_includes/`` in the site folder or a folder above the post).
+    :param passthrough_tags: Liquid tags left as written for another plugin (``tikz``).
+    """
+    if jekyll:
+        md.use(liquid_plugin, includes_dir=includes_dir, passthrough_tags=tuple(passthrough_tags))
+    if hugo:
+        md.use(hugo_plugin)
+    if kramdown:
+        md.use(kramdown_plugin)
+    if site_urls:
+        md.use(site_urls_plugin)
+
