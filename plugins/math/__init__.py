@@ -1,0 +1,254 @@
+"""Server-side math: TeX in Markdown becomes numbered, cross-referenced MathML Core at build time.
+
+``md.use(math_plugin, macros={"\\\\R": "\\\\mathbb{R}"})`` adds the delimiters of ``syntax``, a
+core rule that reads every formula of the page in order (remark escapes, macros, numbers and
+labels, so ``\\eqref`` works forwards too) and converts it, and render rules that print the
+result. Problems are warnings (``kind="math"``) at the formula's ``file:line`` with a visible,
+escaped fallback in the page; the build goes on.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+
+from generator.context import RenderContext, render_context
+from generator.errors import ConfigError, SourceLocation
+
+from .convert import PRIVATE_MARKERS, REFERENCE_COMMAND, convert_tex
+from .equations import Equation, EquationRow, label_id, read_equation, render_equation
+from .escapes import MODES, undo_remark_escapes, uses_remark_escapes
+from .mathml import math_element
+from .syntax import math_block_rule, math_inline_rule
+from .tex import Macro, TexError, expand, group_text, parse_macros, read_argument, serialize, tokenize
+
+__all__ = ["math_plugin"]
+
+FRONTMATTER_KEY = "math_escapes"
+_NO_MACROS: Mapping[str, str] = MappingProxyType({})
+
+
+def math_plugin(md: MarkdownIt, *, macros: Mapping[str, str] = _NO_MACROS,
+                tex_escapes: str = "auto", numbering: bool = True) -> None:
+    """Render TeX math as MathML Core.
+
+    :param macros: site-wide macros, ``{"\\\\R": "\\\\mathbb{R}"}``; ``#1``.. are arguments.
+    :param tex_escapes: ``"auto"`` detects posts whose math was escaped for remark/Gatsby,
+        ``"remark"`` always undoes those escapes, ``"none"`` never does. A post's frontmatter
+        ``math_escapes`` overrides it.
+    :param numbering: number unstarred ``equation``/``align``/``gather``/``multline`` rows.
+    """
+    if tex_escapes not in MODES:
+        raise ConfigError(f"plugins.math.tex_escapes is {tex_escapes!r}",
+                          location=SourceLocation("site.toml"),
+                          hint=f"use one of: {', '.join(MODES)}")
+    try:
+        site_macros = parse_macros(macros)
+    except TexError as error:
+        raise ConfigError(f"plugins.math.macros: {error.message}", location=SourceLocation("site.toml"),
+                          hint=error.hint) from None
+    settings = _Settings(site_macros, tex_escapes, numbering)
+    md.block.ruler.before("fence", "math_block", math_block_rule,
+                          {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.inline.ruler.before("escape", "math_inline", math_inline_rule)
+    md.core.ruler.after("inline", "math_page", lambda state: _render_page(state, settings))
+    md.add_render_rule("math_block", _render_block)
+    md.add_render_rule("math_inline", _render_inline)
+
+
+@dataclass(frozen=True)
+class _Settings:
+    macros: Mapping[str, Macro]
+    tex_escapes: str
+    numbering: bool
+
+
+@dataclass
+class _Formula:
+    """One formula of the page between the two passes."""
+
+    token: Token
+    line: int                       # 0-based body line, for ctx.warn
+    tex: str                        # the TeX as the author meant it (escapes undone)
+    display: bool
+    tokens: list[str] = field(default_factory=list)
+    equation: Equation | None = None
+    numbers: list[str | None] = field(default_factory=list)
+    ids: list[str | None] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Target:
+    """Where a ``\\label`` points: the row's id, its shown number, and its line."""
+
+    id: str
+    number: str
+    line: int
+
+
+def _formulas(tokens: Sequence[Token]) -> list[tuple[Token, int]]:
+    found: list[tuple[Token, int]] = []
+    for token in tokens:
+        if token.type == "math_block":
+            found.append((token, token.map[0] if token.map else 0))
+        elif token.type == "inline" and token.children:
+            start = token.map[0] if token.map else 0
+            found.extend((child, start + child.meta.get("line", 0))
+                         for child in token.children if child.type == "math_inline")
+    return found
+
+
+def _escape_mode(ctx: RenderContext, settings: _Settings) -> str:
+    mode = ctx.page_vars.get(FRONTMATTER_KEY, settings.tex_escapes)
+    if mode not in MODES:
+        ctx.warn(None, f"frontmatter {FRONTMATTER_KEY}: {mode!r} is not a known mode; using "
+                 f"{settings.tex_escapes!r}", hint=f"use one of: {', '.join(MODES)}", kind="math")
+        return settings.tex_escapes
+    return str(mode)
+
+
+def _render_page(state: StateCore, settings: _Settings) -> None:
+    found = _formulas(state.tokens)
+    if not found:
+        return
+    ctx = render_context(state.env)
+    mode = _escape_mode(ctx, settings)
+    remark = mode == "remark" or (mode == "auto" and uses_remark_escapes(t.content for t, _ in found))
+    macros = dict(settings.macros)
+    targets: dict[str, _Target] = {}
+    counter = 0
+    formulas: list[_Formula] = []
+    for token, line in found:
+        tex = undo_remark_escapes(token.content) if remark else token.content
+        display = token.type == "math_block" or bool(token.meta.get("display"))
+        formula = _Formula(token, line, tex.strip(), display)
+        formulas.append(formula)
+        try:
+            formula.tokens = expand(tokenize(PRIVATE_MARKERS.sub("", tex)), macros)
+            internal = next((t for t in formula.tokens if t.startswith("\\@")), None)
+            if internal is not None:
+                raise TexError(f"{internal} is internal to TeX packages", f"remove {internal}")
+            if display:
+                formula.equation = read_equation(formula.tokens)
+        except TexError as error:
+            _fail(ctx, formula, error)
+            continue
+        if formula.equation is None:
+            continue
+        for row in formula.equation.rows:
+            number = None
+            if row.tag is not None:
+                number = row.tag if row.tag_verbatim else f"({row.tag})"
+            elif row.numbered and settings.numbering:
+                counter += 1
+                number = f"({counter})"
+            row_id = None
+            for label in row.labels:
+                if label in targets:
+                    ctx.warn(line, f"duplicate \\label{{{label}}}, first defined at "
+                             f"{ctx.location(targets[label].line)}", kind="math",
+                             hint="give each equation its own label")
+                    continue
+                if number is None:
+                    ctx.warn(line, f"\\label{{{label}}} is on an equation without a number",
+                             kind="math", hint="use a numbered environment such as "
+                             "\\begin{equation}, or add \\tag{...}")
+                row_id = row_id or _unique_id(label_id(label), targets)
+                targets[label] = _Target(row_id, number or "", line)
+            formula.numbers.append(number)
+            formula.ids.append(row_id)
+    for formula in formulas:
+        if "html" not in formula.token.meta:
+            _convert(ctx, formula, targets)
+
+
+def _unique_id(candidate: str, targets: Mapping[str, _Target]) -> str:
+    taken = {target.id for target in targets.values()}
+    suffix = 2
+    unique = candidate
+    while unique in taken:
+        unique = f"{candidate}-{suffix}"
+        suffix += 1
+    return unique
+
+
+def _resolve_references(ctx: RenderContext, formula: _Formula, tokens: Sequence[str],
+                        targets: Mapping[str, _Target]) -> list[str]:
+    """``\\eqref{x}`` -> ``\\@ref{id}{(3)}``, ``\\ref{x}`` -> ``\\@ref{id}{3}``."""
+    resolved: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token not in (r"\eqref", r"\ref"):
+            resolved.append(token)
+            index += 1
+            continue
+        argument, index = read_argument(tokens, index + 1)
+        label = group_text(argument)
+        target = targets.get(label)
+        if target is None:
+            ctx.warn(formula.line, f"\\{token[1:]}{{{label}}}: no equation has this label",
+                     kind="math", hint=f"add \\label{{{label}}} to the equation, or fix the name")
+            resolved += [r"\text", "{", "(??)" if token == r"\eqref" else "??", "}"]
+            continue
+        number = target.number if token == r"\eqref" else target.number.strip("()")
+        resolved += [REFERENCE_COMMAND, "{", target.id, "}", "{", *number, "}"]
+    return resolved
+
+
+def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Target]) -> None:
+    try:
+        if formula.equation is not None:
+            equation = Equation(formula.equation.kind, tuple(
+                EquationRow(tuple(_resolve_references(ctx, formula, row.tokens, targets)), row.numbered,
+                          row.tag, row.tag_verbatim, row.labels)
+                for row in formula.equation.rows))
+            rendered = render_equation(equation, formula.numbers, formula.ids)
+            markup, unsupported = rendered.markup, rendered.unsupported
+        else:
+            converted = convert_tex(serialize(_resolve_references(ctx, formula, formula.tokens, targets)),
+                                    formula.display)
+            markup, unsupported = converted.markup, converted.unsupported
+    except TexError as error:
+        _fail(ctx, formula, error)
+        return
+    if unsupported:
+        ctx.warn(formula.line, f"unsupported TeX {', '.join(unsupported)} in {_excerpt(formula.tex)}",
+                 kind="math", hint="define it with \\newcommand or in plugins.math.macros, or "
+                 "rewrite it with supported commands; it is shown in red meanwhile")
+    html = math_element(markup, formula.tex, display=formula.display)
+    if formula.token.type == "math_block":
+        html = f'<div class="math-display">{html}</div>\n'
+    formula.token.meta["html"] = html
+
+
+def _fail(ctx: RenderContext, formula: _Formula, error: TexError) -> None:
+    ctx.warn(formula.line, f"{error.message} in {_excerpt(formula.tex)}", kind="math",
+             hint=error.hint or "fix the TeX; the page shows it as text meanwhile")
+    opening = formula.token.markup if formula.token.markup != "\\begin" else ""
+    closing = {"\\(": "\\)", "\\[": "\\]"}.get(opening, opening)
+    source = escapeHtml(f"{opening}{formula.token.content}{closing}")
+    if formula.token.type == "math_block":
+        formula.token.meta["html"] = (f'<div class="math-display math-error"><pre><code>{source}'
+                                      f"</code></pre></div>\n")
+    else:
+        formula.token.meta["html"] = f'<code class="math-error">{source}</code>'
+
+
+def _excerpt(tex: str, limit: int = 80) -> str:
+    flat = " ".join(tex.split())
+    return repr(flat if len(flat) <= limit else flat[:limit - 1] + "…")
+
+
+def _render_block(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    return str(tokens[index].meta["html"])
+
+
+def _render_inline(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    return str(tokens[index].meta["html"])

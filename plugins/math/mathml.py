@@ -1,0 +1,233 @@
+"""latex2mathml at the core, its output made into safe MathML Core.
+
+latex2mathml writes MathML 3 (``mathvariant``, ``menclose``, ``columnalign``, ``rowlines``...),
+puts character references as literal ``&#x...;`` strings into element text and, through its
+``convert``, un-escapes the serialised markup (so ``\\text{<script>}`` would come out live).
+Stride therefore takes its element tree, decodes the character references, rewrites what
+MathML Core lacks into Unicode or classes styled by ``theme/static/math/math.css``, and then
+passes every element and attribute through an allowlist before serialising with escaping.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from xml.etree.ElementTree import Element, SubElement, tostring
+
+from latex2mathml.converter import Converter
+
+from .alphabets import KNOWN_VARIANTS, styled
+from .tex import TexError
+
+MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+
+# MathML Core elements and the attributes each may carry besides the global ones.
+_ELEMENT_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "math": frozenset({"display", "alttext"}),
+    "semantics": frozenset(), "annotation": frozenset({"encoding"}),
+    "mrow": frozenset(), "mstyle": frozenset(), "merror": frozenset(), "mphantom": frozenset(),
+    "mi": frozenset({"mathvariant"}), "mn": frozenset(), "mtext": frozenset(), "ms": frozenset(),
+    "mo": frozenset({"form", "fence", "separator", "lspace", "rspace", "stretchy", "symmetric",
+                     "maxsize", "minsize", "largeop", "movablelimits"}),
+    "mspace": frozenset({"width", "height", "depth"}),
+    "mpadded": frozenset({"width", "height", "depth", "lspace", "voffset"}),
+    "mfrac": frozenset({"linethickness"}), "msqrt": frozenset(), "mroot": frozenset(),
+    "msub": frozenset(), "msup": frozenset(), "msubsup": frozenset(),
+    "munder": frozenset({"accentunder"}), "mover": frozenset({"accent"}),
+    "munderover": frozenset({"accent", "accentunder"}),
+    "mmultiscripts": frozenset(), "mprescripts": frozenset(),
+    "mtable": frozenset(), "mtr": frozenset(), "mtd": frozenset({"columnspan", "rowspan"}),
+}
+_GLOBAL_ATTRIBUTES = frozenset({"class", "id", "dir", "displaystyle", "scriptlevel", "mathcolor",
+                                "mathbackground", "mathsize"})
+_LENGTH_ATTRIBUTES = frozenset({"width", "height", "depth", "lspace", "rspace", "voffset",
+                                "maxsize", "minsize", "linethickness", "mathsize"})
+_BOOLEAN_ATTRIBUTES = frozenset({"fence", "separator", "stretchy", "symmetric", "largeop",
+                                 "movablelimits", "accent", "accentunder", "displaystyle"})
+_LENGTH = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:em|ex|px|pt|pc|in|cm|mm|%)?")
+_COLOR = re.compile(r"[A-Za-z]{1,30}|#(?:[0-9A-Fa-f]{3,4}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})")
+_CHARACTER_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]{1,6});|&#([0-9]{1,7});")
+_LEAKED_COMMAND = re.compile(r"\\[A-Za-z]+")
+_TOKEN_ELEMENTS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
+_ALIGN_CLASSES = {"left": "math-l", "right": "math-r", "center": "math-c"}
+_NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Converted TeX: MathML markup (escaped, well-formed) and the problems met on the way."""
+
+    markup: str
+    unsupported: tuple[str, ...] = ()  # TeX commands latex2mathml did not know
+
+
+def _decode_references(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+        if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF:
+            if not 0xFDD0 <= code <= 0xFDEF and code & 0xFFFE != 0xFFFE:
+                return chr(code)
+        return "\ufffd"
+    return _CHARACTER_REFERENCE.sub(replace, text)
+
+
+def _length(value: str, name: str) -> str | None:
+    """A CSS length MathML Core accepts, or None. Relative "+x" sizes are not in Core."""
+    value = value.strip()
+    if name == "linethickness" and value in _NAMED_LINE_WIDTHS:
+        return _NAMED_LINE_WIDTHS[value]
+    if value.startswith("+"):
+        if name in ("width", "height", "depth"):
+            return None
+        value = value[1:]
+    if value.endswith("mu") and _LENGTH.fullmatch(value[:-2]):
+        return f"{float(value[:-2]) / 18:.4g}em"
+    return value if _LENGTH.fullmatch(value) else None
+
+
+def _sanitize(element: Element, unsupported: list[str]) -> None:
+    """Rewrite ``element``'s subtree into MathML Core, in place."""
+    for child in list(element):
+        _sanitize(child, unsupported)
+    tag = element.tag
+    classes: list[str] = [name for name in element.attrib.get("class", "").split()
+                          if name.startswith("math-")]
+    if tag == "menclose":
+        classes += [f"math-enclose-{notation}" for notation in
+                    element.attrib.get("notation", "box").split() if notation.isalpha()]
+        tag = "mrow"
+    elif tag == "none":
+        tag = "mrow"
+    elif tag == "mtable":
+        _table_classes(element)
+    elif tag == "mtd" and "columnalign" in element.attrib:
+        classes.append(_ALIGN_CLASSES.get(element.attrib["columnalign"], "math-c"))
+    elif tag not in _ELEMENT_ATTRIBUTES:
+        unsupported.append(f"<{tag}>")
+        tag = "mrow"
+    variant = element.attrib.get("mathvariant")
+    if element.text:
+        element.text = _decode_references(element.text)
+        if tag in _TOKEN_ELEMENTS:
+            leaked = _LEAKED_COMMAND.fullmatch(element.text.strip())
+            if leaked and tag != "mtext":
+                unsupported.append(leaked.group(0))
+                tag = "merror"  # shows the command, in red, inside the rest of the formula
+                classes.append("math-unsupported")
+                SubElement(element, "mtext").text = element.text.strip()
+                element.text = None
+                variant = None
+    if variant and variant != "normal" and variant in KNOWN_VARIANTS:
+        if tag in ("mi", "mn", "mo") and element.text:
+            element.text = styled(element.text, variant)
+        elif tag == "mtext":
+            classes.append(f"math-text-{variant}")
+    allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset()) | _GLOBAL_ATTRIBUTES
+    attributes: dict[str, str] = {}
+    for name, value in element.attrib.items():
+        if name not in allowed or name == "class":
+            continue
+        if name == "mathvariant":
+            # Core keeps only "normal", meaningful on a single-letter <mi> (upright x).
+            if value == "normal" and tag == "mi" and len(element.text or "") == 1:
+                attributes[name] = value
+            continue
+        if name in ("mathcolor", "mathbackground"):
+            if _COLOR.fullmatch(value):
+                attributes[name] = value
+            continue
+        if name in _LENGTH_ATTRIBUTES:
+            length = _length(value, name)
+            if length is not None:
+                attributes[name] = length
+            continue
+        if name in _BOOLEAN_ATTRIBUTES:
+            if value in ("true", "false"):
+                attributes[name] = value
+            continue
+        if name == "scriptlevel" and re.fullmatch(r"[+-]?\d{1,2}", value):
+            attributes[name] = value
+        elif name == "form" and value in ("prefix", "infix", "postfix"):
+            attributes[name] = value
+        elif name in ("columnspan", "rowspan") and value.isdigit():
+            attributes[name] = value
+    if classes:
+        attributes["class"] = " ".join(dict.fromkeys(classes))
+    element.tag = tag
+    element.attrib.clear()
+    element.attrib.update(attributes)
+
+
+def _table_classes(table: Element) -> None:
+    """Carry ``columnalign``/``rowlines``/``columnlines`` of a table over to its cells' classes."""
+    column_aligns = table.attrib.get("columnalign", "").split()
+    row_lines = table.attrib.get("rowlines", "").split()
+    column_lines = table.attrib.get("columnlines", "").split()
+    rows = [row for row in table if row.tag == "mtr"]
+    for row_index, row in enumerate(rows):
+        for column_index, cell in enumerate(row):
+            names = cell.attrib.get("class", "").split()
+            if column_aligns and "columnalign" not in cell.attrib:
+                names.append(_ALIGN_CLASSES.get(column_aligns[min(column_index, len(column_aligns) - 1)],
+                                                "math-c"))
+            if row_index < len(rows) - 1 and row_lines:
+                line = row_lines[min(row_index, len(row_lines) - 1)]
+                if line in ("solid", "dashed"):
+                    names.append(f"math-rule-below-{line}")
+            if column_index < len(row) - 1 and column_lines:
+                line = column_lines[min(column_index, len(column_lines) - 1)]
+                if line in ("solid", "dashed"):
+                    names.append(f"math-rule-right-{line}")
+            if names:
+                cell.set("class", " ".join(names))
+
+
+def _serialize(element: Element) -> str:
+    return tostring(element, encoding="unicode", short_empty_elements=False)
+
+
+@lru_cache(maxsize=8192)
+def convert_fragment(tex: str, display: bool) -> Fragment:
+    """Convert normalised TeX with latex2mathml into a Core ``<mrow>`` (memoised per process).
+
+    Every exception latex2mathml raises on malformed input (its own, ``StopIteration``,
+    ``IndexError``, ``RecursionError``...) becomes a ``TexError``.
+    """
+    try:
+        converter = Converter(display="block" if display else "inline")
+        math = converter.convert_to_element(tex)
+    except (Exception, RecursionError) as error:  # latex2mathml raises whatever its parser hits
+        detail = type(error).__name__.removesuffix("Error").replace("_", " ")
+        raise TexError(f"latex2mathml cannot read this TeX ({detail or 'error'})",
+                       "check that braces, \\left/\\right and \\begin/\\end pairs match") from None
+    row = math[0] if len(math) else Element("mrow")
+    unsupported: list[str] = []
+    _sanitize(row, unsupported)
+    return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
+
+
+def text_element(tag: str, text: str, **attributes: str) -> str:
+    """A token element such as ``<mtext>`` holding ``text``, escaped."""
+    element = Element(tag, attributes)
+    element.text = text
+    return _serialize(element)
+
+
+def math_element(body: str, tex: str, *, display: bool, extra_class: str = "") -> str:
+    """Wrap converted markup into ``<math>`` with the TeX source as an annotation."""
+    attributes = {"display": "block"} if display else {}
+    if extra_class:
+        attributes["class"] = extra_class
+    annotation = Element("annotation", {"encoding": "application/x-tex"})
+    annotation.text = tex
+    opening = "".join(f' {name}="{value}"' for name, value in attributes.items())
+    return (f'<math xmlns="{MATHML_NS}"{opening}><semantics><mrow>{body}</mrow>'
+            f"{_serialize(annotation)}</semantics></math>")
+
+
+def reference_link(target_id: str, text: str) -> str:
+    """An equation reference: an HTML link inside ``<mtext>``, which HTML parses as HTML."""
+    mtext = Element("mtext", {"class": "math-ref"})
+    link = SubElement(mtext, "a", {"href": f"#{target_id}"})
+    link.text = text
+    return _serialize(mtext)

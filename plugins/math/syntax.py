@@ -1,0 +1,126 @@
+"""markdown-it rules for every math delimiter Stride's authors use.
+
+mdit-py-plugins splits these over ``dollarmath`` (``$``/``$$``), ``texmath`` (``\\(``/``\\[``)
+and ``amsmath`` (bare environments), and its ``$$`` block cannot interrupt a paragraph: a
+``$$`` line right after text (seeds 000 and 002) becomes part of the paragraph and swallows the
+prose after it. Its inline ``$`` also takes "$5 and $10" for math. These rules are written
+here so the three syntaxes share one scanner, interrupt paragraphs, and follow Pandoc's rule for
+``$`` (no space inside the delimiters, no digit after the closing one).
+
+Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\\begin``) and
+``math_inline`` (``markup`` is ``$``, ``$$``, ``\\(`` or ``\\[``; ``meta["display"]`` is True for
+``\\[`` only, since kramdown treats ``$$`` in a sentence as inline math).
+"""
+from __future__ import annotations
+
+import re
+
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+
+from .convert import NUMBERED_ENVIRONMENTS
+
+_ENVIRONMENT_START = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")(\*?)\}")
+
+
+def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """``$$ ... $$``, ``\\[ ... \\]`` and bare ``\\begin{equation}...`` blocks on their own lines."""
+    if state.sCount[start_line] - state.blkIndent >= 4:  # an indented code block
+        return False
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    first_line = state.src[start:state.eMarks[start_line]]
+    if first_line.startswith("$$"):
+        opening, closing = "$$", "$$"
+    elif first_line.startswith("\\["):
+        opening, closing = "\\[", "\\]"
+    else:
+        environment = _ENVIRONMENT_START.match(first_line)
+        if environment is None:
+            return False
+        opening = ""
+        closing = f"\\end{{{environment.group(1)}{environment.group(2)}}}"
+    rest = first_line[len(opening):]
+    close_at = rest.find(closing)
+    last_line = start_line
+    if close_at >= 0:
+        if rest[close_at + len(closing):].strip():
+            return False  # "$$x$$ and more": inline math at the start of a paragraph
+        body = rest[:close_at] if opening else rest[:close_at + len(closing)]
+    else:
+        lines = [rest]
+        while True:
+            last_line += 1
+            if last_line >= end_line:
+                return False
+            if state.sCount[last_line] < state.blkIndent:
+                return False  # the container (list item, quote) ended first
+            line = state.src[state.bMarks[last_line] + state.tShift[last_line]:state.eMarks[last_line]]
+            if not line.strip():
+                return False  # TeX has no blank lines inside math: not a display block
+            close_at = line.find(closing)
+            if close_at >= 0:
+                if line[close_at + len(closing):].strip():
+                    return False
+                lines.append(line[:close_at] if opening else line[:close_at + len(closing)])
+                break
+            lines.append(line)
+        body = "\n".join(lines)
+    if not body.strip():
+        return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = body.strip("\n")
+    token.markup = opening or "\\begin"
+    token.map = [start_line, last_line + 1]
+    state.line = last_line + 1
+    return True
+
+
+def math_inline_rule(state: StateInline, silent: bool) -> bool:
+    """``$x$``, ``$$x$$`` (inline, as kramdown), ``\\(x\\)`` and ``\\[x\\]`` inside a paragraph."""
+    source = state.src
+    position = state.pos
+    if source.startswith("\\(", position) or source.startswith("\\[", position):
+        closing = "\\)" if source[position + 1] == "(" else "\\]"
+        end = _find_unescaped(source, closing, position + 2, state.posMax)
+        if end < 0 or end == position + 2:
+            return False
+        return _push(state, silent, source[position + 2:end], source[position:position + 2],
+                     end + 2, display=closing == "\\]")
+    if source[position] != "$":
+        return False
+    if source.startswith("$$", position):
+        end = _find_unescaped(source, "$$", position + 2, state.posMax)
+        if end < 0 or not source[position + 2:end].strip():
+            return False
+        return _push(state, silent, source[position + 2:end], "$$", end + 2, display=False)
+    # Pandoc's rule keeps prices out: "$" + non-space ... non-space + "$" + non-digit.
+    if position + 1 >= state.posMax or source[position + 1].isspace():
+        return False
+    end = _find_unescaped(source, "$", position + 1, state.posMax)
+    if end < 0 or source[end - 1].isspace() or source[end + 1:end + 2].isdigit():
+        return False
+    return _push(state, silent, source[position + 1:end], "$", end + 1, display=False)
+
+
+def _find_unescaped(source: str, needle: str, start: int, stop: int) -> int:
+    """The index of ``needle`` in ``source[start:stop]`` that no backslash escapes, or -1."""
+    position = start
+    while position <= stop - len(needle):
+        if source.startswith(needle, position):
+            return position
+        position += 2 if source[position] == "\\" else 1
+    return -1
+
+
+def _push(state: StateInline, silent: bool, content: str, markup: str, end: int, *,
+          display: bool) -> bool:
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = content
+        token.markup = markup
+        token.meta = {"display": display, "line": state.src.count("\n", 0, state.pos)}
+    state.pos = end
+    return True
