@@ -121,7 +121,7 @@ def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = Ma
 
 
 def _line_of(text: str, key: str) -> int:
-    pattern = re.compile(rf"^\s*(\[\s*)?[\"']?{re.escape(key)}[\"']?\s*[=:\].]", re.M)
+    pattern = re.compile(rf"^[ \t]*(\[[ \t]*)?[\"']?{re.escape(key)}[\"']?\s*[=:\].]", re.M)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 

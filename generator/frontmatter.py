@@ -23,7 +23,8 @@ MAX_YAML_DEPTH = 50
 MAX_YAML_NODES = 10_000
 PELICAN_KEYS = {"title", "date", "modified", "tags", "category", "slug", "author", "authors",
                 "summary", "status", "lang", "template", "save_as", "url", "keywords"}
-STRING_FIELDS = {"title", "summary", "slug", "path", "permalink", "url"}
+# Read as the author typed them; dates are parsed by _parse_date, which can say what is wrong.
+STRING_FIELDS = {"title", "summary", "slug", "path", "permalink", "url", "date", "updated", "lastmod"}
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -69,7 +70,7 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
     try:
         node = yaml.compose(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
-        raise _yaml_error(error, source) from None
+        raise _yaml_error(error, source, raw) from None
     if node is None:
         return {}
     if not isinstance(node, yaml.MappingNode):
@@ -129,8 +130,12 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile) -> None:
             stack.extend((child, depth + 1) for child in node.value)
 
 
-def _yaml_error(error: yaml.YAMLError, source: SourceFile) -> FrontmatterError:
+def _yaml_error(error: yaml.YAMLError, source: SourceFile, raw: str) -> FrontmatterError:
     mark = getattr(error, "problem_mark", None)
+    context = getattr(error, "context_mark", None)
+    if mark is not None and context is not None and mark.line >= raw.count("\n"):
+        # Found only at the end (an unclosed bracket or quote): point where it was opened.
+        mark = context
     problem = getattr(error, "problem", None) or str(error)
     location = SourceLocation(source.rel, mark.line + 2, mark.column + 1) if mark else \
         SourceLocation(source.rel, 1)
@@ -218,7 +223,8 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
 
     title = _as_text(data.get("title"), "title", where)
     date, inferred = _date_of(data, source, where, diagnostics)
-    updated = _parse_date(data["updated"], where("updated")) if data.get("updated") else None
+    updated_key = "updated" if data.get("updated") else "lastmod"
+    updated = _parse_date(data[updated_key], where(updated_key)) if data.get(updated_key) else None
     slug_raw = data.get("slug")
     slug = _as_text(slug_raw, "slug", where) if slug_raw is not None else slugify(_stem(source))
     _check_url_part(slug, where("slug"), "slug")
@@ -246,7 +252,7 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
 
 
 def _line_of_key(text: str, key: str) -> int:
-    match = re.search(rf"^\s*{re.escape(key)}\s*[:=]", text, re.M | re.I)
+    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*[:=]", text, re.M | re.I)
     return text.count("\n", 0, match.start()) + 1 if match else 1
 
 
@@ -298,19 +304,21 @@ def _parse_date(value: Any, where: SourceLocation) -> dt.datetime:
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
     text = str(value).strip()
+    reason = ""
     for attempt in (text, text.replace(" ", "T", 1)):
         try:
             parsed = dt.datetime.fromisoformat(attempt)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
-        except ValueError:
-            continue
+        except ValueError as error:
+            reason = reason or str(error)
     for pattern in ("%Y-%m-%d %H:%M:%S %z", "%d %B %Y", "%B %d, %Y", "%Y/%m/%d"):
         try:
             parsed = dt.datetime.strptime(text, pattern)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
         except ValueError:
             continue
-    raise FrontmatterError(f"not a valid date: {text!r}", location=where,
+    detail = f" ({reason})" if "must be" in reason or "out of range" in reason else ""
+    raise FrontmatterError(f"not a valid date: {text!r}{detail}", location=where,
                            hint="write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (a real day and month)")
 
 

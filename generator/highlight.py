@@ -22,15 +22,14 @@ def _lexer(language: str):
         return None
 
 
-def highlight_code(code: str, info: str, _attrs=None) -> str:
+def highlight_code(code: str, language: str, attributes: str = "") -> str:
     """markdown-it's ``highlight`` hook: a complete ``<pre>`` so markdown-it adds no wrapper.
 
-    The info string's first word is the language; ``linenos`` anywhere in it numbers the lines
-    (Jekyll's ``{% highlight python linenos %}``).
+    markdown-it passes the info string's first word as ``language`` and the rest as
+    ``attributes``; ``linenos`` there numbers the lines (Jekyll's ``{% highlight python linenos %}``).
     """
-    words = info.split()
-    language = re.sub(r"[^\w+#.-]", "", words[0]) if words else ""
-    numbered = "linenos" in words[1:]
+    language = re.sub(r"[^\w+#.-]", "", language)
+    numbered = "linenos" in attributes.split()
     lexer = _lexer(language.lower()) if language else None
     class_attr = f' class="language-{html.escape(language)}"' if language else ""
     if lexer is None:

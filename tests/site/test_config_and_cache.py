@@ -1,0 +1,90 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.cache import Cache, content_key, prune_unused
+from generator.config import SiteConfig, load_config
+from generator.errors import ConfigError
+
+from ..conftest import write
+
+OPTIONS = {"math": frozenset({"macros"})}
+
+
+def config_error(root: Path, text: str, name: str = "site.toml") -> ConfigError:
+    write(root / name, text)
+    with pytest.raises(ConfigError) as caught:
+        load_config(root, plugin_options=OPTIONS)
+    return caught.value
+
+
+def test_defaults_without_a_config(tmp_path):
+    assert load_config(tmp_path) == SiteConfig()
+
+
+def test_toml_and_yaml_configs(tmp_path):
+    write(tmp_path / "site.toml", 'title = "T"\nbase_url = "https://a.github.io/blog/"\n'
+                                  '[plugins.math.macros]\nR = "\\\\mathbb{R}"\n')
+    config = load_config(tmp_path, plugin_options=OPTIONS)
+    assert config.title == "T" and config.base_path == "/blog/"
+    assert config.plugins["math"]["macros"] == {"R": "\\mathbb{R}"}
+    (tmp_path / "site.toml").unlink()
+    write(tmp_path / "site.yaml", "title: Y\nposts_per_page: 3\n")
+    assert load_config(tmp_path).posts_per_page == 3
+
+
+def test_unknown_key_suggests_the_right_one(tmp_path):
+    error = config_error(tmp_path, 'title = "T"\n\nbase_ulr = "https://x.org/"\n')
+    assert str(error.location) == "site.toml:3"
+    assert "did you mean `base_url`" in error.hint
+
+
+def test_wrong_type_quotes_the_value(tmp_path):
+    error = config_error(tmp_path, 'posts_per_page = "ten"\n')
+    assert error.location.line == 1 and "'ten'" in error.message
+
+
+def test_unknown_plugin_option(tmp_path):
+    error = config_error(tmp_path, '[plugins.math]\nmacross = {}\n')
+    assert "macross" in error.message and "macros" in error.hint and error.location.line == 2
+
+
+def test_invalid_toml_syntax_has_a_line(tmp_path):
+    assert config_error(tmp_path, 'title = "T"\nauthor = \n').location.line == 2
+
+
+def test_bad_permalink_and_base_url(tmp_path):
+    assert "permalink" in config_error(tmp_path, 'permalink = "/{yr}/{slug}/"\n').message
+    assert "base_url" in config_error(tmp_path, 'base_url = "example.org"\n').message
+
+
+def test_cache_round_trip_and_versioning(tmp_path):
+    cache = Cache(tmp_path, "math", "1")
+    key = content_key("x^2", "inline")
+    assert cache.get(key) is None
+    cache.put(key, b"<math/>")
+    assert Cache(tmp_path, "math", "1").get(key) == b"<math/>"
+    assert Cache(tmp_path, "math", "2").get(key) is None  # a new version abandons old entries
+    assert Cache(tmp_path, "math", "1", read=False).get(key) is None  # --refresh
+
+
+def test_content_key_is_unambiguous():
+    assert content_key("ab", "c") != content_key("a", "bc")
+
+
+def test_prune_keeps_only_used_entries(tmp_path):
+    cache = Cache(tmp_path, "conv", "1")
+    cache.put("aa11", b"kept")
+    cache.put("bb22", b"dropped")
+    Cache(tmp_path, "conv", "0").put("cc33", b"old version")
+    prune_unused(tmp_path, {cache.folder_name: {"aa11"}})
+    assert cache.get("aa11") == b"kept" and cache.get("bb22") is None
+    assert not (tmp_path / "conv" / "v1-0").exists()
+
+
+def test_put_is_atomic_no_temp_files_left(tmp_path):
+    cache = Cache(tmp_path, "x", "1")
+    cache.put("ab" * 8, b"data")
+    leftovers = [p for p in (tmp_path / "x").rglob("*") if p.name.startswith(".tmp-")]
+    assert leftovers == [] and os.listdir(cache.path_for("ab" * 8).parent) == ["ab" * 8]

@@ -1,0 +1,55 @@
+from pathlib import Path
+
+import pytest
+from markdown_it.utils import read_fixture_file
+
+from .helpers import render
+
+FIXTURES = Path(__file__).parent / "fixtures" / "markdown.md"
+
+
+@pytest.mark.parametrize("line,title,source,expected", read_fixture_file(FIXTURES),
+                         ids=[f[1] for f in read_fixture_file(FIXTURES)])
+def test_markdown_fixture(line, title, source, expected):
+    # A title line of "---" would be frontmatter; fixtures start with prose.
+    assert render("\n" + source).html.strip() == expected.strip()
+
+
+def test_unsafe_html_is_reported_with_its_line():
+    rendered = render("---\ntitle: t\n---\nfine\n\n<img src=x onerror=alert(1)>\n")
+    [warning] = [d for d in rendered.diagnostics if d.kind == "html"]
+    assert str(warning.location) == "content/posts/post.md:6"
+    assert "onerror" in warning.message
+
+
+def test_event_attribute_in_span_is_reported():
+    rendered = render("---\ntitle: t\n---\n[x]{onclick=\"y\"}\n")
+    assert [d.location.line for d in rendered.diagnostics if d.kind == "html"] == [4]
+
+
+def test_summary_stops_at_more_marker():
+    rendered = render("---\ntitle: t\n---\nFirst part.\n\n<!--more-->\n\nSecond part.\n")
+    assert "First part." in rendered.summary_html
+    assert "Second" not in rendered.summary_html
+    assert "<!--more-->" not in rendered.html and "Second part." in rendered.html
+
+
+def test_summary_defaults_to_first_paragraph():
+    rendered = render("---\ntitle: t\n---\n## Intro\n\nOpening words.\n\nMore.\n")
+    assert rendered.summary_html == "<p>Opening words.</p>"
+
+
+def test_toc_and_word_count():
+    rendered = render("---\ntitle: t\n---\n# One\n\nfour words are here\n\n## Two `code`\n")
+    assert [(e.level, e.anchor, e.text) for e in rendered.toc] == [(1, "one", "One"),
+                                                                   (2, "two-code", "Two code")]
+    assert rendered.word_count >= 4
+
+
+def test_root_relative_links_follow_the_base_path():
+    rendered = render("---\ntitle: t\n---\n[a](/about/) ![i](/img/x.png) [b](/blog/x/) [c](//cdn.example/x)\n",
+                      base_path="/blog/")
+    assert 'href="/blog/about/"' in rendered.html
+    assert 'src="/blog/img/x.png"' in rendered.html
+    assert 'href="/blog/x/"' in rendered.html
+    assert 'href="//cdn.example/x"' in rendered.html
