@@ -24,10 +24,10 @@ from generator.cache import content_key
 from generator.context import RenderContext, render_context
 from generator.errors import CodeExecutionError, ConfigError
 
-from . import render
+from . import render, worker
 from .options import FIGURE_FORMATS, BlockOptions, ParsedBlock, parse_block
 from .results import BlockOutput, Failure, SessionCrash, relocate
-from .worker import BlockProgram, SessionLimits, WorkerError, run_session, shutdown
+from .worker import BlockProgram, SessionLimits, WorkerError, shutdown
 
 __all__ = ["run_plugin", "shutdown"]
 
@@ -191,8 +191,8 @@ def _session_outputs(session: list[_Cell], settings: _Settings,
                   for cell in session for path in cell.block.options.depends}
     matplotlib_dir = ctx.cache_root / "run-matplotlib" if ctx.cache_root else None
     try:
-        result = run_session(programs, limits=settings.limits, data_files=data_files,
-                             matplotlib_dir=matplotlib_dir)
+        result = worker.run_session(programs, limits=settings.limits, data_files=data_files,
+                                    matplotlib_dir=matplotlib_dir)
     except (WorkerError, OSError) as problem:
         raise CodeExecutionError(
             f"cannot run the post's {{python}} blocks: {problem}",

@@ -378,8 +378,10 @@ def safe_repr(value) -> str:
 
 def describe_exception(exception: BaseException) -> dict:
     """The traceback from the post's first frame on, and the deepest post line it went through."""
+    # Start at the post's first frame: the frames above it are this file's and the compiler's
+    # (none is left for a SyntaxError, whose own lines say where).
     trace = exception.__traceback__
-    while trace is not None and trace.tb_frame.f_code.co_filename == __file__:
+    while trace is not None and parse_block_filename(trace.tb_frame.f_code.co_filename) is None:
         trace = trace.tb_next
     text = "".join(traceback.format_exception(type(exception), exception, trace))
     block = line = None
