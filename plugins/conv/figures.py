@@ -1,0 +1,215 @@
+"""Laying out a grid block's animation as a ``Scene``: one frame per output cell.
+
+Conventions of the conv_arithmetic figures: the input (blue) with padding drawn as dashed empty
+cells, the window shaded, the output (cyan) filling in cell by cell. Each frame also shows the
+weights the window multiplies by (as small badges in the window and as their own grid: blue for
+a correlation's kernel, red and named "flipped kernel" for a convolution or transposed
+convolution) and the products, with their sum written under them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .geometry import CELL_INPUT, Plan
+from .raster import font
+from .scene import Rect, Scene, Shape, Text
+
+MARGIN = 12
+LABEL_HEIGHT = 22
+CAPTION_HEIGHT = 30
+LABEL_SIZE = 13
+
+
+def format_number(value: float) -> str:
+    """Integers without a decimal point, other values with up to 3 significant digits."""
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    text = f"{value:.3g}"
+    return "0" if text in ("-0", "0") else text
+
+
+def format_grid(values: np.ndarray) -> str:
+    """A small matrix inline: [[1, 2], [3, 4]] (a 1-row matrix as a flat list)."""
+    rows = np.atleast_2d(values)
+    inner = ["[" + ", ".join(format_number(value) for value in row) + "]" for row in rows]
+    return inner[0] if len(inner) == 1 else "[" + ", ".join(inner) + "]"
+
+
+def fitted_size(text: str, width: float, size: float) -> float:
+    """The largest font size up to ``size`` at which ``text`` fits in ``width`` pixels."""
+    while size > 7 and font(round(size)).getlength(text) > width:
+        size -= 1
+    return size
+
+
+def _cell_text(x: float, y: float, cell: float, text: str, colour: str, *, scale: float = 0.4
+               ) -> Text:
+    size = fitted_size(text, cell * 0.88, cell * scale)
+    return Text(x + cell / 2, y + cell / 2, text, size, colour)
+
+
+def weights_label(plan: Plan) -> str:
+    """What the window multiplies by, named as such: "kernel" or "flipped kernel"."""
+    return "flipped kernel" if plan.flipped else "kernel"
+
+
+def _weights_title(plan: Plan) -> str:
+    preset = plan.spec.kernel_name
+    return weights_label(plan) + (f" ({preset})" if preset != "kernel" else "")
+
+
+def describe(plan: Plan) -> str:
+    """Alt text: what the figure shows, with the numbers when they are few."""
+    spec, rows, columns = plan.spec, plan.rows, plan.columns
+    def shape(height: int, width: int) -> str:
+        return f"length {width}" if spec.one_dimensional else f"{height}x{width}"
+    channels = len(spec.input)
+    what = {"correlation": "cross-correlation (the kernel is not flipped)",
+            "convolution": "convolution (the kernel is flipped on both axes before sliding)",
+            "transposed": "transposed convolution, drawn as a stride-1 convolution with the "
+                          "flipped kernel over the input with zeros inserted between its cells"
+            }[spec.mode]
+    pads = {rows.pad_before, rows.pad_after, columns.pad_before, columns.pad_after}
+    padding = "no padding" if pads == {0} else (
+        f"padding {rows.pad_before}" if len(pads) == 1 else
+        f"padding top {rows.pad_before}, bottom {rows.pad_after}, left {columns.pad_before}, "
+        f"right {columns.pad_after}")
+    stride = _pair_text(spec.stride, spec.one_dimensional)
+    dilation = _pair_text(spec.dilation, spec.one_dimensional)
+    kernel = np.asarray(spec.kernel)
+    text = (f"{what}: a {shape(rows.kernel, columns.kernel)} kernel "
+            f"{format_grid(kernel[0]) if kernel[0].size <= 25 else ''} slides over a "
+            f"{shape(rows.size, columns.size)} input"
+            f"{f' with {channels} channels (summed)' if channels > 1 else ''}, {padding}, "
+            f"stride {stride}, dilation {dilation}. Each of the {plan.result.size} frames shades "
+            f"the window, shows its products with the {weights_label(plan)} and fills one cell "
+            f"of the {shape(rows.output, columns.output)} output")
+    if plan.result.size <= 36:
+        text += f", which ends as {format_grid(plan.result)}"
+    return " ".join(text.split()) + "."
+
+
+def _picture_label(plan: Plan) -> str:
+    spec, rows, columns = plan.spec, plan.rows, plan.columns
+    size = f"{columns.size}" if spec.one_dimensional else f"{rows.size}x{columns.size}"
+    parts = [f"input {size}"]
+    if spec.mode == "transposed":
+        parts.append("zeros inserted" if max(spec.stride) > 1 else "zero-padded")
+    elif any((rows.pad_before, rows.pad_after, columns.pad_before, columns.pad_after)):
+        parts.append(f"padding {spec.padding}" if isinstance(spec.padding, str) else "padded")
+    if spec.mode != "transposed" and max(spec.stride) > 1:
+        parts.append(f"stride {_pair_text(spec.stride, spec.one_dimensional)}")
+    if max(spec.dilation) > 1:
+        parts.append(f"dilation {_pair_text(spec.dilation, spec.one_dimensional)}")
+    return ", ".join(parts)
+
+
+def _pair_text(pair: tuple[int, int], one_dimensional: bool) -> str:
+    return str(pair[1]) if one_dimensional or pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
+
+
+def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
+    """The animation of a grid block; frame i fills output cell i (row-major order)."""
+    channels, picture_h, picture_w = plan.picture.shape
+    k_h, k_w = plan.weights.shape[1:]
+    out_h, out_w = plan.result.shape
+    weight_role = "flipped" if plan.flipped else "kernel"
+    gap = max(cell, 24)
+
+    x_picture = MARGIN
+    x_kernel = x_picture + picture_w * cell + gap
+    x_products = x_kernel + k_w * cell + gap
+    x_output = x_products + k_w * cell + gap
+    width = x_output + out_w * cell + MARGIN
+    band = max(picture_h, k_h) * cell + LABEL_HEIGHT + 6   # one channel's row of panels
+    y_top = MARGIN + LABEL_HEIGHT
+    channel_tops = [y_top + index * band for index in range(channels)]
+    height = max(channel_tops[-1] + max(picture_h, k_h) * cell,
+                 y_top + out_h * cell) + CAPTION_HEIGHT + MARGIN
+
+    static: list[Shape] = []
+    def label(x: float, y: float, text: str, role: str = "muted") -> None:
+        static.append(Text(x, y - LABEL_HEIGHT / 2, text, LABEL_SIZE, role, anchor="start"))
+
+    for channel, top in enumerate(channel_tops):
+        prefix = f"channel {channel + 1}: " if channels > 1 else ""
+        label(x_picture, top, f"{prefix}{_picture_label(plan)}")
+        label(x_kernel, top, _weights_title(plan), weight_role)
+        label(x_products, top, "products")
+        for r in range(picture_h):
+            for c in range(picture_w):
+                x, y = x_picture + c * cell, top + r * cell
+                if plan.picture_kinds[r, c] == CELL_INPUT:
+                    static.append(Rect(x, y, cell, cell, fill="input", stroke="window"))
+                    static.append(_cell_text(x, y, cell, format_number(plan.picture[channel, r, c]),
+                                             "input_text"))
+                else:
+                    static.append(Rect(x + 1, y + 1, cell - 2, cell - 2, stroke="muted",
+                                       dashed=True))
+        for m in range(k_h):
+            for n in range(k_w):
+                x, y = x_kernel + n * cell, top + m * cell
+                static.append(Rect(x, y, cell, cell, fill="badge", stroke=weight_role))
+                static.append(_cell_text(x, y, cell, format_number(plan.weights[channel, m, n]),
+                                         weight_role))
+                static.append(Rect(x_products + n * cell, y, cell, cell, stroke="muted"))
+    label(x_output, y_top, "output")
+    for i in range(out_h):
+        for j in range(out_w):
+            static.append(Rect(x_output + j * cell, y_top + i * cell, cell, cell, stroke="muted"))
+
+    frames: list[tuple[Shape, ...]] = []
+    reveals: list[tuple[int, Shape]] = []
+    caption_y = height - MARGIN - CAPTION_HEIGHT / 2
+    for index in range(out_h * out_w):
+        i, j = divmod(index, out_w)
+        value = plan.result[i, j]
+        shapes: list[Shape] = []
+        taps = plan.window_cells(i, j)
+        for channel, top in enumerate(channel_tops):
+            for tap, (r, c) in enumerate(taps):
+                m, n = divmod(tap, k_w)
+                x, y = x_picture + c * cell, top + r * cell
+                if plan.picture_kinds[r, c] == CELL_INPUT:
+                    shapes.append(Rect(x, y, cell, cell, fill="window", stroke="window"))
+                    # Up and left of the centre, clear of the weight badge in the corner.
+                    shapes.append(_cell_text(x - cell * 0.12, y - cell * 0.1, cell,
+                                             format_number(plan.picture[channel, r, c]),
+                                             "window_text", scale=0.36))
+                else:
+                    shapes.append(Rect(x + 1, y + 1, cell - 2, cell - 2, fill="window_padding",
+                                       stroke="muted", dashed=True))
+                badge = format_number(plan.weights[channel, m, n])
+                badge_size = fitted_size(badge, cell * 0.5, cell * 0.26)
+                badge_width = max(font(round(badge_size)).getlength(badge) + 4, cell * 0.3)
+                badge_height = badge_size + 3
+                shapes.append(Rect(x + cell - badge_width - 1, y + cell - badge_height - 1,
+                                   badge_width, badge_height, fill="badge"))
+                shapes.append(Text(x + cell - 1 - badge_width / 2, y + cell - 1 - badge_height / 2,
+                                   badge, badge_size, weight_role))
+                product = plan.products[channel, i, j, m, n]
+                px, py = x_products + n * cell, top + m * cell
+                shapes.append(Rect(px, py, cell, cell, fill="products", stroke="muted"))
+                shapes.append(_cell_text(px, py, cell, format_number(product), "products_text"))
+            (r0, c0), (r1, c1) = taps[0], taps[-1]
+            shapes.append(Rect(x_picture + c0 * cell - 1, top + r0 * cell - 1,
+                               (c1 - c0 + 1) * cell + 2, (r1 - r0 + 1) * cell + 2,
+                               stroke=weight_role, stroke_width=3))
+            partial = plan.products[channel, i, j].sum()
+            shapes.append(Text(x_products, top + k_h * cell + 11, f"sum {format_number(partial)}",
+                               LABEL_SIZE - 1, "muted", anchor="start"))
+        x, y = x_output + j * cell, y_top + i * cell
+        shapes.append(Rect(x - 1, y - 1, cell + 2, cell + 2, stroke=weight_role, stroke_width=3))
+        where = f"[{j}]" if plan.spec.one_dimensional else f"[{i}, {j}]"
+        summed = f"sum over {channels} channels" if channels > 1 else "sum of the products"
+        shapes.append(Text(MARGIN, caption_y, f"output{where} = {summed} = {format_number(value)}",
+                           LABEL_SIZE + 1, "muted", anchor="start"))
+        frames.append(tuple(shapes))
+        reveals.append((index, Rect(x, y, cell, cell, fill="output", stroke="muted")))
+        reveals.append((index, _cell_text(x, y, cell, format_number(value), "output_text")))
+
+    durations = [frame_ms] * len(frames)
+    durations[-1] = frame_ms * 4  # hold the finished output before the loop starts again
+    return Scene(width=width, height=height, static=tuple(static), frames=tuple(frames),
+                 reveals=tuple(reveals), durations_ms=tuple(durations), alt=describe(plan))

@@ -1,0 +1,112 @@
+"""Pillow backend: a ``Scene`` as an animated GIF or a static PNG (its last frame).
+
+Frames are drawn on a transparent RGBA canvas (the page shows through, light or dark), then
+the GIF shares one palette made from the last frame (it holds every colour the animation uses)
+so that colours do not shift between frames; pixels less than half opaque become the GIF's
+transparent index. Pillow's bundled font (``ImageFont.load_default(size)``) keeps the bytes
+identical across machines, whatever fonts they have installed.
+"""
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from PIL import Image, ImageDraw, ImageFont
+
+from .scene import ROLE_COLOURS, Polygon, Polyline, Rect, Scene, Shape, Text
+
+TRANSPARENT_INDEX = 255
+TRANSPARENT_KEY = (255, 0, 255)  # never a role colour, so no drawn pixel maps to it
+DASH, GAP = 4, 3
+
+
+@lru_cache(maxsize=16)
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled font at ``size`` pixels (used for drawing and for measuring layouts)."""
+    return ImageFont.load_default(size)
+
+
+def _rgb(role: str) -> tuple[int, int, int]:
+    value = ROLE_COLOURS[role].lstrip("#")
+    return int(value[0:2], 16), int(value[2:4], 16), int(value[4:6], 16)
+
+
+def _dashed_segment(draw: ImageDraw.ImageDraw, start: tuple[float, float],
+                    end: tuple[float, float], colour: tuple[int, int, int], width: int) -> None:
+    (x0, y0), (x1, y1) = start, end
+    length = max(abs(x1 - x0), abs(y1 - y0))
+    position = 0.0
+    while position < length:
+        stop = min(position + DASH, length)
+        a, b = position / length, stop / length
+        draw.line([(x0 + (x1 - x0) * a, y0 + (y1 - y0) * a),
+                   (x0 + (x1 - x0) * b, y0 + (y1 - y0) * b)], fill=colour, width=width)
+        position += DASH + GAP
+
+
+def _draw(draw: ImageDraw.ImageDraw, shape: Shape) -> None:
+    if isinstance(shape, Rect):
+        box = [shape.x, shape.y, shape.x + shape.width - 1, shape.y + shape.height - 1]
+        if shape.fill:
+            draw.rectangle(box, fill=_rgb(shape.fill))
+        if shape.stroke and shape.dashed:
+            x0, y0, x1, y1 = box
+            colour, width = _rgb(shape.stroke), round(shape.stroke_width)
+            for start, end in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
+                               ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):
+                _dashed_segment(draw, start, end, colour, width)
+        elif shape.stroke:
+            draw.rectangle(box, outline=_rgb(shape.stroke), width=round(shape.stroke_width))
+    elif isinstance(shape, Text):
+        anchor = {"start": "lm", "middle": "mm", "end": "rm"}[shape.anchor]
+        draw.text((shape.x, shape.y), shape.text, fill=_rgb(shape.color),
+                  font=font(round(shape.size)), anchor=anchor)
+    elif isinstance(shape, Polyline):
+        draw.line(list(shape.points), fill=_rgb(shape.color), width=round(shape.width),
+                  joint="curve")
+    elif isinstance(shape, Polygon):
+        draw.polygon(list(shape.points), fill=_rgb(shape.fill))
+
+
+def _frame(scene: Scene, index: int) -> Image.Image:
+    image = Image.new("RGBA", (scene.width, scene.height), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    for shape in scene.frame_shapes(index):
+        _draw(draw, shape)
+    return image
+
+
+def _shared_palette(last: Image.Image) -> Image.Image:
+    opaque = Image.new("RGB", last.size, _rgb("muted"))  # a colour every figure uses
+    opaque.paste(last.convert("RGB"), mask=last.getchannel("A"))
+    adaptive = opaque.quantize(colors=TRANSPARENT_INDEX, method=Image.Quantize.MEDIANCUT,
+                               dither=Image.Dither.NONE)
+    colours = adaptive.getpalette()[: 3 * TRANSPARENT_INDEX]
+    colours += colours[:3] * (TRANSPARENT_INDEX - len(colours) // 3)  # pad with a used colour
+    palette = Image.new("P", (1, 1))
+    palette.putpalette(colours + list(TRANSPARENT_KEY))
+    return palette
+
+
+def _indexed(frame: Image.Image, palette: Image.Image) -> Image.Image:
+    indexed = frame.convert("RGB").quantize(palette=palette, dither=Image.Dither.NONE)
+    clear = frame.getchannel("A").point(lambda alpha: 255 if alpha < 128 else 0)
+    indexed.paste(TRANSPARENT_INDEX, mask=clear)
+    return indexed
+
+
+def render_gif(scene: Scene) -> bytes:
+    frames = [_frame(scene, index) for index in range(len(scene.frames))]
+    palette = _shared_palette(frames[-1])
+    indexed = [_indexed(frame, palette) for frame in frames]
+    output = io.BytesIO()
+    indexed[0].save(output, format="GIF", save_all=True, append_images=indexed[1:],
+                    duration=list(scene.durations_ms), loop=0, disposal=2,
+                    transparency=TRANSPARENT_INDEX, optimize=False)
+    return output.getvalue()
+
+
+def render_png(scene: Scene) -> bytes:
+    output = io.BytesIO()
+    _frame(scene, len(scene.frames) - 1).save(output, format="PNG", optimize=True)
+    return output.getvalue()
