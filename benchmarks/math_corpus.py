@@ -98,13 +98,20 @@ def _tree_problems(tree: ElementTree.Element, tex: str) -> list[str]:
         if tag == "annotation":
             continue
         text = element.text or ""
-        if LEAKED_COMMAND.search(text):
+        if LEAKED_COMMAND.search(text) and not _verbatim(text, tex):
             found.append(f"leaked {LEAKED_COMMAND.search(text).group(0)}")
         if "&" in text and r"\&" not in tex and "&" not in re.sub(r"\\begin.*?\\end", "", tex):
             found.append("raw & in text")
         if tag in ("mi", "mo") and text.strip() == "&":
             found.append("column & leaked")
     return found
+
+
+def _verbatim(text: str, tex: str) -> bool:
+    """Whether ``text`` is shown verbatim on purpose: it is the content of a ``\\verb``."""
+    shown = text.replace("\u00a0", " ").replace("\u2423", " ")
+    return any(shown.strip() and shown.strip() in content
+               for content in re.findall(r"\\verb\*?(.)(.*?)\1", tex))
 
 
 def render_with_plugin(tex: str, display: bool) -> tuple[str, list[str]]:

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from latex2mathml.symbols_parser import convert_symbol
+
 from .mathml import convert_fragment, reference_link, text_element
 from .tex import TexError, group_text, matching_brace, read_argument, read_optional, serialize, tokenize
 
@@ -75,6 +77,7 @@ _TEXT_ACCENTS = {  # text-mode accent commands and the combining character each 
     r"\r": "\u030a", r"\c": "\u0327", r"\k": "\u0328", r"\b": "\u0331", r"\d": "\u0323",
 }
 _TEXT_LIGATURES = (("---", "—"), ("--", "–"), ("``", "“"), ("''", "”"), ("`", "‘"), ("'", "’"))
+_TEXT_DECORATIONS = {r"\underline": "bottom", r"\sout": "horizontalstrike"}
 _SIZE_SWITCHES = frozenset({r"\tiny", r"\scriptsize", r"\footnotesize", r"\small", r"\normalsize",
                             r"\large", r"\Large", r"\LARGE", r"\huge", r"\Huge"})
 _DROPPED_WRAPPERS = frozenset({r"\href", r"\style", r"\class", r"\cssId", r"\htmlId", r"\htmlClass",
@@ -82,6 +85,28 @@ _DROPPED_WRAPPERS = frozenset({r"\href", r"\style", r"\class", r"\cssId", r"\htm
 _NAMED_COLOR_COMMANDS = frozenset({r"\red", r"\blue", r"\green", r"\orange", r"\purple",
                                    r"\magenta", r"\cyan", r"\teal", r"\gray", r"\pink",
                                    r"\yellow", r"\brown"})
+_BIG_SIZES = {"big": "1.2em", "Big": "1.623em", "bigg": "2.047em", "Bigg": "2.470em"}
+_BIG_FORMS = {"l": "prefix", "r": "postfix", "m": "infix", "": ""}
+_BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZES.items()
+                 for kind, form in _BIG_FORMS.items()}
+_OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\overlinesegment": "―",
+                 r"\overleftharpoon": "↼", r"\overrightharpoon": "⇀", r"\widecheck": "ˇ",
+                 r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→"}
+_UNDER_ACCENTS = {r"\undergroup": "⏝", r"\underlinesegment": "―", r"\utilde": "˜",
+                  r"\underleftarrow": "←", r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
+_EXTENSIBLE_ARROWS = {
+    r"\xrightarrow": "→", r"\xleftarrow": "←", r"\xRightarrow": "⇒", r"\xLeftarrow": "⇐",
+    r"\xleftrightarrow": "↔", r"\xLeftrightarrow": "⇔", r"\xhookrightarrow": "↪",
+    r"\xhookleftarrow": "↩", r"\xtwoheadrightarrow": "↠", r"\xtwoheadleftarrow": "↞",
+    r"\xrightharpoonup": "⇀", r"\xrightharpoondown": "⇁", r"\xleftharpoonup": "↼",
+    r"\xleftharpoondown": "↽", r"\xrightleftharpoons": "⇌", r"\xleftrightharpoons": "⇋",
+    r"\xrightleftarrows": "⇄", r"\xleftrightarrows": "⇆", r"\xrightequilibrium": "⇌",
+    r"\xleftequilibrium": "⇋", r"\xmapsto": "↦", r"\xlongequal": "=", r"\xtofrom": "⇄",
+}
+_ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\sout": "horizontalstrike"}
+_LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
+_EXTRA_OPERATORS = {r"\minuso": "⦵"}  # symbols latex2mathml's table lacks
+_NO_OPS = frozenset({r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak", r"\vcenter"})
 _COLOR_NAME = re.compile(r"[A-Za-z]{1,30}|#?[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 
 
@@ -238,8 +263,9 @@ class _Builder:
                 index = self._skip_spaces(tokens, index)
                 if token == r"\textcolor" or (index < len(tokens) and tokens[index] == "{"):
                     body, index = read_argument(tokens, index)
-                else:  # a switch: colours the rest of the group (or cell)
-                    body, index = list(tokens[index:]), len(tokens)
+                else:  # a switch: colours the rest of the group, cell or \left..\right
+                    end = _switch_end(tokens, index)
+                    body, index = list(tokens[index:end]), end
                 out += self._colored(color, group_text(value), body, pieces, display)
             elif token in _NAMED_COLOR_COMMANDS:
                 body, index = read_argument(tokens, index)
@@ -254,6 +280,71 @@ class _Builder:
                 word = group_text(argument)
                 attributes = {"mathvariant": "normal"} if len(word) == 1 else {}
                 out += self._placeholder(pieces, text_element("mi", word, **attributes))
+            elif token.startswith(r"\verb") and token[5:6] not in ("", *map(chr, range(65, 123))):
+                content = token[6:-1] if token.startswith(r"\verb*") else token[5:]
+                out += self._placeholder(pieces, text_element(
+                    "mtext", content[1:-1].replace(" ", "\u00a0"), **{"class": "math-text-monospace"}))
+            elif token in _BIG_COMMANDS:
+                index = self._skip_spaces(tokens, index)
+                delimiter = tokens[index] if index < len(tokens) else "."
+                index += 1
+                out += self._placeholder(pieces, self._big(delimiter, *_BIG_COMMANDS[token]))
+            elif token in _OVER_ACCENTS or token in _UNDER_ACCENTS:
+                argument, index = read_argument(tokens, index)
+                over = token in _OVER_ACCENTS
+                accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token],
+                                      stretchy="true")
+                tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
+                inner = self.build(argument, display=display)
+                out += self._placeholder(pieces, f'<{tag} {attribute}="true"><mrow>{inner}</mrow>'
+                                                 f"{accent}</{tag}>")
+            elif token in _EXTENSIBLE_ARROWS:
+                below, index = read_optional(tokens, index)
+                above, index = read_argument(tokens, index)
+                out += self._placeholder(pieces, self._arrow(_EXTENSIBLE_ARROWS[token], above, below))
+            elif token in _ENCLOSURES or token == r"\angln":
+                argument, index = (["n"], index) if token == r"\angln" else read_argument(tokens, index)
+                notation = _ENCLOSURES.get(token, "actuarial")
+                inner = self.build(argument, display=display)
+                out += self._placeholder(pieces, f'<mrow class="math-enclose-{notation}">{inner}</mrow>')
+            elif token == r"\phantom":
+                argument, index = read_argument(tokens, index)
+                out += self._placeholder(pieces, f"<mphantom>{self.build(argument, display=display)}"
+                                                 "</mphantom>")
+            elif token == r"\raisebox":
+                height, index = read_argument(tokens, index)
+                argument, index = read_argument(tokens, index)
+                inner = self._text(argument, "")
+                shift = group_text(height)
+                attribute = f' voffset="{shift}"' if re.fullmatch(r"-?\d*\.?\d+(em|ex|pt|px)", shift) else ""
+                out += self._placeholder(pieces, f"<mpadded{attribute}>{inner}</mpadded>")
+            elif token in (r"\Set", r"\set", r"\Braket", r"\braket"):
+                argument, index = read_argument(tokens, index)
+                out += self._rewrite(_bracketed(token, argument), pieces, display=display)
+            elif token == "'":
+                primes = 1
+                while index < len(tokens) and tokens[index] == "'":
+                    primes += 1
+                    index += 1
+                after = self._skip_spaces(tokens, index)
+                script: list[str] = []
+                if after < len(tokens) and tokens[after] == "^":
+                    script, index = read_argument(tokens, after + 1)
+                    script = self._rewrite(script, pieces, display=display)
+                out += ["^", "{", *[r"\prime"] * primes, *script, "}"]
+            elif token == r"\includegraphics":
+                options, index = read_optional(tokens, index)
+                path, index = read_argument(tokens, index)
+                alt = re.search(r"alt=([^,]*)", "".join(options or []))
+                self.unsupported.append(r"\includegraphics (images are not shown in math)")
+                shown = alt.group(1).strip() if alt else "".join(path).rsplit("/", 1)[-1]
+                out += self._placeholder(pieces, text_element("mtext", f"[{shown}]"))
+            elif token in _LOGOS:
+                out += self._placeholder(pieces, text_element("mtext", _LOGOS[token]))
+            elif token in _EXTRA_OPERATORS:
+                out += self._placeholder(pieces, text_element("mo", _EXTRA_OPERATORS[token]))
+            elif token in _NO_OPS:
+                continue
             elif token == r"\url":
                 argument, index = read_argument(tokens, index)
                 out += self._placeholder(pieces, text_element("mtext", "".join(argument)))
@@ -263,7 +354,7 @@ class _Builder:
                 out += self._placeholder(pieces, reference_link("".join(target), "".join(label)))
             elif token in (r"\label", r"\tag"):
                 _, index = read_argument(tokens, self._skip_star(tokens, index))
-            elif token in (r"\nonumber", r"\notag") or token in _SIZE_SWITCHES:
+            elif token in (r"\nonumber", r"\notag"):
                 continue
             elif token == "&":
                 self.unsupported.append("& outside a table")
@@ -381,6 +472,30 @@ class _Builder:
         return "".join(parts)
 
     @staticmethod
+    def _big(delimiter: str, height: str, form: str) -> str:
+        """``\\bigl(``: a delimiter of a fixed size, whatever it encloses."""
+        if delimiter == ".":
+            return ""
+        symbol = convert_symbol(delimiter) if delimiter.startswith("\\") else None
+        char = chr(int(symbol, 16)) if symbol else delimiter.removeprefix("\\")
+        attributes = {"minsize": height, "maxsize": height, "stretchy": "true", "symmetric": "true"}
+        if form:
+            attributes["form"] = form
+        return text_element("mo", char, **attributes)
+
+    def _arrow(self, arrow: str, above: Sequence[str], below: Sequence[str] | None) -> str:
+        """``\\xrightarrow[below]{above}``: an arrow stretched under/over its labels."""
+        def label(tokens: Sequence[str]) -> str:
+            pad = '<mspace width="0.4em"></mspace>'
+            return f"<mrow>{pad}{self.build(tokens, display=False)}{pad}</mrow>"
+        operator = text_element("mo", arrow, stretchy="true")
+        minimum = '<mspace width="1.6em"></mspace>'  # an arrow without labels still has a length
+        top = label(above) if "".join(above).strip() else minimum
+        if below is None or not "".join(below).strip():
+            return f"<mover>{operator}{top}</mover>"
+        return f"<munderover>{operator}{label(below)}{top}</munderover>"
+
+    @staticmethod
     def _fenced(table: str, opening: str, closing: str) -> str:
         def fence(char: str, form: str) -> str:
             if not char:
@@ -438,6 +553,11 @@ class _Builder:
                                 else "", runs)
             elif token in _TEXT_SWITCHES:
                 style = _TEXT_SWITCHES[token]
+            elif token in _TEXT_DECORATIONS or token == r"\phantom":
+                argument, index = read_argument(tokens, index)
+                inner = self._text(argument, style)
+                runs.append(("math", f"<mphantom>{inner}</mphantom>" if token == r"\phantom" else
+                             f'<mrow class="math-enclose-{_TEXT_DECORATIONS[token]}">{inner}</mrow>'))
             elif token in _TEXT_ACCENTS:
                 argument, index = read_argument(tokens, index)
                 base = "".join(_TEXT_SYMBOLS.get(part, part) for part in argument) or "\u00a0"
@@ -455,6 +575,43 @@ class _Builder:
                 emit("\u00a0")  # a plain space would be collapsed by MathML's token layout
             else:
                 emit(token)
+
+
+def _switch_end(tokens: Sequence[str], index: int) -> int:
+    """Where a switch such as ``\\color{red}`` stops: the end of its group or ``\\left..\\right``."""
+    depth = 0
+    for position in range(index, len(tokens)):
+        token = tokens[position]
+        if token in ("{", r"\left", r"\begin"):
+            depth += 1
+        elif token in ("}", r"\end"):
+            depth -= 1
+        elif token == r"\right":
+            if depth == 0:
+                return position
+            depth -= 1
+        elif token == r"\middle" and depth == 0:
+            return position
+    return len(tokens)
+
+
+def _bracketed(command: str, argument: Sequence[str]) -> list[str]:
+    """braket's ``\\Set{x | P}``, ``\\Braket{a | b}`` as ``\\left..\\middle|..\\right``."""
+    big = command[1].isupper()
+    opening, closing = (r"\{", r"\}") if command.lower() == r"\set" else (r"\langle", r"\rangle")
+    bars_left = 1 if command.lower() == r"\set" else len(argument)
+    body: list[str] = []
+    depth = 0
+    for token in argument:
+        depth = _depth_after(token, depth)
+        if token == "|" and depth == 0 and bars_left:
+            bars_left -= 1
+            body += [r"\middle", "|"] if big else [r"\mid"]
+        else:
+            body.append(token)
+    if big:
+        return [r"\left", opening, *body, r"\right", closing]
+    return [opening, *body, closing]
 
 
 def _array_spec(spec: str) -> tuple[list[str], list[str]]:

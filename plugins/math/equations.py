@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from .convert import (NUMBERED_ENVIRONMENTS, convert_tex, find_environment_end, split_cells,
                       split_rows)
-from .mathml import text_element
 from .tex import TexError, group_text, read_argument, serialize
 
 _ALIGNED_KINDS = frozenset({"align", "alignat", "flalign", "eqnarray"})
@@ -167,7 +166,8 @@ def render_equation(equation: Equation, numbers: Sequence[str | None],
             parts.append(f'<mtd class="{align}">{convert(row.tokens)}</mtd>')
         if numbered:
             number = numbers[index]
-            content = text_element("mtext", number) if number else ""
+            # a \tag may hold math ("\tag{$\ast$}"), so numbers are read as TeX text
+            content = convert_tex(f"\\text{{{number}}}", False).markup if number else ""
             parts.append(f'<mtd class="math-eqno">{content}</mtd>')
         parts.append("</mtr>")
     parts.append("</mtable>")

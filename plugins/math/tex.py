@@ -23,7 +23,8 @@ MAX_EXPANDED_TOKENS = 50_000
 MAX_EXPANSIONS = 5_000
 
 _TOKEN = re.compile(
-    r"(?P<word>\\[A-Za-z@]+)\s*"      # control word: TeX skips the spaces after it
+    r"(?P<verb>\\verb\*?(?P<verb_delimiter>[^A-Za-z*\n]).*?(?P=verb_delimiter))"  # \verb|x| stays one token
+    r"|(?P<word>\\[A-Za-z@]+)\s*"      # control word: TeX skips the spaces after it
     r"|(?P<symbol>\\.)"                # control symbol, including "\\" and "\ "
     r"|(?P<comment>%[^\n]*\n?)"        # comment to the end of the line
     r"|(?P<space>\s+)"
@@ -70,6 +71,8 @@ def tokenize(source: str) -> list[str]:
             tokens.append(" ")
             continue
         token = match.group(kind)
+        if kind == "verb" and token.startswith(r"\verb*"):
+            token = token.replace(" ", "\u2423")  # \verb* shows its spaces
         if token == "{":
             depth += 1
             if depth > MAX_BRACE_DEPTH:
