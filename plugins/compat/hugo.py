@@ -269,9 +269,10 @@ def _figure_tokens(state: StateBlock, figure: Figure, line: int) -> None:
     if figure.title or figure.caption:
         push("hugo_figcaption_open", "figcaption", 1)
         if figure.title:
-            push("heading_open", "h4", 1)
+            # not heading_open: a caption's title is no section of the post (no id, no TOC entry)
+            push("hugo_figure_title_open", "h4", 1)
             push("inline", "", 0).content = figure.title
-            push("heading_close", "h4", -1)
+            push("hugo_figure_title_close", "h4", -1)
         if figure.caption:
             push("paragraph_open", "p", 1)
             push("inline", "", 0).content = figure.caption

@@ -392,6 +392,8 @@ def kramdown_plugin(md: MarkdownIt) -> None:
                           {"alt": ["paragraph", "blockquote", "list"]})
     md.block.ruler.before("reference", "kramdown_abbreviation", _abbreviation_definition,
                           {"alt": ["paragraph", "reference"]})
-    md.inline.ruler.push("kramdown_span_ial", _span_ial)
+    # right after "text", so a djot-style attribute rule (mdit-py-plugins' attrs, which would
+    # read `{:target="_blank"}` as an attribute named ":target") never sees kramdown's lists
+    md.inline.ruler.after("text", "kramdown_span_ial", _span_ial)
     md.core.ruler.after("inline", "kramdown_attributes", lambda state: _Attacher(state).run())
     md.add_render_rule("kramdown_toc", _render_toc)

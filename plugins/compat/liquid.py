@@ -41,7 +41,7 @@ ENV_KEY = "stride_compat_includes"
 
 # `{% tag markup %}` and `{{ expression }}`, never across a blank line; `{{<` and `{{%` are Hugo's.
 _LIQUID = re.compile(
-    r"\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)(?P<markup>(?:(?!\n[ \t]*\n)[^%]|%(?!\}))*?)-?%\}"
+    r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)(?P<markup>(?:(?!\n[ \t]*\n)[^%]|%(?!\}))*?)-?%\}"
     r"|\{\{(?![<%])-?(?P<output>(?:(?!\n[ \t]*\n).)*?)-?\}\}", re.S)
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
 _INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
@@ -283,7 +283,7 @@ class _Evaluation:
     def evaluate(self, expression: Expression) -> Any:
         value = expression.value.value if isinstance(expression.value, _Literal) \
             else self.lookup(expression.value)
-        if isinstance(value, _Undefined):
+        if isinstance(value, _Undefined) and not any(f.name == "default" for f in expression.filters):
             self.report(f"`{value.name}` is not defined; it is left empty",
                         "set it in the post's frontmatter or the site's [site] table, "
                         "or remove it")
