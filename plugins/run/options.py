@@ -68,7 +68,7 @@ class ParsedBlock:
 def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
                 location: Callable[[int], SourceLocation]) -> ParsedBlock:
     """Parse ``content`` (a fence's text); ``location(k)`` places its 0-based line ``k``."""
-    lines = content.splitlines(keepends=True)
+    lines = _lines(content)
     count = 0
     while count < len(lines) and lines[count].lstrip().startswith(OPTION_PREFIX):
         count += 1
@@ -85,6 +85,13 @@ def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
         changes[field] = _checked(name, value, location(line), source_dir)
     return ParsedBlock(options=dataclasses.replace(defaults, **changes), code=content,
                        display_code="".join(lines[count:]))
+
+
+def _lines(content: str) -> list[str]:
+    """Lines ending in ``\n`` only, as Markdown counts them (``str.splitlines`` also breaks at
+    ``\x85``, ``\u2028``... that a string in the code may hold)."""
+    parts = content.split("\n")
+    return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
 
 
 def _strip_prefix(line: str) -> str:
