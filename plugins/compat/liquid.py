@@ -587,7 +587,8 @@ class _Renderer:
                       "includes must stay inside the site folder", kind=INCLUDE_KIND)
             return None
         if not path.is_file():
-            self.warn(position, f"the include `{name}` does not exist in {folder}",
+            shown = "the post's folder" if relative else f"{folder.name}/"
+            self.warn(position, f"the include `{name}` does not exist in {shown}",
                       "copy it there or remove the tag", kind=INCLUDE_KIND)
             return None
         return path

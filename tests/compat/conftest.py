@@ -23,9 +23,12 @@ LINK_TABLE = {
     "posts/2020-04-07-some-post.md": "/2020/04/07/some-post/",
     "2020-04-07-some-post": "/2020/04/07/some-post/",
     "posts/fourier.md": "/posts/fourier/", "fourier": "/posts/fourier/",
+    "blog/convnet-convolution/index.md": "/ConvNet-dont-do-Conv/",
+    "convnet-convolution": "/ConvNet-dont-do-Conv/",
 }
 STATIC_PATHS = frozenset({"/assets/images/kernel.png", "/assets/files/notes.pdf",
-                          "/2019/01/01/conv/flip.gif", "/posts/fourier/spectrum.png"})
+                          "/2019/01/01/conv/flip.gif", "/posts/fourier/spectrum.png",
+                          "/ConvNet-dont-do-Conv/corr.gif"})
 PAGE_VARS = {"title": "Convolution, flipped", "date": "2019-01-01", "tags": ["dsp"],
              "layout": "post"}
 
