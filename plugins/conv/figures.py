@@ -119,13 +119,15 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
 
     x_picture = MARGIN
     x_kernel = x_picture + picture_w * cell + gap
-    x_products = x_kernel + k_w * cell + gap
+    title_width = font(LABEL_SIZE).getlength(_weights_title(plan)) + 12
+    x_products = x_kernel + max(k_w * cell + gap, title_width)
     x_output = x_products + k_w * cell + gap
-    width = x_output + out_w * cell + MARGIN
-    band = max(picture_h, k_h) * cell + LABEL_HEIGHT + 6   # one channel's row of panels
+    width = round(x_output + out_w * cell + MARGIN)
+    # One channel's row of panels: the grids, the sum written under the products, a label.
+    band = max(picture_h, k_h + 1) * cell + LABEL_HEIGHT + 6
     y_top = MARGIN + LABEL_HEIGHT
     channel_tops = [y_top + index * band for index in range(channels)]
-    height = max(channel_tops[-1] + max(picture_h, k_h) * cell,
+    height = max(channel_tops[-1] + max(picture_h, k_h + 1) * cell,
                  y_top + out_h * cell) + CAPTION_HEIGHT + MARGIN
 
     static: list[Shape] = []
@@ -197,7 +199,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                                (c1 - c0 + 1) * cell + 2, (r1 - r0 + 1) * cell + 2,
                                stroke=weight_role, stroke_width=3))
             partial = plan.products[channel, i, j].sum()
-            shapes.append(Text(x_products, top + k_h * cell + 11, f"sum {format_number(partial)}",
+            shapes.append(Text(x_products, top + (k_h + 0.5) * cell, f"sum {format_number(partial)}",
                                LABEL_SIZE - 1, "muted", anchor="start"))
         x, y = x_output + j * cell, y_top + i * cell
         shapes.append(Rect(x - 1, y - 1, cell + 2, cell + 2, stroke=weight_role, stroke_width=3))

@@ -152,7 +152,8 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
                 np.concatenate([plan.h, plan.shifted.ravel(), products.ravel()]))
     bottom = _Axes(MARGIN, TOP_HEIGHT + 20, inner, BOTTOM_HEIGHT - 50, spec.t_range,
                    plan.curve_y)
-    height = TOP_HEIGHT + BOTTOM_HEIGHT + 10
+    height = TOP_HEIGHT + BOTTOM_HEIGHT + 30
+    caption_y = height - MARGIN
     static: list[Shape] = [*top.frame("tau"), *bottom.frame("t")]
     legend = [("h(tau)", "signal_h"),
               *((f"x{index + 1}(t - tau)" if len(spec.x) > 1 else "x(t - tau)",
@@ -198,9 +199,9 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
                                    "muted", 1))
         shapes.append(Polyline(((bottom.x(t), bottom.top), (bottom.x(t), bottom.top
                                                              + bottom.height)), "muted", 1))
-        shapes.append(Text(WIDTH - MARGIN, TOP_HEIGHT + 8,
+        shapes.append(Text(MARGIN, caption_y,
                            f"t = {format_number(t)}   y(t) = {format_number(plan.frame_y[index])}",
-                           LABEL_SIZE, "muted", anchor="end"))
+                           LABEL_SIZE + 1, "muted", anchor="start"))
         frames.append(tuple(shapes))
     durations = [frame_ms] * len(frames)
     durations[-1] = frame_ms * 4
