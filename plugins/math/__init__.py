@@ -220,8 +220,8 @@ def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Targe
         return
     if unsupported:
         ctx.warn(formula.line, f"unsupported TeX {', '.join(unsupported)} in {_excerpt(formula.tex)}",
-                 kind="math", hint="define it with \\newcommand or in plugins.math.macros, or "
-                 "rewrite it with supported commands; it is shown in red meanwhile")
+                 kind="math", hint="docs/math.md lists what is supported; define missing commands "
+                 "with \\newcommand or plugins.math.macros. The page shows the rest of the formula")
     html = math_element(markup, formula.tex, display=formula.display)
     if formula.token.type == "math_block":
         html = f'<div class="math-display">{html}</div>\n'

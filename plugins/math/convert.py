@@ -129,16 +129,16 @@ def convert_tex(tex: str, display: bool) -> Converted:
 def css_color(model: str | None, value: str) -> str | None:
     """A CSS colour for xcolor's ``\\color[model]{value}``, or None if it is not one."""
     value = value.strip()
+    if model is None:
+        if re.fullmatch(r"[0-9A-Fa-f]{6}", value):  # KaTeX accepts bare hex
+            return f"#{value}"
+        return value if _COLOR_NAME.fullmatch(value) else None
+    if model == "HTML":
+        return f"#{value}" if re.fullmatch(r"[0-9A-Fa-f]{6}", value) else None
     try:
-        if model is None:
-            if re.fullmatch(r"[0-9A-Fa-f]{6}", value):  # KaTeX accepts bare hex
-                return f"#{value}"
-            return value if _COLOR_NAME.fullmatch(value) else None
         numbers = [float(part) for part in value.split(",")]
     except ValueError:
         return None
-    if model == "HTML" and re.fullmatch(r"[0-9A-Fa-f]{6}", value):
-        return f"#{value}"
     if model == "rgb" and len(numbers) == 3 and all(0 <= n <= 1 for n in numbers):
         return "#" + "".join(f"{round(n * 255):02x}" for n in numbers)
     if model == "RGB" and len(numbers) == 3 and all(0 <= n <= 255 for n in numbers):

@@ -117,9 +117,9 @@ def _row(tokens: list[str], numbered: bool) -> EquationRow:
 
 
 def label_id(label: str) -> str:
-    """An HTML id for a ``\\label``: ``eq:sample`` -> ``eq-sample``."""
+    """An HTML id for a ``\\label``: ``eq:sample`` -> ``eq-sample``, ``energy`` -> ``eq-energy``."""
     slug = re.sub(r"[^A-Za-z0-9_-]+", "-", label).strip("-")
-    return f"eq-{slug or 'label'}"
+    return slug if slug.startswith("eq-") else f"eq-{slug or 'label'}"
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,7 @@ def render_equation(equation: Equation, numbers: Sequence[str | None],
         unsupported.extend(converted.unsupported)
         return converted.markup
 
-    if equation.kind is None and not equation.has_numbers and not any(ids):
+    if equation.kind in (None, "equation") and not equation.has_numbers and not any(ids):
         return RenderedEquation(convert(equation.rows[0].tokens), tuple(unsupported))
     numbered = any(numbers)
     aligned = equation.kind in _ALIGNED_KINDS
