@@ -1,0 +1,1240 @@
+"""A TikZ interpreter for the subset kernel, matrix and feature-map diagrams use.
+
+No Python library reads TikZ (the only complete implementation is TikZ itself, in TeX), so this
+module is written by hand. It reads a picture the way TikZ does, statement by statement, keeping
+a stack of scopes, and lays out every node and path as it goes: nodes must exist (with their
+final size) before a later path can refer to ``(name.north)``.
+
+Supported: ``\\node``, ``\\coordinate``, ``\\draw``, ``\\fill``, ``\\filldraw``, ``\\path``,
+``\\matrix`` (of nodes), ``\\foreach``, ``\\definecolor``, ``\\colorlet``, ``\\tikzset`` /
+``\\tikzstyle`` styles, ``scope``; path operations ``--``, ``-|``, ``|-``, ``to``, ``rectangle``,
+``grid``, ``circle``, ``cycle``, inline ``node`` and ``coordinate``; relative ``+()``/``++()``
+and polar ``(angle:radius)`` coordinates. Anything else raises ``TikzError`` naming the command
+or option, so the author learns exactly what is outside the subset.
+
+Nothing here reads files or runs anything: ``\\input`` and friends are just unsupported commands.
+Work is bounded by the limits in ``model`` (iterations, elements, nesting, source size).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+from . import colors
+from .arrows import TIP_NAMES, tip_shape
+from .colors import INK, Paint
+from .model import (IDENTITY, MAX_ELEMENTS, MAX_FOREACH_ITERATIONS, MAX_NESTING, MAX_SOURCE_CHARS,
+                    Affine, Arrow, Diagram, Node, PathPiece, Point, Stroke, TikzError,
+                    check_dimension)
+from .text import FontState, parse_font, typeset
+from .units import CM, evaluate, length, number
+
+LINE_WIDTHS = {"ultra thin": 0.1, "very thin": 0.2, "thin": 0.4, "semithick": 0.6, "thick": 0.8,
+               "very thick": 1.2, "ultra thick": 1.6}
+# dash patterns as (on, off) lengths; None means "the line width" (dotted)
+DASHES = {"solid": (), "dashed": (3.0, 3.0), "densely dashed": (3.0, 2.0),
+          "loosely dashed": (3.0, 6.0), "dotted": (None, 2.0), "densely dotted": (None, 1.0),
+          "loosely dotted": (None, 4.0)}
+PLACEMENTS = {"above": ("south", 0, 1), "below": ("north", 0, -1), "left": ("east", -1, 0),
+              "right": ("west", 1, 0), "above left": ("south east", -1, 1),
+              "above right": ("south west", 1, 1), "below left": ("north east", -1, -1),
+              "below right": ("north west", 1, -1)}
+POSITIONS = {"midway": 0.5, "near start": 0.25, "near end": 0.75, "at start": 0.0,
+             "at end": 1.0, "very near start": 0.125, "very near end": 0.875}
+ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0),
+                     "north east": (1, 1), "north west": (-1, 1), "south east": (1, -1),
+                     "south west": (-1, -1)}
+SHAPES = ("rectangle", "circle", "coordinate")
+# options with no effect on a static figure (they only place the picture in a line of text)
+IGNORED_OPTIONS = {"baseline", "remember picture", "every picture/.style"}
+DEFAULT_INNER_SEP = 0.3333 * 10.00002  # 0.3333em in the document font
+
+
+@dataclass(frozen=True)
+class Style:
+    """Everything an option can change, resolved as TikZ resolves it at the point of use."""
+
+    color: Paint = INK
+    draw_on: bool = False
+    draw_color: Paint | None = None
+    fill_on: bool = False
+    fill_color: Paint | None = None
+    text_color: Paint | None = None
+    line_width: float = 0.4
+    dash: str = "solid"
+    rounded: float = 0.0
+    opacity: float = 1.0
+    draw_opacity: float = 1.0
+    fill_opacity: float = 1.0
+    text_opacity: float = 1.0
+    line_cap: str = "butt"
+    line_join: str = "miter"
+    arrows: tuple[str, str] = ("", "")
+    default_tip: str = "to"
+    inner_xsep: float = DEFAULT_INNER_SEP
+    inner_ysep: float = DEFAULT_INNER_SEP
+    outer_sep: float | None = None   # None: half the line width, as in PGF
+    minimum_width: float = 0.0
+    minimum_height: float = 0.0
+    text_width: float | None = None
+    align: str | None = None
+    anchor: str = "center"
+    font: FontState = FontState()
+    shape: str = "rectangle"
+    rotate: float = 0.0
+    node_shift: Point = (0.0, 0.0)
+    pos: float | None = None
+    transform: Affine = IDENTITY
+    unit_x: float = CM
+    unit_y: float = CM
+    step: Point = (CM, CM)
+    radius: float | None = None
+    every_node: tuple[tuple[str, int], ...] = ()
+    styles: tuple[tuple[str, str], ...] = ()
+    matrix_of_nodes: bool = False
+    column_sep: float = 0.0
+    row_sep: float = 0.0
+    name: str = ""
+
+    def for_node(self) -> Style:
+        """A node inside a path inherits the path's look but not its actions or tips."""
+        return replace(self, draw_on=False, fill_on=False, draw_color=None, fill_color=None,
+                       arrows=("", ""), name="")
+
+    def stroke(self) -> Stroke:
+        dash = DASHES[self.dash]
+        return Stroke(
+            draw=(self.draw_color or self.color) if self.draw_on else None,
+            fill=(self.fill_color or self.color) if self.fill_on else None,
+            line_width=self.line_width,
+            dash=tuple(self.line_width if part is None else part for part in dash),
+            opacity=self.opacity, draw_opacity=self.draw_opacity, fill_opacity=self.fill_opacity,
+            rounded=self.rounded, line_cap="round" if self.dash.endswith("dotted") else self.line_cap,
+            line_join=self.line_join)
+
+
+@dataclass(frozen=True)
+class _Vertex:
+    point: Point
+    node: Node | None = None   # a bare node reference: the line is clipped at its border
+
+
+class _Source:
+    """A cursor over picture text that knows which body line each offset is on."""
+
+    def __init__(self, text: str, first_line: int):
+        self.text, self.position, self.first_line = text, 0, first_line
+
+    @property
+    def line(self) -> int:
+        return self.first_line + self.text.count("\n", 0, self.position)
+
+    def skip_space(self) -> None:
+        text = self.text
+        while self.position < len(text):
+            char = text[self.position]
+            if char.isspace():
+                self.position += 1
+            elif char == "%":
+                end = text.find("\n", self.position)
+                self.position = len(text) if end < 0 else end + 1
+            else:
+                return
+
+    def done(self) -> bool:
+        self.skip_space()
+        return self.position >= len(self.text)
+
+    def peek(self, count: int = 1) -> str:
+        self.skip_space()
+        return self.text[self.position:self.position + count]
+
+    def take(self, literal: str) -> bool:
+        if self.peek(len(literal)) == literal:
+            self.position += len(literal)
+            return True
+        return False
+
+    def take_word(self, word: str) -> bool:
+        """``word`` as a whole word (not the start of a longer one)."""
+        self.skip_space()
+        end = self.position + len(word)
+        if self.text.startswith(word, self.position) and not (end < len(self.text) and self.text[end].isalpha()):
+            self.position = end
+            return True
+        return False
+
+    def command(self) -> str:
+        """A control word after ``\\`` (``\\node`` -> ``node``)."""
+        self.skip_space()
+        match = re.compile(r"\\([A-Za-z]+|.)").match(self.text, self.position)
+        if not match:
+            raise TikzError("expected a command", line=self.line, hint="TikZ statements start with \\")
+        self.position = match.end()
+        return match.group(1)
+
+    def balanced(self, opening: str, closing: str, what: str) -> str:
+        """The text between ``opening`` and its matching ``closing``; braces protect both."""
+        self.skip_space()
+        start_line = self.line
+        if not self.text.startswith(opening, self.position):
+            raise TikzError(f"expected '{opening}' for {what}", line=start_line,
+                            hint=f"write {what} as {opening}...{closing}")
+        depth, brace_depth, index = 0, 0, self.position
+        text = self.text
+        while index < len(text):
+            char = text[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char == "{":
+                brace_depth += 1
+            elif char == "}":
+                brace_depth -= 1
+                if brace_depth < 0 and closing != "}":
+                    break
+            if brace_depth == 0 or opening == "{":
+                if char == opening and (opening != "{" or brace_depth == 1):
+                    depth += 1
+                elif char == closing and (closing != "}" or brace_depth == 0):
+                    depth -= 1
+                    if depth == 0:
+                        inner = text[self.position + len(opening):index]
+                        self.position = index + 1
+                        return inner
+            index += 1
+        raise TikzError(f"unclosed '{opening}' in {what}", line=start_line,
+                        hint=f"add the missing '{closing}'")
+
+
+def split_top_level(text: str, separator: str = ",") -> list[str]:
+    """Split at ``separator`` outside braces, brackets and parentheses."""
+    parts, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char in "{[(":
+            depth += 1
+        elif char in "}])":
+            depth -= 1
+        elif char == separator and depth == 0:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _strip_braces(value: str) -> str:
+    value = value.strip()
+    while value.startswith("{") and value.endswith("}") and _balanced_inside(value[1:-1]):
+        value = value[1:-1].strip()
+    return value
+
+
+def _balanced_inside(text: str) -> bool:
+    depth = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+_ARROW_SPEC = re.compile(r"\s*(<|stealth|latex|to|>|\|)?\s*-\s*(>|stealth|latex|to|<|\|)?\s*")
+
+
+class Interpreter:
+    """Runs a picture's statements; ``diagram()`` returns what they drew."""
+
+    def __init__(self) -> None:
+        self.items: list[Node | PathPiece] = []
+        self.nodes: dict[str, Node] = {}
+        self.colors: dict[str, Paint] = {}
+        self.points: list[Point] = []
+        self.iterations = 0
+        self.expanded_chars = 0
+        self.elements = 0
+
+    # --- statements --------------------------------------------------------------------
+
+    def run(self, text: str, *, first_line: int = 0, style: Style | None = None) -> None:
+        self.statements(_Source(text, first_line), style or Style(), depth=0, environment="")
+
+    def statements(self, source: _Source, style: Style, *, depth: int, environment: str) -> Style:
+        if depth > MAX_NESTING:
+            raise TikzError("scopes or \\foreach nested too deeply", line=source.line,
+                            hint=f"at most {MAX_NESTING} levels")
+        while not source.done():
+            if source.take(";"):
+                continue
+            if source.peek() != "\\":
+                found = source.text[source.position:source.position + 20].split("\n")[0]
+                raise TikzError(f"unexpected text '{found}'", line=source.line,
+                                hint="every TikZ statement starts with a command such as \\draw "
+                                     "and ends with ;")
+            line = source.line
+            name = source.command()
+            if name == "begin":
+                environment_name = source.balanced("{", "}", "\\begin").strip()
+                options = source.balanced("[", "]", "options") if source.peek() == "[" else ""
+                if environment_name not in ("tikzpicture", "scope"):
+                    raise TikzError(f"unsupported environment '{environment_name}'", line=line,
+                                    command=f"\\begin{{{environment_name}}}",
+                                    hint="only tikzpicture and scope environments are supported")
+                inner = self.options(options, style, line=line, context="scope")
+                if environment_name == "tikzpicture" and environment:
+                    raise TikzError("a tikzpicture inside a tikzpicture", line=line,
+                                    command="\\begin{tikzpicture}", hint="remove the inner one")
+                self.statements(source, inner, depth=depth + 1, environment=environment_name)
+                continue
+            if name == "end":
+                environment_name = source.balanced("{", "}", "\\end").strip()
+                if environment_name != environment:
+                    opened = f"\\begin{{{environment}}}" if environment else "anything"
+                    raise TikzError(f"\\end{{{environment_name}}} does not close {opened}",
+                                    line=line, hint="check that every \\begin has its \\end")
+                return style
+            style = self.statement(name, source, style, line=line, depth=depth)
+        if environment:
+            raise TikzError(f"\\begin{{{environment}}} is never closed", line=source.line,
+                            hint=f"add \\end{{{environment}}}")
+        return style
+
+    def statement(self, name: str, source: _Source, style: Style, *, line: int, depth: int) -> Style:
+        """One statement; returns the style in force after it (\\tikzset changes it)."""
+        if name in ("draw", "fill", "filldraw", "path", "node", "coordinate", "shade", "shadedraw"):
+            if name.startswith("shade"):
+                raise TikzError("unsupported command \\" + name, line=line, command="\\" + name,
+                                hint="use fill= with a colour instead of shading")
+            self.path(source, style, command=name, line=line)
+        elif name == "matrix":
+            self.matrix(source, style, line=line)
+        elif name == "foreach":
+            self.foreach(source, style, line=line, depth=depth)
+        elif name in ("definecolor", "colorlet"):
+            self.define_color(name, source, line=line)
+        elif name == "tikzset":
+            return self.options(source.balanced("{", "}", "\\tikzset"), style, line=line, context="scope")
+        elif name == "tikzstyle":
+            style_name = source.balanced("{", "}", "\\tikzstyle").strip()
+            source.take("+")
+            if not source.take("="):
+                raise TikzError("\\tikzstyle needs =[...]", line=line,
+                                hint="write \\tikzstyle{name}=[options]")
+            body = source.balanced("[", "]", "\\tikzstyle")
+            return replace(style, styles=style.styles + ((style_name, body),))
+        else:
+            raise TikzError(f"unsupported command \\{name}", line=line, command="\\" + name,
+                            hint="the built-in renderer draws \\node, \\draw, \\fill, \\filldraw, "
+                                 "\\path, \\matrix, \\foreach, scope and \\definecolor; set "
+                                 "renderer = \"tex\" for full TikZ")
+        return style
+
+    def define_color(self, name: str, source: _Source, *, line: int) -> None:
+        color_name = source.balanced("{", "}", f"\\{name}").strip()
+        if name == "colorlet":
+            paint = colors.parse_color(source.balanced("{", "}", "\\colorlet").strip(),
+                                       self.colors, line=line)
+        else:
+            model = source.balanced("{", "}", "\\definecolor").strip()
+            spec = source.balanced("{", "}", "\\definecolor")
+            paint = colors.define_color(color_name, model, spec, line=line)
+        self.colors[color_name] = paint
+
+    def foreach(self, source: _Source, style: Style, *, line: int, depth: int) -> None:
+        variables: list[str] = []
+        while source.peek() == "\\":
+            variables.append(source.command())
+            if not source.take("/"):
+                break
+        if not variables or not all(v.isalpha() for v in variables):
+            raise TikzError("\\foreach needs a variable such as \\x", line=line,
+                            hint="write \\foreach \\x in {1,2,3} {...}")
+        count_variable = None
+        if source.peek() == "[":
+            options = source.balanced("[", "]", "\\foreach options").strip()
+            match = re.fullmatch(r"count\s*=\s*\\([A-Za-z]+)", options)
+            if not match:
+                raise TikzError(f"unsupported \\foreach option [{options}]", line=line,
+                                command="\\foreach[" + options + "]", hint="only count=\\i is supported")
+            count_variable = match.group(1)
+        if not source.take_word("in"):
+            raise TikzError("\\foreach needs 'in' before its list", line=line,
+                            hint="write \\foreach \\x in {1,2,3} {...}")
+        values = self.foreach_values(source.balanced("{", "}", "the \\foreach list"), line=line)
+        body_line = source.line
+        if source.peek() == "{":
+            body = source.balanced("{", "}", "the \\foreach body")
+        else:
+            body = self.single_statement(source)
+        if len(values) * max(1, len(body)) + self.expanded_chars > MAX_SOURCE_CHARS * 10:
+            raise TikzError("\\foreach expands to too much text", line=line,
+                            hint="draw fewer repetitions")
+        for index, value in enumerate(values, start=1):
+            self.iterations += 1
+            if self.iterations > MAX_FOREACH_ITERATIONS:
+                raise TikzError(f"\\foreach runs more than {MAX_FOREACH_ITERATIONS} iterations",
+                                line=line, hint="the built-in renderer bounds loops; draw fewer "
+                                                "repetitions or use renderer = \"tex\"")
+            parts = [part.strip() for part in value.split("/")] if len(variables) > 1 else [value]
+            if len(parts) != len(variables):
+                names = ", ".join("\\" + variable for variable in variables)
+                raise TikzError(f"'{value}' does not give one value to each of {names}", line=line,
+                                hint="write the items as a/b when there are two variables")
+            bindings = dict(zip(variables, parts))
+            if count_variable:
+                bindings[count_variable] = str(index)
+            expanded = _substitute(body, bindings)
+            self.expanded_chars += len(expanded)
+            self.statements(_Source(expanded, body_line), style, depth=depth + 1, environment="")
+
+    def single_statement(self, source: _Source) -> str:
+        """The text of one statement up to its ``;`` (for ``\\foreach ... \\draw ...;``)."""
+        start = source.position
+        depth = 0
+        text = source.text
+        index = start
+        while index < len(text):
+            char = text[index]
+            if char == "\\":
+                index += 2
+                continue
+            if char in "{[(":
+                depth += 1
+            elif char in "}])":
+                depth -= 1
+            elif char == ";" and depth == 0:
+                source.position = index + 1
+                return text[start:index + 1]
+            index += 1
+        raise TikzError("statement without its closing ;", line=source.line,
+                        hint="end every TikZ statement with ;")
+
+    def foreach_values(self, text: str, *, line: int) -> list[str]:
+        """A \\foreach list; ``a,b,...,c`` steps by b-a (or 1) up to c, as pgffor does."""
+        items = [_strip_braces(item) for item in split_top_level(text)]
+        values: list[str] = []
+        index = 0
+        while index < len(items):
+            item = items[index]
+            index += 1
+            if item != "...":
+                values.append(item)
+                continue
+            if not values or index >= len(items):
+                raise TikzError("'...' needs a value on each side", line=line,
+                                hint="write {1,...,5} or {0,0.5,...,2}")
+            first, last = number(values[-1], line=line), number(items[index], line=line)
+            if len(values) >= 2:
+                step = first - number(values[-2], line=line)
+            else:
+                step = 1.0 if last >= first else -1.0
+            if step == 0 or (last - first) * step < 0:
+                raise TikzError(f"the list {{{text}}} never reaches {items[index]}", line=line,
+                                hint="check the step between the first two values")
+            if (last - first) / step > MAX_FOREACH_ITERATIONS:
+                raise TikzError(f"\\foreach list {{{text}}} has more than "
+                                f"{MAX_FOREACH_ITERATIONS} values", line=line,
+                                hint="the built-in renderer bounds loops")
+            integral = float(first).is_integer() and float(step).is_integer()
+            count = math.floor((last - first) / step + 1e-9)
+            for k in range(1, count + 1):  # the end value is included only if it is reached
+                value = first + k * step
+                values.append(str(int(round(value))) if integral else f"{value:.10g}")
+            index += 1
+            if len(values) > MAX_FOREACH_ITERATIONS:
+                raise TikzError("\\foreach list too long", line=line,
+                                hint="the built-in renderer bounds loops")
+        return values
+
+    # --- options -----------------------------------------------------------------------
+
+    def options(self, text: str, style: Style, *, line: int, context: str, depth: int = 0) -> Style:
+        """Apply a ``[...]`` option list; ``context`` is scope, path or node."""
+        if depth > MAX_NESTING:
+            raise TikzError("styles refer to each other too deeply", line=line,
+                            hint="look for a style that uses itself")
+        for raw in split_top_level(text):
+            if not raw.strip():
+                continue
+            key, _, value = raw.partition("=")
+            key, value = " ".join(key.split()), _strip_braces(value) if "=" in raw else None
+            style = self.option(key, value, style, line=line, context=context, depth=depth)
+        return style
+
+    def option(self, key: str, value: str | None, style: Style, *, line: int, context: str,
+               depth: int) -> Style:
+        def need_value() -> str:
+            if value is None or value == "":
+                raise TikzError(f"option '{key}' needs a value", line=line, command=key,
+                                hint=f"write {key}=...")
+            return value
+
+        def length_value(unit: float = 1.0) -> float:
+            return check_dimension(length(need_value(), line=line, unit_pt=unit), key, line=line)
+
+        def paint(expression: str) -> Paint:
+            return colors.parse_color(expression, self.colors, line=line)
+
+        for style_name, body in reversed(style.styles):
+            if key == style_name:
+                return self.options(body, style, line=line, context=context, depth=depth + 1)
+        if key.endswith("/.style") or key.endswith("/.append style"):
+            name = key.rsplit("/", 1)[0].strip()
+            if name == "every node":
+                return replace(style, every_node=style.every_node + ((need_value(), line),))
+            return replace(style, styles=style.styles + ((name, need_value()),))
+        if key in IGNORED_OPTIONS:
+            return style
+        if key in LINE_WIDTHS and value is None:
+            return replace(style, line_width=LINE_WIDTHS[key])
+        if key in DASHES and value is None:
+            return replace(style, dash=key)
+        if key in SHAPES and value is None:
+            return replace(style, shape=key)
+        if key in POSITIONS and value is None:
+            return replace(style, pos=POSITIONS[key])
+        if key in PLACEMENTS:
+            anchor, sx, sy = PLACEMENTS[key]
+            distance = length_value() if value is not None else 0.0
+            return replace(style, anchor=anchor, node_shift=(sx * distance, sy * distance))
+        if value is None and _ARROW_SPEC.fullmatch(key) and "-" in key:
+            return replace(style, arrows=self.arrow_spec(key, style, line=line))
+        if value is None and colors.is_color(key, self.colors):
+            return replace(style, color=paint(key))
+        handlers = {
+            "color": lambda: replace(style, color=paint(need_value())),
+            "draw": lambda: self.action(style, "draw", value, line),
+            "fill": lambda: self.action(style, "fill", value, line),
+            "text": lambda: replace(style, text_color=paint(need_value())),
+            "line width": lambda: replace(style, line_width=length_value()),
+            "opacity": lambda: replace(style, opacity=_fraction(key, need_value(), line)),
+            "draw opacity": lambda: replace(style, draw_opacity=_fraction(key, need_value(), line)),
+            "fill opacity": lambda: replace(style, fill_opacity=_fraction(key, need_value(), line)),
+            "text opacity": lambda: replace(style, text_opacity=_fraction(key, need_value(), line)),
+            "rounded corners": lambda: replace(style, rounded=length_value() if value else 4.0),
+            "sharp corners": lambda: replace(style, rounded=0.0),
+            "line cap": lambda: replace(style, line_cap=_choice(key, need_value(), ("butt", "round", "rect"), line)),
+            "line join": lambda: replace(style, line_join=_choice(key, need_value(), ("miter", "round", "bevel"), line)),
+            ">": lambda: replace(style, default_tip=_choice(key, need_value(), tuple(TIP_NAMES - {">"}), line)),
+            "inner sep": lambda: replace(style, inner_xsep=length_value(), inner_ysep=length_value()),
+            "inner xsep": lambda: replace(style, inner_xsep=length_value()),
+            "inner ysep": lambda: replace(style, inner_ysep=length_value()),
+            "outer sep": lambda: replace(style, outer_sep=length_value()),
+            "minimum width": lambda: replace(style, minimum_width=length_value()),
+            "minimum height": lambda: replace(style, minimum_height=length_value()),
+            "minimum size": lambda: replace(style, minimum_width=length_value(), minimum_height=length_value()),
+            "text width": lambda: replace(style, text_width=length_value()),
+            "align": lambda: replace(style, align=_choice(key, need_value(), ("left", "center", "right", "justify", "flush left", "flush right", "flush center"), line).replace("flush ", "")),
+            "anchor": lambda: replace(style, anchor=self.anchor_name(need_value(), line)),
+            "font": lambda: replace(style, font=parse_font(need_value(), line=line)),
+            "shape": lambda: replace(style, shape=_choice(key, need_value(), SHAPES, line)),
+            "name": lambda: replace(style, name=need_value()),
+            "pos": lambda: replace(style, pos=_fraction(key, need_value(), line)),
+            "step": lambda: replace(style, step=(length_value(style.unit_x), length_value(style.unit_y))),
+            "xstep": lambda: replace(style, step=(length_value(style.unit_x), style.step[1])),
+            "ystep": lambda: replace(style, step=(style.step[0], length_value(style.unit_y))),
+            "radius": lambda: replace(style, radius=length_value(style.unit_x)),
+            "x": lambda: replace(style, unit_x=length_value(CM)),
+            "y": lambda: replace(style, unit_y=length_value(CM)),
+            "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
+            "matrix of nodes": lambda: replace(style, matrix_of_nodes=True),
+            "column sep": lambda: replace(style, column_sep=length_value()),
+            "row sep": lambda: replace(style, row_sep=length_value()),
+        }
+        if key in handlers:
+            return handlers[key]()
+        if key in ("rotate", "xshift", "yshift", "shift", "scale", "xscale", "yscale"):
+            return self.transform_option(key, need_value(), style, line=line, context=context)
+        raise TikzError(f"unsupported option '{key}'", line=line, command=key,
+                        hint="see docs/tikz.md for the options the built-in renderer knows; "
+                             "renderer = \"tex\" draws full TikZ")
+
+    def action(self, style: Style, action: str, value: str | None, line: int) -> Style:
+        if value == "none":
+            return replace(style, **{f"{action}_on": False})
+        color = colors.parse_color(value, self.colors, line=line) if value else None
+        return replace(style, **{f"{action}_on": True, f"{action}_color": color})
+
+    def anchor_name(self, value: str, line: int) -> str:
+        name = " ".join(value.split())
+        if name in ANCHOR_DIRECTIONS or name in ("center", "base", "mid", "base west", "base east",
+                                                   "mid west", "mid east", "text"):
+            return name
+        try:
+            float(name)
+        except ValueError:
+            raise TikzError(f"unknown anchor '{value}'", line=line, command=f"anchor={value}",
+                            hint="anchors are center, north, south west, base, mid, or an angle") from None
+        return name
+
+    def arrow_spec(self, key: str, style: Style, *, line: int) -> tuple[str, str]:
+        match = _ARROW_SPEC.fullmatch(key)
+        assert match is not None  # checked by the caller
+        start, end = match.group(1) or "", match.group(2) or ""
+        def tip(name: str) -> str:
+            if name in ("<", ">"):
+                return style.default_tip
+            if name == "|":
+                raise TikzError(f"unsupported arrow tip '{key}'", line=line, command=key,
+                                hint="use ->, <->, -stealth or -latex")
+            return name
+        return (tip(start) if start else "", tip(end) if end else "")
+
+    def transform_option(self, key: str, value: str, style: Style, *, line: int, context: str) -> Style:
+        if context == "node" and key == "rotate":
+            return replace(style, rotate=check_dimension(number(value, line=line), "rotate", line=line))
+        if context == "node" and key in ("xshift", "yshift", "shift"):
+            dx, dy = self.shift_vector(key, value, style, line=line)
+            return replace(style, node_shift=(style.node_shift[0] + dx, style.node_shift[1] + dy))
+        if context == "node" and key in ("scale", "xscale", "yscale"):
+            raise TikzError(f"unsupported option '{key}' on a node", line=line, command=key,
+                            hint="scale the picture or scope instead; node sizes come from "
+                                 "their text and minimum width/height")
+        if key == "rotate":
+            angle = math.radians(number(value, line=line))
+            local = Affine(math.cos(angle), math.sin(angle), -math.sin(angle), math.cos(angle))
+        elif key in ("xshift", "yshift", "shift"):
+            dx, dy = self.shift_vector(key, value, style, line=line)
+            local = Affine(e=dx, f=dy)
+        else:
+            factor = check_dimension(number(value, line=line), key, line=line)
+            if factor == 0:
+                raise TikzError(f"{key}=0 collapses the picture", line=line, command=key,
+                                hint="use a non-zero scale")
+            local = Affine(a=factor if key != "yscale" else 1.0, d=factor if key != "xscale" else 1.0)
+        # a scope's keys act on coordinates before what encloses it (TikZ post-multiplies)
+        return replace(style, transform=local.then(style.transform))
+
+    def shift_vector(self, key: str, value: str, style: Style, *, line: int) -> Point:
+        if key == "shift":
+            inner = value.strip()
+            if not (inner.startswith("(") and inner.endswith(")")):
+                raise TikzError("shift takes a coordinate", line=line, command=key,
+                                hint="write shift={(1,2)}")
+            x, y = self.xy(inner[1:-1], replace(style, transform=IDENTITY), line=line)
+            return (x, y)
+        amount = check_dimension(length(value, line=line, unit_pt=1.0), key, line=line)
+        return (amount, 0.0) if key == "xshift" else (0.0, amount)
+
+    # --- coordinates -------------------------------------------------------------------
+
+    def xy(self, text: str, style: Style, *, line: int) -> Point:
+        """An explicit ``x,y`` or ``angle:radius`` coordinate, transformed to the canvas."""
+        return style.transform.apply(self.local_xy(text, style, line=line))
+
+    def local_xy(self, text: str, style: Style, *, line: int) -> Point:
+        parts = split_top_level(text)
+        if len(parts) == 2:
+            x = evaluate(_strip_braces(parts[0]), line=line).points(style.unit_x)
+            y = evaluate(_strip_braces(parts[1]), line=line).points(style.unit_y)
+        elif len(parts) == 1 and len(split_top_level(text, ":")) == 2:
+            angle_text, radius_text = split_top_level(text, ":")
+            angle = math.radians(number(_strip_braces(angle_text), line=line))
+            radius = evaluate(_strip_braces(radius_text), line=line).points(style.unit_x)
+            x, y = radius * math.cos(angle), radius * math.sin(angle)
+        else:
+            raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
+                            hint="coordinates are (x,y), (angle:radius) or (node.anchor)")
+        return (check_dimension(x, "coordinate", line=line), check_dimension(y, "coordinate", line=line))
+
+    def coordinate(self, text: str, style: Style, *, line: int) -> _Vertex:
+        inner = text.strip()
+        if inner.startswith("$") or inner.startswith("["):
+            raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
+                            hint="calc expressions ($...$) need renderer = \"tex\"")
+        if "," in inner or ":" in inner:
+            return _Vertex(self.xy(inner, style, line=line))
+        name, anchor = inner, ""
+        if name not in self.nodes and "." in inner:
+            name, anchor = inner.rsplit(".", 1)
+        node = self.nodes.get(name.strip())
+        if node is None:
+            raise TikzError(f"unknown node '{name.strip()}'", line=line,
+                            hint="name the node first, as \\node (name) at (0,0) {...};")
+        if not anchor:
+            return _Vertex(node.center, node)
+        return _Vertex(anchor_point(node, self.anchor_name(anchor, line)))
+
+    # --- paths and nodes -----------------------------------------------------------------
+
+    def count(self, amount: int, line: int) -> None:
+        self.elements += amount
+        if self.elements > MAX_ELEMENTS:
+            raise TikzError(f"the picture has more than {MAX_ELEMENTS} elements", line=line,
+                            hint="the built-in renderer bounds pictures; simplify it or use "
+                                 "renderer = \"tex\"")
+
+    def path(self, source: _Source, style: Style, *, command: str, line: int) -> None:
+        if command in ("draw", "filldraw"):
+            style = replace(style, draw_on=True)
+        if command in ("fill", "filldraw"):
+            style = replace(style, fill_on=True)
+        builder = _PathBuilder(self, line)
+        if command in ("node", "coordinate"):
+            self.path_node(source, style, builder, shape="coordinate" if command == "coordinate" else None)
+        while True:
+            if source.done():
+                raise TikzError(f"\\{command} without its closing ;", line=line,
+                                hint="end every TikZ statement with ;")
+            op_line = source.line
+            if source.take(";"):
+                break
+            if source.peek() == "[":
+                style = self.options(source.balanced("[", "]", "options"), style, line=op_line, context="path")
+                continue
+            if source.peek(2) == "++" or source.peek() in "+(":
+                relative = "++" if source.take("++") else "+" if source.take("+") else ""
+                builder.coordinate(source.balanced("(", ")", "a coordinate"), relative, style, op_line)
+                continue
+            for operation in ("--", "-|", "|-"):
+                if source.take(operation):
+                    builder.pending = operation
+                    break
+            else:
+                word_match = re.compile(r"[A-Za-z]+|\.\.|\S").match(source.text, source.position)
+                word = word_match.group(0) if word_match else ""
+                if word == "to":
+                    source.take_word("to")
+                    if source.peek() == "[":
+                        raise TikzError("unsupported 'to' options", line=op_line, command="to[...]",
+                                        hint="curved 'to' paths need renderer = \"tex\"")
+                    builder.pending = "--"
+                elif word == "cycle":
+                    source.take_word("cycle")
+                    builder.cycle(style)
+                elif word == "rectangle":
+                    source.take_word("rectangle")
+                    builder.pending = "rectangle"
+                elif word == "grid":
+                    source.take_word("grid")
+                    grid_style = style
+                    if source.peek() == "[":
+                        grid_style = self.options(source.balanced("[", "]", "grid options"), style,
+                                                  line=op_line, context="path")
+                    builder.pending = "grid"
+                    builder.grid_style = grid_style
+                elif word == "circle":
+                    source.take_word("circle")
+                    builder.circle(source, style, op_line)
+                elif word in ("node", "coordinate"):
+                    source.take_word(word)
+                    self.path_node(source, style, builder, shape="coordinate" if word == "coordinate" else None)
+                else:
+                    shown = word or source.text[source.position:source.position + 10]
+                    raise TikzError(f"unsupported path operation '{shown}'", line=op_line,
+                                    command=shown, hint="paths support --, -|, |-, to, rectangle, "
+                                                        "grid, circle, cycle and node; arcs and "
+                                                        "curves need renderer = \"tex\"")
+        self.finish_path(builder, style, line)
+
+    def path_node(self, source: _Source, path_style: Style, builder: _PathBuilder, *,
+                  shape: str | None) -> None:
+        """``node [options] (name) at (x,y) {text}``, its parts in any order."""
+        line = source.line
+        style = path_style.for_node()
+        style = replace(style, shape=shape) if shape else style
+        name, at, options, text = "", None, [], None
+        while text is None:
+            if source.done():
+                raise TikzError("node without its {text}", line=line,
+                                hint="write \\node (name) at (0,0) {text}; ({} for none)")
+            if source.peek() == "[":
+                options.append((source.balanced("[", "]", "node options"), source.line))
+            elif source.peek() == "(":
+                name = source.balanced("(", ")", "a node name").strip()
+            elif source.take_word("at"):
+                at = builder.resolve(source.balanced("(", ")", "a coordinate"), path_style, source.line)
+            elif source.peek() == "{":
+                text = source.balanced("{", "}", "node text")
+            elif shape == "coordinate" and (source.peek() == ";" or source.peek(2) in ("--", "-|", "|-")):
+                text = ""
+            else:
+                found = source.text[source.position:source.position + 12].split("\n")[0]
+                raise TikzError(f"unexpected '{found}' in a node", line=source.line,
+                                hint="a node is [options] (name) at (x,y) {text}")
+        for every, every_line in path_style.every_node:
+            style = self.options(every, style, line=every_line, context="node")
+        if shape:
+            style = replace(style, shape=shape)
+        for option_text, option_line in options:
+            style = self.options(option_text, style, line=option_line, context="node")
+        name = name or style.name
+        if at is not None:
+            position = at.point
+        elif style.pos is not None and builder.last_segment is not None:
+            (x0, y0), (x1, y1) = builder.last_segment
+            position = (x0 + (x1 - x0) * style.pos, y0 + (y1 - y0) * style.pos)
+        else:
+            position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
+        node = self.make_node(name, text, position, style, line)
+        builder.nodes.append(node)
+        if builder.current is None and at is None:
+            builder.current = _Vertex(position)
+            builder.base = position
+
+    def make_node(self, name: str, text: str, position: Point, style: Style, line: int) -> Node:
+        self.count(1, line)
+        if style.shape == "coordinate":
+            box = typeset("", font=style.font, text_width=None, align=None, line=line)
+            half_width = half_height = outer = 0.0
+        else:
+            box = typeset(text, font=style.font, text_width=style.text_width, align=style.align, line=line)
+            half_width = box.width / 2 + style.inner_xsep
+            half_height = (box.height + box.depth) / 2 + style.inner_ysep
+            if style.shape == "circle":
+                radius = max(math.hypot(half_width, half_height), style.minimum_width / 2,
+                             style.minimum_height / 2)
+                half_width = half_height = radius
+            else:
+                half_width = max(half_width, style.minimum_width / 2)
+                half_height = max(half_height, style.minimum_height / 2)
+            outer = style.outer_sep if style.outer_sep is not None else style.line_width / 2
+        probe = Node(name, (0.0, 0.0), half_width, half_height, outer, style.shape, style.rotate,
+                     style.stroke(), box, style.text_color or style.color,
+                     style.text_opacity * style.opacity, line)
+        offset = anchor_point(probe, style.anchor)
+        center = (position[0] - offset[0] + style.node_shift[0],
+                  position[1] - offset[1] + style.node_shift[1])
+        check_dimension(center[0], "node position", line=line)
+        check_dimension(center[1], "node position", line=line)
+        node = replace(probe, center=center)
+        if name:
+            if name.endswith(".") or not name.strip():
+                raise TikzError(f"invalid node name '{name}'", line=line, hint="use letters and digits")
+            self.nodes[name] = node
+        # PGF grows the picture by the shape's border, not by its outer sep
+        for corner in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            self.points.append(node.local_to_canvas((corner[0] * half_width, corner[1] * half_height)))
+        return node
+
+    def finish_path(self, builder: _PathBuilder, style: Style, line: int) -> None:
+        pieces = builder.pieces(style)
+        if style.draw_on or style.fill_on:
+            for piece in pieces:
+                self.items.append(piece)
+        self.items.extend(builder.nodes)
+
+    # --- matrices ------------------------------------------------------------------------
+
+    def matrix(self, source: _Source, style: Style, *, line: int) -> None:
+        name, at, option_texts, body = "", None, [], None
+        while body is None:
+            if source.done():
+                raise TikzError("\\matrix without its {cells}", line=line,
+                                hint="write \\matrix [matrix of nodes] {a & b \\\\ c & d \\\\};")
+            if source.peek() == "[":
+                option_texts.append((source.balanced("[", "]", "matrix options"), source.line))
+            elif source.peek() == "(":
+                name = source.balanced("(", ")", "a matrix name").strip()
+            elif source.take_word("at"):
+                at = self.coordinate(source.balanced("(", ")", "a coordinate"), style, line=source.line).point
+            elif source.peek() == "{":
+                body = source.balanced("{", "}", "matrix cells")
+            else:
+                raise TikzError("unexpected text in \\matrix", line=source.line,
+                                hint="write \\matrix (m) [matrix of nodes] {a & b \\\\};")
+        if not source.take(";"):
+            raise TikzError("\\matrix without its closing ;", line=line, hint="end it with ;")
+        matrix_style = style.for_node()
+        for option_text, option_line in option_texts:
+            matrix_style = self.options(option_text, matrix_style, line=option_line, context="node")
+        if not matrix_style.matrix_of_nodes:
+            raise TikzError("unsupported \\matrix without 'matrix of nodes'", line=line,
+                            command="\\matrix", hint="add [matrix of nodes] and write plain cell text")
+        name = name or matrix_style.name
+        cell_style = replace(matrix_style, draw_on=False, fill_on=False, anchor="base",
+                             node_shift=(0.0, 0.0), name="", every_node=())
+        rows = [row for row in _split_rows(body)]
+        cells: list[list[tuple[Node, str]]] = []
+        for row_index, row in enumerate(rows, start=1):
+            cells.append([])
+            for column_index, cell_text in enumerate(split_top_level(row, "&"), start=1):
+                cell = cell_style
+                for every, every_line in matrix_style.every_node:
+                    cell = self.options(every, cell, line=every_line, context="node")
+                text = cell_text.strip()
+                option_match = re.match(r"\|\s*\[(.*?)\]\s*\|", text, re.S)
+                if option_match:
+                    cell = self.options(option_match.group(1), cell, line=line, context="node")
+                    text = text[option_match.end():].strip()
+                cell_name = f"{name}-{row_index}-{column_index}" if name else ""
+                node = self.make_node("", text, (0.0, 0.0), cell, line)
+                cells[-1].append((node, cell_name))
+        columns = max(len(row) for row in cells)
+        # extents of each cell around its anchor point (which is at the origin)
+        west = [0.0] * columns
+        east = [0.0] * columns
+        for row in cells:
+            for column, (node, _) in enumerate(row):
+                xs = [p[0] for p in _node_corners(node)]
+                west[column] = max(west[column], -min(xs))
+                east[column] = max(east[column], max(xs))
+        column_x, x = [], 0.0
+        for column in range(columns):
+            x += west[column]
+            column_x.append(x)
+            x += east[column] + matrix_style.column_sep
+        total_width = x - matrix_style.column_sep
+        row_y, y = [], 0.0
+        for row in cells:
+            ys = [p[1] for node, _ in row for p in _node_corners(node)] or [0.0]
+            y -= max(ys)
+            row_y.append(y)
+            y -= -min(ys) + matrix_style.row_sep
+        total_height = -(y + matrix_style.row_sep)
+        # the matrix is a node whose text box is the cells' box
+        half_width = max(total_width / 2 + matrix_style.inner_xsep, matrix_style.minimum_width / 2)
+        half_height = max(total_height / 2 + matrix_style.inner_ysep, matrix_style.minimum_height / 2)
+        outer = matrix_style.outer_sep if matrix_style.outer_sep is not None else matrix_style.line_width / 2
+        empty = typeset("", font=matrix_style.font, text_width=None, align=None, line=line)
+        probe = Node(name, (0.0, 0.0), half_width, half_height, outer, "rectangle", 0.0,
+                     matrix_style.stroke(), empty, matrix_style.text_color or matrix_style.color,
+                     matrix_style.opacity, line)
+        position = at if at is not None else style.transform.apply((0.0, 0.0))
+        offset = anchor_point(probe, matrix_style.anchor)
+        center = (position[0] - offset[0] + matrix_style.node_shift[0],
+                  position[1] - offset[1] + matrix_style.node_shift[1])
+        matrix_node = replace(probe, center=center)
+        self.items.append(matrix_node)
+        if name:
+            self.nodes[name] = matrix_node
+        for corner in ((-1, -1), (1, 1)):
+            self.points.append((center[0] + corner[0] * half_width, center[1] + corner[1] * half_height))
+        left, top = center[0] - total_width / 2, center[1] + total_height / 2
+        for row_index, row in enumerate(cells):
+            for column, (node, cell_name) in enumerate(row):
+                placed = replace(node, center=(node.center[0] + left + column_x[column],
+                                               node.center[1] + top + row_y[row_index]), name=cell_name)
+                self.items.append(placed)
+                if cell_name:
+                    self.nodes[cell_name] = placed
+
+    # --- result --------------------------------------------------------------------------
+
+    def diagram(self) -> Diagram:
+        if self.points:
+            xs = [p[0] for p in self.points]
+            ys = [p[1] for p in self.points]
+            bbox = (min(xs), min(ys), max(xs), max(ys))
+        else:
+            bbox = (0.0, 0.0, 0.0, 0.0)
+        return Diagram(tuple(self.items), bbox, MappingProxyType(dict(self.nodes)))
+
+
+class _PathBuilder:
+    """Collects one path's segments; clips lines at node borders when the path ends."""
+
+    def __init__(self, interpreter: Interpreter, line: int):
+        self.interpreter, self.line = interpreter, line
+        self.subpaths: list[list[_Vertex]] = []
+        self.closed: list[bool] = []
+        self.extra: list[tuple] = []   # circles and grid lines: ("circle", c, r) / ("line", a, b)
+        self.current: _Vertex | None = None
+        self.base: Point | None = None
+        self.pending = ""
+        self.grid_style: Style | None = None
+        self.nodes: list[Node] = []
+        self.last_segment: tuple[Point, Point] | None = None
+
+    def resolve(self, text: str, style: Style, line: int, relative: str = "") -> _Vertex:
+        if relative:
+            if self.base is None:
+                raise TikzError(f"relative coordinate {relative}({text}) with no point before it",
+                                line=line, hint="start the path with an absolute coordinate")
+            dx, dy = style.transform.apply_vector(self.interpreter.local_xy(text, style, line=line))
+            return _Vertex((check_dimension(self.base[0] + dx, "coordinate", line=line),
+                            check_dimension(self.base[1] + dy, "coordinate", line=line)))
+        return self.interpreter.coordinate(text, style, line=line)
+
+    def coordinate(self, text: str, relative: str, style: Style, line: int) -> None:
+        vertex = self.resolve(text, style, line, relative)
+        self.interpreter.count(1, line)
+        operation, self.pending = self.pending, ""
+        if operation and self.current is None:
+            raise TikzError(f"'{operation}' with no point before it", line=line,
+                            hint="start the path with a coordinate")
+        if operation in ("--", "-|", "|-"):
+            start = self.current.point  # type: ignore[union-attr]
+            if operation != "--":
+                corner = (vertex.point[0], start[1]) if operation == "-|" else (start[0], vertex.point[1])
+                self.subpaths[-1].append(_Vertex(corner))
+                start = corner
+            self.last_segment = (start, vertex.point)
+            self.subpaths[-1].append(vertex)
+        else:
+            if operation == "rectangle":
+                a, b = self.current.point, vertex.point  # type: ignore[union-attr]
+                self.subpaths.append([_Vertex(a), _Vertex((b[0], a[1])), _Vertex(b), _Vertex((a[0], b[1]))])
+                self.closed.append(True)
+            elif operation == "grid":
+                self.grid(self.current.point, vertex.point, self.grid_style or style, line)  # type: ignore[union-attr]
+            self.subpaths.append([vertex])
+            self.closed.append(False)
+        self.interpreter.points.append(vertex.point)
+        self.current = vertex
+        if relative != "+":  # +() leaves the base of later relative coordinates where it was
+            self.base = vertex.point
+
+    def cycle(self, style: Style) -> None:
+        if not self.subpaths or self.pending not in ("--", "-|", "|-"):
+            raise TikzError("'cycle' must follow -- in a path", line=self.line,
+                            hint="write (0,0) -- (1,0) -- (1,1) -- cycle")
+        self.pending = ""
+        self.closed[-1] = True
+        self.current = self.subpaths[-1][0]
+        self.base = self.current.point
+
+    def circle(self, source: _Source, style: Style, line: int) -> None:
+        if self.current is None:
+            raise TikzError("'circle' needs a centre point before it", line=line,
+                            hint="write (0,0) circle (1cm)")
+        if source.peek() == "[":
+            style = self.interpreter.options(source.balanced("[", "]", "circle options"), style,
+                                             line=line, context="path")
+            radius = style.radius
+        elif source.peek() == "(":
+            radius_text = source.balanced("(", ")", "a radius")
+            if " and " in radius_text:
+                raise TikzError("unsupported ellipse radii", line=line, command="circle (a and b)",
+                                hint="ellipses need renderer = \"tex\"")
+            radius = check_dimension(length(radius_text, line=line, unit_pt=style.unit_x), "radius", line=line)
+        else:
+            radius = style.radius
+        if radius is None:
+            raise TikzError("'circle' needs a radius", line=line, hint="write circle (1cm) or circle [radius=1cm]")
+        radius = abs(radius) * style.transform.scale_factor()
+        center = self.current.point
+        self.extra.append(("circle", center, radius))
+        self.interpreter.count(1, line)
+        self.interpreter.points.extend([(center[0] - radius, center[1] - radius),
+                                        (center[0] + radius, center[1] + radius)])
+
+    def grid(self, a: Point, b: Point, style: Style, line: int) -> None:
+        transform = style.transform
+        determinant = transform.a * transform.d - transform.b * transform.c
+        if abs(determinant) < 1e-12:
+            raise TikzError("grid under a degenerate transformation", line=line, hint="check scale")
+        def to_local(point: Point) -> Point:
+            x, y = point[0] - transform.e, point[1] - transform.f
+            return ((transform.d * x - transform.c * y) / determinant,
+                    (-transform.b * x + transform.a * y) / determinant)
+        (x0, y0), (x1, y1) = to_local(a), to_local(b)
+        x_low, x_high, y_low, y_high = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        step_x, step_y = style.step
+        if step_x <= 0 or step_y <= 0:
+            raise TikzError("grid step must be positive", line=line, command="step",
+                            hint="write grid[step=5mm]")
+        lines_x = math.floor(x_high / step_x + 1e-6) - math.ceil(x_low / step_x - 1e-6) + 1
+        lines_y = math.floor(y_high / step_y + 1e-6) - math.ceil(y_low / step_y - 1e-6) + 1
+        self.interpreter.count(max(0, lines_x) + max(0, lines_y), line)
+        for k in range(math.ceil(x_low / step_x - 1e-6), math.floor(x_high / step_x + 1e-6) + 1):
+            self.extra.append(("line", transform.apply((k * step_x, y_low)), transform.apply((k * step_x, y_high))))
+        for k in range(math.ceil(y_low / step_y - 1e-6), math.floor(y_high / step_y + 1e-6) + 1):
+            self.extra.append(("line", transform.apply((x_low, k * step_y)), transform.apply((x_high, k * step_y))))
+
+    def pieces(self, style: Style) -> list[PathPiece]:
+        """The path as drawable pieces: polylines clipped at nodes, with arrow tips at its ends."""
+        polylines: list[tuple[list[Point], bool]] = []
+        for vertices, closed in zip(self.subpaths, self.closed):
+            if len(vertices) < 2:
+                continue
+            # clip the ends of each segment that starts or ends at a bare node reference
+            segments = []
+            for index in range(len(vertices) - 1 + closed):
+                start, end = vertices[index], vertices[(index + 1) % len(vertices)]
+                p, q = start.point, end.point
+                if start.node is not None:
+                    p = start.node.border_towards(end.point)
+                if end.node is not None:
+                    q = end.node.border_towards(start.point)
+                segments.append((p, q, start.node is not None, end.node is not None))
+            current: list[Point] = []
+            for p, q, clipped_start, _clipped_end in segments:
+                if current and (clipped_start or _distance(current[-1], p) > 1e-9):
+                    polylines.append((current, False))
+                    current = []
+                if not current:
+                    current = [p]
+                current.append(q)
+            if current:
+                is_closed = closed and not any(v.node for v in vertices)
+                if is_closed:
+                    current = current[:-1]
+                polylines.append((current, is_closed))
+        stroke = style.stroke()
+        commands: list[tuple] = []
+        arrows: list[Arrow] = []
+        start_tip, end_tip = style.arrows
+        open_lines = [index for index, (_, closed) in enumerate(polylines) if not closed]
+        for index, (points, closed) in enumerate(polylines):
+            points = list(points)
+            if start_tip and open_lines and index == open_lines[0]:
+                arrow = _tip(start_tip, points[0], points[1], style.line_width)
+                arrows.append(arrow)
+                points[0] = _shortened(arrow)
+            if end_tip and open_lines and index == open_lines[-1]:
+                arrow = _tip(end_tip, points[-1], points[-2], style.line_width)
+                arrows.append(arrow)
+                points[-1] = _shortened(arrow)
+            commands.extend(_polyline_commands(points, closed, style.rounded))
+        for extra in self.extra:
+            if extra[0] == "circle":
+                commands.append(extra)
+            else:
+                commands.extend([("M", extra[1]), ("L", extra[2])])
+        if not commands:
+            return []
+        return [PathPiece(tuple(commands), stroke, tuple(arrows), self.line)]
+
+
+def _tip(kind: str, tip: Point, previous: Point, line_width: float) -> Arrow:
+    dx, dy = tip[0] - previous[0], tip[1] - previous[1]
+    length_ = math.hypot(dx, dy) or 1.0
+    return Arrow(kind, tip, (dx / length_, dy / length_), line_width)
+
+
+def _shortened(arrow: Arrow) -> Point:
+    """Where the line stops so the tip, not the line's butt end, reaches the path's end."""
+    reach = tip_shape(arrow.kind, arrow.line_width).reach
+    return (arrow.tip[0] - arrow.direction[0] * reach, arrow.tip[1] - arrow.direction[1] * reach)
+
+
+def _distance(p: Point, q: Point) -> float:
+    return math.hypot(p[0] - q[0], p[1] - q[1])
+
+
+def _polyline_commands(points: list[Point], closed: bool, radius: float) -> list[tuple]:
+    """Straight segments; with ``rounded corners`` each corner becomes a circular-ish curve."""
+    if radius <= 0 or len(points) < 3:
+        return [("M", points[0]), *(("L", p) for p in points[1:]), *((("Z",),) if closed else ())]
+    count = len(points)
+    corners = range(count) if closed else range(1, count - 1)
+    cut: dict[int, tuple[Point, Point]] = {}
+    for index in corners:
+        before, here, after = points[index - 1], points[index], points[(index + 1) % count]
+        a = min(radius, _distance(before, here) / 2)
+        b = min(radius, _distance(here, after) / 2)
+        if a == 0 or b == 0:
+            continue
+        entry = _toward(here, before, a)
+        leave = _toward(here, after, b)
+        cut[index] = (entry, leave)
+    commands: list[tuple] = []
+    start = cut[0][1] if closed and 0 in cut else points[0]
+    commands.append(("M", start))
+    for index in range(1, count + (1 if closed else 0)):
+        here_index = index % count
+        here = points[here_index]
+        if here_index in cut:
+            entry, leave = cut[here_index]
+            commands.append(("L", entry))
+            # a cubic with control points 0.5523 of the way to the corner approximates the arc
+            c1 = _lerp(entry, here, 0.5523)
+            c2 = _lerp(leave, here, 0.5523)
+            commands.append(("C", c1, c2, leave))
+        elif not (closed and here_index == 0):
+            commands.append(("L", here))
+    if closed:
+        commands.append(("Z",))
+    return commands
+
+
+def _toward(origin: Point, target: Point, distance: float) -> Point:
+    length_ = _distance(origin, target)
+    return (origin[0] + (target[0] - origin[0]) * distance / length_,
+            origin[1] + (target[1] - origin[1]) * distance / length_)
+
+
+def _lerp(p: Point, q: Point, t: float) -> Point:
+    return (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t)
+
+
+def _node_corners(node: Node) -> list[Point]:
+    outer_x, outer_y = node.half_width + node.outer_sep, node.half_height + node.outer_sep
+    return [(node.center[0] + sx * outer_x, node.center[1] + sy * outer_y)
+            for sx in (-1, 1) for sy in (-1, 1)]
+
+
+def anchor_point(node: Node, anchor: str) -> Point:
+    """An anchor of a placed node, in picture coordinates (outer sep included, as in PGF)."""
+    text = node.text
+    baseline = -(text.height - text.depth) / 2 if node.shape != "coordinate" else 0.0
+    outer_x, outer_y = node.half_width + node.outer_sep, node.half_height + node.outer_sep
+    if anchor == "center":
+        local = (0.0, 0.0)
+    elif anchor in ("base", "text"):
+        local = (0.0 if anchor == "base" else -text.width / 2, baseline)
+    elif anchor == "mid":
+        local = (0.0, baseline + 0.5 * 4.30554)
+    elif anchor in ("base west", "base east", "mid west", "mid east"):
+        vertical, side = anchor.split()
+        y = baseline + (0.5 * 4.30554 if vertical == "mid" else 0.0)
+        local = (-outer_x if side == "west" else outer_x, y)
+    elif anchor in ANCHOR_DIRECTIONS:
+        sx, sy = ANCHOR_DIRECTIONS[anchor]
+        if node.shape == "circle":
+            radius = node.half_width + node.outer_sep
+            angle = math.atan2(sy, sx)
+            local = (radius * math.cos(angle), radius * math.sin(angle))
+        else:
+            local = (sx * outer_x, sy * outer_y)
+    else:
+        angle = math.radians(float(anchor))
+        local = node.local_border(math.cos(angle), math.sin(angle))
+    return node.local_to_canvas(local)
+
+
+def _split_rows(body: str) -> list[str]:
+    """Matrix rows, split at ``\\\\`` outside braces; a trailing empty row is dropped."""
+    rows, depth, start, index = [], 0, 0, 0
+    while index < len(body):
+        char = body[index]
+        if char in "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+        elif body.startswith("\\\\", index) and depth == 0:
+            rows.append(body[start:index])
+            index += 2
+            start = index
+            continue
+        elif char == "\\":
+            index += 2
+            continue
+        index += 1
+    rows.append(body[start:])
+    rows = [row for row in rows if row.strip()] if rows else []
+    return rows or [""]
+
+
+def _substitute(body: str, bindings: dict[str, str]) -> str:
+    """Replace ``\\x`` (not ``\\xa``) by its value, as TeX expands the loop macro."""
+    pattern = re.compile(r"\\(" + "|".join(re.escape(name) for name in bindings) + r")(?![A-Za-z])")
+    return pattern.sub(lambda match: bindings[match.group(1)], body)
+
+
+def _fraction(key: str, value: str, line: int) -> float:
+    result = number(value, line=line)
+    if not 0.0 <= result <= 1.0:
+        raise TikzError(f"{key}={value} must be between 0 and 1", line=line, command=key,
+                        hint=f"write {key}=0.5")
+    return result
+
+
+def _choice(key: str, value: str, choices: tuple[str, ...], line: int) -> str:
+    value = " ".join(value.split())
+    if value not in choices:
+        raise TikzError(f"unsupported {key}={value}", line=line, command=f"{key}={value}",
+                        hint=f"choose one of: {', '.join(choices)}")
+    return value
+
+
+def interpret(source: str) -> Diagram:
+    """Lay out a picture's TikZ code (with or without \\begin{tikzpicture})."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise TikzError(f"the picture is longer than {MAX_SOURCE_CHARS} characters", line=0,
+                        hint="split it into several pictures")
+    interpreter = Interpreter()
+    interpreter.run(source)
+    return interpreter.diagram()
