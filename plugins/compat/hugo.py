@@ -9,7 +9,6 @@ between a paired shortcode's tags is kept). A figure standing on its own line be
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,19 +63,36 @@ def figure_store(env: MutableMapping[str, Any]) -> FigureStore:
     return store
 
 
-def parse_parameters(text: str) -> tuple[list[str], dict[str, str]]:
-    """Hugo shortcode parameters: positional words and ``name="value"`` pairs.
+_PARAMETER = re.compile(
+    r'\s*(?:(?P<name>[A-Za-z_][\w-]*)\s*=\s*)?(?P<value>"(?:[^"\\]|\\.)*"|`[^`]*`|[^\s"`]+)')
 
-    Raises ValueError on an unclosed quote.
+
+def parse_parameters(text: str) -> tuple[list[str], dict[str, str]]:
+    """Hugo shortcode parameters: positional values and ``name="value"`` pairs, where a value is
+    a quoted string (``"..."``, where only ``\\"`` is an escape), a raw ```...``` string or a
+    bare word.
+
+    Raises ValueError where a parameter cannot be read (an unclosed quote).
     """
     positional: list[str] = []
     named: dict[str, str] = {}
-    for word in shlex.split(text.replace("`", '"')):
-        name, equals, value = word.partition("=")
-        if equals and re.fullmatch(r"[A-Za-z_][\w-]*", name):
-            named[name] = value
+    position = 0
+    text = text.rstrip()
+    while position < len(text):
+        match = _PARAMETER.match(text, position)
+        if match is None:
+            raise ValueError(f"cannot read the parameters from `{text[position:].strip()}` "
+                             "(an unclosed quote?)")
+        value = match.group("value")
+        if value[0] == '"':
+            value = value[1:-1].replace('\\"', '"')  # Hugo unescapes quotes only: TeX keeps `\hat`
+        elif value[0] == "`":
+            value = value[1:-1]
+        if match.group("name"):
+            named[match.group("name")] = value
         else:
-            positional.append(word)
+            positional.append(value)
+        position = match.end()
     return positional, named
 
 
