@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import sys
 from collections.abc import Callable
 
 import numpy as np
@@ -86,7 +87,7 @@ def _check(node: ast.AST, depth: int) -> None:
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise ExpressionError(f"only numbers are allowed as constants, not {node.value!r}")
-        if abs(node.value) > np.finfo(float).max:
+        if abs(node.value) > sys.float_info.max:
             raise ExpressionError(f"the number {node.value} is too large")
         return
     if isinstance(node, ast.Name):
