@@ -201,6 +201,27 @@ def _span_ial(state: StateInline, silent: bool) -> bool:
     return True
 
 
+def _span_extension(state: StateInline, silent: bool) -> bool:
+    """kramdown's extensions inside a paragraph: ``{::options /}`` and other self-closing ones
+    vanish, ``{::comment}...{:/comment}`` is dropped, ``{::nomarkdown}...{:/}`` is raw HTML."""
+    if not state.src.startswith("{::", state.pos):
+        return False
+    opening = _EXTENSION.match(state.src, state.pos)
+    if opening is None or opening.group("name") not in ("options", "comment", "nomarkdown"):
+        return False  # kramdown defines no other extension
+    end = opening.end()
+    body = ""
+    if not opening.group("self_closing") and opening.group("name") != "options":
+        closing = _EXTENSION_END.search(state.src, opening.end())
+        if closing is None:
+            return False
+        body, end = state.src[opening.end():closing.start()], closing.end()
+    if not silent and opening.group("name") == "nomarkdown":
+        state.push("html_inline", "", 0).content = body
+    state.pos = end
+    return True
+
+
 # ----------------------------------------------------------------------------------------------
 # Core rule: attach attribute lists, build the TOC placeholder, wrap abbreviations
 # ----------------------------------------------------------------------------------------------
@@ -395,5 +416,6 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     # right after "text", so a djot-style attribute rule (mdit-py-plugins' attrs, which would
     # read `{:target="_blank"}` as an attribute named ":target") never sees kramdown's lists
     md.inline.ruler.after("text", "kramdown_span_ial", _span_ial)
+    md.inline.ruler.after("kramdown_span_ial", "kramdown_span_extension", _span_extension)
     md.core.ruler.after("inline", "kramdown_attributes", lambda state: _Attacher(state).run())
     md.add_render_rule("kramdown_toc", _render_toc)

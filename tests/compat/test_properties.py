@@ -1,0 +1,76 @@
+"""Property tests of the parsers and source passes: no library exception escapes, lines stay in
+place, and no old syntax survives into a page's text."""
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from generator.context import ENV_KEY
+from plugins.compat.hugo import FigureStore, expand_shortcodes, parse_parameters
+from plugins.compat.kramdown import parse_attribute_list
+from plugins.compat.liquid import IncludeStore, LiquidSyntaxError, parse_expression, render_liquid
+
+from .conftest import make_context, make_markdown
+
+SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\"))
+syntax_soup = st.text(SYNTAX_ALPHABET, max_size=80)
+MARKDOWN = make_markdown()
+
+CONSTRUCTS = [
+    "{{ page.title }}", "{{ site.nothing }}", "{{ 'x' | relative_url }}", "{% foo bar %}",
+    "{% if page.x %}", "{% endif %}", "{% post_url nope %}", "{% link _posts/none.md %}",
+    "{% include note.md %}", "{% include none.html %}", "{{< youtube x >}}", "{{< /note >}}",
+    "{{< figure src=\"/assets/images/kernel.png\" caption=\"c\" >}}", "{{< ref \"fourier\" >}}",
+    "{: .c}", "{:toc}", "{::options a=\"b\" /}", "*[CNN]: Conv net", "CNN", "text", "*em*",
+    "![i](/assets/images/kernel.png)", "`{{ code }}`", "- item", "> quote", "## Head",
+    "{% highlight py %}\nx = {{ y }}\n{% endhighlight %}", "| a |\n|---|\n| 1 |",
+    "{{< highlight go >}}\nfmt\n{{< /highlight >}}",
+]
+documents = st.lists(st.tuples(st.sampled_from(CONSTRUCTS), st.sampled_from([" ", "\n", "\n\n"])),
+                     max_size=12).map(lambda parts: "".join(c + s for c, s in parts))
+
+
+@given(syntax_soup)
+def test_expression_parser_raises_only_its_own_error(text: str) -> None:
+    try:
+        parse_expression(text)
+    except LiquidSyntaxError:
+        pass
+
+
+@given(syntax_soup)
+def test_attribute_list_parser_never_raises(text: str) -> None:
+    parse_attribute_list(text, {"ref": ".a ref"}, warn=lambda message, hint: None)
+
+
+@given(syntax_soup)
+def test_shortcode_parameters_raise_only_value_error(text: str) -> None:
+    try:
+        parse_parameters(text)
+    except ValueError:
+        pass
+
+
+@settings(max_examples=200)
+@given(syntax_soup)
+def test_source_passes_keep_every_line_in_place(text: str) -> None:
+    ctx = make_context()
+    rewritten = expand_shortcodes(render_liquid(text, ctx, IncludeStore()), ctx, FigureStore())
+    moved = any("moved later lines down" in d.message for d in ctx.diagnostics)
+    assert rewritten.count("\n") == text.count("\n") or moved
+
+
+@settings(max_examples=200)
+@given(syntax_soup)
+def test_any_text_renders_without_a_library_exception(text: str) -> None:
+    MARKDOWN.render(text, {ENV_KEY: make_context()})
+
+
+@settings(max_examples=150)
+@given(documents)
+def test_no_old_syntax_reaches_the_text(document: str) -> None:
+    html = MARKDOWN.render(document, {ENV_KEY: make_context()})
+    prose = re.sub(r"<pre>.*?</pre>|<code[^>]*>.*?</code>|<[^>]+>", "", html, flags=re.S)
+    assert re.findall(r"\{%|\{\{|\{:|%\}", prose) == []
