@@ -734,7 +734,8 @@ class Interpreter:
         line = source.line
         style = path_style.for_node()
         style = replace(style, shape=shape) if shape else style
-        name, at, options, text = "", None, [], None
+        name, options, text = "", [], None
+        at: tuple[str, int] | None = None
         while text is None:
             if source.done():
                 raise TikzError("node without its {text}", line=line,
@@ -744,7 +745,8 @@ class Interpreter:
             elif source.peek() == "(":
                 name = source.balanced("(", ")", "a node name").strip()
             elif source.take_word("at"):
-                at = builder.resolve(source.balanced("(", ")", "a coordinate"), path_style, source.line)
+                # read now, evaluated once all options are known (x=2cm may come after it)
+                at = (source.balanced("(", ")", "a coordinate"), source.line)
             elif source.peek() == "{":
                 text = source.balanced("{", "}", "node text")
             elif shape == "coordinate" and (source.peek() == ";" or source.peek(2) in ("--", "-|", "|-")):
@@ -761,7 +763,8 @@ class Interpreter:
             style = self.options(option_text, style, line=option_line, context="node")
         name = name or style.name
         if at is not None:
-            position = at.point
+            units = replace(path_style, unit_x=style.unit_x, unit_y=style.unit_y)
+            position = builder.resolve(at[0], units, at[1]).point
         elif style.pos is not None and builder.last_segment is not None:
             (x0, y0), (x1, y1) = builder.last_segment
             position = (x0 + (x1 - x0) * style.pos, y0 + (y1 - y0) * style.pos)
@@ -773,7 +776,8 @@ class Interpreter:
             builder.current = _Vertex(position)
             builder.base = position
 
-    def make_node(self, name: str, text: str, position: Point, style: Style, line: int) -> Node:
+    def make_node(self, name: str, text: str, position: Point, style: Style, line: int, *,
+                  register: bool = True) -> Node:
         self.count(1, line)
         if style.shape == "coordinate":
             box = typeset("", font=style.font, text_width=None, align=None, line=line)
@@ -803,12 +807,24 @@ class Interpreter:
             if name.endswith(".") or not name.strip():
                 raise TikzError(f"invalid node name '{name}'", line=line, hint="use letters and digits")
             self.nodes[name] = node
-        # PGF grows the picture by the shape's border, not by its outer sep
-        for corner in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
-            self.points.append(node.local_to_canvas((corner[0] * half_width, corner[1] * half_height)))
+        if register:
+            self.register_node(node)
         return node
 
+    def register_node(self, node: Node) -> None:
+        """Grow the picture by the node's border (not its outer sep), plus half a drawn line."""
+        margin = node.stroke.line_width / 2 if node.stroke.draw is not None else 0.0
+        for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
+            x, y = node.local_to_canvas((sx * node.half_width, sy * node.half_height))
+            self.points.extend([(x - margin, y - margin), (x + margin, y + margin)])
+
+    def register_points(self, points: list[Point], margin: float) -> None:
+        """PGF (3.1 on) grows the picture by half the line width around a stroked path."""
+        for x, y in points:
+            self.points.extend([(x - margin, y - margin), (x + margin, y + margin)])
+
     def finish_path(self, builder: _PathBuilder, style: Style, line: int) -> None:
+        self.register_points(builder.points, style.line_width / 2 if style.draw_on else 0.0)
         pieces = builder.pieces(style)
         if style.draw_on or style.fill_on:
             for piece in pieces:
@@ -859,7 +875,7 @@ class Interpreter:
                     cell = self.options(option_match.group(1), cell, line=line, context="node")
                     text = text[option_match.end():].strip()
                 cell_name = f"{name}-{row_index}-{column_index}" if name else ""
-                node = self.make_node("", text, (0.0, 0.0), cell, line)
+                node = self.make_node("", text, (0.0, 0.0), cell, line, register=False)
                 cells[-1].append((node, cell_name))
         columns = max(len(row) for row in cells)
         # extents of each cell around its anchor point (which is at the origin)
@@ -867,7 +883,7 @@ class Interpreter:
         east = [0.0] * columns
         for row in cells:
             for column, (node, _) in enumerate(row):
-                xs = [p[0] for p in _node_corners(node)]
+                xs = [p[0] for p in _node_border_box(node)]
                 west[column] = max(west[column], -min(xs))
                 east[column] = max(east[column], max(xs))
         column_x, x = [], 0.0
@@ -878,7 +894,7 @@ class Interpreter:
         total_width = x - matrix_style.column_sep
         row_y, y = [], 0.0
         for row in cells:
-            ys = [p[1] for node, _ in row for p in _node_corners(node)] or [0.0]
+            ys = [p[1] for node, _ in row for p in _node_border_box(node)] or [0.0]
             y -= max(ys)
             row_y.append(y)
             y -= -min(ys) + matrix_style.row_sep
@@ -897,16 +913,16 @@ class Interpreter:
                   position[1] - offset[1] + matrix_style.node_shift[1])
         matrix_node = replace(probe, center=center)
         self.items.append(matrix_node)
+        self.register_node(matrix_node)
         if name:
             self.nodes[name] = matrix_node
-        for corner in ((-1, -1), (1, 1)):
-            self.points.append((center[0] + corner[0] * half_width, center[1] + corner[1] * half_height))
         left, top = center[0] - total_width / 2, center[1] + total_height / 2
         for row_index, row in enumerate(cells):
             for column, (node, cell_name) in enumerate(row):
                 placed = replace(node, center=(node.center[0] + left + column_x[column],
                                                node.center[1] + top + row_y[row_index]), name=cell_name)
                 self.items.append(placed)
+                self.register_node(placed)
                 if cell_name:
                     self.nodes[cell_name] = placed
 
@@ -935,6 +951,7 @@ class _PathBuilder:
         self.pending = ""
         self.grid_style: Style | None = None
         self.nodes: list[Node] = []
+        self.points: list[Point] = []   # what the path adds to the picture's bounding box
         self.last_segment: tuple[Point, Point] | None = None
 
     def resolve(self, text: str, style: Style, line: int, relative: str = "") -> _Vertex:
@@ -955,14 +972,19 @@ class _PathBuilder:
             raise TikzError(f"'{operation}' with no point before it", line=line,
                             hint="start the path with a coordinate")
         if operation in ("--", "-|", "|-"):
-            start = self.current.point  # type: ignore[union-attr]
+            start = self.current  # type: ignore[assignment]
             if operation != "--":
-                corner = (vertex.point[0], start[1]) if operation == "-|" else (start[0], vertex.point[1])
-                self.subpaths[-1].append(_Vertex(corner))
-                start = corner
-            self.last_segment = (start, vertex.point)
+                a, b = start.point, vertex.point
+                start = _Vertex((b[0], a[1]) if operation == "-|" else (a[0], b[1]))
+                self.subpaths[-1].append(start)
+            # nodes along the path (pos=, midway) sit on the segment as clipped at node borders
+            self.last_segment = (
+                start.node.border_towards(vertex.point) if start.node else start.point,
+                vertex.node.border_towards(start.point) if vertex.node else vertex.point)
             self.subpaths[-1].append(vertex)
         else:
+            if operation in ("rectangle", "grid"):
+                self.last_segment = (self.current.point, vertex.point)  # type: ignore[union-attr]
             if operation == "rectangle":
                 a, b = self.current.point, vertex.point  # type: ignore[union-attr]
                 self.subpaths.append([_Vertex(a), _Vertex((b[0], a[1])), _Vertex(b), _Vertex((a[0], b[1]))])
@@ -971,7 +993,7 @@ class _PathBuilder:
                 self.grid(self.current.point, vertex.point, self.grid_style or style, line)  # type: ignore[union-attr]
             self.subpaths.append([vertex])
             self.closed.append(False)
-        self.interpreter.points.append(vertex.point)
+        self.points.append(vertex.point)
         self.current = vertex
         if relative != "+":  # +() leaves the base of later relative coordinates where it was
             self.base = vertex.point
@@ -1007,8 +1029,8 @@ class _PathBuilder:
         center = self.current.point
         self.extra.append(("circle", center, radius))
         self.interpreter.count(1, line)
-        self.interpreter.points.extend([(center[0] - radius, center[1] - radius),
-                                        (center[0] + radius, center[1] + radius)])
+        self.points.extend([(center[0] - radius, center[1] - radius),
+                            (center[0] + radius, center[1] + radius)])
 
     def grid(self, a: Point, b: Point, style: Style, line: int) -> None:
         transform = style.transform
@@ -1150,9 +1172,11 @@ def _lerp(p: Point, q: Point, t: float) -> Point:
     return (p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t)
 
 
-def _node_corners(node: Node) -> list[Point]:
-    outer_x, outer_y = node.half_width + node.outer_sep, node.half_height + node.outer_sep
-    return [(node.center[0] + sx * outer_x, node.center[1] + sy * outer_y)
+def _node_border_box(node: Node) -> list[Point]:
+    """The corners a matrix cell takes room by: its border, half its drawn line outside it."""
+    margin = node.stroke.line_width / 2 if node.stroke.draw is not None else 0.0
+    half_x, half_y = node.half_width + margin, node.half_height + margin
+    return [(node.center[0] + sx * half_x, node.center[1] + sy * half_y)
             for sx in (-1, 1) for sy in (-1, 1)]
 
 

@@ -23,9 +23,10 @@ from .model import TikzError
 
 PREAMBLE = r"""\documentclass[tikz,border=0pt]{standalone}
 \usepackage{xcolor}
+\usetikzlibrary{matrix}
 \makeatletter
-\newcommand\stridereportanchor[2]{\pgfpointanchor{#1}{#2}%
-  \typeout{STRIDE-ANCHOR{#1}{#2}{\the\pgf@x}{\the\pgf@y}}}
+\newcommand\stridereportanchor[2]{{\pgftransformreset\pgfpointanchor{#1}{#2}%
+  \typeout{STRIDE-ANCHOR{#1}{#2}{\the\pgf@x}{\the\pgf@y}}}}
 \makeatother
 \begin{document}
 """

@@ -419,12 +419,13 @@ class _MathBuilder:
         metrics = glyph(family, code, size) or glyph("cmr", ord("x"), size)
         width, height, depth, italic = metrics  # type: ignore[misc]
         if family == "cmex":
-            # big operators in text style sit centred on the math axis
+            # big operators in text style sit centred on the math axis; the centred box is no
+            # longer a character box, so its scripts hang from its edges (rule 18a)
             shift = (height - depth) / 2 - font_parameter("cmsy", 22, size)
             box = _Box((_Glyphs(TextRun(shown, size, shift=-shift, bold=bold), width, height, depth),),
                        width, height - shift, depth + shift)
-        else:
-            box = _Box((_Glyphs(TextRun(shown, size, bold=bold), width, height, depth),), width, height, depth)
+            return _Atom(kind, box, is_char=False, italic=italic)
+        box = _Box((_Glyphs(TextRun(shown, size, bold=bold), width, height, depth),), width, height, depth)
         return _Atom(kind, box, is_char=True, italic=italic)
 
     def atoms(self, text: str, style: int, depth: int) -> list[_Atom]:

@@ -1,0 +1,100 @@
+"""Pictures whose node anchors the built-in renderer must place where TeX does (within 1 pt).
+
+Each entry is (title, TikZ source, nodes to compare). Every node is checked at its centre and
+at its north east and south west anchors, so both position and size are compared.
+"""
+
+REFERENCE_PICTURES = [
+    ("text nodes at font sizes", r"""
+\node[draw] (a) at (0,0) {kernel (3x3)};
+\node[draw,font=\tiny] (b) at (0,1) {tiny text};
+\node[draw,font=\small] (c) at (0,2) {small};
+\node[draw,font=\large] (d) at (3,0) {Large -1};
+\node[draw,font=\Large] (e) at (3,1) {Wg};
+\node[draw,font=\huge] (f) at (3,2.5) {9};
+\node[draw,font=\bfseries] (g) at (6,0) {bold words};
+\node[draw,font=\ttfamily] (h) at (6,1) {mono};
+""", ["a", "b", "c", "d", "e", "f", "g", "h"]),
+    ("math in nodes", r"""
+\node[draw] (a) at (0,0) {$x_i$};
+\node[draw] (b) at (2,0) {$^1$};
+\node[draw] (c) at (4,0) {$x_i^2$};
+\node[draw] (d) at (0,2) {$a + b = c$};
+\node[draw] (e) at (3,2) {$-1$};
+\node[draw] (f) at (6,2) {$\alpha \times \beta$};
+\node[draw] (g) at (0,4) {$\sum_{i=1}^n w_i x_i$};
+\node[draw] (h) at (4,4) {$f(x) \leq \mathbf{W}$};
+\node[draw,font=\large] (i) at (7,4) {$y^{(l)}$};
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
+    ("sizes, seps, anchors", r"""
+\node[draw,minimum width=2cm,minimum height=1cm] (a) at (0,0) {wide};
+\node[draw,inner sep=0pt] (b) at (3,0) {tight};
+\node[draw,inner xsep=6pt,inner ysep=1mm] (c) at (5,0) {seps};
+\node[draw,minimum size=8mm,anchor=north west] (d) at (0,-2) {nw};
+\node[draw,anchor=south] (e) at (3,-2) {south};
+\node[draw,anchor=base] (f) at (5,-2) {base g};
+\node[draw,anchor=30] (g) at (7,-2) {angle};
+\node[draw,ultra thick] (h) at (7,0) {ultra};
+\node[draw,outer sep=3pt] (i) at (9,0) {outer};
+\node[draw,circle] (j) at (9,-2) {c};
+\node[draw,circle,minimum size=1cm] (k) at (11,-2) {$x$};
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k"]),
+    ("text width and align", r"""
+\node[draw,text width=3cm] (a) at (0,0) {kernel (3x3)};
+\node[draw,text width=2cm] (b) at (4,0) {a longer label that wraps over lines};
+\node[draw,align=center] (c) at (0,-3) {first\\second line};
+\node[draw,align=left] (d) at (4,-3) {left\\aligned text};
+\node[draw,text width=2cm,align=center] (e) at (7,-3) {centred words in a box};
+""", ["a", "b", "c", "d", "e"]),
+    ("scopes, units, transforms", r"""
+\begin{scope}[shift={(2,1)}]
+  \node[draw] (a) at (0,0) {shifted};
+  \node[draw] (b) at (10mm,5pt) {units};
+\end{scope}
+\begin{scope}[scale=2]
+  \node[draw] (c) at (1,-1) {scaled};
+\end{scope}
+\begin{scope}[xshift=1cm,yshift=-2cm,rotate=90]
+  \node[draw] (d) at (1,0) {rotated scope};
+\end{scope}
+\node[draw,rotate=30] (e) at (6,0) {rotated node};
+\node[draw] (f) at (30:2) {polar};
+\node[draw,xshift=3pt,yshift=-2mm] (g) at (4,-3) {nudged};
+""", ["a", "b", "c", "d", "e", "f", "g"]),
+    ("paths with nodes", r"""
+\draw[->] (0,0) -- (2,0) node[right] (a) {end};
+\draw (0,-1) -- (2,-1) node[midway,above] (b) {mid};
+\draw (0,-2) -| (2,-3) node[below] (c) {corner};
+\draw[<->] (3,0) -- ++(1,1) node[above right] (d) {rel};
+\draw (5,0) rectangle (6,1) node[pos=0.5] (e) {r};
+\draw[step=0.5] (7,0) grid (8,1);
+\draw (9,0) circle (0.5) node (f) {o};
+\node[draw] (g) at (3,-3) {src};
+\node[draw] (h) at (6,-2) {dst};
+\draw[-stealth] (g) -- (h) node[near start,below] (i) {go};
+\draw (g) |- (h);
+\coordinate (k) at (1,-4);
+\node[draw,anchor=west] (j) at (k) {at coordinate};
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+    ("foreach and matrix", r"""
+\foreach \x in {0,...,3} \node[draw] (n\x) at (\x,0) {\x};
+\foreach \x/\y in {0/a,1/b} { \node[draw] (m\x) at (\x*1.5,-1) {$\y_\x$}; }
+\matrix (m) [matrix of nodes, nodes={draw,minimum size=6mm}, column sep=1mm, row sep=2mm] at (2,-4) {
+  1 & 0 & -1 \\
+  2 & 0 & -2 \\
+};
+\matrix (t) [matrix of nodes, draw] at (7,-4) {
+  a & long cell \\
+  $x^2$ & g \\
+};
+""", ["n0", "n3", "m0", "m1", "m", "m-1-1", "m-1-3", "m-2-2", "t", "t-1-1", "t-1-2", "t-2-1", "t-2-2"]),
+    ("picture options and styles", r"""
+\begin{tikzpicture}[scale=0.8, every node/.style={draw, font=\small}, cell/.style={minimum size=7mm, fill=blue!20}]
+\node[cell] (a) at (0,0) {1};
+\node[cell, thick] (b) at (1,0) {2};
+\tikzset{big/.style={minimum width=2cm}}
+\node[big] (c) at (0,-2) {big};
+\node (d) at (3,-2) [x=2cm] {plain};
+\end{tikzpicture}
+""", ["a", "b", "c", "d"]),
+]
