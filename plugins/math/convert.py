@@ -106,7 +106,8 @@ _EXTENSIBLE_ARROWS = {
 _ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\sout": "horizontalstrike"}
 _LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
 _EXTRA_OPERATORS = {r"\minuso": "⦵"}  # symbols latex2mathml's table lacks
-_NO_OPS = frozenset({r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak", r"\vcenter"})
+# invisible in MathML: line-break hints ("\*" is a discretionary times), \relax, \vcenter's box
+_NO_OPS = frozenset({r"\*", r"\/", r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak", r"\vcenter"})
 _COLOR_NAME = re.compile(r"[A-Za-z]{1,30}|#?[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 
 

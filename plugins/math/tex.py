@@ -80,7 +80,11 @@ def tokenize(source: str) -> list[str]:
                                "simplify the formula or split it")
         elif token == "}":
             depth -= 1
+            if depth < 0:
+                raise TexError("a '}' has no matching '{'", "remove it, or write \\} for a brace")
         tokens.append(token)
+    if depth:
+        raise TexError("a '{' is never closed", "add the missing '}', or write \\{ for a brace")
     return tokens
 
 
