@@ -8,6 +8,7 @@ escaped fallback in the page; the build goes on.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -31,6 +32,9 @@ from .tex import Macro, TexError, expand, group_text, parse_macros, read_argumen
 __all__ = ["math_plugin"]
 
 FRONTMATTER_KEY = "math_escapes"
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, non-characters); they can
+# only be accidents in a post, and would make the MathML unparseable.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _NO_MACROS: Mapping[str, str] = MappingProxyType({})
 
 
@@ -125,7 +129,8 @@ def _render_page(state: StateCore, settings: _Settings) -> None:
     counter = 0
     formulas: list[_Formula] = []
     for token, line in found:
-        tex = undo_remark_escapes(token.content) if remark else token.content
+        content = _XML_INVALID.sub("\ufffd", token.content)
+        tex = undo_remark_escapes(content) if remark else content
         display = token.type == "math_block" or bool(token.meta.get("display"))
         formula = _Formula(token, line, tex.strip(), display)
         formulas.append(formula)
