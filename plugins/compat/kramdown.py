@@ -276,7 +276,11 @@ class _Attacher:
         if attributes.toc:
             toc = Token("kramdown_toc", "nav", 0, map=ial.map)
             if target is not None and tokens[target].type in _LIST_TYPES and target < index:
-                # kramdown's `* TOC` + `{:toc}`: the placeholder list becomes the TOC
+                # kramdown's `* TOC` + `{:toc}`: the placeholder list becomes the TOC, keeping
+                # the attributes given to the list (`{: class="table-of-content"}` above it)
+                toc.attrs = dict(tokens[target].attrs)
+                _apply(toc, Attributes(values=tuple((name, value) for name, value in
+                                                    attributes.values), classes=attributes.classes))
                 tokens[target:index + 1] = [toc]
                 return target + 1
             tokens[index:index + 1] = [toc]
@@ -388,17 +392,29 @@ def _render_toc(self: Any, tokens: list[Token], index: int, options: Any, env: A
         entries.append((int(token.tag[1]), str(token.attrGet("id")), text.strip()))
     if not entries:
         return ""
+    # kramdown's own id, so a migrated theme's CSS for #markdown-toc still applies
+    outer = {"id": "markdown-toc", **tokens[index].attrs}
+    outer_attributes = "".join(f' {html.escape(str(name))}="{html.escape(str(value))}"'
+                               for name, value in outer.items())
     parts = ['<nav class="toc">\n']
     levels: list[int] = []
     for level, anchor, text in entries:
-        while levels and levels[-1] > level:
-            parts.append("</li>\n</ul>\n")
-            levels.pop()
-        if levels and levels[-1] == level:
-            parts.append("</li>\n")
-        else:
+        if not levels:
+            parts.append(f"<ul{outer_attributes}>\n")
+            levels.append(level)
+        elif level > levels[-1]:
             parts.append("<ul>\n")
             levels.append(level)
+        else:
+            # a heading above the first one's level stays in the outer list
+            while len(levels) > 1 and levels[-1] > level:
+                parts.append("</li>\n</ul>\n")
+                levels.pop()
+            if level > levels[-1]:
+                parts.append("<ul>\n")
+                levels.append(level)
+            else:
+                parts.append("</li>\n")
         parts.append(f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a>')
     parts.append("</li>\n</ul>\n" * len(levels))
     parts.append("</nav>\n")

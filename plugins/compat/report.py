@@ -1,8 +1,10 @@
-"""The end-of-build report: the warnings of every post, grouped by kind."""
+"""The end-of-build report: warnings grouped by kind, and old syntax left in a page's text."""
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import unescape
 
 from generator.errors import Diagnostic, SourceLocation
 
@@ -38,3 +40,19 @@ def summarize_diagnostics(diagnostics: Iterable[Diagnostic], *,
             kind=kind, count=len(items), files=len({item.location.path for item in items}),
             first=items[0].location, examples=tuple(messages[:examples])))
     return tuple(sorted(summaries, key=lambda summary: (-summary.count, summary.kind)))
+
+
+_NOT_PROSE = re.compile(r"<(pre|code|math|svg|script|style)\b[^>]*>.*?</\1>", re.S | re.I)
+_TEX = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|\\\[.*?\\\]|\\\(.*?\\\)", re.S)
+_LEAK = re.compile(r"\{%.{0,60}?%\}|\{\{.{0,60}?\}\}|\{:[^}\n]{0,60}\}|\{%|\{\{|\{:|%\}", re.S)
+
+
+def visible_text(html: str) -> str:
+    """A page's prose: its text outside code, math (MathML or TeX not yet rendered) and SVG."""
+    text = unescape(re.sub(r"<[^>]+>", "", _NOT_PROSE.sub("", html)))
+    return _TEX.sub("", text)
+
+
+def find_leaks(html: str) -> tuple[str, ...]:
+    """Liquid, Hugo or kramdown syntax a reader would see as text in ``html``."""
+    return tuple(match.group(0) for match in _LEAK.finditer(visible_text(html)))

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from html import unescape
 from pathlib import Path
 
 import pytest
 import yaml
 
 from generator.context import ENV_KEY
+
+from plugins.compat.report import visible_text
 
 from .conftest import CORPUS, make_context
 
@@ -64,13 +65,6 @@ def test_post_reports_expected_warnings(markdown, relative: str) -> None:
     _, warnings = render_post(markdown, relative)
     expected = _expected(relative, ".warnings").read_text(encoding="utf-8").splitlines()
     assert warnings == expected
-
-
-def visible_text(html: str) -> str:
-    """The page's prose: its text outside code and outside TeX (the math plugin's input)."""
-    without_code = re.sub(r"<pre>.*?</pre>|<code[^>]*>.*?</code>", "", html, flags=re.S)
-    text = unescape(re.sub(r"<[^>]+>", "", without_code))
-    return re.sub(r"\$\$.*?\$\$|\$[^$\n]+\$", "", text, flags=re.S)
 
 
 def literal_text(source: str) -> list[str]:
