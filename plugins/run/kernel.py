@@ -48,6 +48,7 @@ ANIMATION_DPI = 80
 FILE_SIZE_LIMIT_BYTES = 512 * 2**20
 FAULT_DUMP_GRACE_SECONDS = 0.25
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
 
 
 # --------------------------------------------------------------------------- zygote
@@ -141,37 +142,44 @@ def kill_group(pid: int) -> None:
         pass
 
 
-def kill_descendants(root: int, *, reap: bool = True, rounds: int = 200) -> None:
-    """SIGKILL every live descendant of ``root`` until none is left (a fork bomb included).
+def kill_descendants(root: int, *, reap: bool = True, rounds: int = 1000) -> None:
+    """SIGKILL every descendant of ``root`` until none is left (a fork bomb included).
 
-    ``reap`` waits for our own dead children; only the zygote may, as the build process's other
-    children are not ours to reap."""
+    ``reap`` also waits for the dead ones, which end up our children (we are their subreaper);
+    only the zygote may, as the build process's other children are not ours to reap.
+    """
     for _ in range(rounds):
-        victims = descendants(root)
-        if not victims:
+        found = descendants(root)
+        live = [pid for pid, zombie in found if not zombie]
+        if not live and not (reap and found):
             return
-        for victim in victims:
+        for victim in live:
             try:
                 os.kill(victim, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if reap:
-            reap_children()
+        if reap and not reap_children():
+            time.sleep(0.001)  # a zombie not yet re-parented to us
 
 
-def reap_children() -> None:
+def reap_children() -> int:
+    """Wait for one child to end, then collect every other dead child; how many were reaped."""
+    reaped = 0
+    options = 0
     while True:
         try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
+            pid, _ = os.waitpid(-1, options)
         except ChildProcessError:
-            return
+            return reaped
         if pid == 0:
-            return
+            return reaped
+        reaped += 1
+        options = os.WNOHANG
 
 
-def descendants(root: int) -> list[int]:
-    """Live (non-zombie) processes below ``root``, read from /proc."""
-    children: dict[int, list[int]] = {}
+def descendants(root: int) -> list[tuple[int, bool]]:
+    """Every process below ``root`` read from /proc, as (pid, is_zombie)."""
+    children: dict[int, list[tuple[int, bool]]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
@@ -181,14 +189,13 @@ def descendants(root: int) -> list[int]:
             continue
         fields = stat.rsplit(")", 1)[1].split()
         state, parent = fields[0], int(fields[1])
-        if state != "Z":
-            children.setdefault(parent, []).append(int(entry.name))
-    found: list[int] = []
+        children.setdefault(parent, []).append((int(entry.name), state == "Z"))
+    found: list[tuple[int, bool]] = []
     frontier = [root]
     while frontier:
         below = children.get(frontier.pop(), [])
         found.extend(below)
-        frontier.extend(below)
+        frontier.extend(pid for pid, _ in below)
     return found
 
 
@@ -197,6 +204,9 @@ def descendants(root: int) -> list[int]:
 def run_session(request: dict, status_fd: int) -> None:
     """The forked child: isolate, then run every block, reporting each on ``status_fd``."""
     os.setsid()
+    # If the zygote dies (killed from outside), the session goes with it rather than run on.
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     limits = request["limits"]
     memory = limits["memory_limit_mb"] * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))

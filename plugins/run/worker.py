@@ -175,6 +175,9 @@ def run_session(blocks: Sequence[BlockProgram], *, limits: SessionLimits,
             "work_dir": str(work), "io_dir": str(io_dir), "limits": vars(limits),
             "blocks": [dict(vars(block), index=index) for index, block in enumerate(blocks)],
         }
+        if _zygote is not None and _zygote.process.poll() is not None:
+            _zygote.close()  # died between sessions (killed from outside): start afresh
+            _zygote = None
         if _zygote is None:
             _zygote = Zygote(matplotlib_dir)
         try:

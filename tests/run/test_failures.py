@@ -1,0 +1,196 @@
+"""Each way a block can fail: the build stops at post.md:LINE with a hint, and nothing leaks."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.errors import CodeExecutionError, SourceLocation
+
+from .conftest import POST_PATH, cell
+
+SHORT = 2  # seconds: the tests' per-block timeout
+
+
+def ends_within(pid: int, *, seconds: float) -> bool:
+    """Whether process ``pid`` is gone or a zombie before ``seconds`` pass."""
+    give_up = time.monotonic() + seconds
+    while time.monotonic() < give_up:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                return True
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def failure(site, markdown: str, **options) -> CodeExecutionError:
+    options.setdefault("timeout", SHORT)
+    with pytest.raises(CodeExecutionError) as raised:
+        site.render(markdown, cached=False, **options)
+    assert raised.value.hint
+    return raised.value
+
+
+def test_exception_is_reported_at_the_failing_line_of_an_earlier_block(site):
+    # body lines: 0 intro, 2 fence, 3 option, 4 def, 5 return (the failing statement)
+    markdown = ("Intro.\n\n" + cell("def ratio(a, b):\n    return a / b\n", "echo: false")
+                + "\nMore prose.\n\n" + cell("x = 1\nratio(x, 0)\n"))
+    error = failure(site, markdown, line_offset=4)
+    assert error.location == SourceLocation(POST_PATH, 4 + 5 + 1)
+    assert error.message.startswith("ZeroDivisionError: division by zero")
+    # the traceback names the post's lines, the call (body line 12) included
+    assert f'File "{POST_PATH}", line {4 + 12 + 1}, in <module>' in error.message
+    assert "kernel.py" not in error.message
+
+
+def test_syntax_error_is_reported_at_its_line(site):
+    error = failure(site, cell("x = 1\ny = (x +\n", "echo: false"))
+    assert error.location == SourceLocation(POST_PATH, 4)
+    assert "SyntaxError" in error.message
+
+
+def test_sys_exit_zero_is_a_failure(site):
+    error = failure(site, cell("import sys\nsys.exit(0)\n"))
+    assert error.location == SourceLocation(POST_PATH, 3)
+    assert error.message.startswith("SystemExit: 0")
+
+
+def test_os_exit_is_reported_at_the_statement_that_ended_the_session(site):
+    error = failure(site, cell("import os\nprint('bye')\nos._exit(3)\nprint('never')\n"))
+    assert error.location == SourceLocation(POST_PATH, 4)
+    assert "exit status 3" in error.message
+
+
+def test_crash_names_the_signal_and_the_line(site):
+    error = failure(site, cell("import ctypes\nctypes.string_at(0)\n"))
+    assert error.location == SourceLocation(POST_PATH, 3)
+    assert "SIGSEGV" in error.message
+
+
+def test_memory_limit_turns_a_huge_allocation_into_an_error(site):
+    error = failure(site, cell("import numpy as np\nblock = np.ones(2**31)\n"),
+                    memory_limit_mb=1024)
+    assert error.location == SourceLocation(POST_PATH, 3)
+    assert "MemoryError" in error.message or "Unable to allocate" in error.message
+
+
+def test_timeout_kills_the_session_and_a_grandchild_holding_its_stdout(site, tmp_path):
+    pid_file = tmp_path / "grandchild.pid"
+    code = ("import subprocess, time\n"
+            f"child = subprocess.Popen(['sleep', '300'], start_new_session=True)\n"
+            f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+            "while True:\n"
+            "    time.sleep(0.05)\n")
+    error = failure(site, cell(code, "timeout: 1"))
+    assert "timeout" in error.message
+    assert error.location.line in (6, 7)  # the loop, or the sleep inside it
+    grandchild = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(grandchild, 0)
+
+
+def test_timeout_in_compiled_code_that_ignores_signals(site):
+    code = ("import signal\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "while True: pass\n")
+    error = failure(site, cell(code))
+    assert f"its {SHORT} s timeout" in error.message
+    assert error.location == SourceLocation(POST_PATH, 4)
+
+
+def test_huge_output_is_truncated_with_a_visible_marker(site):
+    html = site.render(cell("print('x' * 50_000_000)\n", "echo: false"), cached=False,
+                       output_limit_bytes=1000).html
+    assert "x" * 1000 + "\n[truncated: output beyond 1000 bytes was dropped]" in html
+    assert "x" * 1001 not in html
+
+
+def test_output_written_below_python_by_a_subprocess_is_capped_too(site):
+    code = "import subprocess\nsubprocess.run(['head', '-c', '200000', '/dev/zero'])\n"
+    html = site.render(cell(code, "echo: false"), cached=False, output_limit_bytes=500).html
+    assert "[truncated: output beyond 500 bytes was dropped]" in html
+
+
+def test_secrets_of_the_build_environment_are_not_visible(site, monkeypatch):
+    from plugins.run import shutdown
+    shutdown()  # the zygote must be started from this test's environment
+    monkeypatch.setenv("STRIDE_TEST_SECRET", "hunter2")
+    code = ("import os\n"
+            "print(sorted(os.environ))\n"
+            "print(os.environ.get('STRIDE_TEST_SECRET'))\n"
+            "print(os.environ['HOME'] == os.getcwd(), os.environ['MPLBACKEND'])\n")
+    html = site.render(cell(code, "echo: false"), cached=False).html
+    shutdown()
+    assert "hunter2" not in html
+    assert "STRIDE_TEST_SECRET" not in html
+    assert "None\nTrue Agg\n" in html
+
+
+def test_writing_outside_the_scratch_folder_leaves_the_post_alone(site):
+    (site.post_dir / "data.csv").write_text("1,2,3\n")
+    code = ("import os, pathlib\n"
+            "pathlib.Path('data.csv').write_text('overwritten')\n"
+            "pathlib.Path('new.txt').write_text('new')\n"
+            "print(open('data.csv').read())\n")
+    html = site.render(cell(code, "echo: false", "depends: data.csv"), cached=False).html
+    assert "overwritten" in html
+    assert (site.post_dir / "data.csv").read_text() == "1,2,3\n"
+    assert sorted(p.name for p in site.post_dir.iterdir()) == ["data.csv"]
+
+
+def test_each_post_gets_a_fresh_session(site):
+    site.render(cell("leaked = 1\n"), cached=False)
+    html = site.render(cell("print('leaked' in globals())\n", "echo: false"), cached=False).html
+    assert '<pre class="run-stdout">False\n</pre>' in html
+
+
+def test_a_worker_killed_between_posts_is_replaced(site):
+    from plugins.run import worker
+    site.render(cell("x = 1\n"), cached=False)
+    zygote = worker._zygote
+    os.kill(zygote.process.pid, signal.SIGKILL)
+    zygote.process.wait()
+    html = site.render(cell("print(3)\n", "echo: false"), cached=False).html
+    assert '<pre class="run-stdout">3\n</pre>' in html
+
+
+def test_a_session_that_kills_its_worker_fails_and_the_next_post_runs(site, tmp_path):
+    pid_file = tmp_path / "session.pid"
+    code = (f"import os, signal, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+            "os.kill(os.getppid(), signal.SIGKILL)\ntime.sleep(300)\n")
+    error = failure(site, cell(code))
+    assert "worker died" in error.message
+    html = site.render(cell("print(4)\n", "echo: false"), cached=False).html
+    assert '<pre class="run-stdout">4\n</pre>' in html
+    # It goes with its worker (PR_SET_PDEATHSIG): the kernel delivers that SIGKILL
+    # asynchronously, so wait for it (bounded) rather than look once.
+    assert ends_within(int(pid_file.read_text()), seconds=10)
+
+
+def test_error_true_shows_the_exception_and_the_build_goes_on(site):
+    html = site.render(cell("raise ValueError('shown')\n", "echo: false", "error: true")
+                       + cell("print('after')\n", "echo: false"), cached=False).html
+    assert "ValueError: shown" in html
+    assert '<pre class="run-stdout">after\n</pre>' in html
+
+
+def test_a_failure_keeps_the_previous_blocks_out_of_the_page_and_the_files(site):
+    with pytest.raises(CodeExecutionError):
+        site.render(cell("import matplotlib.pyplot as plt\nplt.plot([1, 2])\n")
+                    + cell("1 / 0\n"), cached=True)
+    assert not list(site.post_dir.parent.glob("**/*.svg"))
+
+
+def test_process_limit_stops_a_fork_bomb_when_the_kernel_enforces_it(site):
+    if os.geteuid() == 0:
+        pytest.skip("RLIMIT_NPROC does not bind root (CAP_SYS_RESOURCE)")
+    code = ("import os\nforked = 0\ntry:\n    for _ in range(500):\n"
+            "        if os.fork() == 0:\n            import time; time.sleep(30); os._exit(0)\n"
+            "        forked += 1\nexcept OSError:\n    print('stopped', forked < 500)\n")
+    html = site.render(cell(code, "echo: false"), cached=False, process_limit=20).html
+    assert "stopped True" in html
