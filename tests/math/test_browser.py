@@ -1,0 +1,104 @@
+"""The MathML and math.css as Chromium lays them out (Playwright, Debian's chromium)."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .conftest import render
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "math" / "math.css"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+SOURCE = r"""
+Inline $\frac{a+b}{c}$ fraction.
+
+$$
+\begin{align}
+x &= a + b \label{eq:first} \\
+y_1 + y_2 + y_3 &= \frac{c}{d} \\
+\int_0^1 f &= e
+\end{align}
+$$
+
+$$
+K = \begin{bmatrix} 1 & 2 \\ 3 & 4 \\ 5 & 6 \\ 7 & 8 \end{bmatrix}
+$$
+"""
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    rendered = render(SOURCE)
+    assert not rendered.warnings
+    html = (f'<!doctype html><html><head><meta charset="utf-8">'
+            f'<link rel="stylesheet" href="{CSS.as_uri()}"></head>'
+            f'<body style="width: 700px; margin: 0">{rendered.html}</body></html>')
+    path = tmp_path_factory.mktemp("math") / "page.html"
+    path.write_text(html, encoding="utf-8")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        tab = browser.new_page()
+        tab.goto(path.as_uri())
+        tab.evaluate("document.fonts.ready")
+        yield tab
+        browser.close()
+
+
+def boxes(page, selector: str) -> list[dict[str, float]]:
+    return page.evaluate(
+        "s => [...document.querySelectorAll(s)].map(e => e.getBoundingClientRect().toJSON())", selector)
+
+
+def test_math_font_is_loaded(page) -> None:
+    assert page.evaluate("document.fonts.check('16px \"Latin Modern Math\"')")
+    assert page.evaluate("[...document.fonts].some(f => f.family.includes('Latin Modern Math')"
+                         " && f.status === 'loaded')")
+
+
+def test_fraction_numerator_above_denominator(page) -> None:
+    numerator, denominator = boxes(page, "p mfrac > *")
+    assert numerator["bottom"] <= denominator["top"]
+    assert numerator["left"] < denominator["right"] and denominator["left"] < numerator["right"]
+
+
+def test_align_equals_signs_line_up(page) -> None:
+    equals = [box for box in page.evaluate(
+        """() => [...document.querySelectorAll('mtable.math-equations mo')]
+                 .filter(o => o.textContent === '=').map(o => o.getBoundingClientRect().toJSON())""")]
+    assert len(equals) == 3
+    assert max(b["left"] for b in equals) - min(b["left"] for b in equals) <= 2
+    assert equals[0]["top"] < equals[1]["top"] < equals[2]["top"]
+    # the left-hand sides, of different widths, end at the same place: right-aligned
+    lefts = boxes(page, "mtable.math-equations mtd.math-r > *")
+    assert len({round(box["width"]) for box in lefts}) == 3
+    assert max(b["right"] for b in lefts) - min(b["right"] for b in lefts) <= 2
+
+
+def test_matrix_brackets_are_as_tall_as_the_matrix(page) -> None:
+    [table] = boxes(page, "mtable.math-matrix")
+    brackets = boxes(page, "mrow:has(> mtable.math-matrix) > mo")
+    assert len(brackets) == 2
+    for bracket in brackets:
+        assert bracket["height"] >= 0.95 * table["height"]
+    assert brackets[0]["right"] <= table["left"] + 1 and brackets[1]["left"] >= table["right"] - 1
+
+
+def test_equation_numbers_at_the_right_margin(page) -> None:
+    [display] = boxes(page, ".math-display:has(mtable.math-equations)")
+    numbers = boxes(page, "mtd.math-eqno > *")
+    content = boxes(page, "mtable.math-equations mtd.math-l")
+    assert len(numbers) == 3
+    for number, cell in zip(numbers, content):
+        assert abs(number["right"] - display["right"]) <= 2
+        assert number["left"] > cell["right"] + 50
+    # the equation itself stays centred between the margins
+    left = min(box["left"] for box in boxes(page, "mtable.math-equations mtd.math-r > *"))
+    right = max(box["right"] for box in content)
+    assert abs((left + right) / 2 - (display["left"] + display["right"]) / 2) <= 0.1 * display["width"]
