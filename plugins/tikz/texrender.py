@@ -137,7 +137,8 @@ def render(source: str, *, timeout: float, title: str, description: str) -> str:
     header = " ".join(f'{name}="{html.escape(value)}"' for name, value in (
         ("xmlns", SVG_NAMESPACE), ("class", "tikz tikz-tex"), ("role", "img"),
         ("viewBox", view_box), ("width", size["width"]), ("height", size["height"]),
-        ("fill", "currentColor"), ("style", "max-width:100%;height:auto")) if value)
+        ("fill", "currentColor"), ("overflow", "visible"),
+        ("style", "max-width:100%;height:auto")) if value)
     return (f"<svg {header}><title>{html.escape(title)}</title>"
             f"<desc>{html.escape(description)}</desc>{body}</svg>")
 

@@ -14,6 +14,7 @@ What the browser shows is real text: letters in math become Unicode mathematical
 from __future__ import annotations
 
 import json
+import math
 import unicodedata
 from dataclasses import dataclass, replace
 from functools import cache
@@ -422,8 +423,12 @@ class _MathBuilder:
             # big operators in text style sit centred on the math axis; the centred box is no
             # longer a character box, so its scripts hang from its edges (rule 18a)
             shift = (height - depth) / 2 - font_parameter("cmsy", 22, size)
-            box = _Box((_Glyphs(TextRun(shown, size, shift=-shift, bold=bold), width, height, depth),),
-                       width, height - shift, depth + shift)
+            # A browser font's ∑ sits on the baseline at about 0.7 of cmex's size: show it 1.4
+            # times larger with its foot where TeX's glyph ends, and measure the glyph from
+            # that displayed baseline so the box keeps TeX's height and depth.
+            box_height, box_depth = height - shift, depth + shift
+            run = TextRun(shown, 1.4 * size, shift=-box_depth, bold=bold)
+            box = _Box((_Glyphs(run, width, box_height + box_depth, 0.0),), width, box_height, box_depth)
             return _Atom(kind, box, is_char=False, italic=italic)
         box = _Box((_Glyphs(TextRun(shown, size, bold=bold), width, height, depth),), width, height, depth)
         return _Atom(kind, box, is_char=True, italic=italic)
@@ -638,12 +643,12 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
         else:
             paragraphs[-1][0].append(item)
     lines: list[tuple[_Box, float]] = []
-    for paragraph_items, extra in paragraphs:
-        for index, box in enumerate(_wrap(paragraph_items, text_width)):
-            lines.append((box, extra if index == 0 else 0.0))
     alignment = align or ("left" if text_width is not None else "center")
+    for paragraph_items, extra in paragraphs:
+        for index, box in enumerate(_wrap(paragraph_items, text_width, alignment, font)):
+            lines.append((box, extra if index == 0 else 0.0))
     if alignment == "justify":
-        alignment = "left"
+        alignment = "left"  # SVG text cannot stretch its spaces; the breaks are TeX's
     box_width = text_width if text_width is not None else max(box.width for box, _ in lines)
     laid: list[TextLine] = []
     baseline = 0.0
@@ -665,8 +670,16 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
     return TextBox(box_width, height, depth, tuple(laid), alignment, top)
 
 
-def _wrap(items: list[Item], width: float | None) -> list[_Box]:
-    """Greedy line filling at interword spaces; leading and trailing spaces are dropped."""
+def _wrap(items: list[Item], width: float | None, alignment: str, font: FontState) -> list[_Box]:
+    """Break a paragraph into lines as TeX does in a TikZ ``text width`` node.
+
+    TikZ sets such text ragged (``\\rightskip 0pt plus 2em``, fixed .3333em spaces), centred
+    (2em of stretch on both sides, no \\parfillskip) or justified. TeX picks the breaks that
+    minimise total demerits (Knuth-Plass): per line (\\linepenalty + badness)^2, plus
+    \\adjdemerits when neighbouring lines' looseness differs by more than one class. A greedy
+    fill chooses different breaks for short centred labels, so this is the real algorithm over
+    the paragraph's few words (quadratic, and paragraphs in nodes are short).
+    """
     words: list[list[Item]] = [[]]
     for item in items:
         if isinstance(item, _Gap) and item.breakable:
@@ -677,15 +690,67 @@ def _wrap(items: list[Item], width: float | None) -> list[_Box]:
     words = [word for word in words if word]
     if not words:
         return [_hbox([])]
-    space = next((item for item in items if isinstance(item, _Gap) and item.breakable), _Gap(0.0))
-    lines: list[list[Item]] = [list(words[0])]
-    for word in words[1:]:
-        candidate = [*lines[-1], space, *word]
-        if width is not None and _hbox(candidate).width > width + 1e-6:
-            lines.append(list(word))
-        else:
-            lines[-1] = candidate
-    return [_hbox(line_items) for line_items in lines]
+    ragged_space = _Gap(0.3333 * font.size, breakable=True)
+    if width is None:
+        space = next((item for item in items if isinstance(item, _Gap) and item.breakable), ragged_space)
+        return [_hbox([item for index, word in enumerate(words)
+                       for item in ([space] if index else []) + word])]
+    widths = [_hbox(word).width for word in words]
+    em = font.size
+    if alignment == "justify":
+        space = _interword(font)
+        space_stretch = font_parameter(font.family, 3, font.size)
+    else:
+        space, space_stretch = ragged_space, 0.0
+    side_stretch = {"center": 4 * em, "justify": 0.0}.get(alignment, 2 * em)
+    infinite_last = alignment != "center"  # \parfillskip is 0pt only for centred text
+
+    def badness(start: int, end: int) -> tuple[float, int]:
+        natural = sum(widths[start:end]) + space.width * (end - start - 1)
+        if end == len(words) and infinite_last:
+            return (0.0, 2) if natural <= width + 1e-6 else (math.inf, 2)
+        shortfall = width - natural
+        if shortfall < -1e-6:
+            return (math.inf, 3)
+        stretch = side_stretch + space_stretch * (end - start - 1)
+        if stretch <= 0:
+            return (0.0, 2) if shortfall < 1e-6 else (10000.0, 0)
+        value = min(10000.0, 100 * (shortfall / stretch) ** 3)
+        fitness = 0 if value > 99 else 1 if value > 12 else 2
+        return value, fitness
+
+    count = len(words)
+    # best[(end, fitness)] = (demerits, start, previous fitness)
+    best: dict[tuple[int, int], tuple[float, int, int]] = {(0, 2): (0.0, -1, -1)}
+    for end in range(1, count + 1):
+        for start in range(end - 1, -1, -1):
+            value, fitness = badness(start, end)
+            if value == math.inf and end - start > 1:
+                break  # longer lines only get wider
+            value = min(value, 10000.0)
+            for (position, previous_fitness), (total, _, _) in list(best.items()):
+                if position != start:
+                    continue
+                demerits = total + (10 + value) ** 2 + (10000 if abs(fitness - previous_fitness) > 1 and start else 0)
+                key = (end, fitness)
+                if key not in best or demerits < best[key][0]:
+                    best[key] = (demerits, start, previous_fitness)
+    final = min((key for key in best if key[0] == count), key=lambda key: best[key][0])
+    breaks = []
+    key = final
+    while key[0] > 0:
+        _, start, previous_fitness = best[key]
+        breaks.append((start, key[0]))
+        key = (start, previous_fitness)
+    lines = []
+    for start, end in reversed(breaks):
+        line_items: list[Item] = []
+        for index in range(start, end):
+            if index > start:
+                line_items.append(space)
+            line_items.extend(words[index])
+        lines.append(_hbox(line_items))
+    return lines
 
 
 def _runs(items: tuple[Item, ...]) -> tuple[TextRun, ...]:
