@@ -159,9 +159,11 @@ def unrolled_view(plan: Plan) -> str:
                     matrix(flat_output, cell_class="conv-output"),
                     label=f"{unrolled.shape[0]} by {unrolled.shape[1]} matrix times the "
                           f"flattened input equals {format_grid(flat_output.ravel())}")
-    reshaped = _math(_mi("reshape"), _mo("("), matrix(flat_output.T, cell_class="conv-output"),
-                     _mo(")"), _mo("="), matrix(plan.result, cell_class="conv-output"),
-                     label=f"reshaped output {format_grid(plan.result)}")
+    # A 1-D output is already the flat vector: only a 2-D one is reshaped back into its grid.
+    reshaped = "" if spec.one_dimensional else _math(
+        _mi("reshape"), _mo("("), matrix(flat_output.T, cell_class="conv-output"), _mo(")"),
+        _mo("="), matrix(plan.result, cell_class="conv-output"),
+        label=f"reshaped output {format_grid(plan.result)}")
     shape_note = (f"{unrolled.shape[0]} × {unrolled.shape[1]} matrix "
                   f"(outputs × input cells{', channels side by side' if len(spec.input) > 1 else ''})")
     return (f'<div class="conv-unrolled"><p class="conv-note">{shape_note}</p>'
