@@ -90,6 +90,11 @@ class _Cell:
         """The 0-based body line of the opening fence (``token.map[0]``)."""
         return self.token.map[0]
 
+    @property
+    def code_line(self) -> int:
+        """The 0-based body line of the code's first line, after the ``#|`` lines."""
+        return self.token.map[0] + 1 + self.block.option_lines
+
 
 def _check_site_options(**values) -> None:
     numbers = {"timeout": float, "memory_limit_mb": int, "output_limit_bytes": int,
@@ -121,7 +126,7 @@ def _run_blocks(state: StateCore, settings: _Settings) -> None:
     executing = settings.execute and ctx.execute
     session = [cell for cell in cells if executing and cell.block.options.evaluate]
     outputs = dict(zip((id(cell) for cell in session), _session_outputs(session, settings, ctx)))
-    first_lines = [ctx.location(cell.fence_line + 1).line for cell in session]
+    first_lines = [ctx.location(cell.code_line).line for cell in session]
     replaced: list[Token] = []
     for token in state.tokens:
         if not _is_cell(token):
@@ -147,10 +152,9 @@ def block_keys(cells: list[_Cell], settings: _Settings, ctx: RenderContext) -> l
     """Each block's cache key: its code and execution options, its ``depends`` files, and the
     key of the block before it (so it stands for every earlier block too).
 
-    The code includes its ``#|`` lines, since line numbers in tracebacks count them; the values
-    of ``echo``, ``output``, ``timeout`` and the session limits other than memory and output size
-    change no result and are not folded in separately. The post's path and position are left out
-    (``results.relocate`` puts them in at render time), so a prose edit re-runs nothing.
+    Captions, alt text, ``echo``, ``output`` and ``timeout`` change no result and are left out,
+    as are the post's path and the block's position (``results.relocate`` puts those in at
+    render time): editing prose or captions re-runs nothing.
     """
     keys = []
     previous = json.dumps(vars(settings.limits), sort_keys=True)
@@ -199,7 +203,7 @@ def _session_outputs(session: list[_Cell], settings: _Settings,
             location=ctx.location(session[0].fence_line),
             hint="check that numpy and matplotlib import in this Python "
                  "(or build with [plugins.run] execute = false)") from None
-    first_lines = [ctx.location(cell.fence_line + 1).line for cell in session]
+    first_lines = [ctx.location(cell.code_line).line for cell in session]
     for index, output in enumerate(result.outputs):
         if output.error is not None and not session[index].block.options.error:
             raise _exception_error(output.error, session[index], session, first_lines, ctx)
@@ -256,7 +260,7 @@ def _cell_tokens(cell: _Cell, output: BlockOutput | None, executing: bool,
                  first_lines: list[int], ctx: RenderContext) -> list[Token]:
     options = cell.block.options
     shown = output if output is not None and options.output else None
-    code = cell.block.display_code if (options.echo or not executing) else None
+    code = cell.block.code if (options.echo or not executing) else None
 
     def text(value: str | None) -> str:
         return relocate(value, ctx.source_path, first_lines) if value else ""

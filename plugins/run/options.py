@@ -56,13 +56,13 @@ OPTION_FIELDS = {
 class ParsedBlock:
     """A block split into its options and its code.
 
-    ``code`` keeps the ``#|`` lines (they are comments to Python) so that line N of ``code`` is
-    line N of the block's content; ``display_code`` is what the page shows.
+    ``code`` is what runs and what the page shows: the content after the ``option_lines``
+    leading ``#|`` lines, so its line N is line ``option_lines + N`` of the content.
     """
 
     options: BlockOptions
     code: str
-    display_code: str
+    option_lines: int
 
 
 def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
@@ -83,8 +83,8 @@ def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
             raise PluginError(f"unknown option `#| {name}`", location=location(line),
                               hint=f"{suggestion}known options: {', '.join(OPTION_FIELDS)}")
         changes[field] = _checked(name, value, location(line), source_dir)
-    return ParsedBlock(options=dataclasses.replace(defaults, **changes), code=content,
-                       display_code="".join(lines[count:]))
+    return ParsedBlock(options=dataclasses.replace(defaults, **changes),
+                       code="".join(lines[count:]), option_lines=count)
 
 
 def _lines(content: str) -> list[str]:

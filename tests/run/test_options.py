@@ -31,8 +31,8 @@ def test_options_override_defaults_and_are_hidden_from_the_code(tmp_path):
         echo=False, evaluate=False, output=False, error=True, warning=False, fig_cap="A: b",
         fig_alt=("one", "two"), label="fig-x", fig_format="png", fig_width=3.0,
         fig_height=2.5, timeout=2.0, depends=("data.csv",))
-    assert parsed.display_code == "x = 1\n"
-    assert parsed.code.endswith("#| depends: data.csv\nx = 1\n")
+    assert parsed.code == "x = 1\n"
+    assert parsed.option_lines == 13
 
 
 def test_multi_line_yaml_value():
@@ -43,7 +43,8 @@ def test_multi_line_yaml_value():
 def test_option_lines_must_lead_the_block():
     parsed = parse("x = 1\n#| echo: false\n")
     assert parsed.options == BlockOptions()
-    assert parsed.display_code == "x = 1\n#| echo: false\n"
+    assert parsed.code == "x = 1\n#| echo: false\n"
+    assert parsed.option_lines == 0
 
 
 @pytest.mark.parametrize(("content", "line", "message"), [
@@ -132,8 +133,8 @@ def test_options_round_trip_and_code_lines_are_kept(options, code):
         got = getattr(parsed.options, OPTION_FIELDS[name])
         expected = tuple(value) if isinstance(value, list) else value
         assert got == expected
-    assert parsed.display_code == code
-    assert parsed.code == header + code
+    assert parsed.code == code
+    assert parsed.option_lines == len(options)
 
 
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=80))
