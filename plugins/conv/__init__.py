@@ -91,7 +91,7 @@ def conv_plugin(md: MarkdownIt, *, default_format: str = "gif", cell_px: int = 3
         token = tokens[idx]
         if token.info.split(maxsplit=1)[:1] != [INFO]:
             return fence(tokens, idx, md_options, env)
-        return _render_block(md, token, env, options)
+        return _render_block(token, env, options)
 
     md.add_render_rule("fence", render_fence)
 
@@ -104,7 +104,7 @@ def _block_location(ctx: RenderContext, token: Token, block_line: int | None) ->
     return ctx.location(fence_line if block_line is None else fence_line + 1 + block_line)
 
 
-def _render_block(md: MarkdownIt, token: Token, env, options: ConvOptions) -> str:
+def _render_block(token: Token, env, options: ConvOptions) -> str:
     ctx = render_context(env)
     try:
         spec = parse_block(token.content, max_side=options.max_input_side,
@@ -126,7 +126,7 @@ def _render_block(md: MarkdownIt, token: Token, env, options: ConvOptions) -> st
                                       "`result` without `animation` and `id`")
             # With an `id` but without `animation`, the file is only written, for a post that
             # shows it with its own <img src="./ID.gif">.
-            figure = _figure(md, ctx, env, computed, options)
+            figure = _figure(ctx, computed, options)
         parts = [figure if view == "animation" else _view(view, computed)
                  for view in common.show]
         parts.append(check)
@@ -185,8 +185,7 @@ def _figure_inputs(computed: Plan | SignalPlan) -> str:
     return json.dumps(fields, sort_keys=True)
 
 
-def _figure(md: MarkdownIt, ctx: RenderContext, env, computed: Plan | SignalPlan,
-            options: ConvOptions) -> str:
+def _figure(ctx: RenderContext, computed: Plan | SignalPlan, options: ConvOptions) -> str:
     common = computed.spec.common
     image_format = common.format or options.default_format
     frame_ms = common.frame_ms or options.frame_ms
@@ -207,8 +206,8 @@ def _figure(md: MarkdownIt, ctx: RenderContext, env, computed: Plan | SignalPlan
         raise BlockError(f"two conv blocks of this post write `{name}` with different figures",
                          hint="give each block its own `id`")
     src = ctx.add_asset(name, data)
-    caption = (f"<figcaption>{md.renderInline(common.caption, env)}</figcaption>"
-               if common.caption else "")
+    # Plain text: this HTML is trusted by the pipeline, so author markup must not enter it.
+    caption = f"<figcaption>{escape(common.caption)}</figcaption>" if common.caption else ""
     return (f'<figure class="conv-figure"><img src="{escape(src)}" alt="{escape(meta["alt"])}" '
             f'width="{meta["width"]}" height="{meta["height"]}" loading="lazy" decoding="async">'
             f"{caption}</figure>")
