@@ -260,7 +260,8 @@ class Interpreter:
     def run(self, text: str, *, first_line: int = 0, style: Style | None = None) -> None:
         self.statements(_Source(text, first_line), style or Style(), depth=0, environment="")
 
-    def statements(self, source: _Source, style: Style, *, depth: int, environment: str) -> Style:
+    def statements(self, source: _Source, style: Style, *, depth: int, environment: str,
+                   environment_line: int = 0) -> Style:
         if depth > MAX_NESTING:
             raise TikzError("scopes or \\foreach nested too deeply", line=source.line,
                             hint=f"at most {MAX_NESTING} levels")
@@ -285,7 +286,8 @@ class Interpreter:
                 if environment_name == "tikzpicture" and environment:
                     raise TikzError("a tikzpicture inside a tikzpicture", line=line,
                                     command="\\begin{tikzpicture}", hint="remove the inner one")
-                self.statements(source, inner, depth=depth + 1, environment=environment_name)
+                self.statements(source, inner, depth=depth + 1, environment=environment_name,
+                                environment_line=line)
                 continue
             if name == "end":
                 environment_name = source.balanced("{", "}", "\\end").strip()
@@ -296,7 +298,7 @@ class Interpreter:
                 return style
             style = self.statement(name, source, style, line=line, depth=depth)
         if environment:
-            raise TikzError(f"\\begin{{{environment}}} is never closed", line=source.line,
+            raise TikzError(f"\\begin{{{environment}}} is never closed", line=environment_line,
                             hint=f"add \\end{{{environment}}}")
         return style
 
@@ -546,7 +548,8 @@ class Interpreter:
             return handlers[key]()
         if key in ("rotate", "xshift", "yshift", "shift", "scale", "xscale", "yscale"):
             return self.transform_option(key, need_value(), style, line=line, context=context)
-        raise TikzError(f"unsupported option '{key}'", line=line, command=key,
+        kind = "option or colour" if value is None else "option"
+        raise TikzError(f"unsupported {kind} '{key}'", line=line, command=key,
                         hint="see docs/tikz.md for the options the built-in renderer knows; "
                              "renderer = \"tex\" draws full TikZ")
 
@@ -621,7 +624,9 @@ class Interpreter:
 
     def xy(self, text: str, style: Style, *, line: int) -> Point:
         """An explicit ``x,y`` or ``angle:radius`` coordinate, transformed to the canvas."""
-        return style.transform.apply(self.local_xy(text, style, line=line))
+        x, y = style.transform.apply(self.local_xy(text, style, line=line))
+        what = f"coordinate ({text.strip()}) after the scope's transformation"
+        return (check_dimension(x, what, line=line), check_dimension(y, what, line=line))
 
     def local_xy(self, text: str, style: Style, *, line: int) -> Point:
         parts = split_top_level(text)
@@ -636,7 +641,8 @@ class Interpreter:
         else:
             raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
                             hint="coordinates are (x,y), (angle:radius) or (node.anchor)")
-        return (check_dimension(x, "coordinate", line=line), check_dimension(y, "coordinate", line=line))
+        what = f"coordinate ({text.strip()})"
+        return (check_dimension(x, what, line=line), check_dimension(y, what, line=line))
 
     def coordinate(self, text: str, style: Style, *, line: int) -> _Vertex:
         inner = text.strip()
@@ -960,8 +966,9 @@ class _PathBuilder:
                 raise TikzError(f"relative coordinate {relative}({text}) with no point before it",
                                 line=line, hint="start the path with an absolute coordinate")
             dx, dy = style.transform.apply_vector(self.interpreter.local_xy(text, style, line=line))
-            return _Vertex((check_dimension(self.base[0] + dx, "coordinate", line=line),
-                            check_dimension(self.base[1] + dy, "coordinate", line=line)))
+            what = f"coordinate {relative}({text.strip()})"
+            return _Vertex((check_dimension(self.base[0] + dx, what, line=line),
+                            check_dimension(self.base[1] + dy, what, line=line)))
         return self.interpreter.coordinate(text, style, line=line)
 
     def coordinate(self, text: str, relative: str, style: Style, line: int) -> None:

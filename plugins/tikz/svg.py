@@ -216,7 +216,8 @@ def describe(diagram: Diagram, *, limit: int = 40) -> str:
     """A plain-text description for screen readers: what the nodes say, in drawing order."""
     texts = [item.text.text for item in diagram.items if isinstance(item, Node) and item.text.text]
     paths = sum(1 for item in diagram.items if isinstance(item, PathPiece))
-    summary = f"Diagram with {len(texts)} labels and {paths} drawn paths"
+    summary = (f"Diagram with {len(texts)} label{'' if len(texts) == 1 else 's'} and "
+               f"{paths} drawn path{'' if paths == 1 else 's'}")
     if not texts:
         return summary + "."
     shown = texts[:limit]

@@ -754,36 +754,30 @@ def _wrap(items: list[Item], width: float | None, alignment: str, font: FontStat
 
 
 def _runs(items: tuple[Item, ...]) -> tuple[TextRun, ...]:
-    """Glyph runs with gaps folded into the next run's ``gap_before``; same-style runs merged."""
+    """Glyph runs with gaps folded into the next run's ``gap_before``; same-style runs merged.
+
+    An interword space between two runs of one style stays a space character, so the text
+    reads (and copies) as words; every other gap (math spacing, scripts) becomes ``dx``.
+    """
     runs: list[TextRun] = []
-    gap = 0.0
+    gap, gap_items, word_space = 0.0, 0, False
     for item in items:
         if isinstance(item, _Gap):
             gap += item.width
+            gap_items += 1
+            word_space = item.breakable
             continue
         if not isinstance(item, _Glyphs):
             continue
-        run = replace(item.run, gap_before=item.run.gap_before + gap)
-        gap = 0.0
-        if runs and abs(run.gap_before) < 1e-9 and _same_style(runs[-1], run):
-            runs[-1] = replace(runs[-1], text=runs[-1].text + run.text)
+        run = item.run
+        if runs and _same_style(runs[-1], run) and (gap_items == 0 or (gap_items == 1 and word_space)):
+            runs[-1] = replace(runs[-1], text=runs[-1].text + (" " if gap_items else "") + run.text)
         else:
-            runs.append(run)
-    # an interword space between two runs of one style is shown as a space character
-    merged: list[TextRun] = []
-    for run in runs:
-        if merged and _same_style(merged[-1], run) and _is_word_space(run) and not merged[-1].text.endswith(" "):
-            merged[-1] = replace(merged[-1], text=merged[-1].text + " " + run.text)
-        else:
-            merged.append(run)
-    return tuple(merged)
+            runs.append(replace(run, gap_before=run.gap_before + gap))
+        gap, gap_items, word_space = 0.0, 0, False
+    return tuple(runs)
 
 
 def _same_style(first: TextRun, second: TextRun) -> bool:
     return (first.size, first.shift, first.bold, first.italic, first.monospace) == \
            (second.size, second.shift, second.bold, second.italic, second.monospace)
-
-
-def _is_word_space(run: TextRun) -> bool:
-    space = font_parameter("cmr", 2, run.size)
-    return abs(run.gap_before - space) < 0.05 * run.size
