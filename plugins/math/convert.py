@@ -346,6 +346,23 @@ class _Builder:
                 out += self._placeholder(pieces, text_element("mo", _EXTRA_OPERATORS[token]))
             elif token in _NO_OPS:
                 continue
+            elif token in (r"\hspace", r"\hskip") and self._skip_spaces(tokens, index) < len(tokens) \
+                    and tokens[self._skip_spaces(tokens, index)] == "*":
+                out.append(token)  # \hspace* only differs from \hspace at a line break
+                index = self._skip_spaces(tokens, index) + 1
+            elif token in (r"\colorbox", r"\fcolorbox"):
+                frame = None
+                if token == r"\fcolorbox":
+                    frame, index = read_argument(tokens, index)
+                background, index = read_argument(tokens, index)
+                argument, index = read_argument(tokens, index)
+                color = css_color(None, group_text(background))
+                if color is None:
+                    self.unsupported.append(f"colour {group_text(background)!r}")
+                classes = "math-colorbox" + (" math-enclose-box" if frame is not None else "")
+                fill = f' mathbackground="{color}"' if color else ""
+                out += self._placeholder(pieces, f'<mrow class="{classes}"{fill}>'
+                                                 f"{self._text(argument, '')}</mrow>")
             elif token == r"\url":
                 argument, index = read_argument(tokens, index)
                 out += self._placeholder(pieces, text_element("mtext", "".join(argument)))
@@ -421,11 +438,52 @@ class _Builder:
             return self._table(rows, ["r", "l"], "math-align", True, aligned=True)
         if base in _GATHER_ENVIRONMENTS:
             return self._table(rows, ["c"], "math-gather", True)
-        if base in ("CD",):
-            self.unsupported.append(rf"\begin{{{name}}}")
-            return text_element("mtext", serialize(body))
+        if base == "CD":
+            return self._commutative_diagram(body)
         self.unsupported.append(rf"\begin{{{name}}}")
         return self._table(rows, ["c"], "math-array", display)
+
+    def _commutative_diagram(self, body: Sequence[str]) -> str:
+        """amscd's ``CD``: rows of objects joined by ``@>>>``, ``@<<<``, ``@=``, and rows of
+        vertical arrows ``@VVV``, ``@AAA``, ``@|``, ``@.`` under the objects."""
+        parts = ['<mtable class="math-cd" displaystyle="true">']
+        for row in split_rows(body):
+            pieces = _cd_pieces(row)
+            vertical = all(kind in "AV|." for kind, _ in pieces if kind != "object") and not any(
+                "".join(tokens).strip() for kind, tokens in pieces if kind == "object")
+            cells: list[str] = []
+            if vertical:
+                for kind, labels in ((k, t) for k, t in pieces if k != "object"):
+                    if cells:
+                        cells.append("")
+                    cells.append(self._cd_vertical(kind, labels))
+            else:
+                for kind, content in pieces:
+                    if kind == "object":
+                        cells.append(self.build(content, display=True))
+                    else:
+                        cells.append(self._cd_horizontal(kind, content))
+            parts.append("<mtr>" + "".join(f'<mtd class="math-c">{cell}</mtd>' for cell in cells)
+                         + "</mtr>")
+        parts.append("</mtable>")
+        return "".join(parts)
+
+    def _cd_horizontal(self, kind: str, labels: Sequence[Sequence[str]]) -> str:
+        if kind == "=":
+            return text_element("mo", "=", stretchy="true") + '<mspace width="2em"></mspace>'
+        above, below = (labels + [[], []])[:2] if labels else ([], [])
+        return self._arrow("→" if kind == ">" else "←", above, below)
+
+    def _cd_vertical(self, kind: str, labels: Sequence[Sequence[str]]) -> str:
+        if kind == ".":
+            return ""
+        arrow = {"A": "↑", "V": "↓", "|": "‖"}[kind]
+        left, right = (list(labels) + [[], []])[:2]
+        def label(tokens: Sequence[str]) -> str:
+            inner = self.build(tokens, display=False) if "".join(tokens).strip() else ""
+            return f'<mstyle scriptlevel="1">{inner}</mstyle>' if inner else ""
+        operator = text_element("mo", arrow, stretchy="true", minsize="2.4em")
+        return f"<mrow>{label(left)}{operator}{label(right)}</mrow>"
 
     def _matrix_alignment(self, name: str, body: Sequence[str],
                           rows: list[list[list[str]]]) -> tuple[str, list[list[list[str]]]]:
@@ -576,6 +634,35 @@ class _Builder:
                 emit("\u00a0")  # a plain space would be collapsed by MathML's token layout
             else:
                 emit(token)
+
+
+def _cd_pieces(row: Sequence[str]) -> list[tuple[str, list[list[str]]] | tuple[str, list[str]]]:
+    """Split a ``CD`` row into ("object", tokens) and (arrow kind, [labels]) pieces."""
+    pieces: list = []
+    current: list[str] = []
+    index = 0
+    while index < len(row):
+        token = row[index]
+        if token == "@" and index + 1 < len(row) and row[index + 1] in "<>AV=|.":
+            pieces.append(("object", current))
+            current = []
+            kind = row[index + 1]
+            index += 2
+            labels: list[list[str]] = []
+            if kind in "<>AV":
+                for _ in range(2):  # the labels run to the next two repetitions of the kind
+                    label: list[str] = []
+                    while index < len(row) and row[index] != kind:
+                        label.append(row[index])
+                        index += 1
+                    labels.append(label)
+                    index += 1
+            pieces.append((kind, labels))
+            continue
+        current.append(token)
+        index += 1
+    pieces.append(("object", current))
+    return pieces
 
 
 def _switch_end(tokens: Sequence[str], index: int) -> int:

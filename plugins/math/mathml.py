@@ -10,10 +10,12 @@ passes every element and attribute through an allowlist before serialising with 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from xml.etree.ElementTree import Element, SubElement, tostring
 
+from latex2mathml.commands import FUNCTIONS
 from latex2mathml.converter import Converter
 
 from .alphabets import KNOWN_VARIANTS, styled
@@ -50,6 +52,11 @@ _CHARACTER_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]{1,6});|&#([0-9]{1,7});")
 _LEAKED_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.?)")  # a command latex2mathml printed as text
 _TOKEN_ELEMENTS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 _ALIGN_CLASSES = {"left": "math-l", "right": "math-r", "center": "math-c"}
+# latex2mathml marks every symbol of U+2200-U+22FF as <mo>; these are ordinary (TeX's \mathord).
+_ORDINARY_SYMBOLS = frozenset("∞∂∅∇∀∃∄ℵℏℓ")
+_FUNCTION_NAMES = frozenset(name[1:] for name in FUNCTIONS)
+_SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
+_OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
 _NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
 
 
@@ -108,6 +115,11 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     variant = element.attrib.get("mathvariant")
     if element.text:
         element.text = _decode_references(element.text)
+        if tag == "mi" and len(element.text) == 1 and unicodedata.category(element.text) in ("Ps", "Pe"):
+            tag = "mo"  # \rangle, \lceil...: fences, spaced and sized as operators
+            element.set("stretchy", "false")
+        elif tag == "mo" and element.text in _ORDINARY_SYMBOLS and not element.attrib:
+            tag = "mi"
         if tag in _TOKEN_ELEMENTS:
             leaked = _LEAKED_COMMAND.fullmatch(element.text.strip())
             if leaked and tag != "mtext":
@@ -158,6 +170,30 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     element.attrib.update(attributes)
 
 
+def _space_functions(element: Element) -> None:
+    """Thin spaces around ``\\sin``, ``\\log_2``...: TeX spaces an operator name from its
+    neighbours (but not from an opening fence), MathML has no such rule for ``<mi>sin</mi>``."""
+    for child in list(element):
+        _space_functions(child)
+    if element.tag in _SCRIPTED:
+        return  # the name is the base here; its msub/msup is spaced in the parent row
+
+    def is_function(node: Element | None) -> bool:
+        head = node[0] if node is not None and node.tag in _SCRIPTED and len(node) else node
+        return head is not None and head.tag == "mi" and head.text in _FUNCTION_NAMES
+
+    children = list(element)
+    for position, child in enumerate(children):
+        if not is_function(child):
+            continue
+        following = children[position + 1] if position + 1 < len(children) else None
+        if following is not None and not (following.tag == "mo" and following.text in _OPENING):
+            element.insert(list(element).index(child) + 1, Element("mspace", {"width": "0.1667em"}))
+        preceding = children[position - 1] if position else None
+        if preceding is not None and preceding.tag not in ("mo", "mspace") and not is_function(preceding):
+            element.insert(list(element).index(child), Element("mspace", {"width": "0.1667em"}))
+
+
 def _table_classes(table: Element) -> None:
     """Carry ``columnalign``/``rowlines``/``columnlines`` of a table over to its cells' classes."""
     column_aligns = table.attrib.get("columnalign", "").split()
@@ -203,6 +239,7 @@ def convert_fragment(tex: str, display: bool) -> Fragment:
     row = math[0] if len(math) else Element("mrow")
     unsupported: list[str] = []
     _sanitize(row, unsupported)
+    _space_functions(row)
     return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
 
 
