@@ -23,9 +23,10 @@ def spec_of(**keys):
 
 
 def render(markdown: str, *, cache_root: Path | None = None, line_offset: int = 0,
-           **options) -> tuple[str, RenderContext]:
+           source_path: str = "content/posts/demo/post.md", **options
+           ) -> tuple[str, RenderContext]:
     md = MarkdownIt("commonmark").use(conv_plugin, **options)
-    context = RenderContext(source_path="content/posts/demo/post.md", source_dir=Path("."),
+    context = RenderContext(source_path=source_path, source_dir=Path("."),
                             line_offset=line_offset, cache_root=cache_root)
     return md.render(markdown, {ENV_KEY: context}), context
 
