@@ -77,7 +77,7 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
         raise FrontmatterError(f"the frontmatter must be `key: value` lines, not a YAML {node.id}",
                                location=SourceLocation(source.rel, node.start_mark.line + 2),
                                hint="write e.g. `title: My post` between the --- lines")
-    _check_yaml_tree(node, source)
+    _check_yaml_tree(node, source, raw)
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
@@ -96,7 +96,19 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
     return result
 
 
-def _check_yaml_tree(root: yaml.Node, source: SourceFile) -> None:
+def _first_alias(raw: str, source: SourceFile) -> SourceLocation | None:
+    """Where the first ``*alias`` is (the composed tree only knows the anchored node)."""
+    try:
+        for event in yaml.parse(raw, Loader=_YAML_LOADER):
+            if isinstance(event, yaml.AliasEvent):
+                mark = event.start_mark
+                return SourceLocation(source.rel, mark.line + 2, mark.column + 1)
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
     seen_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     count = 0
@@ -105,7 +117,8 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile) -> None:
         where = SourceLocation(source.rel, node.start_mark.line + 2, node.start_mark.column + 1)
         if id(node) in seen_nodes:
             raise FrontmatterError("YAML aliases (*name) are not allowed in frontmatter",
-                                   location=where, hint="write the value out instead of an alias")
+                                   location=_first_alias(raw, source) or where,
+                                   hint="write the value out instead of an alias")
         seen_nodes.add(id(node))
         count += 1
         if depth > MAX_YAML_DEPTH or count > MAX_YAML_NODES:
@@ -145,7 +158,9 @@ def _yaml_error(error: yaml.YAMLError, source: SourceFile, raw: str) -> Frontmat
 
 def _load_toml(raw: str, source: SourceFile) -> dict[str, Any]:
     try:
-        return tomllib.loads(raw)
+        # The final newline lets an error on the last line say its line and column, not just
+        # "at end of document".
+        return tomllib.loads(raw + "\n")
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
         line, column = (int(match.group(1)) + 1, int(match.group(2))) if match else (1, 0)
