@@ -248,7 +248,7 @@ def _fail(ctx: RenderContext, formula: _Formula, error: TexError) -> None:
 
 def _excerpt(tex: str, limit: int = 80) -> str:
     flat = " ".join(tex.split())
-    return repr(flat if len(flat) <= limit else flat[:limit - 1] + "…")
+    return f"'{flat if len(flat) <= limit else flat[:limit - 1] + '…'}'"
 
 
 def _render_block(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
