@@ -1,34 +1,58 @@
 """``build()``: the whole pipeline, discover -> frontmatter -> markdown -> site -> templates -> writer.
 
-Posts whose inputs did not change come from the page cache (keyed by the source, the site-wide
-render settings and the code of Stride itself, and checked against the files each render read);
-the rest are rendered in parallel, one process per core, each with one parser built once.
+A build does only the work its changes call for:
+
+- nothing changed: the stamp of ``generator.uptodate`` says so from ``stat`` alone, before the
+  Markdown stack is even imported;
+- a post changed: only that post is parsed and rendered again (the others come from the parse
+  state and the page cache, keyed by the source, the site-wide render settings and Stride's own
+  code, and checked against the files each render read); only the pages that read something of it
+  are rendered again (``generator.incremental``), and only files whose bytes changed are written;
+- many posts changed: they are rendered in parallel, one process per core, each with one parser.
+
+A ``BuildSession`` holds that state. The command line loads it from ``.stride-cache/`` and saves
+it after the build; ``serve`` keeps one warm in memory across rebuilds.
 """
 from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import functools
 import hashlib
+import json
 import multiprocessing
 import os
 import pickle
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .cache import Cache, content_key, prune_unused
-from .config import SiteConfig, load_config
-from .discover import discover
-from .errors import BuildFailed, Diagnostic, StrideError
-from .frontmatter import parse_source
-from .records import ParsedSource, Post, Rendered
-from .writer import OutputFile, WriteReport, build_lock, check_output_folder, write_site
+from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError
+from .uptodate import (current_summary, forget_stamp, scan_inputs, stamp_path, stat_outputs,
+                       write_stamp)
+from .writer import OutputFile, WriteReport, build_lock, check_output_folder
+
+if TYPE_CHECKING:  # the Markdown stack is imported only when something must be rendered
+    from .config import SiteConfig
+    from .discover import Discovery
+    from .incremental import PageRecord
+    from .markdown import MarkdownRenderer, RenderSettings
+    from .records import ParsedSource, Rendered, SourceFile
+    from .templates import TrackingEnvironment
 
 CACHE_DIR = ".stride-cache"
 PAGE_CACHE_VERSION = "1"
+STATE_VERSION = "1"
+CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
+# Plugin cache namespaces whose entries are figures and run code: what the summary counts.
+FIGURE_NAMESPACES = ("conv", "run", "tikz")
+# Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
+OWN_CACHE_FOLDERS = ("pages", "state", "stamps", "templates")
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 @dataclass(frozen=True)
@@ -39,7 +63,6 @@ class BuildOptions:
     strict: bool = False
     refresh: bool = False
     jobs: int = 0  # 0: one per core
-    base_url: str | None = None  # overrides the config (serve uses http://127.0.0.1:PORT/)
 
     @property
     def output(self) -> Path:
@@ -50,48 +73,162 @@ class BuildOptions:
 class BuildResult:
     posts: int
     pages: int
-    rendered: int  # posts rendered this time (the rest came from the cache)
+    rendered: int  # posts rendered this time (the rest came from the caches)
     diagnostics: tuple[Diagnostic, ...]
     write: WriteReport
     seconds: float
     output: Path
-    sources: tuple[str, ...] = field(default=())
+    sources: tuple[str, ...] = ()
+    pages_rendered: int = 0  # output pages whose templates ran this time
+    figures_run: int = 0
+    figures_cached: int = 0
+    up_to_date: bool = False  # nothing changed since the last build: nothing was even read
+    page_sources: Mapping[str, str] = field(default_factory=dict)  # output path -> what made it
 
 
 Progress = Callable[[str, int, int], None]
 
 
-def build(options: BuildOptions, *, progress: Progress | None = None) -> BuildResult:
+# ---------------------------------------------------------------- the session (warm state)
+
+@dataclass
+class BuildSession:
+    """What one build leaves for the next: parsed sources, rendered posts, page dependencies.
+
+    Mutable on purpose and owned by one process: the command line (one build) or ``serve``
+    (every rebuild). ``changed`` tells the next build which files changed when the caller knows
+    (``serve`` hears it from the file watcher); None means "look at everything".
+    """
+
+    code: str = ""
+    parsed: dict[str, ParsedSource] = field(default_factory=dict)  # rel -> last parse
+    rendered: dict[str, Rendered] = field(default_factory=dict)  # page-cache key -> render
+    pages: dict[str, PageRecord] = field(default_factory=dict)  # output path -> record
+    discovery: Discovery | None = None
+    environment: tuple[str, TrackingEnvironment] | None = None  # (config digest, env)
+    renderer: tuple[str, MarkdownRenderer] | None = None  # (settings fingerprint, renderer)
+    changed: frozenset[Path] | None = None
+
+    @classmethod
+    def load(cls, cache_root: Path, out: Path) -> BuildSession:
+        """The state the last command-line build saved; empty when missing, foreign or stale."""
+        session = cls(code=code_fingerprint())
+        for path, attribute in ((_parsed_state(cache_root), "parsed"),
+                                (_pages_state(cache_root, out), "pages")):
+            try:
+                code, value = pickle.loads(path.read_bytes())
+            except Exception:  # missing, truncated or from another version: start afresh
+                continue
+            if code == session.code and isinstance(value, dict):
+                setattr(session, attribute, value)
+        return session
+
+    def save(self, cache_root: Path, out: Path) -> None:
+        for path, value in ((_parsed_state(cache_root), self.parsed),
+                            (_pages_state(cache_root, out), self.pages)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+            temp.write_bytes(pickle.dumps((self.code, value), protocol=5))
+            os.replace(temp, path)
+
+
+def _out_key(out: Path) -> str:
+    return hashlib.sha256(str(out).encode()).hexdigest()[:16]
+
+
+def _parsed_state(cache_root: Path) -> Path:
+    return cache_root / "state" / f"v{STATE_VERSION}-parsed.pickle"
+
+
+def _pages_state(cache_root: Path, out: Path) -> Path:
+    return cache_root / "state" / f"v{STATE_VERSION}-pages-{_out_key(out)}.pickle"
+
+
+def page_sources_path(cache_root: Path, out: Path) -> Path:
+    """Where a build records which source made each output file (read by ``check``)."""
+    return cache_root / "state" / f"sources-{_out_key(out)}.json"
+
+
+# ---------------------------------------------------------------- build
+
+def build(options: BuildOptions, *, progress: Progress | None = None,
+          session: BuildSession | None = None) -> BuildResult:
+    """Build the site. Without a ``session`` this is a command-line build: it returns at once when
+    the stamp says nothing changed, and loads and saves its state in ``.stride-cache/``."""
     started = time.perf_counter()
     root = options.root.resolve()
     out = options.output
     check_output_folder(out, root)
     cache_root = root / CACHE_DIR
     with build_lock(cache_root / "build.lock"):
-        return _build_locked(options, root, out, cache_root, started, progress)
+        if session is not None:
+            return _build_locked(options, root, out, cache_root, started, progress, session)
+        stamp = stamp_path(cache_root, out)
+        scan = scan_inputs(root, CODE_ROOT, _stamped_extras(stamp))
+        settings = json.dumps([options.drafts, options.strict])
+        summary = None if options.refresh else current_summary(stamp, scan, settings, out)
+        if summary is not None:
+            return _unchanged_result(summary, out, started)
+        forget_stamp(stamp)
+        session = BuildSession.load(cache_root, out)
+        result = _build_locked(options, root, out, cache_root, started, progress, session)
+        session.save(cache_root, out)
+        _prune_caches(cache_root, session)
+        summary = _summary(result, session, root)
+        write_stamp(stamp, scan.with_files(summary["extra_inputs"]), settings,
+                    stat_outputs(out, sorted(result.page_sources)), summary)
+        return result
+
+
+def _stamped_extras(stamp: Path) -> tuple[str, ...]:
+    """Files outside the site that the last build's renders read (a stamp lists them as inputs)."""
+    try:
+        inputs = json.loads(stamp.read_text()).get("summary", {}).get("extra_inputs", [])
+    except (OSError, ValueError, AttributeError):
+        return ()
+    return tuple(str(path) for path in inputs)
+
+
+def _summary(result: BuildResult, session: BuildSession, root: Path) -> dict[str, object]:
+    extra = sorted({str(root / path) for rendered in session.rendered.values()
+                    for path in rendered.dependencies})
+    return {"posts": result.posts, "pages": result.pages, "sources": list(result.sources),
+            "figures": result.figures_run + result.figures_cached,
+            "diagnostics": [[d.location.path, d.location.line, d.location.column, d.message,
+                             d.hint, d.kind] for d in result.diagnostics],
+            "extra_inputs": extra}
+
+
+def _unchanged_result(summary: dict, out: Path, started: float) -> BuildResult:
+    diagnostics = tuple(Diagnostic(SourceLocation(path, line, column), message, hint, kind)
+                        for path, line, column, message, hint, kind in summary["diagnostics"])
+    return BuildResult(posts=summary["posts"], pages=summary["pages"], rendered=0,
+                       diagnostics=diagnostics, write=WriteReport(0, 0, 0, unchanged=True),
+                       seconds=time.perf_counter() - started, output=out,
+                       sources=tuple(summary["sources"]), figures_cached=summary["figures"],
+                       up_to_date=True)
 
 
 def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path, started: float,
-                  progress: Progress | None) -> BuildResult:
+                  progress: Progress | None, session: BuildSession) -> BuildResult:
+    from .config import load_config
+    from .frontmatter import parse_source
     from .markdown import RenderSettings, plugin_option_names
+    from .records import Post
     from .site import assemble, link_table, plan_urls
-    from .templates import make_environment, render_site, theme_roots
+    from .templates import theme_roots
 
+    wall_started = time.time()
     config = load_config(root, plugin_options=plugin_option_names())
-    if options.base_url:
-        config = _with_base_url(config, options.base_url)
     themes = theme_roots(root)
-    found = discover(root, themes[0])
+    found = _discover(root, themes, session)
     static = dict(found.static_files)
-    if len(themes) > 1:  # a partial site theme: built-in static files fill the gaps
-        builtin = discover(root, themes[1]).static_files
-        static = {**{k: v for k, v in builtin.items() if k.startswith("/static/")}, **static}
 
     errors: list[StrideError] = []
     parsed: list[ParsedSource] = []
     for source in found.sources:
         try:
-            item = parse_source(source)
+            item = _parse(source, session, parse_source)
         except StrideError as error:
             errors.append(error)
             continue
@@ -110,7 +247,8 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         link_table=link_table(parsed, urls), static_paths=frozenset(static) | asset_paths,
         excerpt_separator=config.excerpt_separator, summary_words=config.summary_words)
 
-    rendered, fresh = _render_all(parsed, settings, options, cache_root, progress)
+    rendered, keys, fresh = _render_all(parsed, settings, options, root, cache_root, progress,
+                                        session)
     posts, pages = [], []
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     for item in parsed:
@@ -127,31 +265,78 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         raise BuildFailed(errors)
 
     site = assemble(posts, pages, static)
-    environment = make_environment(root, config)
-    build_time = max((p.meta.updated or p.meta.date for p in site.posts),
-                     default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
-    files = [OutputFile(page.path, data=page.data)
-             for page in render_site(site, config, environment, build_time)]
+    files, page_sources, pages_rendered = _render_pages(site, config, root, out, cache_root, keys,
+                                                        session)
     files.extend(OutputFile(url.lstrip("/"), source=path) for url, path in sorted(static.items()))
     for post in (*site.posts, *site.pages):
         folder = _output_folder(post.url)
         for bundled in found.bundle_files.get(post.source.rel, ()):
             if bundled.name not in post.rendered.assets:
                 files.append(OutputFile(folder + bundled.name, source=bundled))
+                page_sources[folder + bundled.name] = post.source.rel
         for name, data in sorted(post.rendered.assets.items()):
             files.append(OutputFile(folder + name, data=data))
+            page_sources[folder + name] = post.source.rel
+    for url, path in static.items():
+        page_sources[url.lstrip("/")] = _rel_to(path, root)
     files = _unique(files)
+    from .writer import write_site
     report = write_site(out, files)
-    _prune_caches(cache_root, rendered)
+    sources_file = page_sources_path(cache_root, out)
+    sources_file.parent.mkdir(parents=True, exist_ok=True)
+    sources_file.write_text(json.dumps(page_sources, sort_keys=True))
+    run, cached = _count_figures(cache_root, rendered, fresh, wall_started)
     return BuildResult(posts=len(site.posts), pages=len(site.pages), rendered=len(fresh),
                        diagnostics=tuple(diagnostics), write=report,
                        seconds=time.perf_counter() - started, output=out,
-                       sources=tuple(p.source.rel for p in parsed))
+                       sources=tuple(p.source.rel for p in parsed), pages_rendered=pages_rendered,
+                       figures_run=run, figures_cached=cached,
+                       page_sources={f.path: page_sources.get(f.path, "") for f in files})
 
 
-def _with_base_url(config: SiteConfig, base_url: str) -> SiteConfig:
-    from dataclasses import replace
-    return replace(config, base_url=base_url)
+def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Discovery:
+    """The site's files. When the caller knows that only existing posts changed, and they sit in
+    folders of Markdown files only (so which files belong to which post cannot have changed),
+    those posts are read again and the rest of the last discovery is kept."""
+    from .discover import discover, read_source
+
+    previous, changed = session.discovery, session.changed
+    if previous is not None and changed is not None and changed:
+        by_path = {source.path: source for source in previous.sources}
+        if all(path in by_path and by_path[path].bundle is None
+               and not previous.bundle_files.get(by_path[path].rel)
+               and _only_markdown(path.parent) for path in changed):
+            content = root / "content"
+            sources = tuple(read_source(s.path, root, content, s.kind, s.bundle)
+                            if s.path in changed else s for s in previous.sources)
+            session.discovery = replace(previous, sources=sources)
+            return session.discovery
+    found = discover(root, themes[0])
+    if len(themes) > 1:  # a partial site theme: built-in static files fill the gaps
+        builtin = discover(root, themes[1]).static_files
+        static = {**{k: v for k, v in builtin.items() if k.startswith("/static/")},
+                  **found.static_files}
+        found = replace(found, static_files=static)
+    session.discovery = found
+    return found
+
+
+def _only_markdown(folder: Path) -> bool:
+    return all(name.lower().endswith(MARKDOWN_SUFFIXES) or name.startswith(".")
+               for name in os.listdir(folder))
+
+
+def _parse(source: SourceFile, session: BuildSession,
+           parse_source: Callable[[SourceFile], ParsedSource]) -> ParsedSource:
+    """Frontmatter is parsed again only when the file's bytes changed."""
+    known = session.parsed.get(source.rel)
+    if known is not None and known.source.digest == source.digest \
+            and known.source.content_rel == source.content_rel:
+        return replace(known, source=source)
+    item = parse_source(source)
+    # The state keeps the parse without the file's text, which the next build reads anyway.
+    session.parsed[source.rel] = replace(item, source=replace(source, text=""))
+    return item
 
 
 def _site_vars(config: SiteConfig) -> dict[str, object]:
@@ -173,23 +358,89 @@ def _output_folder(url: str) -> str:
     return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
 
 
+def _rel_to(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def _unique(files: list[OutputFile]) -> list[OutputFile]:
     """Later files of the same path win (a post's page over a static file of that name)."""
     by_path = {f.path: f for f in files}
     return [by_path[p] for p in sorted(by_path)]
 
 
+# ---------------------------------------------------------------- templated pages
+
+def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
+                  keys: Mapping[str, str], session: BuildSession
+                  ) -> tuple[list[OutputFile], dict[str, str], int]:
+    """Render the pages whose inputs changed; keep the others' files as they are."""
+    from .cache import content_key
+    from .incremental import SiteSnapshot, post_root
+    from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css
+    from .writer import bytes_digest, read_manifest
+
+    config_digest = content_key(repr(config), *(str(t) for t in _theme_folders(root)))
+    if session.environment is None or session.environment[0] != config_digest:
+        session.environment = (config_digest,
+                               make_environment(root, config, cache_root / "templates"))
+    environment = session.environment[1]
+    build_time = max((p.meta.updated or p.meta.date for p in site.posts),
+                     default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    versions = {post_root(p): content_key(keys[p.source.rel], p.url,
+                                          repr(sorted(p.rendered.dependencies.items())))
+                for p in (*site.posts, *site.pages)}
+    snapshot = SiteSnapshot(site, versions)
+    environment.places = snapshot.places
+    template_digest = functools.lru_cache(maxsize=None)(environment.template_digest)
+    written = read_manifest(out)
+    records: dict[str, PageRecord] = {}
+    files: list[OutputFile] = []
+    sources: dict[str, str] = {}
+    rendered = 0
+    for job in plan_pages(site, config, build_time):
+        post = job.arguments.get("post")
+        sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
+        arguments = snapshot.arguments_digest(job.template, job.url, job.arguments, config_digest)
+        old = session.pages.get(job.path)
+        if old is not None and written.get(job.path) == old.output \
+                and snapshot.is_current(old, arguments, template_digest) \
+                and (out / job.path).is_file():
+            records[job.path] = old
+            files.append(OutputFile.kept(job.path, old.output))
+            continue
+        page = environment.render_page(job, site)
+        rendered += 1
+        digest = bytes_digest(page.data)
+        records[job.path] = snapshot.record(page.reads, page.templates, template_digest,
+                                            arguments, digest)
+        files.append(OutputFile(job.path, data=page.data))
+    environment.places = {}
+    session.pages = records
+    files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
+    sources[PYGMENTS_CSS] = "Pygments styles"
+    return files, sources, rendered
+
+
+def _theme_folders(root: Path) -> tuple[Path, ...]:
+    from .templates import theme_roots
+    return theme_roots(root)
+
+
 # ---------------------------------------------------------------- rendering with the page cache
 
-def code_fingerprint(site_root: Path) -> str:
-    """Stride's own code and library versions: a change to either re-renders every post."""
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """Stride's own code and library versions: a change to either re-renders every post.
+    One per process: ``serve`` restarts itself when Stride's code changes."""
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256(PAGE_CACHE_VERSION.encode())
-    package_root = Path(__file__).resolve().parent.parent
     for folder in CODE_ROOTS:
-        for path in sorted((package_root / folder).rglob("*.py")):
-            digest.update(path.relative_to(package_root).as_posix().encode())
+        for path in sorted((CODE_ROOT / folder).rglob("*.py")):
+            digest.update(path.relative_to(CODE_ROOT).as_posix().encode())
             digest.update(path.read_bytes())
     for library in LIBRARIES:
         try:
@@ -199,54 +450,63 @@ def code_fingerprint(site_root: Path) -> str:
     return digest.hexdigest()
 
 
-def _file_digest(path: str) -> str:
+def _file_digest(path: str, root: Path) -> str:
     try:
-        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        return hashlib.sha256((root / path).read_bytes()).hexdigest()
     except OSError:
         return "missing"
 
 
-def _render_all(parsed: list[ParsedSource], settings, options: BuildOptions, cache_root: Path,
-                progress: Progress | None) -> tuple[dict[str, Rendered | StrideError], set[str]]:
-    pages_cache = Cache(cache_root, "pages", code_fingerprint(options.root.resolve()),
-                        read=not options.refresh)
+def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: BuildOptions,
+                root: Path, cache_root: Path, progress: Progress | None, session: BuildSession
+                ) -> tuple[dict[str, Rendered | StrideError], dict[str, str], set[str]]:
+    """Every post's render, from memory, the page cache or the renderer; returns the renders,
+    each post's page-cache key and the posts rendered now."""
+    from .cache import Cache, content_key
+    from .records import Rendered
+
+    pages_cache = Cache(cache_root, "pages", session.code, read=not options.refresh)
     fingerprint = settings.fingerprint()
     results: dict[str, Rendered | StrideError] = {}
     keys: dict[str, str] = {}
     todo: list[ParsedSource] = []
+    kept: dict[str, Rendered] = {}
     for item in parsed:
         key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint)
         keys[item.source.rel] = key
-        cached = pages_cache.get(key)
-        if cached is not None:
-            try:
-                rendered: Rendered = pickle.loads(cached)
-            except Exception:  # a corrupt or foreign entry is a miss, never a crash
-                rendered = None
-            if rendered is not None and all(_file_digest(p) == d
-                                            for p, d in rendered.dependencies.items()):
-                results[item.source.rel] = rendered
-                continue
+        known = None if options.refresh else session.rendered.get(key) or _from_cache(pages_cache,
+                                                                                       key)
+        if known is not None and all(_file_digest(p, root) == d
+                                     for p, d in known.dependencies.items()):
+            results[item.source.rel] = kept[key] = known
+            continue
         todo.append(item)
     total = len(todo)
-    for done, (item, result) in enumerate(_render_parallel(todo, settings, options.jobs), 1):
+    for done, (item, result) in enumerate(_render_parallel(todo, settings, options.jobs, session),
+                                          1):
         results[item.source.rel] = result
-        if isinstance(result, Rendered) and not result.diagnostics:
+        if isinstance(result, Rendered):
+            kept[keys[item.source.rel]] = result
             pages_cache.put(keys[item.source.rel], pickle.dumps(result, protocol=5))
         if progress:
             progress(item.source.rel, done, total)
-    used = set(keys.values())
-    pages_cache.prune(used)
-    return results, {item.source.rel for item in todo}
+    session.rendered = kept
+    return results, keys, {item.source.rel for item in todo}
 
 
-_worker_renderer = None
+def _from_cache(cache, key: str) -> Rendered | None:
+    cached = cache.get(key)
+    if cached is None:
+        return None
+    try:
+        return pickle.loads(cached)
+    except Exception:  # a corrupt or foreign entry is a miss, never a crash
+        return None
 
 
-def _init_worker(settings) -> None:
-    global _worker_renderer
-    from .markdown import MarkdownRenderer
-    _worker_renderer = MarkdownRenderer(settings)
+# The renderer the forked workers inherit from the build process: built (and its options
+# checked) before forking, so a bad plugin option is one error, not a broken pool.
+_worker_renderer: MarkdownRenderer | None = None
 
 
 def _render_one(item: ParsedSource) -> Rendered | StrideError:
@@ -256,27 +516,61 @@ def _render_one(item: ParsedSource) -> Rendered | StrideError:
         return error
 
 
-def _render_parallel(todo: list[ParsedSource], settings, jobs: int):
+def _render_parallel(todo: list[ParsedSource], settings: RenderSettings, jobs: int,
+                     session: BuildSession):
+    global _worker_renderer
+    if not todo:
+        return
+    from .markdown import MarkdownRenderer
+
+    fingerprint = repr(settings)
+    if session.renderer is None or session.renderer[0] != fingerprint:
+        session.renderer = (fingerprint, MarkdownRenderer(settings))
+    _worker_renderer = session.renderer[1]
     workers = min(jobs or os.cpu_count() or 1, len(todo))
     if workers <= 1:
-        _init_worker(settings)
-        for item in todo:
-            yield item, _render_one(item)
+        yield from ((item, _render_one(item)) for item in todo)
         return
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
-                                                initializer=_init_worker,
-                                                initargs=(settings,)) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         chunk = max(1, len(todo) // (workers * 4))
         yield from zip(todo, pool.map(_render_one, todo, chunksize=chunk))
 
 
-def _prune_caches(cache_root: Path, rendered: dict[str, Rendered | StrideError]) -> None:
-    """Drop plugin cache entries that no current page used; every page reports its keys, whether
-    it was rendered now or came from the page cache."""
+def _count_figures(cache_root: Path, rendered: Mapping[str, object], fresh: set[str],
+                   wall_started: float) -> tuple[int, int]:
+    """Figures (and code runs) computed by this build vs. read from the cache: an entry a fresh
+    render used counts as run when its file was written during this build."""
+    run = cached = 0
+    for rel, result in rendered.items():
+        for folder, entries in getattr(result, "cache_keys", {}).items():
+            if folder.split("/", 1)[0] not in FIGURE_NAMESPACES:
+                continue
+            for key in entries:
+                path = cache_root / folder / key[:2] / key
+                if rel in fresh and _written_since(path, wall_started):
+                    run += 1
+                else:
+                    cached += 1
+    return run, cached
+
+
+def _written_since(path: Path, since: float) -> bool:
+    try:
+        return path.stat().st_mtime >= since
+    except OSError:
+        return True  # used but not stored (an error result is never cached): it ran
+
+
+def _prune_caches(cache_root: Path, session: BuildSession) -> None:
+    """Drop page-cache and plugin-cache entries no current post used; every post reports its
+    keys, whether it was rendered now or came from a cache."""
+    from .cache import Cache, prune_unused
+
+    Cache(cache_root, "pages", session.code).prune(set(session.rendered))
     keep: dict[str, set[str]] = {}
-    for result in rendered.values():
-        if isinstance(result, Rendered):
-            for folder, keys in result.cache_keys.items():
-                keep.setdefault(folder, set()).update(keys)
-    prune_unused(cache_root, keep, skip=("pages",))
+    for result in session.rendered.values():
+        for folder, keys in result.cache_keys.items():
+            keep.setdefault(folder, set()).update(keys)
+    prune_unused(cache_root, keep, skip=OWN_CACHE_FOLDERS)
+

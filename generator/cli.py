@@ -1,5 +1,9 @@
-"""The command line: a thin layer over ``build()`` and friends. Errors are printed as
-``file:line: message`` with a hint, never as a traceback (``-v`` shows one for internal errors)."""
+"""The command line: a thin layer over ``build()``, ``serve()``, ``check_site()`` and ``deploy()``.
+
+Errors are printed as ``file:line: message`` with a hint, never as a traceback (``-v`` shows one
+for internal errors). Only the standard library and Stride's light modules are imported up front:
+a build with nothing to do must not pay for the Markdown stack.
+"""
 from __future__ import annotations
 
 import argparse
@@ -7,13 +11,15 @@ import datetime as dt
 import os
 import shutil
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 from .errors import BuildFailed, StrideError
 
-COMMANDS = ("build", "new", "clean")
+COMMANDS = ("build", "new", "clean", "serve", "check", "deploy")
 DEFAULT_ROOT = Path(__file__).resolve().parent.parent
+PROGRESS_AFTER_SECONDS = 0.5  # a build quicker than this shows no progress bar at all
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +41,24 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add_parser("new", parents=[common], help="start a new post")
     new.add_argument("title", help="the post's title")
     commands.add_parser("clean", parents=[common], help="remove the output and the caches")
+    serve = commands.add_parser("serve", parents=[common],
+                                help="build, serve on 127.0.0.1 and rebuild on every change")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
+    serve.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
+    check = commands.add_parser("check", parents=[common],
+                                help="check a built site: links, anchors, assets, feed, HTML")
+    check.add_argument("--no-validator", action="store_true",
+                       help="skip the W3C Nu HTML validator (it needs Java)")
+    deploy = commands.add_parser("deploy", parents=[common],
+                                 help="build --strict, check, then publish to a git branch or folder")
+    target = deploy.add_mutually_exclusive_group(required=True)
+    target.add_argument("--remote", help="git repository to push to (URL or path)")
+    target.add_argument("--folder", type=Path, help="folder to publish into")
+    deploy.add_argument("--branch", default="gh-pages", help="branch to publish (default: %(default)s)")
+    deploy.add_argument("--cname", help="custom domain written to CNAME (GitHub Pages)")
+    deploy.add_argument("--message", help="commit message (default: names the source commit)")
+    deploy.add_argument("--no-validator", action="store_true",
+                        help="skip the W3C Nu HTML validator during the check")
     return parser
 
 
@@ -48,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
             return _new(args)
         if args.command == "clean":
             return _clean(args)
+        if args.command == "serve":
+            from .serve import serve
+            return serve(args.root, port=args.port, drafts=args.drafts, quiet=args.quiet)
+        if args.command == "check":
+            return _check(args)
+        if args.command == "deploy":
+            return _deploy(args)
         return _build(args)
     except BuildFailed as failure:
         for error in failure.errors:
@@ -71,30 +102,84 @@ def _build(args: argparse.Namespace) -> int:
 
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, strict=args.strict,
                            refresh=args.refresh, jobs=args.jobs)
-    show_progress = sys.stdout.isatty() and not args.quiet and not os.environ.get("CI")
-    result = build(options, progress=_progress_bar if show_progress else None)
-    if show_progress:
-        print("\r\033[K", end="")
-    for diagnostic in result.diagnostics:
-        if not args.quiet:
-            print(diagnostic, file=sys.stderr)
+    bar = ProgressBar() if _interactive(args) else None
+    try:
+        result = build(options, progress=bar)
+    finally:
+        if bar:
+            bar.clear()
     if not args.quiet:
-        kinds = Counter(d.kind for d in result.diagnostics)
-        warned = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-        written = "nothing changed" if result.write.unchanged else \
-            f"{result.write.written} files written, {result.write.linked} unchanged"
-        print(f"built {result.posts} posts and {result.pages} pages into {result.output} "
-              f"({result.rendered} rendered, {result.posts + result.pages - result.rendered} cached; "
-              f"{written}; {len(result.diagnostics)} warnings{' (' + warned + ')' if warned else ''}) "
-              f"in {result.seconds:.2f} s")
+        for diagnostic in result.diagnostics:
+            print(diagnostic, file=sys.stderr)
+        print(summary_line(result))
     return 0
 
 
-def _progress_bar(name: str, done: int, total: int) -> None:
-    width = 30
-    filled = int(width * done / max(total, 1))
-    print(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[-40:]}",
-          end="", flush=True)
+def _interactive(args: argparse.Namespace) -> bool:
+    return sys.stdout.isatty() and not args.quiet and not os.environ.get("CI")
+
+
+def summary_line(result) -> str:
+    """One line about a build: what was written, rendered and run, the warnings, the time."""
+    kinds = Counter(d.kind for d in result.diagnostics)
+    warned = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+    warnings = f"{len(result.diagnostics)} warning{'s' if len(result.diagnostics) != 1 else ''}" \
+        + (f" ({warned})" if warned else "")
+    site = f"{result.posts} posts and {result.pages} pages"
+    if result.up_to_date:
+        return f"up to date: {site} in {result.output}, nothing changed; {warnings} " \
+               f"(checked in {result.seconds:.2f} s)"
+    written = "no file changed" if result.write.unchanged else \
+        f"{result.write.written} files written, {result.write.kept} unchanged" + \
+        (f", {result.write.removed} removed" if result.write.removed else "")
+    return (f"built {site} into {result.output}: {result.rendered} posts rendered "
+            f"({result.posts + result.pages - result.rendered} cached), {result.pages_rendered} "
+            f"pages rendered, {written}; figures {result.figures_run} run, "
+            f"{result.figures_cached} cached; {warnings}; {result.seconds:.2f} s")
+
+
+class ProgressBar:
+    """``[#####.....] 412/1000 posts rendered: content/posts/x.md``, shown only once a build has
+    taken longer than a moment, redrawn in place; ``clear`` wipes it before the summary."""
+
+    def __init__(self, width: int = 30):
+        self.width = width
+        self.started = time.perf_counter()
+        self.shown = False
+
+    def __call__(self, name: str, done: int, total: int) -> None:
+        if not self.shown and time.perf_counter() - self.started < PROGRESS_AFTER_SECONDS:
+            return
+        self.shown = True
+        filled = int(self.width * done / max(total, 1))
+        print(f"\r\033[K[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} posts "
+              f"rendered: {name[-40:]}", end="", flush=True)
+
+    def clear(self) -> None:
+        if self.shown:
+            print("\r\033[K", end="", flush=True)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    root = args.root.resolve()
+    out = (args.out or root / "public").resolve()
+    report = check_site(root, out, validate=not args.no_validator)
+    print(report.text(), file=sys.stderr if report.problems else sys.stdout)
+    return 1 if report.problems else 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from .deploy import DeployTarget, deploy
+
+    target = DeployTarget(remote=args.remote, folder=args.folder, branch=args.branch,
+                          cname=args.cname, message=args.message)
+    published = deploy(args.root, target, out=args.out, validate=not args.no_validator,
+                       log=None if args.quiet else print)
+    if not args.quiet:
+        print(published)
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:
@@ -116,14 +201,13 @@ def _new(args: argparse.Namespace) -> int:
 
 def _clean(args: argparse.Namespace) -> int:
     from .build import CACHE_DIR
-    from .writer import MANIFEST, check_output_folder, sweep_leftovers
+    from .writer import MANIFEST, check_output_folder
 
     root = args.root.resolve()
     out = (args.out or root / "public").resolve()
     check_output_folder(out, root)
     if (out / MANIFEST).exists():
         shutil.rmtree(out)
-    sweep_leftovers(out)
     shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
     if not args.quiet:
         print(f"removed {out} and {root / CACHE_DIR}")

@@ -1,33 +1,50 @@
-"""Render the site's pages with Jinja2 (autoescaped everywhere) into {output path: bytes}.
+"""Render the site's pages with Jinja2 (autoescaped everywhere).
+
+``plan_pages`` says which pages the site has, with which template and arguments; rendering is
+separate, so a build can skip the pages whose inputs did not change. The environment records,
+while a page renders, which templates it loaded and which attributes of the site's records it
+read: that is what ``generator.incremental`` compares on the next build.
 
 A site's own ``theme/templates`` overrides the built-in theme file by file.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from .config import SiteConfig
-from .errors import StrideError, SourceLocation
+from .errors import SourceLocation, StrideError
 from .highlight import stylesheet
 from .records import Site
 from .site import tag_slug
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
+PYGMENTS_CSS = "static/css/pygments.css"
 
 
 @dataclass(frozen=True)
-class PageOutput:
-    """One file of the built site and the template that made it."""
+class PageJob:
+    """One page of the site to render: the template and what it is given besides site and config."""
 
     path: str  # relative to the output folder, posix
+    template: str
+    url: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RenderedPage:
     data: bytes
+    templates: frozenset[str]  # every template the page loaded (extends, imports, includes)
+    reads: Mapping[str, frozenset[str]]  # root -> attribute paths the templates read below it
 
 
 def output_path(url: str) -> str:
@@ -42,50 +59,113 @@ def theme_roots(site_root: Path) -> tuple[Path, ...]:
     return (own, BUILTIN_THEME) if own.is_dir() and own.resolve() != BUILTIN_THEME else (BUILTIN_THEME,)
 
 
-def make_environment(site_root: Path, config: SiteConfig) -> jinja2.Environment:
+class TrackingEnvironment(jinja2.Environment):
+    """A Jinja environment that notes what each page reads from the records placed in it.
+
+    Templates reach attributes only through ``getattr``/``getitem`` of the environment (also the
+    ``attribute=`` of filters such as ``map`` and ``sort``), so overriding those two sees every
+    read. Records reached from one another (``post.meta``) are not reads themselves: what the
+    template then reads inside them is.
+    """
+
+    places: Mapping[int, tuple[str, str]] = {}
+    _reads: dict[str, set[str]] | None = None
+    _loaded: set[str] | None = None
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        value = super().getattr(obj, attribute)
+        if self._reads is not None:
+            self._note(obj, attribute, value)
+        return value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        value = super().getitem(obj, argument)
+        if self._reads is not None and isinstance(argument, str):
+            self._note(obj, argument, value)
+        return value
+
+    def _note(self, obj: Any, attribute: str, value: Any) -> None:
+        place = self.places.get(id(obj))
+        if place is not None and id(value) not in self.places:
+            self._reads.setdefault(place[0], set()).add(place[1] + attribute)
+
+    def get_template(self, name, parent=None, globals=None):  # noqa: A002 (Jinja's signature)
+        if self._loaded is not None and isinstance(name, str):
+            self._loaded.add(name)
+        return super().get_template(name, parent, globals)
+
+    def render_page(self, job: PageJob, site: Site) -> RenderedPage:
+        self._reads, self._loaded = {}, set()
+        try:
+            text = self.get_template(job.template).render(site=site, page_url=job.url,
+                                                          **job.arguments)
+            return RenderedPage(text.encode("utf-8"), frozenset(self._loaded),
+                                {root: frozenset(paths) for root, paths in self._reads.items()})
+        except jinja2.TemplateError as error:
+            raise _template_error(error, job.template) from None
+        finally:
+            self._reads = self._loaded = None
+
+    def template_digest(self, name: str) -> str | None:
+        """The digest of the source the loader finds for ``name`` now; None when it is gone."""
+        try:
+            source, _, _ = self.loader.get_source(self, name)
+        except jinja2.TemplateNotFound:
+            return None
+        return hashlib.sha256(source.encode("utf-8")).hexdigest()
+
+
+def make_environment(site_root: Path, config: SiteConfig,
+                     bytecode_folder: Path | None = None) -> TrackingEnvironment:
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(root / "templates"))
                                   for root in theme_roots(site_root)])
-    env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    # Compiled templates are cached on disk: a one-post rebuild must not recompile the theme.
+    bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_folder)) if bytecode_folder else None
+    if bytecode_folder:
+        bytecode_folder.mkdir(parents=True, exist_ok=True)
+    env = TrackingEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                              bytecode_cache=bytecode)
     env.globals.update(url=config.link, absolute=config.absolute, config=config, tag_slug=tag_slug)
     env.filters["date"] = lambda value, fmt=None: value.strftime(fmt or config.date_format)
     env.filters["iso"] = lambda value: value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return env
 
 
-def render_site(site: Site, config: SiteConfig, env: jinja2.Environment,
-                build_time: dt.datetime) -> list[PageOutput]:
-    outputs: list[PageOutput] = []
+def plan_pages(site: Site, config: SiteConfig, build_time: dt.datetime) -> tuple[PageJob, ...]:
+    """Every templated page of the site, in a fixed order."""
+    jobs: list[PageJob] = []
 
-    def emit(template: str, url: str, **context: Any) -> None:
-        try:
-            text = env.get_template(template).render(site=site, page_url=url, **context)
-        except jinja2.TemplateError as error:
-            raise _template_error(error, template) from None
-        outputs.append(PageOutput(output_path(url), text.encode("utf-8")))
+    def page(template: str, url: str, **arguments: Any) -> None:
+        jobs.append(PageJob(output_path(url), template, url, arguments))
 
     posts = site.posts
     for index, post in enumerate(posts):
         newer = posts[index - 1] if index > 0 else None
         older = posts[index + 1] if index + 1 < len(posts) else None
-        emit("post.html", post.url, post=post, newer=newer, older=older)
-    for page in site.pages:
-        emit("page.html", page.url, post=page)
-    pages = max(1, math.ceil(len(posts) / config.posts_per_page))
-    for number in range(1, pages + 1):
+        page("post.html", post.url, post=post, newer=newer, older=older)
+    for item in site.pages:
+        page("page.html", item.url, post=item)
+    count = max(1, math.ceil(len(posts) / config.posts_per_page))
+    for number in range(1, count + 1):
         chunk = posts[(number - 1) * config.posts_per_page: number * config.posts_per_page]
-        emit("index.html", _index_url(number), posts=chunk, pagination=_pagination(number, pages))
+        page("index.html", _index_url(number), posts=chunk, pagination=_pagination(number, count))
     for tag in site.tags:
-        emit("tag.html", tag.url, tag=tag)
-    emit("tags.html", "/tags/")
-    emit("archive.html", "/archive/")
-    emit("404.html", "/404.html")
+        page("tag.html", tag.url, tag=tag)
+    page("tags.html", "/tags/")
+    page("archive.html", "/archive/")
+    page("404.html", "/404.html")
     updated = max((p.meta.updated or p.meta.date for p in posts), default=build_time)
-    emit("feed.xml", "/feed.xml", posts=posts[:20], updated=updated)
-    emit("sitemap.xml", "/sitemap.xml", build_time=build_time)
-    emit("robots.txt", "/robots.txt")
-    outputs.append(PageOutput("static/css/pygments.css", stylesheet().encode("utf-8")))
-    return outputs
+    page("feed.xml", "/feed.xml", posts=posts[:20], updated=updated)
+    page("sitemap.xml", "/sitemap.xml", build_time=build_time)
+    page("robots.txt", "/robots.txt")
+    return tuple(jobs)
+
+
+@functools.lru_cache(maxsize=1)
+def pygments_css() -> bytes:
+    """The code highlighting stylesheet; it depends on Pygments alone, so one per process."""
+    return stylesheet().encode("utf-8")
 
 
 def _index_url(number: int) -> str:
@@ -104,4 +184,3 @@ def _template_error(error: jinja2.TemplateError, template: str) -> StrideError:
     return StrideError(f"template error: {error.message or error}",
                        location=SourceLocation(str(name), line),
                        hint="fix the template (or delete it to fall back to the built-in theme)")
-

@@ -1,10 +1,16 @@
-"""Write the built site atomically.
+"""Write the built site into its output folder, touching only what changed.
 
-The new site is assembled in a temporary folder beside the output and swapped in only when it is
-complete, so an interrupted or failed build leaves the last good site as it was. Files whose
-bytes did not change are hard-linked from the previous site instead of written again, so an
-unchanged rebuild writes nothing and an edit costs only what changed. Leftovers of a killed build
-are swept by the next one. Output folders that would destroy an author's files are refused.
+The output folder holds a manifest of the digest of every file Stride wrote. A build hands the
+writer every file of the new site; files whose digest matches the manifest are left alone (a page
+the build did not even re-render comes as ``OutputFile.kept``), the others are written to a
+temporary file beside their target and renamed over it, so a reader never sees half a page, and
+files of the previous site that are gone are removed. An edit therefore costs what it changed, not
+the size of the site.
+
+Before the first change the manifest is marked incomplete and only the complete manifest is
+written at the end: after a killed build the next one trusts nothing it finds and rewrites every
+file. A failed build fails before the writer runs, so the previous site stays as it was. Output
+folders that would destroy an author's files are refused.
 """
 from __future__ import annotations
 
@@ -22,21 +28,29 @@ from pathlib import Path
 from .errors import OutputError, SourceLocation
 
 MANIFEST = ".stride-manifest.json"
+MANIFEST_VERSION = 2
 TEMP_PREFIX = ".stride-tmp-"
-OLD_PREFIX = ".stride-old-"
 
 
 @dataclass(frozen=True)
 class OutputFile:
-    """A file of the new site: bytes in memory, or a file on disk copied as it is (streamed)."""
+    """A file of the new site: bytes in memory, a file on disk copied as it is (streamed), or the
+    previous build's file, kept because nothing it was made from changed."""
 
     path: str
     data: bytes | None = None
     source: Path | None = None
+    kept_digest: str | None = None
+
+    @classmethod
+    def kept(cls, path: str, digest: str) -> OutputFile:
+        return cls(path, kept_digest=digest)
 
     def digest(self) -> str:
+        if self.kept_digest is not None:
+            return self.kept_digest
         if self.data is not None:
-            return hashlib.sha256(self.data).hexdigest()
+            return bytes_digest(self.data)
         assert self.source is not None
         stat = self.source.stat()
         # Large static files are compared by size and mtime, never read into memory.
@@ -46,9 +60,13 @@ class OutputFile:
 @dataclass(frozen=True)
 class WriteReport:
     written: int
-    linked: int
+    kept: int
     removed: int
     unchanged: bool
+
+
+def bytes_digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def check_output_folder(out: Path, site_root: Path) -> None:
@@ -96,67 +114,85 @@ def build_lock(lock_path: Path) -> Iterator[None]:
 
 
 def sweep_leftovers(out: Path) -> None:
-    for leftover in out.parent.glob(f"{TEMP_PREFIX}{out.name}-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
-    for leftover in out.parent.glob(f"{OLD_PREFIX}{out.name}-*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    """Remove the temporary files a killed build left inside the output folder."""
+    if out.is_dir():
+        for leftover in out.rglob(f"{TEMP_PREFIX}*"):
+            leftover.unlink(missing_ok=True)
 
 
-def _previous_manifest(out: Path) -> dict[str, str]:
+def read_manifest(out: Path) -> dict[str, str]:
+    """Output path -> digest of what the last complete build wrote; empty when not trustworthy."""
     try:
         data = json.loads((out / MANIFEST).read_text())
-        return data["files"] if data.get("version") == 1 else {}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):
         return {}
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION \
+            or not data.get("complete"):
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _write_manifest(out: Path, files: dict[str, str], *, complete: bool) -> None:
+    _atomic_write(out / MANIFEST, json.dumps({"version": MANIFEST_VERSION, "complete": complete,
+                                              "files": files}, sort_keys=True).encode())
+
+
+def _atomic_write(target: Path, data: bytes | None = None, source: Path | None = None) -> None:
+    temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
+    try:
+        if data is not None:
+            temp.write_bytes(data)
+        else:
+            assert source is not None
+            shutil.copyfile(source, temp)  # streamed in chunks, never read whole
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
 
 
 def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
     out = out.resolve()
-    sweep_leftovers(out)
-    previous = _previous_manifest(out)
+    previous = read_manifest(out)
     files = list(files)
     current = {f.path: f.digest() for f in files}
-    if current == previous and all((out / path).is_file() for path in current):
-        return WriteReport(0, 0, 0, unchanged=True)
-    temp = out.parent / f"{TEMP_PREFIX}{out.name}-{os.getpid()}"
-    written = linked = 0
+    stale = [f for f in files
+             if previous.get(f.path) != current[f.path] or not (out / f.path).is_file()]
+    gone = sorted(set(previous) - set(current))
+    if not stale and not gone:
+        return WriteReport(0, len(files), 0, unchanged=True)
+    missing = [f.path for f in stale if f.kept_digest is not None]
+    if missing:
+        raise OutputError(f"{out / missing[0]} was expected from the previous build but is gone",
+                          location=SourceLocation(str(out)),
+                          hint="build again; if it persists, run `python build.py clean`")
     try:
-        temp.mkdir(parents=True)
-        for item in files:
-            target = temp / item.path
+        out.mkdir(parents=True, exist_ok=True)
+        if not previous:
+            sweep_leftovers(out)
+        _write_manifest(out, {}, complete=False)
+        for path in gone:
+            _remove(out, path)
+        for item in stale:
+            target = out / item.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            old = out / item.path
-            if previous.get(item.path) == current[item.path] and old.is_file():
-                try:
-                    os.link(old, target)
-                    linked += 1
-                    continue
-                except OSError:
-                    pass
-            if item.data is not None:
-                target.write_bytes(item.data)
-            else:
-                assert item.source is not None
-                shutil.copyfile(item.source, target)  # streamed in chunks, never read whole
-            written += 1
-        (temp / MANIFEST).write_text(json.dumps({"version": 1, "files": current}, sort_keys=True))
-        _swap(temp, out)
+            _atomic_write(target, item.data, item.source)
+        _write_manifest(out, current, complete=True)
     except OSError as error:
-        shutil.rmtree(temp, ignore_errors=True)
         hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
             "check the folder's permissions and free space"
         raise OutputError(f"could not write the site: {error.strerror or error}",
                           location=SourceLocation(str(out)),
-                          hint=hint + "; the previous site was left as it was") from None
-    removed = len(set(previous) - set(current))
-    return WriteReport(written, linked, removed, unchanged=False)
+                          hint=hint + "; the next build rewrites every file") from None
+    return WriteReport(len(stale), len(files) - len(stale), len(gone), unchanged=False)
 
 
-def _swap(temp: Path, out: Path) -> None:
-    if out.exists():
-        old = out.parent / f"{OLD_PREFIX}{out.name}-{os.getpid()}"
-        os.rename(out, old)
-        os.rename(temp, out)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        os.rename(temp, out)
+def _remove(out: Path, path: str) -> None:
+    """Delete a file of the previous site and the folders it leaves empty."""
+    target = out / path
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != out and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent

@@ -1,0 +1,132 @@
+"""Which output pages must be rendered again: dependencies recorded while templates read.
+
+Each page is rendered under a recorder (``generator.templates.TrackingEnvironment``) that notes
+what the templates read from the site's records - ``post.meta.title``, ``post.rendered.html``,
+``site.posts``, ``tag.posts`` - which templates the page loaded, and the arguments it was given.
+Those reads are kept per *root*: a post (``post:content/posts/x.md``), a tag (``tag:fourier``) or
+the site. The next build renders a page again only when something it read differs; editing a
+post's body re-renders its own page and the feed that embeds it, not the archive that shows only
+its title and date, and retitling it re-renders every page that shows the title.
+
+A post's root carries a version (its page-cache key, URL and the files its render read): while the
+version is unchanged none of its values can have changed, so most pages are confirmed current
+without looking at a single value. Aggregates (the site, a tag) have no version and their few
+reads are compared value by value.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from .records import Post, Site
+
+SITE_ROOT = "site"
+
+Place = tuple[str, str]  # (root, attribute path prefix): where a record sits in the site
+
+
+@dataclass(frozen=True)
+class RootReads:
+    """What a page read below one root, and the root's version when it was read."""
+
+    root: str
+    version: str  # "" for aggregates, which are always compared value by value
+    values: tuple[tuple[str, str], ...]  # (attribute path, digest of the value)
+
+
+@dataclass(frozen=True)
+class PageRecord:
+    """How an output page was made: enough to tell whether rendering it again would change it."""
+
+    templates: tuple[tuple[str, str], ...]  # (template name, digest of its source)
+    arguments: str  # digest of the template, URL, arguments and config it was rendered with
+    reads: tuple[RootReads, ...]
+    output: str  # digest of the bytes written
+
+
+def post_root(post: Post) -> str:
+    return f"post:{post.source.rel}"
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+class SiteSnapshot:
+    """The current site, addressable by (root, attribute path), with memoised value digests."""
+
+    def __init__(self, site: Site, versions: Mapping[str, str]):
+        self.versions = versions
+        self.roots: dict[str, object] = {SITE_ROOT: site}
+        self.places: dict[int, Place] = {id(site): (SITE_ROOT, "")}
+        for post in (*site.posts, *site.pages):
+            root = post_root(post)
+            self.roots[root] = post
+            for record, prefix in ((post, ""), (post.meta, "meta."), (post.rendered, "rendered."),
+                                   (post.source, "source.")):
+                self.places[id(record)] = (root, prefix)
+        for tag in site.tags:
+            root = f"tag:{tag.slug}"
+            self.roots[root] = tag
+            self.places[id(tag)] = (root, "")
+        self._values: dict[tuple[str, str], str] = {}
+
+    def encode(self, value: object) -> str:
+        """A canonical text of ``value`` in which the site's records appear by their place, so a
+        list of posts compares by which posts it holds, not by everything in them."""
+        place = self.places.get(id(value))
+        if place is not None:
+            return f"@{place[0]}:{place[1]}"
+        if isinstance(value, (tuple, list)):
+            return "(" + ",".join(map(self.encode, value)) + ")"
+        if isinstance(value, Mapping):
+            return "{" + ",".join(f"{self.encode(k)}:{self.encode(v)}"
+                                  for k, v in value.items()) + "}"
+        return repr(value)
+
+    def value_digest(self, root: str, path: str) -> str | None:
+        """Digest of the value at ``path`` below ``root`` now; None when it no longer exists."""
+        key = (root, path)
+        if key in self._values:
+            return self._values[key]
+        value = self.roots.get(root)
+        if value is None:
+            return None
+        try:
+            for name in filter(None, path.split(".")):
+                value = getattr(value, name)
+        except AttributeError:
+            return None
+        digest = self._values[key] = _digest(self.encode(value))
+        return digest
+
+    def arguments_digest(self, template: str, url: str, arguments: Mapping[str, object],
+                         config: str) -> str:
+        return _digest("\n".join((template, url, self.encode(dict(sorted(arguments.items()))),
+                                  config)))
+
+    def is_current(self, record: PageRecord, arguments: str,
+                   template_digest: Callable[[str], str | None]) -> bool:
+        if record.arguments != arguments:
+            return False
+        if any(template_digest(name) != digest for name, digest in record.templates):
+            return False
+        for reads in record.reads:
+            if reads.version and self.versions.get(reads.root) == reads.version:
+                continue
+            if any(self.value_digest(reads.root, path) != digest for path, digest in reads.values):
+                return False
+        return True
+
+    def record(self, reads: Mapping[str, Iterable[str]], templates: Iterable[str],
+               template_digest: Callable[[str], str | None], arguments: str,
+               output: str) -> PageRecord:
+        return PageRecord(
+            templates=tuple(sorted((name, template_digest(name) or "") for name in templates)),
+            arguments=arguments,
+            reads=tuple(RootReads(root, self.versions.get(root, ""),
+                                  tuple((path, self.value_digest(root, path) or "")
+                                        for path in sorted(paths)))
+                        for root, paths in sorted(reads.items())),
+            output=output)
