@@ -98,6 +98,7 @@ def _metrics() -> dict:
     return json.loads(METRICS_FILE.read_text())
 
 
+@cache
 def _font_name(family: str, size: float) -> str:
     """The TFM LaTeX loads: the largest design size not above ``size`` (else the smallest)."""
     designs = sorted(int(name[len(family):]) for name in _metrics()
@@ -106,12 +107,14 @@ def _font_name(family: str, size: float) -> str:
     return f"{family}{fitting[-1] if fitting else designs[0]}"
 
 
+@cache
 def glyph(family: str, code: int, size: float) -> tuple[float, float, float, float] | None:
     """Width, height, depth, italic correction (pt) of a character, or None if the font lacks it."""
     metrics = _metrics()[_font_name(family, size)]["glyphs"].get(str(code))
     return None if metrics is None else tuple(value * size for value in metrics)  # type: ignore[return-value]
 
 
+@cache
 def font_parameter(family: str, number: int, size: float) -> float:
     """TeX's \\fontdimen``number`` of the font, in pt."""
     return _metrics()[_font_name(family, size)]["params"][number - 1] * size
