@@ -269,6 +269,10 @@ def _show_nothing(*args, **kwargs) -> None:
     """``plt.show()`` at build time: figures are collected when the block ends."""
 
 
+def _draw_nothing(*args, **kwargs) -> None:
+    """``canvas.draw_idle()`` while an animation is saved: each frame's grab draws it."""
+
+
 class CappedWriter(io.RawIOBase):
     """Writes to ``fd`` until ``limit`` bytes, then counts and drops the rest."""
 
@@ -435,8 +439,11 @@ def save_animation(animation, stem: Path) -> tuple[dict, object]:
     """The animation as a GIF written by Pillow and its last frame as a PNG poster; its figure."""
     gif = Path(f"{stem}-animation.gif")
     poster = Path(f"{stem}-poster.png")
-    animation.save(gif, writer="pillow", dpi=ANIMATION_DPI)
     figure = animation._fig  # Animation keeps its figure only as this attribute
+    # Saving draws each frame twice: once through canvas.draw_idle (which Agg runs at once) and
+    # once to grab it. The grab alone is enough, and halves the time an animation takes.
+    figure.canvas.draw_idle = _draw_nothing
+    animation.save(gif, writer="pillow", dpi=ANIMATION_DPI)
     figure.savefig(poster, format="png", dpi=ANIMATION_DPI, metadata={"Software": None})
     return {"gif": gif.name, "poster": poster.name}, figure
 
