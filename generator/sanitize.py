@@ -6,6 +6,7 @@ it, so `<script>`, `on*=` handlers and `javascript:` URLs never reach a page.
 """
 from __future__ import annotations
 
+import html
 import re
 
 import nh3
@@ -56,6 +57,14 @@ def sanitize(html: str) -> str:
 
 
 def danger_in(fragment: str) -> str | None:
-    """What an author's raw HTML contains that the sanitizer will remove, for the warning."""
-    match = DANGEROUS.search(fragment)
+    """What an author's raw HTML contains that the sanitizer will remove, for the warning.
+
+    Also found when hidden the way browsers would still read it: character references
+    (``&#106;avascript:``) and tabs or line breaks inside a URL scheme (``java&#x09;script:``).
+    """
+    match = DANGEROUS.search(fragment) or DANGEROUS.search(_as_browsers_read(fragment))
     return match.group(0).strip() if match else None
+
+
+def _as_browsers_read(fragment: str) -> str:
+    return re.sub(r"[\t\n\r]", "", html.unescape(fragment))
