@@ -223,6 +223,10 @@ def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Targe
     except TexError as error:
         _fail(ctx, formula, error)
         return
+    except RecursionError:  # structure nested deeper than Python's stack, within the brace limit
+        _fail(ctx, formula, TexError("the formula is nested too deeply to convert",
+                                     "split it, or flatten nested environments and groups"))
+        return
     if unsupported:
         ctx.warn(formula.line, f"unsupported TeX {', '.join(unsupported)} in {_excerpt(formula.tex)}",
                  kind="math", hint="docs/math.md lists what is supported; define missing commands "

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 from latex2mathml.symbols_parser import convert_symbol
 
 from .mathml import convert_fragment, reference_link, text_element
-from .tex import TexError, group_text, matching_brace, read_argument, read_optional, serialize, tokenize
+from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
+                  skip_spaces, tokenize, verb_content)
 
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PRIVATE_MARKERS = re.compile("[\ue000\ue001]")
@@ -103,11 +104,13 @@ _EXTENSIBLE_ARROWS = {
     r"\xrightleftarrows": "⇄", r"\xleftrightarrows": "⇆", r"\xrightequilibrium": "⇌",
     r"\xleftequilibrium": "⇋", r"\xmapsto": "↦", r"\xlongequal": "=", r"\xtofrom": "⇄",
 }
-_ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\sout": "horizontalstrike"}
+_ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\angln": "actuarial",
+               r"\sout": "horizontalstrike"}
 _LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
 _EXTRA_OPERATORS = {r"\minuso": "⦵"}  # symbols latex2mathml's table lacks
 # invisible in MathML: line-break hints ("\*" is a discretionary times), \relax, \vcenter's box
-_NO_OPS = frozenset({r"\*", r"\/", r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak", r"\vcenter"})
+_DROPPED = frozenset({r"\*", r"\/", r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak",
+                      r"\vcenter"})
 _COLOR_NAME = re.compile(r"[A-Za-z]{1,30}|#?[0-9A-Fa-f]{6}|#[0-9A-Fa-f]{3}")
 
 
@@ -208,6 +211,35 @@ def find_environment_end(tokens: Sequence[str], index: int, name: str) -> int:
     raise TexError(rf"\begin{{{name}}} has no matching \end{{{name}}}", rf"add \end{{{name}}}")
 
 
+class _Reader:
+    """A position in a token list, with TeX's ways of reading arguments from it."""
+
+    def __init__(self, tokens: Sequence[str], display: bool):
+        self.tokens = tokens
+        self.display = display
+        self.index = 0
+
+    def next(self) -> str:
+        self.index += 1
+        return self.tokens[self.index - 1]
+
+    def next_nonspace(self) -> str | None:
+        self.index = skip_spaces(self.tokens, self.index)
+        return self.next() if self.index < len(self.tokens) else None
+
+    def peek(self, *, skip_spaces_first: bool = True) -> str | None:
+        index = skip_spaces(self.tokens, self.index) if skip_spaces_first else self.index
+        return self.tokens[index] if index < len(self.tokens) else None
+
+    def argument(self) -> list[str]:
+        argument, self.index = read_argument(self.tokens, self.index)
+        return argument
+
+    def optional(self) -> list[str] | None:
+        option, self.index = read_optional(self.tokens, self.index)
+        return option
+
+
 class _Builder:
     """Converts one formula; built pieces are kept as placeholders until latex2mathml ran."""
 
@@ -215,6 +247,7 @@ class _Builder:
         self.unsupported: list[str] = []
 
     def build(self, tokens: Sequence[str], *, display: bool, top: bool = False) -> str:
+        """MathML for ``tokens``: the structure built here, the rest by latex2mathml."""
         pieces: list[str] = []
         rewritten = self._rewrite(tokens, pieces, display=display, top=top)
         if not "".join(rewritten).strip():
@@ -235,173 +268,212 @@ class _Builder:
 
     def _rewrite(self, tokens: Sequence[str], pieces: list[str], *, display: bool,
                  top: bool = False) -> list[str]:
-        """The tokens latex2mathml will see: structure replaced by placeholders."""
+        """The tokens latex2mathml will see: what Stride builds itself becomes a placeholder."""
         rows = split_rows(tokens)
         if len(rows) > 1:
             if top:  # rows outside any environment: stacked lines, as MathJax/KaTeX show them
                 return self._placeholder(pieces, self._table(
                     [[row] for row in rows], ["c" if display else "l"], "math-lines", display))
-            tokens = [token for row in rows for token in (*row, " ")]
+            tokens = [token for row in rows for token in (*row, " ")]  # "{a \\ b}": no rows
+        reader = _Reader(tokens, display)
         out: list[str] = []
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            index += 1
-            if token == r"\begin":
-                name_tokens, index = read_argument(tokens, index)
-                name = group_text(name_tokens)
-                end = find_environment_end(tokens, index, name)
-                body = tokens[index:end]
-                _, index = read_argument(tokens, end + 1)
-                out += self._placeholder(pieces, self._environment(name, body, display))
-            elif token in _TEXT_COMMANDS:
-                argument, index = read_argument(tokens, index)
-                out += self._placeholder(pieces, self._text(argument, _TEXT_COMMANDS[token]))
-            elif token in (r"\color", r"\textcolor"):
-                model, index = read_optional(tokens, index)
-                value, index = read_argument(tokens, index)
-                color = css_color(group_text(model) if model is not None else None, group_text(value))
-                index = self._skip_spaces(tokens, index)
-                if token == r"\textcolor" or (index < len(tokens) and tokens[index] == "{"):
-                    body, index = read_argument(tokens, index)
-                else:  # a switch: colours the rest of the group, cell or \left..\right
-                    end = _switch_end(tokens, index)
-                    body, index = list(tokens[index:end]), end
-                out += self._colored(color, group_text(value), body, pieces, display)
-            elif token in _NAMED_COLOR_COMMANDS:
-                body, index = read_argument(tokens, index)
-                out += self._colored(token[1:], token[1:], body, pieces, display)
-            elif token in _DROPPED_WRAPPERS:
-                _, index = read_argument(tokens, index)
-                body, index = read_argument(tokens, index)
-                out += ["{", *self._rewrite(body, pieces, display=display), "}"]
-            elif token in (r"\mathrm", r"\mathup") and self._is_word(tokens, index):
-                # latex2mathml drops the upright style of a single letter (\mathrm{d}x)
-                argument, index = read_argument(tokens, index)
-                word = group_text(argument)
-                attributes = {"mathvariant": "normal"} if len(word) == 1 else {}
-                out += self._placeholder(pieces, text_element("mi", word, **attributes))
-            elif token.startswith(r"\verb") and token[5:6] not in ("", *map(chr, range(65, 123))):
-                content = token[6:-1] if token.startswith(r"\verb*") else token[5:]
-                out += self._placeholder(pieces, text_element(
-                    "mtext", content[1:-1].replace(" ", "\u00a0"), **{"class": "math-text-monospace"}))
-            elif token in _BIG_COMMANDS:
-                index = self._skip_spaces(tokens, index)
-                delimiter = tokens[index] if index < len(tokens) else "."
-                index += 1
-                out += self._placeholder(pieces, self._big(delimiter, *_BIG_COMMANDS[token]))
-            elif token in _OVER_ACCENTS or token in _UNDER_ACCENTS:
-                argument, index = read_argument(tokens, index)
-                over = token in _OVER_ACCENTS
-                accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token],
-                                      stretchy="true")
-                tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
-                inner = self.build(argument, display=display)
-                out += self._placeholder(pieces, f'<{tag} {attribute}="true"><mrow>{inner}</mrow>'
-                                                 f"{accent}</{tag}>")
-            elif token in _EXTENSIBLE_ARROWS:
-                below, index = read_optional(tokens, index)
-                above, index = read_argument(tokens, index)
-                out += self._placeholder(pieces, self._arrow(_EXTENSIBLE_ARROWS[token], above, below))
-            elif token in _ENCLOSURES or token == r"\angln":
-                argument, index = (["n"], index) if token == r"\angln" else read_argument(tokens, index)
-                notation = _ENCLOSURES.get(token, "actuarial")
-                inner = self.build(argument, display=display)
-                out += self._placeholder(pieces, f'<mrow class="math-enclose-{notation}">{inner}</mrow>')
-            elif token == r"\phantom":
-                argument, index = read_argument(tokens, index)
-                out += self._placeholder(pieces, f"<mphantom>{self.build(argument, display=display)}"
-                                                 "</mphantom>")
-            elif token == r"\raisebox":
-                height, index = read_argument(tokens, index)
-                argument, index = read_argument(tokens, index)
-                inner = self._text(argument, "")
-                shift = group_text(height)
-                attribute = f' voffset="{shift}"' if re.fullmatch(r"-?\d*\.?\d+(em|ex|pt|px)", shift) else ""
-                out += self._placeholder(pieces, f"<mpadded{attribute}>{inner}</mpadded>")
-            elif token in (r"\Set", r"\set", r"\Braket", r"\braket"):
-                argument, index = read_argument(tokens, index)
-                out += self._rewrite(_bracketed(token, argument), pieces, display=display)
-            elif token == "'":
-                primes = 1
-                while index < len(tokens) and tokens[index] == "'":
-                    primes += 1
-                    index += 1
-                after = self._skip_spaces(tokens, index)
-                script: list[str] = []
-                if after < len(tokens) and tokens[after] == "^":
-                    script, index = read_argument(tokens, after + 1)
-                    script = self._rewrite(script, pieces, display=display)
-                out += ["^", "{", *[r"\prime"] * primes, *script, "}"]
-            elif token == r"\includegraphics":
-                options, index = read_optional(tokens, index)
-                path, index = read_argument(tokens, index)
-                alt = re.search(r"alt=([^,]*)", "".join(options or []))
-                self.unsupported.append(r"\includegraphics (images are not shown in math)")
-                shown = alt.group(1).strip() if alt else "".join(path).rsplit("/", 1)[-1]
-                out += self._placeholder(pieces, text_element("mtext", f"[{shown}]"))
-            elif token in _LOGOS:
-                out += self._placeholder(pieces, text_element("mtext", _LOGOS[token]))
-            elif token in _EXTRA_OPERATORS:
-                out += self._placeholder(pieces, text_element("mo", _EXTRA_OPERATORS[token]))
-            elif token in _NO_OPS:
-                continue
-            elif token in (r"\hspace", r"\hskip") and self._skip_spaces(tokens, index) < len(tokens) \
-                    and tokens[self._skip_spaces(tokens, index)] == "*":
-                out.append(token)  # \hspace* only differs from \hspace at a line break
-                index = self._skip_spaces(tokens, index) + 1
-            elif token in (r"\colorbox", r"\fcolorbox"):
-                frame = None
-                if token == r"\fcolorbox":
-                    frame, index = read_argument(tokens, index)
-                background, index = read_argument(tokens, index)
-                argument, index = read_argument(tokens, index)
-                color = css_color(None, group_text(background))
-                if color is None:
-                    self.unsupported.append(f"colour {group_text(background)!r}")
-                classes = "math-colorbox" + (" math-enclose-box" if frame is not None else "")
-                fill = f' mathbackground="{color}"' if color else ""
-                out += self._placeholder(pieces, f'<mrow class="{classes}"{fill}>'
-                                                 f"{self._text(argument, '')}</mrow>")
-            elif token == r"\url":
-                argument, index = read_argument(tokens, index)
-                out += self._placeholder(pieces, text_element("mtext", "".join(argument)))
-            elif token == REFERENCE_COMMAND:
-                target, index = read_argument(tokens, index)
-                label, index = read_argument(tokens, index)
-                out += self._placeholder(pieces, reference_link("".join(target), "".join(label)))
-            elif token in (r"\label", r"\tag"):
-                _, index = read_argument(tokens, self._skip_star(tokens, index))
-            elif token in (r"\nonumber", r"\notag"):
-                continue
-            elif token == "&":
-                self.unsupported.append("& outside a table")
+        while reader.index < len(tokens):
+            token = reader.next()
+            built = self._built_handler(token)
+            rewritten = self._rewriting_handler(token)
+            if built is not None:
+                out += self._placeholder(pieces, built(reader, token))
+            elif rewritten is not None:
+                out += rewritten(reader, token, pieces)
             elif token == "{":
-                end = matching_brace(tokens, index - 1)
-                out += ["{", *self._rewrite(tokens[index:end], pieces, display=display), "}"]
-                index = end + 1
-            elif token.startswith(r"\@"):
-                self.unsupported.append(token)
+                end = matching_brace(tokens, reader.index - 1)
+                out += ["{", *self._rewrite(tokens[reader.index:end], pieces, display=display), "}"]
+                reader.index = end + 1
+            elif token in _DROPPED:
+                continue
+            elif token == "&" or token.startswith(r"\@"):
+                self.unsupported.append("& outside a table" if token == "&" else token)
             else:
                 out.append(token)
         return out
 
-    def _is_word(self, tokens: Sequence[str], index: int) -> bool:
-        index = self._skip_spaces(tokens, index)
-        if index >= len(tokens) or tokens[index] != "{":
-            return False
-        argument, _ = read_argument(tokens, index)
-        return bool(argument) and all(len(token) == 1 and token.isalnum() for token in argument)
+    # -- commands Stride builds itself: each returns MathML markup ------------------------------
 
-    @staticmethod
-    def _skip_spaces(tokens: Sequence[str], index: int) -> int:
-        while index < len(tokens) and tokens[index] == " ":
-            index += 1
-        return index
+    def _built_handler(self, token: str) -> Callable[[_Reader, str], str] | None:
+        if is_verb(token):
+            return self._verb
+        for table, handler in (
+            (_TEXT_COMMANDS, self._text_command), (_BIG_COMMANDS, self._big),
+            (_OVER_ACCENTS, self._accent), (_UNDER_ACCENTS, self._accent),
+            (_EXTENSIBLE_ARROWS, self._extensible_arrow), (_ENCLOSURES, self._enclosure),
+            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_operator),
+        ):
+            if token in table:
+                return handler
+        return {
+            r"\begin": self._begin, r"\phantom": self._phantom, r"\raisebox": self._raisebox,
+            r"\includegraphics": self._image, r"\colorbox": self._colorbox,
+            r"\fcolorbox": self._colorbox, r"\url": self._url, REFERENCE_COMMAND: self._reference,
+        }.get(token)
 
-    def _skip_star(self, tokens: Sequence[str], index: int) -> int:
-        index = self._skip_spaces(tokens, index)
-        return index + 1 if index < len(tokens) and tokens[index] == "*" else index
+    def _begin(self, reader: _Reader, token: str) -> str:
+        name = group_text(reader.argument())
+        end = find_environment_end(reader.tokens, reader.index, name)
+        body = reader.tokens[reader.index:end]
+        reader.index = end + 1
+        reader.argument()  # the name after \end
+        return self._environment(name, body, reader.display)
+
+    def _verb(self, reader: _Reader, token: str) -> str:
+        return text_element("mtext", verb_content(token).replace(" ", "\u00a0"),
+                            **{"class": "math-text-monospace"})
+
+    def _text_command(self, reader: _Reader, token: str) -> str:
+        return self._text(reader.argument(), _TEXT_COMMANDS[token])
+
+    def _big(self, reader: _Reader, token: str) -> str:
+        """``\\bigl(``: a delimiter of a fixed size, whatever it encloses."""
+        height, form = _BIG_COMMANDS[token]
+        delimiter = reader.next_nonspace() or "."
+        if delimiter == ".":
+            return ""
+        symbol = convert_symbol(delimiter) if delimiter.startswith("\\") else None
+        char = chr(int(symbol, 16)) if symbol else delimiter.removeprefix("\\")
+        attributes = {"minsize": height, "maxsize": height, "stretchy": "true", "symmetric": "true"}
+        if form:
+            attributes["form"] = form
+        return text_element("mo", char, **attributes)
+
+    def _accent(self, reader: _Reader, token: str) -> str:
+        """Stretchy accents latex2mathml lacks (``\\overgroup``, ``\\utilde``...)."""
+        over = token in _OVER_ACCENTS
+        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token], stretchy="true")
+        tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
+        inner = self.build(reader.argument(), display=reader.display)
+        return f'<{tag} {attribute}="true"><mrow>{inner}</mrow>{accent}</{tag}>'
+
+    def _extensible_arrow(self, reader: _Reader, token: str) -> str:
+        below = reader.optional()
+        return self._arrow(_EXTENSIBLE_ARROWS[token], reader.argument(), below)
+
+    def _enclosure(self, reader: _Reader, token: str) -> str:
+        argument = ["n"] if token == r"\angln" else reader.argument()
+        inner = self.build(argument, display=reader.display)
+        return f'<mrow class="math-enclose-{_ENCLOSURES[token]}">{inner}</mrow>'
+
+    def _logo(self, reader: _Reader, token: str) -> str:
+        return text_element("mtext", _LOGOS[token])
+
+    def _extra_operator(self, reader: _Reader, token: str) -> str:
+        return text_element("mo", _EXTRA_OPERATORS[token])
+
+    def _phantom(self, reader: _Reader, token: str) -> str:
+        return f"<mphantom>{self.build(reader.argument(), display=reader.display)}</mphantom>"
+
+    def _raisebox(self, reader: _Reader, token: str) -> str:
+        shift = group_text(reader.argument())
+        inner = self._text(reader.argument(), "")
+        valid = re.fullmatch(r"-?\d*\.?\d+(em|ex|pt|px)", shift)
+        return f'<mpadded voffset="{shift}">{inner}</mpadded>' if valid else inner
+
+    def _image(self, reader: _Reader, token: str) -> str:
+        """Images are not allowed in math (no URL reaches the page): the alt text instead."""
+        options = reader.optional()
+        path = "".join(reader.argument())
+        self.unsupported.append(r"\includegraphics (images are not shown in math)")
+        alt = re.search(r"alt=([^,]*)", "".join(options or []))
+        return text_element("mtext", f"[{alt.group(1).strip() if alt else path.rsplit('/', 1)[-1]}]")
+
+    def _colorbox(self, reader: _Reader, token: str) -> str:
+        framed = token == r"\fcolorbox"
+        if framed:
+            reader.argument()  # the frame colour: the frame is drawn in the text colour
+        background = group_text(reader.argument())
+        color = css_color(None, background)
+        if color is None:
+            self.unsupported.append(f"colour {background!r}")
+        classes = "math-colorbox" + (" math-enclose-box" if framed else "")
+        fill = f' mathbackground="{color}"' if color else ""
+        return f'<mrow class="{classes}"{fill}>{self._text(reader.argument(), "")}</mrow>'
+
+    def _url(self, reader: _Reader, token: str) -> str:
+        return text_element("mtext", "".join(reader.argument()))
+
+    def _reference(self, reader: _Reader, token: str) -> str:
+        target = "".join(reader.argument())
+        return reference_link(target, "".join(reader.argument()))
+
+    # -- commands rewritten into other TeX: each returns tokens ---------------------------------
+
+    def _rewriting_handler(self, token: str) -> Callable[[_Reader, str, list[str]], list[str]] | None:
+        if token in _NAMED_COLOR_COMMANDS:
+            return self._named_color
+        if token in _DROPPED_WRAPPERS:
+            return self._dropped_wrapper
+        return {
+            r"\color": self._color, r"\textcolor": self._color, r"\Set": self._bracketed,
+            r"\set": self._bracketed, r"\Braket": self._bracketed, r"\braket": self._bracketed,
+            "'": self._primes, r"\label": self._numbering, r"\tag": self._numbering,
+            r"\nonumber": self._numbering, r"\notag": self._numbering,
+            r"\hspace": self._space, r"\hskip": self._space, r"\mathrm": self._upright,
+            r"\mathup": self._upright,
+        }.get(token)
+
+    def _color(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        model = reader.optional()
+        value = group_text(reader.argument())
+        color = css_color(group_text(model) if model is not None else None, value)
+        if token == r"\textcolor" or reader.peek() == "{":
+            body = reader.argument()
+        else:  # a switch: colours the rest of the group, cell or \left..\right
+            end = _switch_end(reader.tokens, reader.index)
+            body, reader.index = list(reader.tokens[reader.index:end]), end
+        return self._colored(color, value, body, pieces, reader.display)
+
+    def _named_color(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        return self._colored(token[1:], token[1:], reader.argument(), pieces, reader.display)
+
+    def _dropped_wrapper(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``\\href{url}{x}``, ``\\style{css}{x}``...: keep x, never the URL, style or id."""
+        reader.argument()
+        return ["{", *self._rewrite(reader.argument(), pieces, display=reader.display), "}"]
+
+    def _bracketed(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        return self._rewrite(_bracketed(token, reader.argument()), pieces, display=reader.display)
+
+    def _primes(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``x'''^2`` as ``x^{\\prime\\prime\\prime 2}``: latex2mathml rejects primes + a script."""
+        primes = 1
+        while reader.peek(skip_spaces_first=False) == "'":
+            reader.next()
+            primes += 1
+        script: list[str] = []
+        if reader.peek() == "^":
+            reader.next_nonspace()
+            script = self._rewrite(reader.argument(), pieces, display=reader.display)
+        return ["^", "{", *[r"\prime"] * primes, *script, "}"]
+
+    def _numbering(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``\\label``, ``\\tag``, ``\\nonumber`` where no number goes (equations read them first)."""
+        if token in (r"\label", r"\tag"):
+            if reader.peek() == "*":
+                reader.next_nonspace()
+            reader.argument()
+        return []
+
+    def _upright(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``\\mathrm{d}``: latex2mathml drops the upright style of a single letter."""
+        argument = reader.argument()
+        word = group_text(argument)
+        if word.isalnum() and all(len(part) == 1 for part in argument):
+            variant = {"mathvariant": "normal"} if len(word) == 1 else {}
+            return self._placeholder(pieces, text_element("mi", word, **variant))
+        return [token, "{", *self._rewrite(argument, pieces, display=reader.display), "}"]
+
+    def _space(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        if reader.peek() == "*":  # \hspace* only differs from \hspace at a line break
+            reader.next_nonspace()
+        return [token]
 
     def _colored(self, color: str | None, written: str, body: Sequence[str], pieces: list[str],
                  display: bool) -> list[str]:
@@ -529,18 +601,6 @@ class _Builder:
             parts.append("</mtr>")
         parts.append("</mtable>")
         return "".join(parts)
-
-    @staticmethod
-    def _big(delimiter: str, height: str, form: str) -> str:
-        """``\\bigl(``: a delimiter of a fixed size, whatever it encloses."""
-        if delimiter == ".":
-            return ""
-        symbol = convert_symbol(delimiter) if delimiter.startswith("\\") else None
-        char = chr(int(symbol, 16)) if symbol else delimiter.removeprefix("\\")
-        attributes = {"minsize": height, "maxsize": height, "stretchy": "true", "symmetric": "true"}
-        if form:
-            attributes["form"] = form
-        return text_element("mo", char, **attributes)
 
     def _arrow(self, arrow: str, above: Sequence[str], below: Sequence[str] | None) -> str:
         """``\\xrightarrow[below]{above}``: an arrow stretched under/over its labels."""

@@ -3,7 +3,7 @@
 latex2mathml parses TeX in one go and knows neither the limits a build needs (nested braces,
 formula size, macro bombs) nor macros that persist across the formulas of a post. Stride
 therefore reads the source into tokens first, expands ``\\newcommand``/``\\def`` and the site's
-macros under a budget, rewrites what latex2mathml lacks (see ``normalize``), and hands the
+macros under a budget, rewrites what latex2mathml lacks (see ``convert``), and hands the
 re-serialised TeX to latex2mathml. No maintained Python library does TeX-level macro expansion
 with limits (pylatexenc parses but does not expand user macros), hence this small module.
 
@@ -18,12 +18,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 MAX_SOURCE_CHARS = 200_000
-MAX_BRACE_DEPTH = 100
+MAX_NESTING = 100
 MAX_EXPANDED_TOKENS = 50_000
 MAX_EXPANSIONS = 5_000
 
 _TOKEN = re.compile(
-    r"(?P<verb>\\verb\*?(?P<verb_delimiter>[^A-Za-z*\n]).*?(?P=verb_delimiter))"  # \verb|x| stays one token
+    r"(?P<verb>\\verb\*?(?P<verb_delimiter>[^A-Za-z*\n]).*?(?P=verb_delimiter))"  # one token
     r"|(?P<word>\\[A-Za-z@]+)\s*"      # control word: TeX skips the spaces after it
     r"|(?P<symbol>\\.)"                # control symbol, including "\\" and "\ "
     r"|(?P<comment>%[^\n]*\n?)"        # comment to the end of the line
@@ -62,7 +62,8 @@ def tokenize(source: str) -> list[str]:
         raise TexError(f"formula is {len(source)} characters long, over the {MAX_SOURCE_CHARS} limit",
                        "split it into several formulas")
     tokens: list[str] = []
-    depth = 0
+    depth = 0     # braces
+    nesting = 0   # environments and \left..\right, which nest as deeply as braces do
     for match in _TOKEN.finditer(source):
         kind = match.lastgroup
         if kind == "comment":
@@ -73,11 +74,14 @@ def tokenize(source: str) -> list[str]:
         token = match.group(kind)
         if kind == "verb" and token.startswith(r"\verb*"):
             token = token.replace(" ", "\u2423")  # \verb* shows its spaces
-        if token == "{":
-            depth += 1
-            if depth > MAX_BRACE_DEPTH:
-                raise TexError(f"braces nested more than {MAX_BRACE_DEPTH} deep",
-                               "simplify the formula or split it")
+        if token in ("{", r"\begin", r"\left"):
+            depth += token == "{"
+            nesting += token != "{"
+            if depth + nesting > MAX_NESTING:
+                raise TexError(f"braces, environments and \\left..\\right nested more than "
+                               f"{MAX_NESTING} deep", "simplify the formula or split it")
+        elif token in (r"\end", r"\right"):
+            nesting = max(nesting - 1, 0)
         elif token == "}":
             depth -= 1
             if depth < 0:
@@ -86,6 +90,16 @@ def tokenize(source: str) -> list[str]:
     if depth:
         raise TexError("a '{' is never closed", "add the missing '}', or write \\{ for a brace")
     return tokens
+
+
+def is_verb(token: str) -> bool:
+    """Whether ``token`` is a whole ``\\verb|...|`` (the tokenizer keeps it in one piece)."""
+    return token.startswith(r"\verb") and len(token) > 6 and not token[5].isalpha()
+
+
+def verb_content(token: str) -> str:
+    """The text between a ``\\verb`` token's delimiters."""
+    return token.removeprefix(r"\verb").removeprefix("*")[1:-1]
 
 
 def serialize(tokens: Iterable[str]) -> str:

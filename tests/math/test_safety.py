@@ -57,7 +57,9 @@ def test_raw_ampersand_is_escaped() -> None:
 
 
 @pytest.mark.parametrize(("tex", "message"), [
-    ("{" * 1000 + "x" + "}" * 1000, "nested more than"),
+    ("{" * 1000 + "x" + "}" * 1000, "nested more than 100 deep"),
+    (r"\begin{matrix}" * 400 + "x" + r"\end{matrix}" * 400, "nested more than 100 deep"),
+    (r"\left(" * 300 + "x" + r"\right)" * 300, "nested more than 100 deep"),
     ("x+" * 110_000, "over the 200000 limit"),
     (r"\def\a{\a\a}\a", "macro expansions"),
     ("\\def\\a{" + "x" * 1000 + r"}\def\b{\a\a\a\a\a\a\a\a\a\a}\b\b\b\b\b\b",
