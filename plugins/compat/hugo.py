@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -21,7 +22,7 @@ from markdown_it.token import Token
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
-from .regions import LinePreservingEdits, column_of, find_regions, line_of, shield_braces
+from .regions import LinePreservingEdits, Regions, column_of, find_regions, line_of, shield_braces
 
 HUGO_KIND = "hugo"
 ENV_KEY = "stride_compat_figures"
@@ -102,7 +103,10 @@ class _Expander:
         self.ctx = ctx
         self.figures = figures
         self.edits = LinePreservingEdits(source)
-        self.regions = find_regions(source)
+
+    @cached_property
+    def regions(self) -> Regions:
+        return find_regions(self.source)
 
     def warn(self, position: int, message: str, hint: str, kind: str = HUGO_KIND) -> None:
         self.ctx.warn(line_of(self.source, position), message, hint=hint, kind=kind,
@@ -254,6 +258,8 @@ def _inline_image(figure: Figure) -> str:
 
 def expand_shortcodes(source: str, ctx: RenderContext, figures: FigureStore) -> str:
     """Expand the Hugo shortcodes in a post body; every line stays where it was."""
+    if "{{<" not in source and "{{%" not in source:
+        return source
     return _Expander(source, ctx, figures).expand()
 
 
@@ -298,7 +304,10 @@ def _figure_tokens(state: StateBlock, figure: Figure, line: int) -> None:
 
 
 def _figure_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    text = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith("\ue012", start):
+        return False
+    text = state.src[start:state.eMarks[start_line]]
     marker = _FIGURE_MARKER.fullmatch(text.strip())
     if marker is None:
         return False

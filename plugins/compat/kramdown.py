@@ -125,11 +125,10 @@ def _line(state: StateBlock, line: int) -> str:
 
 
 def _kramdown_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if state.sCount[start_line] - state.blkIndent >= 4 or not state.src.startswith(
+            "{:", state.bMarks[start_line] + state.tShift[start_line]):
         return False
     text = _line(state, start_line)
-    if not text.startswith("{:"):
-        return False
     extension = _EXTENSION.fullmatch(text)
     definition = _ALD.fullmatch(text)
     ial = _BLOCK_IAL.fullmatch(text)
@@ -172,7 +171,8 @@ def _extension(state: StateBlock, start_line: int, end_line: int, match: re.Matc
 
 def _abbreviation_definition(state: StateBlock, start_line: int, end_line: int,
                              silent: bool) -> bool:
-    if state.sCount[start_line] - state.blkIndent >= 4:
+    if state.sCount[start_line] - state.blkIndent >= 4 or not state.src.startswith(
+            "*[", state.bMarks[start_line] + state.tShift[start_line]):
         return False
     definition = _ABBREVIATION.fullmatch(_line(state, start_line))
     if definition is None:

@@ -21,6 +21,7 @@ import re
 import shlex
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -345,7 +346,11 @@ class _Renderer:
         self.report_line = report_line  # set for an included file: warnings go to the include
         self.origin = origin
         self.edits = LinePreservingEdits(source)
-        self.regions: Regions = find_regions(source)
+
+    @cached_property
+    def regions(self) -> Regions:
+        """Found on the first tag: most posts have none and skip this second parse."""
+        return find_regions(self.source)
 
     # -- reporting -----------------------------------------------------------------------------
     def line(self, position: int) -> int:
@@ -624,14 +629,18 @@ def render_liquid(source: str, ctx: RenderContext, store: IncludeStore, *,
                   includes_dir: str | None = None,
                   passthrough_tags: frozenset[str] = frozenset({"tikz"})) -> str:
     """Evaluate the Liquid in a post body; every line stays where it was."""
+    if "{%" not in source and "{{" not in source:
+        return source
     options = LiquidOptions(includes_dir, passthrough_tags)
     return _Renderer(source, ctx, options, store, liquid_scope(ctx)).render()
 
 
 def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """A block-level `{% include %}`: its text is parsed as Markdown where the tag stood."""
-    text = state.src[state.bMarks[start_line] + state.tShift[start_line]:state.eMarks[start_line]]
-    marker = _INCLUDE_MARKER.fullmatch(text.strip())
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    if not state.src.startswith("\ue010", start):
+        return False
+    marker = _INCLUDE_MARKER.fullmatch(state.src[start:state.eMarks[start_line]].strip())
     if marker is None:
         return False
     if silent:
