@@ -1,0 +1,81 @@
+"""The SVG as Chromium draws it: real selectable text, TeX's size, colours that follow a theme."""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugins.tikz.parser import interpret
+from plugins.tikz.svg import PX_PER_PT, describe, render_svg
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+PICTURE = r"""
+\node[draw, fill=blue!20, minimum size=1cm] (k) at (0,0) {$x_i$};
+\draw[->] (k) -- (2,0) node[right] {feature};
+"""
+THEMES = {"light": "color: rgb(0, 0, 0); background: rgb(255, 255, 255); --tikz-paper: rgb(255, 255, 255)",
+          "dark": "color: rgb(240, 240, 240); background: rgb(16, 16, 16); --tikz-paper: rgb(16, 16, 16)"}
+
+
+@pytest.fixture(scope="module")
+def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed")
+    diagram = interpret(PICTURE)
+    svg = render_svg(diagram, title="A kernel cell", description=describe(diagram))
+    body = "".join(f'<div id="{name}" style="{style}">{svg}</div>' for name, style in THEMES.items())
+    path = tmp_path_factory.mktemp("tikz") / "page.html"
+    path.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:0">{body}</body>',
+                    encoding="utf-8")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page()
+        page.goto(path.as_uri())
+        yield page
+        browser.close()
+
+
+def _rgb(css: str) -> tuple[int, ...]:
+    """A computed colour, ``rgb(r, g, b)`` or (from color-mix) ``color(srgb r g b)``, in 0..255."""
+    inside = css[css.index("(") + 1:css.index(")")]
+    if css.startswith("color("):
+        return tuple(round(float(part) * 255) for part in inside.split()[1:4])
+    return tuple(round(float(part)) for part in inside.split(",")[:3])
+
+
+def test_text_is_real_and_selectable(tab) -> None:
+    text = tab.evaluate("document.querySelector('#light svg').textContent")
+    assert "feature" in text and "𝑥" in text
+    tab.evaluate("""() => { const range = document.createRange();
+        range.selectNodeContents(document.querySelector('#light svg text:last-of-type'));
+        getSelection().removeAllRanges(); getSelection().addRange(range); }""")
+    assert tab.evaluate("getSelection().toString()") == "feature"
+
+
+def test_the_figure_has_the_size_of_the_tex_figure(tab) -> None:
+    diagram = interpret(PICTURE)
+    width_pt = diagram.bbox[2] - diagram.bbox[0]
+    box = tab.evaluate("(() => { const r = document.querySelector('#light svg').getBoundingClientRect();"
+                       " return [r.width, r.height]; })()")
+    assert box[0] == pytest.approx(width_pt * PX_PER_PT, abs=0.5)
+
+
+def test_colours_follow_the_theme(tab) -> None:
+    colours = {}
+    for theme in THEMES:
+        colours[theme] = tab.evaluate(f"""(() => {{
+            const svg = document.querySelector('#{theme} svg');
+            const rect = getComputedStyle(svg.querySelector('rect'));
+            const text = getComputedStyle(svg.querySelector('text'));
+            return [rect.fill, rect.stroke, text.fill]; }})()""")
+    light_fill, light_stroke, light_text = (_rgb(c) for c in colours["light"])
+    dark_fill, dark_stroke, dark_text = (_rgb(c) for c in colours["dark"])
+    assert light_fill == (204, 204, 255)              # blue!20 on white, as xcolor prints it
+    assert sum(dark_fill) < 200 and dark_fill[2] > dark_fill[0]   # a dark blue on a dark page
+    assert light_stroke == light_text == (0, 0, 0)
+    assert dark_stroke == dark_text == (240, 240, 240)  # black ink becomes the text colour
