@@ -17,6 +17,7 @@ from .scene import Rect, Scene, Shape, Text
 MARGIN = 12
 LABEL_HEIGHT = 22
 CAPTION_HEIGHT = 30
+SUM_HEIGHT = 18
 LABEL_SIZE = 13
 
 
@@ -109,8 +110,22 @@ def _pair_text(pair: tuple[int, int], one_dimensional: bool) -> str:
     return str(pair[1]) if one_dimensional or pair[0] == pair[1] else f"{pair[0]}x{pair[1]}"
 
 
+def _captions(plan: Plan) -> list[str]:
+    """The line under each frame: which output cell it fills, and with what."""
+    channels = plan.picture.shape[0]
+    summed = f"sum over {channels} channels" if channels > 1 else "sum of the products"
+    out_h, out_w = plan.result.shape
+    return [f"output{f'[{j}]' if plan.spec.one_dimensional else f'[{i}, {j}]'} = {summed} = "
+            f"{format_number(plan.result[i, j])}" for i in range(out_h) for j in range(out_w)]
+
+
 def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
-    """The animation of a grid block; frame i fills output cell i (row-major order)."""
+    """The animation of a grid block; frame i fills output cell i (row-major order).
+
+    Everything that changes from frame to frame lies on opaque cells or panels (empty cells
+    have a light neutral fill, the sums and the caption sit on grey panels), so a GIF can store
+    each frame as the rectangle that changed instead of a full frame.
+    """
     channels, picture_h, picture_w = plan.picture.shape
     k_h, k_w = plan.weights.shape[1:]
     out_h, out_w = plan.result.shape
@@ -122,13 +137,16 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
     title_width = font(LABEL_SIZE).getlength(_weights_title(plan)) + 12
     x_products = x_kernel + max(k_w * cell + gap, title_width)
     x_output = x_products + k_w * cell + gap
-    width = round(x_output + out_w * cell + MARGIN)
+    captions = _captions(plan)
+    caption_width = max(font(LABEL_SIZE + 1).getlength(text) for text in captions) + 16
+    width = round(max(x_output + out_w * cell, MARGIN + caption_width) + MARGIN)
     # One channel's row of panels: the grids, the sum written under the products, a label.
     band = max(picture_h, k_h + 1) * cell + LABEL_HEIGHT + 6
     y_top = MARGIN + LABEL_HEIGHT
     channel_tops = [y_top + index * band for index in range(channels)]
     height = max(channel_tops[-1] + max(picture_h, k_h + 1) * cell,
                  y_top + out_h * cell) + CAPTION_HEIGHT + MARGIN
+    caption_y = height - MARGIN - CAPTION_HEIGHT / 2
 
     static: list[Shape] = []
     def label(x: float, y: float, text: str, role: str = "muted") -> None:
@@ -147,7 +165,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                     static.append(_cell_text(x, y, cell, format_number(plan.picture[channel, r, c]),
                                              "input_text"))
                 else:
-                    static.append(Rect(x + 1, y + 1, cell - 2, cell - 2, stroke="muted",
+                    static.append(Rect(x, y, cell, cell, fill="empty", stroke="muted",
                                        dashed=True))
         for m in range(k_h):
             for n in range(k_w):
@@ -155,15 +173,20 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                 static.append(Rect(x, y, cell, cell, fill="badge", stroke=weight_role))
                 static.append(_cell_text(x, y, cell, format_number(plan.weights[channel, m, n]),
                                          weight_role))
-                static.append(Rect(x_products + n * cell, y, cell, cell, stroke="muted"))
+                static.append(Rect(x_products + n * cell, y, cell, cell, fill="empty",
+                                   stroke="muted"))
+        static.append(Rect(x_products, top + k_h * cell + 4, k_w * cell, SUM_HEIGHT,
+                           fill="products"))
     label(x_output, y_top, "output")
     for i in range(out_h):
         for j in range(out_w):
-            static.append(Rect(x_output + j * cell, y_top + i * cell, cell, cell, stroke="muted"))
+            static.append(Rect(x_output + j * cell, y_top + i * cell, cell, cell, fill="empty",
+                               stroke="muted"))
+    static.append(Rect(MARGIN, caption_y - SUM_HEIGHT / 2 - 2, caption_width, SUM_HEIGHT + 4,
+                       fill="products"))
 
     frames: list[tuple[Shape, ...]] = []
     reveals: list[tuple[int, Shape]] = []
-    caption_y = height - MARGIN - CAPTION_HEIGHT / 2
     for index in range(out_h * out_w):
         i, j = divmod(index, out_w)
         value = plan.result[i, j]
@@ -180,8 +203,8 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                                              format_number(plan.picture[channel, r, c]),
                                              "window_text", scale=0.36))
                 else:
-                    shapes.append(Rect(x + 1, y + 1, cell - 2, cell - 2, fill="window_padding",
-                                       stroke="muted", dashed=True))
+                    shapes.append(Rect(x, y, cell, cell, fill="window_padding", stroke="muted",
+                                       dashed=True))
                 badge = format_number(plan.weights[channel, m, n])
                 badge_size = fitted_size(badge, cell * 0.5, cell * 0.26)
                 badge_width = max(font(round(badge_size)).getlength(badge) + 4, cell * 0.3)
@@ -195,18 +218,16 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                 shapes.append(Rect(px, py, cell, cell, fill="products", stroke="muted"))
                 shapes.append(_cell_text(px, py, cell, format_number(product), "products_text"))
             (r0, c0), (r1, c1) = taps[0], taps[-1]
-            shapes.append(Rect(x_picture + c0 * cell - 1, top + r0 * cell - 1,
-                               (c1 - c0 + 1) * cell + 2, (r1 - r0 + 1) * cell + 2,
-                               stroke=weight_role, stroke_width=3))
-            partial = plan.products[channel, i, j].sum()
-            shapes.append(Text(x_products, top + (k_h + 0.5) * cell, f"sum {format_number(partial)}",
-                               LABEL_SIZE - 1, "muted", anchor="start"))
+            shapes.append(Rect(x_picture + c0 * cell, top + r0 * cell, (c1 - c0 + 1) * cell,
+                               (r1 - r0 + 1) * cell, stroke=weight_role, stroke_width=3))
+            sum_text = f"sum {format_number(plan.products[channel, i, j].sum())}"
+            shapes.append(Text(x_products + 6, top + k_h * cell + 4 + SUM_HEIGHT / 2, sum_text,
+                               fitted_size(sum_text, k_w * cell - 8, LABEL_SIZE - 1),
+                               "products_text", anchor="start"))
         x, y = x_output + j * cell, y_top + i * cell
-        shapes.append(Rect(x - 1, y - 1, cell + 2, cell + 2, stroke=weight_role, stroke_width=3))
-        where = f"[{j}]" if plan.spec.one_dimensional else f"[{i}, {j}]"
-        summed = f"sum over {channels} channels" if channels > 1 else "sum of the products"
-        shapes.append(Text(MARGIN, caption_y, f"output{where} = {summed} = {format_number(value)}",
-                           LABEL_SIZE + 1, "muted", anchor="start"))
+        shapes.append(Rect(x, y, cell, cell, stroke=weight_role, stroke_width=3))
+        shapes.append(Text(MARGIN + 8, caption_y, captions[index], LABEL_SIZE + 1,
+                           "products_text", anchor="start"))
         frames.append(tuple(shapes))
         reveals.append((index, Rect(x, y, cell, cell, fill="output", stroke="muted")))
         reveals.append((index, _cell_text(x, y, cell, format_number(value), "output_text")))

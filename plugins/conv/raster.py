@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from .scene import ROLE_COLOURS, Polygon, Polyline, Rect, Scene, Shape, Text
@@ -68,12 +69,37 @@ def _draw(draw: ImageDraw.ImageDraw, shape: Shape) -> None:
         draw.polygon(list(shape.points), fill=_rgb(shape.fill))
 
 
+def _canvas(scene: Scene) -> Image.Image:
+    return Image.new("RGBA", (scene.width, scene.height), (0, 0, 0, 0))
+
+
 def _frame(scene: Scene, index: int) -> Image.Image:
-    image = Image.new("RGBA", (scene.width, scene.height), (0, 0, 0, 0))
+    image = _canvas(scene)
     draw = ImageDraw.Draw(image)
     for shape in scene.frame_shapes(index):
         _draw(draw, shape)
     return image
+
+
+def _frames(scene: Scene) -> list[Image.Image]:
+    """Every frame, drawing the static shapes once and each revealed shape once."""
+    base = _canvas(scene)
+    base_draw = ImageDraw.Draw(base)
+    for shape in scene.static:
+        _draw(base_draw, shape)
+    reveals = iter(scene.reveals)
+    pending = next(reveals, None)
+    frames = []
+    for index, shapes in enumerate(scene.frames):
+        while pending is not None and pending[0] <= index:
+            _draw(base_draw, pending[1])
+            pending = next(reveals, None)
+        frame = base.copy()
+        frame_draw = ImageDraw.Draw(frame)
+        for shape in shapes:
+            _draw(frame_draw, shape)
+        frames.append(frame)
+    return frames
 
 
 def _shared_palette(last: Image.Image) -> Image.Image:
@@ -95,13 +121,46 @@ def _indexed(frame: Image.Image, palette: Image.Image) -> Image.Image:
     return indexed
 
 
+def _disposal(indexed: list[Image.Image]) -> int:
+    """How each frame leaves the canvas: 1 (kept) unless a pixel turns transparent, else 2.
+
+    With 1, Pillow stores each frame as the rectangle that changed, drawn over the previous
+    frame, which is only right if no pixel goes from opaque to transparent (loop included); with
+    2 the canvas is cleared after every frame, so every frame is stored whole.
+    """
+    opaque = [np.asarray(frame) != TRANSPARENT_INDEX for frame in indexed]
+    for previous, current in zip(opaque[-1:] + opaque[:-1], opaque):
+        if (previous & ~current).any():
+            return 2
+    return 1
+
+
+def _only_changes(indexed: list[Image.Image]) -> list[Image.Image]:
+    """Frames after the first with every unchanged pixel transparent ("keep what is there").
+
+    Right only when frames are kept (disposal 1) and no pixel turns transparent: long runs of
+    the transparent index are what LZW compresses best, so this shrinks the GIF severalfold.
+    """
+    arrays = [np.asarray(frame) for frame in indexed]
+    changes = [indexed[0]]
+    for previous, current in zip(arrays, arrays[1:]):
+        delta = Image.fromarray(np.where(current == previous, TRANSPARENT_INDEX, current)
+                                .astype(np.uint8), mode="P")
+        delta.putpalette(indexed[0].getpalette())
+        changes.append(delta)
+    return changes
+
+
 def render_gif(scene: Scene) -> bytes:
-    frames = [_frame(scene, index) for index in range(len(scene.frames))]
+    frames = _frames(scene)
     palette = _shared_palette(frames[-1])
     indexed = [_indexed(frame, palette) for frame in frames]
+    disposal = _disposal(indexed)
+    if disposal == 1:
+        indexed = _only_changes(indexed)
     output = io.BytesIO()
     indexed[0].save(output, format="GIF", save_all=True, append_images=indexed[1:],
-                    duration=list(scene.durations_ms), loop=0, disposal=2,
+                    duration=list(scene.durations_ms), loop=0, disposal=disposal,
                     transparency=TRANSPARENT_INDEX, optimize=False)
     return output.getvalue()
 

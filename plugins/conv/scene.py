@@ -57,7 +57,7 @@ class Scene:
     height: int
     static: tuple[Shape, ...]
     frames: tuple[tuple[Shape, ...], ...]
-    reveals: tuple[tuple[int, Shape], ...]  # (first frame shown, shape)
+    reveals: tuple[tuple[int, Shape], ...]  # (first frame shown, shape), by first frame
     durations_ms: tuple[int, ...]           # one per frame
     alt: str
 
@@ -75,15 +75,16 @@ ROLE_COLOURS = {
     "window": "#2b5f9e",
     "window_text": "#ffffff",
     "window_padding": "#7b8794",
+    "empty": "#eef1f4",
     "output": "#4dd0e1",
     "output_text": "#06292e",
     "products": "#d5d9de",
     "products_text": "#111111",
-    "kernel": "#1a5fd0",
+    "kernel": "#2a6fdb",
     "flipped": "#d93025",
     "badge": "#ffffff",
     "muted": "#8a8f98",
-    "signal_h": "#1a5fd0",
+    "signal_h": "#2a6fdb",
     "signal_x": "#d93025",
     "signal_x2": "#e37400",
     "signal_y": "#2e9d3a",
