@@ -75,7 +75,8 @@ class _Settings:
 
 @dataclass
 class _Formula:
-    """One formula of the page between the two passes."""
+    """One formula of the page while the page pass works on it (filled in step by step, so
+    mutable; it never leaves this module)."""
 
     token: Token
     line: int                       # 0-based body line, for ctx.warn
@@ -118,59 +119,70 @@ def _escape_mode(ctx: RenderContext, settings: _Settings) -> str:
 
 
 def _render_page(state: StateCore, settings: _Settings) -> None:
+    """Read every formula of the page in order (escapes, macros, numbers, labels), then convert."""
     found = _formulas(state.tokens)
     if not found:
         return
     ctx = render_context(state.env)
     mode = _escape_mode(ctx, settings)
     remark = mode == "remark" or (mode == "auto" and uses_remark_escapes(t.content for t, _ in found))
-    macros = dict(settings.macros)
+    macros = dict(settings.macros)  # \newcommand in a post adds to these for the rest of it
     targets: dict[str, _Target] = {}
+    formulas = [_read(ctx, token, line, remark, macros) for token, line in found]
     counter = 0
-    formulas: list[_Formula] = []
-    for token, line in found:
-        content = _XML_INVALID.sub("\ufffd", token.content)
-        tex = undo_remark_escapes(content) if remark else content
-        display = token.type == "math_block" or bool(token.meta.get("display"))
-        formula = _Formula(token, line, tex.strip(), display)
-        formulas.append(formula)
-        try:
-            formula.tokens = expand(tokenize(PRIVATE_MARKERS.sub("", tex)), macros)
-            internal = next((t for t in formula.tokens if t.startswith("\\@")), None)
-            if internal is not None:
-                raise TexError(f"{internal} is internal to TeX packages", f"remove {internal}")
-            if display:
-                formula.equation = read_equation(formula.tokens)
-        except TexError as error:
-            _fail(ctx, formula, error)
-            continue
-        if formula.equation is None:
-            continue
-        for row in formula.equation.rows:
-            number = None
-            if row.tag is not None:
-                number = row.tag if row.tag_verbatim else f"({row.tag})"
-            elif row.numbered and settings.numbering:
-                counter += 1
-                number = f"({counter})"
-            row_id = None
-            for label in row.labels:
-                if label in targets:
-                    ctx.warn(line, f"duplicate \\label{{{label}}}, first defined at "
-                             f"{ctx.location(targets[label].line)}", kind="math",
-                             hint="give each equation its own label")
-                    continue
-                if number is None:
-                    ctx.warn(line, f"\\label{{{label}}} is on an equation without a number",
-                             kind="math", hint="use a numbered environment such as "
-                             "\\begin{equation}, or add \\tag{...}")
-                row_id = row_id or _unique_id(label_id(label), targets)
-                targets[label] = _Target(row_id, number or "", line)
-            formula.numbers.append(number)
-            formula.ids.append(row_id)
     for formula in formulas:
-        if "html" not in formula.token.meta:
+        if formula.equation is not None:
+            counter = _number(ctx, formula, formula.equation, settings.numbering, counter, targets)
+    for formula in formulas:
+        if "html" not in formula.token.meta:  # not already a failure
             _convert(ctx, formula, targets)
+
+
+def _read(ctx: RenderContext, token: Token, line: int, remark: bool,
+          macros: dict[str, Macro]) -> _Formula:
+    # Private-use markers are the pipeline's and the converter's placeholders, never TeX.
+    content = PRIVATE_MARKERS.sub("", _XML_INVALID.sub("\ufffd", token.content))
+    tex = undo_remark_escapes(content) if remark else content
+    display = token.type == "math_block" or bool(token.meta.get("display"))
+    formula = _Formula(token, line, tex.strip(), display)
+    try:
+        formula.tokens = expand(tokenize(tex), macros)
+        internal = next((t for t in formula.tokens if t.startswith("\\@")), None)
+        if internal is not None:
+            raise TexError(f"{internal} is internal to TeX packages", f"remove {internal}")
+        if display:
+            formula.equation = read_equation(formula.tokens)
+    except TexError as error:
+        _fail(ctx, formula, error)
+    return formula
+
+
+def _number(ctx: RenderContext, formula: _Formula, equation: Equation, numbering: bool,
+            counter: int, targets: dict[str, _Target]) -> int:
+    """Give the equation's rows their numbers and record their labels; returns the new count."""
+    for row in equation.rows:
+        number = None
+        if row.tag is not None:
+            number = row.tag if row.tag_verbatim else f"({row.tag})"
+        elif row.numbered and numbering:
+            counter += 1
+            number = f"({counter})"
+        row_id = None
+        for label in row.labels:
+            if label in targets:
+                ctx.warn(formula.line, f"duplicate \\label{{{label}}}, first defined at "
+                         f"{ctx.location(targets[label].line)}", kind="math",
+                         hint="give each equation its own label")
+                continue
+            if number is None:
+                ctx.warn(formula.line, f"\\label{{{label}}} is on an equation without a number",
+                         kind="math", hint="use a numbered environment such as "
+                         "\\begin{equation}, or add \\tag{...}")
+            row_id = row_id or _unique_id(label_id(label), targets)
+            targets[label] = _Target(row_id, number or "", formula.line)
+        formula.numbers.append(number)
+        formula.ids.append(row_id)
+    return counter
 
 
 def _unique_id(candidate: str, targets: Mapping[str, _Target]) -> str:
@@ -242,7 +254,7 @@ def _fail(ctx: RenderContext, formula: _Formula, error: TexError) -> None:
              hint=error.hint or "fix the TeX; the page shows it as text meanwhile")
     opening = formula.token.markup if formula.token.markup != "\\begin" else ""
     closing = {"\\(": "\\)", "\\[": "\\]"}.get(opening, opening)
-    source = escapeHtml(f"{opening}{formula.token.content}{closing}")
+    source = escapeHtml(f"{opening}{formula.tex}{closing}")
     if formula.token.type == "math_block":
         formula.token.meta["html"] = (f'<div class="math-display math-error"><pre><code>{source}'
                                       f"</code></pre></div>\n")

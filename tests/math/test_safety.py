@@ -82,3 +82,11 @@ def test_fallback_escapes_the_source() -> None:
     page = render(r"$\frac{<script>}{$" + "\n")
     assert "&lt;script&gt;" in page.html and "<script>" not in page.html
     assert '<code class="math-error">' in page.html
+
+
+def test_private_use_markers_and_internal_commands_cannot_be_smuggled_in() -> None:
+    # U+E000/U+E001 delimit the converter's (and the pipeline's) placeholders
+    page = render("$a\ue0000\ue001b$ and $\\@ref{x}{(9)}$\n")
+    assert "\ue000" not in page.html and "\ue001" not in page.html
+    assert any("\\@ref is internal" in str(w) for w in page.warnings)
+    assert 'href="#x"' not in page.html
