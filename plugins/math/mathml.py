@@ -134,40 +134,41 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
             element.text = styled(element.text, variant)
         elif tag == "mtext":
             classes.append(f"math-text-{variant}")
-    allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset()) | _GLOBAL_ATTRIBUTES
-    attributes: dict[str, str] = {}
-    for name, value in element.attrib.items():
-        if name not in allowed or name == "class":
-            continue
-        if name == "mathvariant":
-            # Core keeps only "normal", meaningful on a single-letter <mi> (upright x).
-            if value == "normal" and tag == "mi" and len(element.text or "") == 1:
-                attributes[name] = value
-            continue
-        if name in ("mathcolor", "mathbackground"):
-            if _COLOR.fullmatch(value):
-                attributes[name] = value
-            continue
-        if name in _LENGTH_ATTRIBUTES:
-            length = _length(value, name)
-            if length is not None:
-                attributes[name] = length
-            continue
-        if name in _BOOLEAN_ATTRIBUTES:
-            if value in ("true", "false"):
-                attributes[name] = value
-            continue
-        if name == "scriptlevel" and re.fullmatch(r"[+-]?\d{1,2}", value):
-            attributes[name] = value
-        elif name == "form" and value in ("prefix", "infix", "postfix"):
-            attributes[name] = value
-        elif name in ("columnspan", "rowspan") and value.isdigit():
-            attributes[name] = value
+    attributes = _core_attributes(tag, element.attrib, element.text or "")
     if classes:
         attributes["class"] = " ".join(dict.fromkeys(classes))
     element.tag = tag
     element.attrib.clear()
     element.attrib.update(attributes)
+
+
+def _core_attributes(tag: str, attributes: dict[str, str], text: str) -> dict[str, str]:
+    """The attributes MathML Core allows on ``tag``, with valid values only (class excepted)."""
+    allowed = _ELEMENT_ATTRIBUTES.get(tag, frozenset()) | _GLOBAL_ATTRIBUTES
+    kept: dict[str, str] = {}
+    for name, value in attributes.items():
+        if name not in allowed or name == "class":
+            continue
+        if name == "mathvariant":
+            # Core keeps only "normal", meaningful on a single-letter <mi> (upright x).
+            valid: str | None = value if value == "normal" and tag == "mi" and len(text) == 1 else None
+        elif name in ("mathcolor", "mathbackground"):
+            valid = value if _COLOR.fullmatch(value) else None
+        elif name in _LENGTH_ATTRIBUTES:
+            valid = _length(value, name)
+        elif name in _BOOLEAN_ATTRIBUTES:
+            valid = value if value in ("true", "false") else None
+        elif name == "scriptlevel":
+            valid = value if re.fullmatch(r"[+-]?\d{1,2}", value) else None
+        elif name == "form":
+            valid = value if value in ("prefix", "infix", "postfix") else None
+        elif name in ("columnspan", "rowspan"):
+            valid = value if value.isdigit() else None
+        else:  # dir, encoding, display, alttext, id: latex2mathml never sets them from TeX
+            valid = None
+        if valid is not None:
+            kept[name] = valid
+    return kept
 
 
 def _space_functions(element: Element) -> None:
@@ -232,7 +233,7 @@ def convert_fragment(tex: str, display: bool) -> Fragment:
     try:
         converter = Converter(display="block" if display else "inline")
         math = converter.convert_to_element(tex)
-    except (Exception, RecursionError) as error:  # latex2mathml raises whatever its parser hits
+    except Exception as error:  # noqa: BLE001 - StopIteration, IndexError, RecursionError, its own...
         detail = type(error).__name__.removesuffix("Error").replace("_", " ")
         raise TexError(f"latex2mathml cannot read this TeX ({detail or 'error'})",
                        "check that braces, \\left/\\right and \\begin/\\end pairs match") from None
