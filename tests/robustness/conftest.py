@@ -144,9 +144,9 @@ def cli(*args: str, **kwargs) -> subprocess.Popen:
 
 
 def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
+    kwargs.setdefault("env", {**os.environ, "CI": "1"})
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=REPO,
-                          capture_output=True, text=True, timeout=HANG_GUARD,
-                          env={**os.environ, "CI": "1"}, **kwargs)
+                          capture_output=True, text=True, timeout=HANG_GUARD, **kwargs)
 
 
 def children(pid: int) -> list[int]:

@@ -1,0 +1,82 @@
+"""What build-time code may reach besides its scratch folder: the build's environment, the
+site's files, the process table."""
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+
+from ..conftest import write
+from .conftest import add_post, alive, build_failure, build_site, parse_html, post_body, run_cli
+
+SECRET = "s3cr3t-token-value-for-the-test"
+
+
+def cell(code: str) -> str:
+    return f"Text.\n\n```{{python}}\n{code}\n```\n"
+
+
+def build_with_secret(site, code: str) -> str:
+    """Build with a secret in the CLI's environment; what the block printed."""
+    add_post(site, "env.md", cell(code))
+    result = run_cli("--root", str(site), env={**os.environ, "CI": "1", "STRIDE_TEST_SECRET": SECRET})
+    assert result.returncode == 0, result.stderr
+    page = (site / "public" / "2024" / "01" / "env" / "index.html").read_text()
+    return parse_html(post_body(page), fragment=True).find(".//pre[@class='run-stdout']").text
+
+
+def test_environment_secrets_are_not_in_the_code_environment(site):
+    stdout = build_with_secret(site, "import os\nprint(sorted(os.environ))")
+    assert "'PATH'" in stdout  # the block did run and print
+    assert "STRIDE_TEST_SECRET" not in stdout and SECRET not in stdout
+
+
+@pytest.mark.xfail(strict=True, reason="plugins/run (run author): a block can read "
+                   "/proc/<build pid>/environ (same user, same pid namespace), so the build's "
+                   "secrets reach it through its parent processes")
+def test_environment_secrets_are_not_readable_through_proc(site):
+    # Only says which processes hold the secret; never prints other processes' environments.
+    code = ("import pathlib\nholders = []\nfor p in pathlib.Path('/proc').glob('[0-9]*/environ'):\n"
+            "    try:\n        if b'STRIDE_TEST_SECRET' in p.read_bytes():\n"
+            "            holders.append(p.parent.name)\n    except OSError:\n        pass\n"
+            "print('holders:', *holders)")
+    assert build_with_secret(site, code) == "holders:\n"
+
+
+@pytest.mark.xfail(strict=True, reason="plugins/run (run author): a block can write anywhere the "
+                   "build's user can (no filesystem isolation), here into the site's content/")
+def test_code_cannot_write_outside_its_scratch_folder(site):
+    target = site / "content" / "posts" / "injected.md"
+    add_post(site, "writer.md", cell(f"open({str(target)!r}, 'w').write('# Injected')"))
+    failure = build_failure(site)
+    assert not target.exists()
+    [error] = failure.errors
+    assert str(error).split("\n")[0].startswith("content/posts/writer.md:8: PermissionError")
+
+
+@pytest.mark.xfail(os.geteuid() == 0, strict=True,
+                   reason="plugins/run (run author): RLIMIT_NPROC is not enforced for root, so "
+                          "process_limit does not bound a block run by root (a fork bomb is only "
+                          "stopped by the timeout)")
+def test_process_limit_bounds_forks(site):
+    write(site / "site.toml", "[plugins.run]\nprocess_limit = 16\n")
+    code = ("import os, time\npids = []\nfor _ in range(100):\n    try:\n        pid = os.fork()\n"
+            "    except OSError:\n        break\n    if pid == 0:\n        time.sleep(1000)\n"
+            "        os._exit(0)\n    pids.append(pid)\nprint(*pids)")
+    add_post(site, "forks.md", cell(code))
+    html = post_body(build_site(site).output.joinpath("2024", "01", "forks", "index.html").read_text())
+    pids = [int(p) for p in re.findall(r"\d+", parse_html(html, fragment=True)
+                                       .find(".//pre[@class='run-stdout']").text)]
+    assert not any(alive(pid) for pid in pids)  # every child was killed with the session
+    assert 0 < len(pids) <= 16
+
+
+@pytest.mark.xfail(strict=True, reason="plugins/run (run author): control characters a block "
+                   "prints (NUL, ESC colour codes) are copied into the page, which is then not "
+                   "well-formed HTML (html5lib: invalid-codepoint)")
+def test_control_characters_in_output_keep_the_page_well_formed(site):
+    add_post(site, "ctl.md", cell("print('a\\x00b\\x1b[31mred\\x1b[0m\\x07')"))
+    page = build_site(site).output.joinpath("2024", "01", "ctl", "index.html").read_text()
+    stdout = parse_html(page).find(".//pre[@class='run-stdout']")
+    assert stdout is not None and "red" in stdout.text
