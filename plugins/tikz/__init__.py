@@ -4,7 +4,7 @@
 
 * Jekyll's ``{% tikz NAME %} ... {% endtikz %}`` block (a block rule), and
 * a ```` ```{tikz} ```` fence whose first lines may be ``#| caption: ...``, ``#| id: ...`` and
-  ``#| alt: ...`` options (a core rule turns the fence into the same tokens).
+  ``#| alt: ...`` options, as in Quarto (a core rule turns the fence into the same tokens).
 
 Both become ``tikz_figure_open``, ``tikz_picture``, an optional ``figcaption`` holding an inline
 token (so captions get Markdown and math like any paragraph), and ``tikz_figure_close``. The
@@ -46,6 +46,7 @@ FENCE_OPTIONS = ("caption", "id", "alt")
 _OPEN_TAG = re.compile(r"\{%-?\s*tikz(?:\s+(?P<name>[^%]*?))?\s*-?%\}\s*$")
 _CLOSE_TAG = re.compile(r"\s*\{%-?\s*endtikz\s*-?%\}\s*$")
 _OPTION_LINE = re.compile(r"#\|\s?(.*)$")
+_OPTION = re.compile(r"(?P<key>[A-Za-z][A-Za-z0-9_-]*)\s*:(?P<value>.*)")
 _HTML_ID = re.compile(r"[A-Za-z][A-Za-z0-9_:.-]*")
 
 
@@ -121,37 +122,42 @@ def _fence_to_figure(state: StateCore) -> None:
 
 
 def _fence_options(content: str, fence_line: int, env: Any) -> tuple[dict[str, str], str, int]:
-    """Leading ``#| key: value`` lines (YAML, as in Quarto); returns options, body, line count."""
+    """Leading ``#| key: value`` lines; returns the options, the picture and the line count.
+
+    Each line is read on its own, the value being the rest of the line, so a caption may hold
+    colons and dollar signs as written; a quoted value is read as a YAML string (escapes work).
+    """
     lines = content.split("\n")
     count = 0
     while count < len(lines) and _OPTION_LINE.match(lines[count].strip()):
         count += 1
-    if not count:
-        return {}, content, 0
-    text = "\n".join(_OPTION_LINE.match(line.strip()).group(1) for line in lines[:count])  # type: ignore[union-attr]
     context = render_context(env)
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        context.warn(fence_line + 1 + (mark.line if mark else 0), f"cannot read the #| options: "
-                     f"{getattr(error, 'problem', None) or error}", kind="tikz",
-                     hint="write options as '#| caption: A kernel', one per line")
-        loaded = {}
-    if not isinstance(loaded, dict):
-        context.warn(fence_line + 1, "the #| lines are not 'key: value' options", kind="tikz",
-                     hint="write options as '#| caption: A kernel', one per line")
-        loaded = {}
     options: dict[str, str] = {}
-    for key, value in loaded.items():
+    for index in range(count):
+        line = fence_line + 1 + index
+        option = _OPTION_LINE.match(lines[index].strip()).group(1)  # type: ignore[union-attr]
+        match = _OPTION.fullmatch(option.strip())
+        if not match:
+            context.warn(line, f"cannot read the option line '#| {option.strip()}'", kind="tikz",
+                         hint="write options as '#| caption: A kernel', one per line")
+            continue
+        key, value = match.group("key"), match.group("value").strip()
         if key not in FENCE_OPTIONS:
-            context.warn(fence_line + 1, f"unknown {{tikz}} option '{key}'", kind="tikz",
+            context.warn(line, f"unknown {{tikz}} option '{key}'", kind="tikz",
                          hint=f"the options are: {', '.join(FENCE_OPTIONS)}")
             continue
-        options[str(key)] = "" if value is None else str(value)
-    if "id" in options and not _HTML_ID.fullmatch(options["id"]):
-        context.warn(fence_line + 1, f"'{options.pop('id')}' is not a usable id", kind="tikz",
-                     hint="ids start with a letter: letters, digits, - _ : .")
+        if value[:1] in ("'", '"'):
+            try:
+                value = str(yaml.safe_load(value))
+            except yaml.YAMLError:
+                context.warn(line, f"the quoted value of '{key}' is not closed", kind="tikz",
+                             hint="close the quote, or write the value without quotes")
+                continue
+        if key == "id" and not _HTML_ID.fullmatch(value):
+            context.warn(line, f"'{value}' is not a usable id", kind="tikz",
+                         hint="ids start with a letter: letters, digits, - _ : .")
+            continue
+        options[key] = value
     return options, "\n".join(lines[count:]), count
 
 

@@ -768,19 +768,27 @@ class Interpreter:
         for option_text, option_line in options:
             style = self.options(option_text, style, line=option_line, context="node")
         name = name or style.name
+        if at is None and builder.pending in ("--", "-|", "|-"):
+            # "-- node {..} (b)": the node belongs to the segment that (b) completes, midway
+            # unless it says otherwise, so it is made once that segment is known
+            segment_style = style if style.pos is not None else replace(style, pos=0.5)
+            builder.waiting.append(lambda segment: self.segment_node(name, text, segment, segment_style, line))
+            return
         if at is not None:
             units = replace(path_style, unit_x=style.unit_x, unit_y=style.unit_y)
             position = builder.resolve(at[0], units, at[1]).point
         elif style.pos is not None and builder.last_segment is not None:
-            (x0, y0), (x1, y1) = builder.last_segment
-            position = (x0 + (x1 - x0) * style.pos, y0 + (y1 - y0) * style.pos)
+            position = _along(builder.last_segment, style.pos)
         else:
             position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
-        node = self.make_node(name, text, position, style, line)
-        builder.nodes.append(node)
+        builder.nodes.append(self.make_node(name, text, position, style, line))
         if builder.current is None and at is None:
             builder.current = _Vertex(position)
             builder.base = position
+
+    def segment_node(self, name: str, text: str, segment: tuple[Point, Point], style: Style,
+                     line: int) -> Node:
+        return self.make_node(name, text, _along(segment, style.pos or 0.0), style, line)
 
     def make_node(self, name: str, text: str, position: Point, style: Style, line: int, *,
                   register: bool = True) -> Node:
@@ -830,6 +838,9 @@ class Interpreter:
             self.points.extend([(x - margin, y - margin), (x + margin, y + margin)])
 
     def finish_path(self, builder: _PathBuilder, style: Style, line: int) -> None:
+        if builder.waiting:
+            raise TikzError("a node after -- has no end point to sit between", line=line,
+                            hint="write (a) -- node {text} (b), with the end point after the node")
         self.register_points(builder.points, style.line_width / 2 if style.draw_on else 0.0)
         pieces = builder.pieces(style)
         if style.draw_on or style.fill_on:
@@ -958,6 +969,7 @@ class _PathBuilder:
         self.grid_style: Style | None = None
         self.nodes: list[Node] = []
         self.points: list[Point] = []   # what the path adds to the picture's bounding box
+        self.waiting: list = []          # nodes written between an operation and its target
         self.last_segment: tuple[Point, Point] | None = None
 
     def resolve(self, text: str, style: Style, line: int, relative: str = "") -> _Vertex:
@@ -1004,6 +1016,9 @@ class _PathBuilder:
         self.current = vertex
         if relative != "+":  # +() leaves the base of later relative coordinates where it was
             self.base = vertex.point
+        if self.waiting and self.last_segment is not None:
+            self.nodes.extend(place(self.last_segment) for place in self.waiting)
+        self.waiting.clear()
 
     def cycle(self, style: Style) -> None:
         if not self.subpaths or self.pending not in ("--", "-|", "|-"):
@@ -1127,6 +1142,11 @@ def _shortened(arrow: Arrow) -> Point:
     """Where the line stops so the tip, not the line's butt end, reaches the path's end."""
     reach = tip_shape(arrow.kind, arrow.line_width).reach
     return (arrow.tip[0] - arrow.direction[0] * reach, arrow.tip[1] - arrow.direction[1] * reach)
+
+
+def _along(segment: tuple[Point, Point], fraction: float) -> Point:
+    (x0, y0), (x1, y1) = segment
+    return (x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction)
 
 
 def _distance(p: Point, q: Point) -> float:

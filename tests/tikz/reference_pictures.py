@@ -75,7 +75,8 @@ REFERENCE_PICTURES = [
 \draw (g) |- (h);
 \coordinate (k) at (1,-4);
 \node[draw,anchor=west] (j) at (k) {at coordinate};
-""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+\draw (4,-4) -- node[above] (l) {on the way} (7,-4) -- node[pos=0.25,right] (m) {up} (7,-2);
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "l", "m"]),
     ("foreach and matrix", r"""
 \foreach \x in {0,...,3} \node[draw] (n\x) at (\x,0) {\x};
 \foreach \x/\y in {0/a,1/b} { \node[draw] (m\x) at (\x*1.5,-1) {$\y_\x$}; }
