@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .convert import (NUMBERED_ENVIRONMENTS, convert_tex, find_environment_end, split_cells,
                       split_rows)
-from .tex import TexError, group_text, read_argument, serialize
+from .tex import group_text, read_argument, serialize
 
 _ALIGNED_KINDS = frozenset({"align", "alignat", "flalign", "eqnarray"})
 
@@ -172,7 +172,3 @@ def render_equation(equation: Equation, numbers: Sequence[str | None],
         parts.append("</mtr>")
     parts.append("</mtable>")
     return RenderedEquation("".join(parts), tuple(unsupported))
-
-
-__all__ = ["Equation", "EquationRow", "RenderedEquation", "TexError", "label_id", "read_equation",
-           "render_equation"]
