@@ -15,12 +15,10 @@ it after the build; ``serve`` keeps one warm in memory across rebuilds.
 """
 from __future__ import annotations
 
-import concurrent.futures
 import datetime as dt
 import functools
 import hashlib
 import json
-import multiprocessing
 import os
 import pickle
 import time
@@ -79,7 +77,7 @@ class BuildResult:
     seconds: float
     output: Path
     sources: tuple[str, ...] = ()
-    pages_rendered: int = 0  # output pages whose templates ran this time
+    pages_rendered: tuple[str, ...] = ()  # output pages whose templates ran this time
     figures_run: int = 0
     figures_cached: int = 0
     up_to_date: bool = False  # nothing changed since the last build: nothing was even read
@@ -375,16 +373,19 @@ def _unique(files: list[OutputFile]) -> list[OutputFile]:
 
 def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
                   keys: Mapping[str, str], session: BuildSession
-                  ) -> tuple[list[OutputFile], dict[str, str], int]:
+                  ) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
     """Render the pages whose inputs changed; keep the others' files as they are."""
     from .cache import content_key
     from .incremental import SiteSnapshot, post_root
-    from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css
+    from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css, theme_roots
     from .writer import bytes_digest, read_manifest
 
-    config_digest = content_key(repr(config), *(str(t) for t in _theme_folders(root)))
-    if session.environment is None or session.environment[0] != config_digest:
-        session.environment = (config_digest,
+    config_digest = content_key(repr(config))
+    # Which theme folders exist decides the loader; which file each template name resolves to is
+    # part of every page's record, so a new site theme re-renders only what it overrides.
+    environment_key = content_key(config_digest, *(str(t) for t in theme_roots(root)))
+    if session.environment is None or session.environment[0] != environment_key:
+        session.environment = (environment_key,
                                make_environment(root, config, cache_root / "templates"))
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
@@ -399,7 +400,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     records: dict[str, PageRecord] = {}
     files: list[OutputFile] = []
     sources: dict[str, str] = {}
-    rendered = 0
+    rendered: list[str] = []
     for job in plan_pages(site, config, build_time):
         post = job.arguments.get("post")
         sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
@@ -412,7 +413,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
             files.append(OutputFile.kept(job.path, old.output))
             continue
         page = environment.render_page(job, site)
-        rendered += 1
+        rendered.append(job.path)
         digest = bytes_digest(page.data)
         records[job.path] = snapshot.record(page.reads, page.templates, template_digest,
                                             arguments, digest)
@@ -421,12 +422,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     session.pages = records
     files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
     sources[PYGMENTS_CSS] = "Pygments styles"
-    return files, sources, rendered
-
-
-def _theme_folders(root: Path) -> tuple[Path, ...]:
-    from .templates import theme_roots
-    return theme_roots(root)
+    return files, sources, tuple(rendered)
 
 
 # ---------------------------------------------------------------- rendering with the page cache
@@ -531,6 +527,9 @@ def _render_parallel(todo: list[ParsedSource], settings: RenderSettings, jobs: i
     if workers <= 1:
         yield from ((item, _render_one(item)) for item in todo)
         return
+    import concurrent.futures
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
         chunk = max(1, len(todo) // (workers * 4))

@@ -133,7 +133,7 @@ def summary_line(result) -> str:
         f"{result.write.written} files written, {result.write.kept} unchanged" + \
         (f", {result.write.removed} removed" if result.write.removed else "")
     return (f"built {site} into {result.output}: {result.rendered} posts rendered "
-            f"({result.posts + result.pages - result.rendered} cached), {result.pages_rendered} "
+            f"({result.posts + result.pages - result.rendered} cached), {len(result.pages_rendered)} "
             f"pages rendered, {written}; figures {result.figures_run} run, "
             f"{result.figures_cached} cached; {warnings}; {result.seconds:.2f} s")
 

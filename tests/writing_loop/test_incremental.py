@@ -1,0 +1,149 @@
+"""Incremental builds: what an edit re-renders, and that the result equals a full build."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.build import BuildOptions, BuildSession, build
+
+from .helpers import add_post, make_site, snapshot, write
+
+
+def full_build(site: Path, out: Path) -> dict[str, str]:
+    """The site built from nothing (no caches, fresh output) for comparison."""
+    fresh = out.parent / (out.name + "-cache-free-site")
+    shutil.rmtree(fresh, ignore_errors=True)
+    shutil.copytree(site, fresh, ignore=shutil.ignore_patterns(".stride-cache", "public*"))
+    return snapshot(build(BuildOptions(root=fresh, out=out, jobs=1)).output)
+
+
+@pytest.fixture
+def blog(tmp_path: Path) -> Path:
+    return make_site(tmp_path / "blog")
+
+
+def test_body_edit_rerenders_the_post_and_the_feed_only(blog, tmp_path):
+    build(BuildOptions(root=blog, jobs=1))
+    add_post(blog, 7, body="Summary of post 7.\n\nNew details, $x^2$ and all.")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert result.rendered == 1
+    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml"}
+    assert result.write.written == 2
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_retitle_rerenders_every_page_that_shows_the_title(blog, tmp_path):
+    build(BuildOptions(root=blog, jobs=1))
+    add_post(blog, 7, title="A new title", tags="signals")
+    result = build(BuildOptions(root=blog, jobs=1))
+    # Post 7 is the 6th newest of 12: on index page 2, between posts 8 and 6.
+    assert set(result.pages_rendered) == {
+        "2024/01/post-07/index.html", "2024/01/post-08/index.html", "2024/01/post-06/index.html",
+        "page/2/index.html", "tags/signals/index.html", "archive/index.html", "feed.xml"}
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_new_post_shifts_the_index_pages_and_the_sitemap(blog, tmp_path):
+    build(BuildOptions(root=blog, jobs=1))
+    add_post(blog, 20, tags="math")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert {"index.html", "page/2/index.html", "page/3/index.html", "sitemap.xml",
+            "tags/math/index.html", "2024/01/post-12/index.html"} <= set(result.pages_rendered)
+    assert "tags/signals/index.html" not in result.pages_rendered
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_template_change_rerenders_the_pages_that_use_it(blog, tmp_path):
+    build(BuildOptions(root=blog, jobs=1))
+    builtin = Path(__file__).resolve().parents[2] / "theme" / "templates" / "tag.html"
+    text = builtin.read_text().replace("All tags", "Every tag")
+    write(blog / "theme" / "templates" / "tag.html", text)
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert result.rendered == 0
+    assert set(result.pages_rendered) == {"tags/signals/index.html", "tags/math/index.html"}
+    assert "Every tag" in (result.output / "tags" / "math" / "index.html").read_text()
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_config_change_rerenders_every_page(blog, tmp_path):
+    first = build(BuildOptions(root=blog, jobs=1))
+    write(blog / "site.toml", 'title = "Renamed"\nposts_per_page = 5\n')
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert set(result.pages_rendered) == set(first.pages_rendered)
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_deleting_the_cache_changes_nothing_but_the_time(blog):
+    first = snapshot(build(BuildOptions(root=blog, jobs=1)).output)
+    shutil.rmtree(blog / ".stride-cache")
+    again = build(BuildOptions(root=blog, jobs=1))
+    assert again.rendered == 13 and again.write.unchanged
+    assert snapshot(again.output) == first
+
+
+def test_corrupt_state_is_a_cold_start_not_a_crash(blog):
+    first = snapshot(build(BuildOptions(root=blog, jobs=1)).output)
+    for state in (blog / ".stride-cache" / "state").iterdir():
+        state.write_bytes(b"not a pickle")
+    add_post(blog, 3, title="Changed")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert result.write.written >= 1 and snapshot(result.output) != first
+
+
+def test_an_output_file_removed_by_hand_is_restored(blog):
+    out = build(BuildOptions(root=blog, jobs=1)).output
+    (out / "archive" / "index.html").unlink()
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert not result.up_to_date and result.pages_rendered == ("archive/index.html",)
+    assert (out / "archive" / "index.html").is_file()
+
+
+def test_serial_and_parallel_builds_are_identical(blog, tmp_path):
+    for number in range(13, 30):
+        add_post(blog, number, tags="math", body=f"Math ${number}x$ here.\n\n$$\\sum_k x_k$$")
+    serial = build(BuildOptions(root=blog, out=tmp_path / "serial", jobs=1, refresh=True))
+    parallel = build(BuildOptions(root=blog, out=tmp_path / "parallel", jobs=2, refresh=True))
+    assert serial.rendered == parallel.rendered == 30
+    assert snapshot(serial.output) == snapshot(parallel.output)
+
+
+def test_a_warm_session_rerenders_only_the_changed_post(blog):
+    session = BuildSession()
+    build(BuildOptions(root=blog, jobs=1), session=session)
+    path = add_post(blog, 4, body="Summary of post 4.\n\nEdited in the editor.")
+    session.changed = frozenset({path.resolve()})
+    result = build(BuildOptions(root=blog, jobs=1), session=session)
+    assert result.rendered == 1
+    assert set(result.pages_rendered) == {"2024/01/post-04/index.html", "feed.xml"}
+    assert "Edited in the editor" in (result.output / "2024/01/post-04/index.html").read_text()
+
+
+EDITS = st.lists(st.tuples(st.sampled_from(["title", "tags", "date", "body", "add", "delete"]),
+                           st.integers(1, 8)), min_size=1, max_size=4)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=EDITS)
+def test_any_sequence_of_edits_builds_what_a_full_build_builds(tmp_path_factory, edits):
+    site = make_site(tmp_path_factory.mktemp("site"), posts=6)
+    out = site / "public"
+    build(BuildOptions(root=site, jobs=1))
+    for step, (kind, number) in enumerate(edits):
+        path = site / "content" / "posts" / f"post-{number:02d}.md"
+        if kind == "delete":
+            path.unlink(missing_ok=True)
+        elif kind == "title":
+            add_post(site, number, title=f"Title {step}")
+        elif kind == "tags":
+            add_post(site, number, tags=["math", "signals, fourier", "fourier"][step % 3])
+        elif kind == "date":
+            add_post(site, number, day=20 + step)
+        else:
+            add_post(site, number, body=f"Summary {step}.\n\nBody {step} of {number}.")
+        build(BuildOptions(root=site, jobs=1))
+    assert snapshot(out) == full_build(site, site.parent / (site.name + "-reference"))
