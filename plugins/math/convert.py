@@ -521,40 +521,37 @@ class _Builder:
         parts = ['<mtable class="math-cd" displaystyle="true">']
         for row in split_rows(body):
             pieces = _cd_pieces(row)
-            vertical = all(kind in "AV|." for kind, _ in pieces if kind != "object") and not any(
-                "".join(tokens).strip() for kind, tokens in pieces if kind == "object")
-            cells: list[str] = []
-            if vertical:
-                for kind, labels in ((k, t) for k, t in pieces if k != "object"):
-                    if cells:
-                        cells.append("")
-                    cells.append(self._cd_vertical(kind, labels))
+            arrows = [piece for piece in pieces if piece.kind != "object"]
+            objects = [piece for piece in pieces if piece.kind == "object"]
+            if all(a.kind in "AV|." for a in arrows) and not any(
+                    "".join(o.parts[0]).strip() for o in objects):
+                # a row of vertical arrows: one under each object column, gaps between
+                cells = [cell for index, arrow in enumerate(arrows)
+                         for cell in ([""] if index else []) + [self._cd_vertical(arrow)]]
             else:
-                for kind, content in pieces:
-                    if kind == "object":
-                        cells.append(self.build(content, display=True))
-                    else:
-                        cells.append(self._cd_horizontal(kind, content))
+                cells = [self.build(piece.parts[0], display=True) if piece.kind == "object"
+                         else self._cd_horizontal(piece) for piece in pieces]
             parts.append("<mtr>" + "".join(f'<mtd class="math-c">{cell}</mtd>' for cell in cells)
                          + "</mtr>")
         parts.append("</mtable>")
         return "".join(parts)
 
-    def _cd_horizontal(self, kind: str, labels: Sequence[Sequence[str]]) -> str:
-        if kind == "=":
+    def _cd_horizontal(self, arrow: _CdPiece) -> str:
+        if arrow.kind == "=":
             return text_element("mo", "=", stretchy="true") + '<mspace width="2em"></mspace>'
-        above, below = (labels + [[], []])[:2] if labels else ([], [])
-        return self._arrow("→" if kind == ">" else "←", above, below)
+        above, below = arrow.parts
+        return self._arrow("→" if arrow.kind == ">" else "←", above, below)
 
-    def _cd_vertical(self, kind: str, labels: Sequence[Sequence[str]]) -> str:
-        if kind == ".":
+    def _cd_vertical(self, arrow: _CdPiece) -> str:
+        if arrow.kind == ".":
             return ""
-        arrow = {"A": "↑", "V": "↓", "|": "‖"}[kind]
-        left, right = (list(labels) + [[], []])[:2]
+        left, right = arrow.parts
+
         def label(tokens: Sequence[str]) -> str:
             inner = self.build(tokens, display=False) if "".join(tokens).strip() else ""
             return f'<mstyle scriptlevel="1">{inner}</mstyle>' if inner else ""
-        operator = text_element("mo", arrow, stretchy="true", minsize="2.4em")
+        symbol = {"A": "↑", "V": "↓", "|": "‖"}[arrow.kind]
+        operator = text_element("mo", symbol, stretchy="true", minsize="2.4em")
         return f"<mrow>{label(left)}{operator}{label(right)}</mrow>"
 
     def _matrix_alignment(self, name: str, body: Sequence[str],
@@ -696,32 +693,37 @@ class _Builder:
                 emit(token)
 
 
-def _cd_pieces(row: Sequence[str]) -> list[tuple[str, list[list[str]]] | tuple[str, list[str]]]:
-    """Split a ``CD`` row into ("object", tokens) and (arrow kind, [labels]) pieces."""
-    pieces: list = []
+@dataclass(frozen=True)
+class _CdPiece:
+    """Part of a ``CD`` row: an object (``parts`` is its TeX) or an arrow (its two labels)."""
+
+    kind: str  # "object", or the arrow's letter: > < A V = | .
+    parts: tuple[list[str], ...]
+
+
+def _cd_pieces(row: Sequence[str]) -> list[_CdPiece]:
+    """Split a ``CD`` row into objects and arrows (``@>above>below>``, ``@AleftAright A``...)."""
+    pieces: list[_CdPiece] = []
     current: list[str] = []
     index = 0
     while index < len(row):
-        token = row[index]
-        if token == "@" and index + 1 < len(row) and row[index + 1] in "<>AV=|.":
-            pieces.append(("object", current))
+        if row[index] == "@" and index + 1 < len(row) and row[index + 1] in "<>AV=|.":
+            pieces.append(_CdPiece("object", (current,)))
             current = []
             kind = row[index + 1]
             index += 2
-            labels: list[list[str]] = []
+            labels: list[list[str]] = [[], []]
             if kind in "<>AV":
-                for _ in range(2):  # the labels run to the next two repetitions of the kind
-                    label: list[str] = []
+                for label in labels:  # each label runs to the next repetition of the kind
                     while index < len(row) and row[index] != kind:
                         label.append(row[index])
                         index += 1
-                    labels.append(label)
                     index += 1
-            pieces.append((kind, labels))
+            pieces.append(_CdPiece(kind, tuple(labels)))
             continue
-        current.append(token)
+        current.append(row[index])
         index += 1
-    pieces.append(("object", current))
+    pieces.append(_CdPiece("object", (current,)))
     return pieces
 
 
