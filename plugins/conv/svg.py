@@ -54,7 +54,9 @@ def _shape(shape: Shape) -> str:
 
 def _keyframes(name: str, start: float, end: float | None) -> str:
     """Hidden, visible from ``start`` percent, hidden again from ``end`` (None: to the end)."""
-    steps = f"0%{{visibility:hidden}}{_number(start)}%{{visibility:visible}}"
+    steps = f"{_number(start)}%{{visibility:visible}}"
+    if start > 0:
+        steps = "0%{visibility:hidden}" + steps
     if end is not None:
         steps += f"{_number(end)}%{{visibility:hidden}}"
     return f"@keyframes {name}{{{steps}}}"
