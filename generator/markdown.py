@@ -42,8 +42,8 @@ PLUGINS: Mapping[str, str] = MappingProxyType({
 })
 TRUSTED_KEY = "stride_trusted_html"
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
-# mdit-py-plugins' attrs drops `{onclick=...}` silently; the author still deserves a warning.
-EVENT_ATTRIBUTE = re.compile(r"\{[^{}\n]*?(?<![\w-])(on[a-z]+)\s*=", re.I)
+FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
+UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
 RENDERER_VERSION = "1"
 
 
@@ -104,7 +104,9 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
     for token_type, rule in list(md.renderer.rules.items()):
         if before.get(token_type) is not rule:
             md.renderer.rules[token_type] = _trusted(rule)
+    md.core.ruler.after("block", "stride_audit_blocks", _audit_blocks)
     md.core.ruler.push("stride_audit", _audit_author_html)
+    _report_rejected_links(md)
     return md
 
 
@@ -116,25 +118,68 @@ def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
     return render_trusted
 
 
-def _audit_author_html(state) -> None:
-    """Warn, with the line, about what the sanitizer is about to remove from the author's HTML."""
+def _audit_blocks(state) -> None:
+    """Before later rules consume them: block attribute lists and footnote definitions."""
     context: RenderContext | None = state.env.get(ENV_KEY)
     if context is None:
         return
+    first_definition: dict[str, int] = {}
+    for token in state.tokens:
+        if token.type == "attrs_block":
+            for name, value in token.attrs.items():
+                if _unsafe_attribute(name, value):
+                    context.warn(token.map[0], f"removed unsafe HTML: {name}=", kind="html",
+                                 hint=UNSAFE_HINT)
+        elif token.type == "footnote_reference_open":
+            label, line = token.meta["label"], token.map[0]
+            if label in first_definition:
+                first = context.location(first_definition[label])
+                context.warn(line, f"footnote [^{label}] is defined twice (first at {first})",
+                             kind="footnote", hint="give the second one its own label")
+            else:
+                first_definition[label] = line
+
+
+def _unsafe_attribute(name: str, value: object) -> bool:
+    return name.lower().startswith("on") or bool(danger_in(f' {name}="{value}"'))
+
+
+def _audit_author_html(state) -> None:
+    """Warn, with the line, about what the sanitizer removes from the author's HTML and about
+    footnote references that have no definition."""
+    context: RenderContext | None = state.env.get(ENV_KEY)
+    if context is None:
+        return
+    defined = state.env.get("footnotes", {}).get("refs", {})
     for block in state.tokens:
         line = block.map[0] if block.map else None
-        for token in [block, *(block.children or [])]:
-            found = None
-            if token.type in ("html_block", "html_inline"):
-                found = danger_in(token.content)
-            elif token.type == "inline" and (event := EVENT_ATTRIBUTE.search(token.content)):
-                found = event.group(1) + "="
-            for name, value in (token.attrs or {}).items():
-                if name.lower().startswith("on") or danger_in(f' {name}="{value}"'):
-                    found = f"{name}={value}"
-            if found:
+        if block.type == "html_block" and (found := danger_in(block.content)):
+            context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html", hint=UNSAFE_HINT)
+        for token in block.children or ():
+            if token.type == "html_inline" and (found := danger_in(token.content)):
                 context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html",
-                             hint="scripts, on* handlers and javascript: URLs are never published")
+                             hint=UNSAFE_HINT)
+            for name in token.meta.get("insecure_attrs", {}) if token.meta else ():
+                context.warn(line, f"removed unsafe HTML: {name}=", kind="html", hint=UNSAFE_HINT)
+            if token.type == "text":
+                for label in FOOTNOTE_REFERENCE.findall(token.content):
+                    if f":{label}" not in defined:
+                        context.warn(line, f"footnote [^{label}] has no definition",
+                                     kind="footnote", hint=f"add a line `[^{label}]: ...`")
+
+
+def _report_rejected_links(md: MarkdownIt) -> None:
+    """markdown-it leaves a link to a javascript: URL as plain text; tell the author, with the
+    line of the URL, instead of publishing it silently."""
+    validate = md.validateLink
+
+    def validate_and_report(url: str) -> bool:
+        if validate(url):
+            return True
+        md.options.setdefault("stride_rejected_links", []).append(url)
+        return False
+
+    md.validateLink = validate_and_report
 
 
 class MarkdownRenderer:
@@ -158,8 +203,10 @@ class MarkdownRenderer:
             base_path=settings.base_path, link_table=dict(settings.link_table),
             static_paths=settings.static_paths, site_root=settings.site_root)
         env: dict[str, Any] = {ENV_KEY: context}
+        rejected = self.md.options["stride_rejected_links"] = []
         try:
             tokens = self.md.parse(parsed.body, env)
+            self._report(rejected, parsed.body, context)
             html = self.md.renderer.render(tokens, self.md.options, env)
         except StrideError:
             raise
@@ -186,6 +233,16 @@ class MarkdownRenderer:
             dependencies=dict(context.dependencies),
             cache_keys={cache.folder_name: frozenset(cache.used)
                         for cache in context.caches.values()})
+
+    @staticmethod
+    def _report(rejected: list[str], body: str, context: RenderContext) -> None:
+        for url in dict.fromkeys(rejected):
+            index = body.find(url)
+            if index < 0:
+                index = body.lower().find(url.lower().split(":", 1)[0] + ":")
+            line = body.count("\n", 0, index) if index >= 0 else None
+            scheme = url.split(":", 1)[0].lower().strip()
+            context.warn(line, f"removed unsafe HTML: {scheme}:", kind="html", hint=UNSAFE_HINT)
 
     def _split_summary(self, html: str, parsed: ParsedSource) -> tuple[str, str]:
         separator = str(parsed.meta.extra.get("excerpt_separator", self.settings.excerpt_separator))

@@ -85,7 +85,7 @@ def test_unclosed_yaml_is_an_error_not_text():
 
 def test_invalid_yaml_points_at_line_and_column():
     error = error_of("---\ntitle: T\ntags: [a, b\n---\n")
-    assert error.location.line == 4 and "invalid YAML" in error.message
+    assert error.location.line == 3 and "invalid YAML" in error.message
 
 
 def test_invalid_toml_points_at_line():
