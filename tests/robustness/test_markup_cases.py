@@ -81,9 +81,6 @@ def test_event_handler_in_an_attribute_list_is_removed_and_reported(site):
     assert "onclick" not in parse_html(html, fragment=True).find(".//em").attrib
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): mdit's attrs_block drops "
-                   "{onclick=...} before a block silently; _audit_author_html only looks at "
-                   "inline tokens, so nothing is reported")
 def test_event_handler_in_a_block_attribute_list_is_reported(site):
     html, result = body_of(site, 'Intro.\n\n{onclick="alert(4)"}\n# Heading\n')
     assert "onclick" not in html
@@ -91,19 +88,16 @@ def test_event_handler_in_a_block_attribute_list_is_reported(site):
         "content/posts/p.md:7: warning[html]: removed unsafe HTML: onclick="]
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): a Markdown link to javascript: is "
-                   "left as literal text by markdown-it's validateLink and never reported")
-@pytest.mark.parametrize("link", ["[click](javascript:alert(3))", "![img](JAVASCRIPT:alert(1))",
-                                  "[ref]\n\n[ref]: javascript:alert(1)"])
-def test_markdown_link_to_javascript_is_reported(site, link):
+@pytest.mark.parametrize("link,line", [("[click](javascript:alert(3))", 5),
+                                       ("![img](JAVASCRIPT:alert(1))", 5),
+                                       ("[ref]\n\n[ref]: javascript:alert(1)", 7)])
+def test_markdown_link_to_javascript_is_reported(site, link, line):
     html, result = body_of(site, link + "\n")
     assert "<a" not in html
     assert [w.split("\n")[0] for w in warnings_of(result, "html")] == [
-        "content/posts/p.md:5: warning[html]: removed unsafe HTML: javascript:"]
+        f"content/posts/p.md:{line}: warning[html]: removed unsafe HTML: javascript:"]
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): a footnote reference without a "
-                   "definition is printed as text with no warning")
 def test_footnote_reference_without_a_definition_is_reported(site):
     html, result = body_of(site, "Text.\n\nA claim[^missing].\n")
     assert "[^missing]" in html  # shown as written
@@ -111,8 +105,6 @@ def test_footnote_reference_without_a_definition_is_reported(site):
         "content/posts/p.md:7: warning[footnote]: footnote [^missing] has no definition"]
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): a second definition of a footnote "
-                   "silently replaces the first")
 def test_duplicate_footnote_definitions_are_reported(site):
     html, result = body_of(site, "A claim[^n].\n\n[^n]: first\n[^n]: second\n")
     assert [w.split("\n")[0] for w in warnings_of(result)] == [

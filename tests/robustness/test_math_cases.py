@@ -135,9 +135,6 @@ def test_label_with_markup_makes_a_plain_id(site):
     assert ids == ["eq-script"]
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): EVENT_ATTRIBUTE scans inline content "
-                   "with the math in it, so `onset=` in a formula is reported as removed unsafe HTML "
-                   "(and fails a --strict build) although nothing was removed")
 @pytest.mark.parametrize("tex", [r"\{t : onset = 0\}", r"\{x \mid onload= 1\}",
                                  r"\text{<img src=x onerror=alert(1)>}"])
 def test_words_starting_with_on_in_a_formula_are_not_unsafe_html(site, tex):
