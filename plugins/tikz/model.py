@@ -36,7 +36,7 @@ class TikzError(Exception):
 def check_dimension(value: float, what: str, *, line: int) -> float:
     """Reject NaN, infinities and lengths TeX itself could not hold."""
     if not math.isfinite(value) or abs(value) > MAX_DIMENSION_PT:
-        raise TikzError(f"{what} is out of range: TeX's limit is ±16383.99998pt",
+        raise TikzError(f"{what} is out of range (TeX's limit is ±16383.99998pt)",
                         line=line, hint="use coordinates of a reasonable size, in cm, mm or pt")
     return value
 
