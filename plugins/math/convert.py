@@ -245,6 +245,30 @@ class _Builder:
 
     def __init__(self) -> None:
         self.unsupported: list[str] = []
+        # Commands whose MathML Stride builds itself (the handler returns markup)...
+        self._built: dict[str, Callable[[_Reader, str], str]] = {
+            r"\begin": self._begin, r"\phantom": self._phantom, r"\raisebox": self._raisebox,
+            r"\includegraphics": self._image, r"\colorbox": self._colorbox,
+            r"\fcolorbox": self._colorbox, r"\url": self._url, REFERENCE_COMMAND: self._reference,
+        }
+        for table, handler in (
+            (_TEXT_COMMANDS, self._text_command), (_BIG_COMMANDS, self._big),
+            (_OVER_ACCENTS, self._accent), (_UNDER_ACCENTS, self._accent),
+            (_EXTENSIBLE_ARROWS, self._extensible_arrow), (_ENCLOSURES, self._enclosure),
+            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_operator),
+        ):
+            self._built.update(dict.fromkeys(table, handler))
+        # ...and commands rewritten into TeX that latex2mathml reads (the handler returns tokens).
+        self._rewriting: dict[str, Callable[[_Reader, str, list[str]], list[str]]] = {
+            r"\color": self._color, r"\textcolor": self._color, r"\Set": self._bracketed,
+            r"\set": self._bracketed, r"\Braket": self._bracketed, r"\braket": self._bracketed,
+            "'": self._primes, r"\label": self._numbering, r"\tag": self._numbering,
+            r"\nonumber": self._numbering, r"\notag": self._numbering,
+            r"\hspace": self._space, r"\hskip": self._space, r"\mathrm": self._upright,
+            r"\mathup": self._upright,
+            **dict.fromkeys(_NAMED_COLOR_COMMANDS, self._named_color),
+            **dict.fromkeys(_DROPPED_WRAPPERS, self._dropped_wrapper),
+        }
 
     def build(self, tokens: Sequence[str], *, display: bool, top: bool = False) -> str:
         """MathML for ``tokens``: the structure built here, the rest by latex2mathml."""
@@ -279,8 +303,8 @@ class _Builder:
         out: list[str] = []
         while reader.index < len(tokens):
             token = reader.next()
-            built = self._built_handler(token)
-            rewritten = self._rewriting_handler(token)
+            built = self._verb if is_verb(token) else self._built.get(token)
+            rewritten = self._rewriting.get(token)
             if built is not None:
                 out += self._placeholder(pieces, built(reader, token))
             elif rewritten is not None:
@@ -298,23 +322,6 @@ class _Builder:
         return out
 
     # -- commands Stride builds itself: each returns MathML markup ------------------------------
-
-    def _built_handler(self, token: str) -> Callable[[_Reader, str], str] | None:
-        if is_verb(token):
-            return self._verb
-        for table, handler in (
-            (_TEXT_COMMANDS, self._text_command), (_BIG_COMMANDS, self._big),
-            (_OVER_ACCENTS, self._accent), (_UNDER_ACCENTS, self._accent),
-            (_EXTENSIBLE_ARROWS, self._extensible_arrow), (_ENCLOSURES, self._enclosure),
-            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_operator),
-        ):
-            if token in table:
-                return handler
-        return {
-            r"\begin": self._begin, r"\phantom": self._phantom, r"\raisebox": self._raisebox,
-            r"\includegraphics": self._image, r"\colorbox": self._colorbox,
-            r"\fcolorbox": self._colorbox, r"\url": self._url, REFERENCE_COMMAND: self._reference,
-        }.get(token)
 
     def _begin(self, reader: _Reader, token: str) -> str:
         name = group_text(reader.argument())
@@ -404,20 +411,6 @@ class _Builder:
         return reference_link(target, "".join(reader.argument()))
 
     # -- commands rewritten into other TeX: each returns tokens ---------------------------------
-
-    def _rewriting_handler(self, token: str) -> Callable[[_Reader, str, list[str]], list[str]] | None:
-        if token in _NAMED_COLOR_COMMANDS:
-            return self._named_color
-        if token in _DROPPED_WRAPPERS:
-            return self._dropped_wrapper
-        return {
-            r"\color": self._color, r"\textcolor": self._color, r"\Set": self._bracketed,
-            r"\set": self._bracketed, r"\Braket": self._bracketed, r"\braket": self._bracketed,
-            "'": self._primes, r"\label": self._numbering, r"\tag": self._numbering,
-            r"\nonumber": self._numbering, r"\notag": self._numbering,
-            r"\hspace": self._space, r"\hskip": self._space, r"\mathrm": self._upright,
-            r"\mathup": self._upright,
-        }.get(token)
 
     def _color(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         model = reader.optional()
