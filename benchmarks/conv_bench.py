@@ -4,8 +4,8 @@
     python benchmarks/conv_bench.py [--repeat 5]
 
 Each case renders one block through the plugin (``md.render`` with a fresh ``RenderContext``)
-and reports the best of ``--repeat`` wall-clock times, the figure's size in bytes and its frame
-count: once with no cache (every figure drawn), once with a warm cache (figures read back, only
+and reports the best of ``--repeat`` wall-clock and CPU times, the figure's size in bytes and
+its frame count: once with no cache (every figure drawn), once with a warm cache (figures read back, only
 the numbers recomputed). It also reports whether anything imported matplotlib (2-D figures must
 not: a build whose figures are cached should not pay for it).
 """
@@ -45,11 +45,13 @@ CASES = {
 }
 
 
-def render_once(md: MarkdownIt, body: str, cache_root: Path | None) -> tuple[float, dict]:
+def render_once(md: MarkdownIt, body: str, cache_root: Path | None
+                ) -> tuple[float, float, dict]:
+    """Wall-clock and CPU seconds of one render, and the assets it wrote."""
     context = RenderContext(source_path="bench.md", source_dir=Path("."), cache_root=cache_root)
-    started = time.perf_counter()
+    wall, cpu = time.perf_counter(), time.process_time()
     md.render("```{conv}\n" + body + "```\n", {ENV_KEY: context})
-    return time.perf_counter() - started, context.assets
+    return time.perf_counter() - wall, time.process_time() - cpu, context.assets
 
 
 def frames_of(data: bytes) -> int:
@@ -63,17 +65,19 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
     md = MarkdownIt("commonmark").use(conv_plugin)
-    print(f"{'case':30} {'drawn ms':>9} {'cached ms':>10} {'bytes':>8} {'frames':>7}")
+    print(f"{'case':30} {'drawn ms':>9} {'drawn cpu':>10} {'cached ms':>10} {'bytes':>8} "
+          f"{'frames':>7}")
     with tempfile.TemporaryDirectory() as folder:
         cache_root = Path(folder)
         for name, body in CASES.items():
-            drawn = min(render_once(md, body, None)[0] for _ in range(args.repeat))
+            drawn = [render_once(md, body, None) for _ in range(args.repeat)]
             render_once(md, body, cache_root)  # fill the cache
-            cached, assets = min((render_once(md, body, cache_root) for _ in range(args.repeat)),
-                                 key=lambda result: result[0])
-            data = next(iter(assets.values()), b"")
+            cached = [render_once(md, body, cache_root) for _ in range(args.repeat)]
+            data = next(iter(cached[0][2].values()), b"")
             frames = frames_of(data) if data else 0
-            print(f"{name:30} {drawn * 1000:9.1f} {cached * 1000:10.1f} {len(data):8} {frames:7}")
+            print(f"{name:30} {min(run[0] for run in drawn) * 1000:9.1f} "
+                  f"{min(run[1] for run in drawn) * 1000:10.1f} "
+                  f"{min(run[0] for run in cached) * 1000:10.1f} {len(data):8} {frames:7}")
     print("matplotlib imported:", "matplotlib" in sys.modules)
 
 
