@@ -22,7 +22,7 @@ from markdown_it.token import Token
 
 from generator.cache import content_key
 from generator.context import RenderContext, render_context
-from generator.errors import CodeExecutionError, ConfigError
+from generator.errors import CodeExecutionError, ConfigError, PluginError
 
 from . import render, worker
 from .options import FIGURE_FORMATS, BlockOptions, ParsedBlock, parse_block
@@ -124,18 +124,37 @@ def _run_blocks(state: StateCore, settings: _Settings) -> None:
         location=lambda line, fence=token.map[0]: ctx.location(fence + 1 + line)))
         for token in state.tokens if _is_cell(token)]
     executing = settings.execute and ctx.execute
-    session = [cell for cell in cells if executing and cell.block.options.evaluate]
-    outputs = dict(zip((id(cell) for cell in session), _session_outputs(session, settings, ctx)))
-    first_lines = [ctx.location(cell.code_line).line for cell in session]
+    session = _Session(tuple(cell for cell in cells if executing and cell.block.options.evaluate),
+                       ctx)
+    outputs = dict(zip(map(id, session.cells), _session_outputs(session, settings)))
+    remaining = iter(cells)
     replaced: list[Token] = []
     for token in state.tokens:
-        if not _is_cell(token):
+        if _is_cell(token):
+            cell = next(remaining)
+            replaced.extend(_cell_tokens(cell, outputs.get(id(cell)), executing, session))
+        else:
             replaced.append(token)
-            continue
-        cell = cells.pop(0)
-        output = outputs.get(id(cell))
-        replaced.extend(_cell_tokens(cell, output, executing, first_lines, ctx))
     state.tokens = replaced
+
+
+@dataclass(frozen=True)
+class _Session:
+    """The post's blocks that run, in order, and how their lines map back to the post."""
+
+    cells: tuple[_Cell, ...]
+    ctx: RenderContext
+
+    def location(self, block: int | None, line: int | None, fallback: _Cell):
+        """``post.md:LINE`` of line ``line`` (1-based) of session block ``block``."""
+        if block is None or line is None or not 0 <= block < len(self.cells):
+            return self.ctx.location(fallback.fence_line)
+        return self.ctx.location(self.cells[block].code_line + line - 1)
+
+    def relocate(self, text: str) -> str:
+        """``text`` with the blocks' pseudo file names replaced by the post's path and lines."""
+        first_lines = [self.ctx.location(cell.code_line).line for cell in self.cells]
+        return relocate(text, self.ctx.source_path, first_lines) if text else ""
 
 
 # --------------------------------------------------------------------------- cache and session
@@ -143,12 +162,19 @@ def _run_blocks(state: StateCore, settings: _Settings) -> None:
 @cache
 def cache_version() -> str:
     """Everything outside a block that changes its output (read without importing the packages)."""
-    versions = "-".join(f"{name}{metadata.version(name)}"
+    versions = "-".join(f"{name}{_installed_version(name)}"
                         for name in ("numpy", "matplotlib", "pillow"))
     return f"{FORMAT_VERSION}-py{platform.python_version()}-{versions}"
 
 
-def block_keys(cells: list[_Cell], settings: _Settings, ctx: RenderContext) -> list[str]:
+def _installed_version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "absent"  # the worker will fail to import it and say so
+
+
+def block_keys(cells: tuple[_Cell, ...], settings: _Settings, ctx: RenderContext) -> list[str]:
     """Each block's cache key: its code and execution options, its ``depends`` files, and the
     key of the block before it (so it stands for every earlier block too).
 
@@ -171,18 +197,23 @@ def block_keys(cells: list[_Cell], settings: _Settings, ctx: RenderContext) -> l
 
 
 def _digest_dependency(path: str, cell: _Cell, ctx: RenderContext) -> str:
-    digest = hashlib.sha256((ctx.source_dir / path).read_bytes()).hexdigest()
+    try:
+        digest = hashlib.sha256((ctx.source_dir / path).read_bytes()).hexdigest()
+    except OSError as problem:
+        raise PluginError(f"cannot read `{path}` named by `#| depends`: {problem.strerror}",
+                          location=ctx.location(cell.fence_line),
+                          hint="check that the file is readable") from None
     ctx.add_dependency(str(PurePosixPath(ctx.source_path).parent / path), digest)
     return digest
 
 
-def _session_outputs(session: list[_Cell], settings: _Settings,
-                     ctx: RenderContext) -> list[BlockOutput]:
+def _session_outputs(session: _Session, settings: _Settings) -> list[BlockOutput]:
     """Every session block's output: all from the cache, or all from one fresh run."""
-    if not session:
+    if not session.cells:
         return []
+    ctx = session.ctx
     store = ctx.cache(CACHE_NAMESPACE, cache_version())
-    keys = block_keys(session, settings, ctx)
+    keys = block_keys(session.cells, settings, ctx)
     cached = [BlockOutput.from_bytes(raw) if raw is not None else None
               for raw in (store.get(key) for key in keys)]
     if all(output is not None for output in cached):
@@ -190,9 +221,9 @@ def _session_outputs(session: list[_Cell], settings: _Settings,
     programs = [BlockProgram(code=cell.block.code, timeout=o.timeout, fig_format=o.fig_format,
                              fig_width=o.fig_width, fig_height=o.fig_height, warning=o.warning,
                              error=o.error)
-                for cell in session for o in [cell.block.options]]
+                for cell in session.cells for o in [cell.block.options]]
     data_files = {path: ctx.source_dir / path
-                  for cell in session for path in cell.block.options.depends}
+                  for cell in session.cells for path in cell.block.options.depends}
     matplotlib_dir = ctx.cache_root / "run-matplotlib" if ctx.cache_root else None
     try:
         result = worker.run_session(programs, limits=settings.limits, data_files=data_files,
@@ -200,41 +231,33 @@ def _session_outputs(session: list[_Cell], settings: _Settings,
     except (WorkerError, OSError) as problem:
         raise CodeExecutionError(
             f"cannot run the post's {{python}} blocks: {problem}",
-            location=ctx.location(session[0].fence_line),
+            location=ctx.location(session.cells[0].fence_line),
             hint="check that numpy and matplotlib import in this Python "
                  "(or build with [plugins.run] execute = false)") from None
-    first_lines = [ctx.location(cell.code_line).line for cell in session]
     for index, output in enumerate(result.outputs):
-        if output.error is not None and not session[index].block.options.error:
-            raise _exception_error(output.error, session[index], session, first_lines, ctx)
+        cell = session.cells[index]
+        if output.error is not None and not cell.block.options.error:
+            raise _exception_error(output.error, cell, session)
         store.put(keys[index], output.to_bytes())
     if result.crash is not None:
-        raise _crash_error(result.crash, session, first_lines, settings, ctx)
+        raise _crash_error(result.crash, session, settings)
     return list(result.outputs)
 
 
-def _failure_location(block: int | None, line: int | None, fallback: _Cell,
-                      first_lines: list[int], ctx: RenderContext):
-    if block is None or line is None or block >= len(first_lines):
-        return ctx.location(fallback.fence_line)
-    return ctx.location(first_lines[block] + line - 1 - ctx.line_offset - 1)
-
-
-def _exception_error(failure: Failure, cell: _Cell, session: list[_Cell], first_lines: list[int],
-                     ctx: RenderContext) -> CodeExecutionError:
-    trace = relocate(failure.traceback, ctx.source_path, first_lines).rstrip()
+def _exception_error(failure: Failure, cell: _Cell, session: _Session) -> CodeExecutionError:
+    trace = session.relocate(failure.traceback).rstrip()
     indented = "\n".join("    " + line for line in trace.splitlines())
     return CodeExecutionError(
         f"{failure.summary}\n{indented}",
-        location=_failure_location(failure.block, failure.line, cell, first_lines, ctx),
+        location=session.location(failure.block, failure.line, cell),
         hint="fix the code, or add `#| error: true` to the block to show the traceback in the "
              "page and go on")
 
 
-def _crash_error(crash: SessionCrash, session: list[_Cell], first_lines: list[int],
-                 settings: _Settings, ctx: RenderContext) -> CodeExecutionError:
-    cell = session[crash.block]
-    where = _failure_location(crash.frame_block, crash.frame_line, cell, first_lines, ctx)
+def _crash_error(crash: SessionCrash, session: _Session,
+                 settings: _Settings) -> CodeExecutionError:
+    cell = session.cells[crash.block]
+    where = session.location(crash.frame_block, crash.frame_line, cell)
     if crash.timed_out:
         seconds = cell.block.options.timeout
         return CodeExecutionError(
@@ -257,71 +280,69 @@ def _crash_error(crash: SessionCrash, session: list[_Cell], first_lines: list[in
 # --------------------------------------------------------------------------- tokens
 
 def _cell_tokens(cell: _Cell, output: BlockOutput | None, executing: bool,
-                 first_lines: list[int], ctx: RenderContext) -> list[Token]:
+                 session: _Session) -> list[Token]:
     options = cell.block.options
     shown = output if output is not None and options.output else None
-    code = cell.block.code if (options.echo or not executing) else None
-
-    def text(value: str | None) -> str:
-        return relocate(value, ctx.source_path, first_lines) if value else ""
-
     view = render.BlockView(
-        label=options.label, code=code,
-        stdout=text(shown.stdout) if shown else "", stderr=text(shown.stderr) if shown else "",
+        label=options.label,
+        code=cell.block.code if (options.echo or not executing) else None,
+        stdout=session.relocate(shown.stdout) if shown else "",
+        stderr=session.relocate(shown.stderr) if shown else "",
         value=shown.value if shown else None,
-        traceback=text(output.error.traceback) if output and output.error else None)
+        traceback=session.relocate(output.error.traceback) if output and output.error else None)
     tokens = [Token("run_block_open", "div", 1, map=cell.token.map, block=True,
                     meta={"view": view})]
     if shown is not None:
-        tokens.extend(_figure_tokens(cell, shown, ctx))
+        tokens.extend(_figure_tokens(cell, shown, session.ctx))
     tokens.append(Token("run_block_close", "div", -1, block=True))
     return tokens
 
 
 def _figure_tokens(cell: _Cell, output: BlockOutput, ctx: RenderContext) -> list[Token]:
+    """A figure per image, or one figure for all when one caption (a text) covers them."""
     options = cell.block.options
-    images = [render.Image(_asset(ctx, figure.data, figure.format), alt="")
-              for figure in output.figures]
+    urls = [(_asset(ctx, figure.data, figure.format), None) for figure in output.figures]
     if output.animation is not None:
-        images.append(render.Image(_asset(ctx, output.animation.gif, "gif"), alt="",
-                                   poster_url=_asset(ctx, output.animation.poster, "png")))
-    if not images:
+        urls.append((_asset(ctx, output.animation.gif, "gif"),
+                     _asset(ctx, output.animation.poster, "png")))
+    if not urls:
         return []
-    alts = _per_image(options.fig_alt, len(images)) or _per_image(options.fig_cap, len(images))
-    if alts is None:
-        ctx.warn(cell.fence_line, f"{len(images)} figure(s) without alt text",
-                 hint="describe what the figure shows with `#| fig-alt: ...`", kind="run")
-        alts = [""] * len(images)
-    images = [render.Image(image.url, alt, image.poster_url) for image, alt in zip(images, alts)]
-    if isinstance(options.fig_cap, tuple):
-        if len(options.fig_cap) != len(images):
-            ctx.warn(cell.fence_line, f"{len(options.fig_cap)} captions for {len(images)} "
-                     "figure(s)", hint="give one `fig-cap` entry per figure", kind="run")
-        captions = list(options.fig_cap[:len(images)]) + [None] * (len(images) - len(options.fig_cap))
-        groups = [((image,), caption) for image, caption in zip(images, captions)]
-    elif options.fig_cap is not None:
-        groups = [(tuple(images), options.fig_cap)]  # one caption for all
+    captions = _spread(options.fig_cap, len(urls), "fig-cap", cell, ctx)
+    alts = [alt if alt is not None else caption  # a caption is better than no alt text at all
+            for alt, caption in zip(_spread(options.fig_alt, len(urls), "fig-alt", cell, ctx),
+                                    captions)]
+    if None in alts:
+        ctx.warn(cell.fence_line, f"{alts.count(None)} figure(s) without alt text",
+                 hint="describe what each figure shows with `#| fig-alt: ...`", kind="run")
+    images = [render.Image(url, alt or "", poster) for (url, poster), alt in zip(urls, alts)]
+    if isinstance(options.fig_cap, str):
+        groups = [(tuple(images), options.fig_cap)]
     else:
-        groups = [((image,), None) for image in images]
+        groups = [((image,), caption) for image, caption in zip(images, captions)]
     tokens = []
     for group, caption in groups:
         meta = {"images": group, "captioned": caption is not None}
         tokens.append(Token("run_figure_open", "figure", 1, map=cell.token.map, block=True,
                             meta=meta))
-        if caption is not None:
-            inline = Token("inline", "", 0, map=cell.token.map, block=True, content=caption,
-                           children=[])
-            tokens.append(inline)
+        if caption is not None:  # inline Markdown, parsed by the inline phase like prose
+            tokens.append(Token("inline", "", 0, map=cell.token.map, block=True,
+                                content=caption, children=[]))
         tokens.append(Token("run_figure_close", "figure", -1, block=True, meta=meta))
     return tokens
 
 
-def _per_image(value: str | tuple[str, ...] | None, count: int) -> list[str] | None:
+def _spread(value: str | tuple[str, ...] | None, count: int, name: str, cell: _Cell,
+            ctx: RenderContext) -> list[str | None]:
+    """One entry per figure: a text applies to each, a list gives one each."""
     if value is None:
-        return None
+        return [None] * count
     if isinstance(value, str):
         return [value] * count
-    return [value[index] if index < len(value) else value[-1] for index in range(count)]
+    if len(value) != count:
+        ctx.warn(cell.fence_line, f"`#| {name}` has {len(value)} entries for {count} figure(s)",
+                 hint=f"give one `{name}` entry per figure, in the order they are drawn",
+                 kind="run")
+    return list(value[:count]) + [None] * (count - len(value))
 
 
 def _asset(ctx: RenderContext, data: bytes, extension: str) -> str:

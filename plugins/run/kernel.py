@@ -3,8 +3,8 @@
 ``plugins/run/worker.py`` starts this file as ``python -P kernel.py`` with a scrubbed
 environment. The zygote imports numpy and matplotlib once, then serves requests read as JSON lines
 on stdin: for each it forks a session child that runs a post's blocks in order in one namespace,
-and it answers with JSON event lines on stdout (``{"event": "block", "index": i}`` after each
-block, ``{"event": "end", ...}`` once the session is over and every process it left is gone).
+and once the session is over and every process it left is gone it answers with one JSON line on
+stdout: ``{"timed_out": bool, "exit_code": int}``.
 
 The session child (``run_session``) starts a new session (``setsid``), applies rlimits, works in a
 scratch folder, and writes everything it produces to files in the session's ``io`` folder:
@@ -60,13 +60,10 @@ def main() -> None:
     import matplotlib.pyplot  # noqa: F401  (the import this process exists to pay once)
     import numpy  # noqa: F401
     become_subreaper()
-    requests = sys.stdin.buffer
-    replies = sys.stdout.buffer
-    for line in iter(requests.readline, b""):
-        request = json.loads(line)
-        for event in supervise(request):
-            replies.write(json.dumps(event).encode() + b"\n")
-            replies.flush()
+    for line in iter(sys.stdin.buffer.readline, b""):
+        outcome = supervise(json.loads(line))
+        sys.stdout.buffer.write(json.dumps(outcome).encode() + b"\n")
+        sys.stdout.buffer.flush()
 
 
 def become_subreaper() -> None:
@@ -75,8 +72,12 @@ def become_subreaper() -> None:
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
 
-def supervise(request: dict):
-    """Fork the session, relay block completions, enforce each block's deadline, clean up."""
+def supervise(request: dict) -> dict:
+    """Fork the session, give each block its deadline, and leave no process of it behind.
+
+    The session writes a block's index to the status pipe when the block is done, which starts
+    the next block's clock. Returns how the session ended.
+    """
     status_read, status_write = os.pipe()
     pid = os.fork()
     if pid == 0:
@@ -84,32 +85,29 @@ def supervise(request: dict):
             os.close(status_read)
             run_session(request, status_write)
         finally:
-            os._exit(70)  # only reached if run_session itself failed
+            os._exit(70)  # only reached if setting up the session itself failed
     os.close(status_write)
     pidfd = os.pidfd_open(pid)
     timeouts = [block["timeout"] for block in request["blocks"]]
-    running = 0
     deadline = time.monotonic() + timeouts[0]
     pending = b""
     watched = [status_read, pidfd]
     timed_out = False
     while True:
-        remaining = deadline - time.monotonic()
-        readable = select.select(watched, [], [], max(remaining, 0))[0] if remaining > 0 else []
+        readable = select.select(watched, [], [], max(deadline - time.monotonic(), 0))[0]
         if status_read in readable:
             chunk = os.read(status_read, 4096)
-            if not chunk:  # the child closed it; wait on the pidfd alone
+            if not chunk:  # closed by the session's end; the pidfd will say so
                 watched.remove(status_read)
             pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for line in lines:
-                yield {"event": "block", "index": int(line)}
-                running = int(line) + 1
-                if running < len(timeouts):
-                    deadline = time.monotonic() + timeouts[running]
+            *finished, pending = pending.split(b"\n")
+            for index in finished:
+                following = int(index) + 1
+                if following < len(timeouts):
+                    deadline = time.monotonic() + timeouts[following]
         if pidfd in readable:
             break
-        if not readable and time.monotonic() >= deadline:
+        if not readable:
             timed_out = True
             dump_traceback(pid, Path(request["io_dir"]) / "faults")
             kill_group(pid)
@@ -118,8 +116,7 @@ def supervise(request: dict):
     os.close(pidfd)
     os.close(status_read)
     kill_descendants(os.getpid())
-    yield {"event": "end", "timed_out": timed_out, "block": running,
-           "exit_code": os.waitstatus_to_exitcode(status)}
+    return {"timed_out": timed_out, "exit_code": os.waitstatus_to_exitcode(status)}
 
 
 def dump_traceback(pid: int, fault_file: Path) -> None:
@@ -208,13 +205,11 @@ def run_session(request: dict, status_fd: int) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     limits = request["limits"]
-    memory = limits["memory_limit_mb"] * 2**20
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    restrict(resource.RLIMIT_AS, limits["memory_limit_mb"] * 2**20)
     # RLIMIT_NPROC counts every process of the user, so the bound is relative to what runs now.
-    processes = user_process_count() + limits["process_limit"]
-    resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (FILE_SIZE_LIMIT_BYTES, FILE_SIZE_LIMIT_BYTES))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    restrict(resource.RLIMIT_NPROC, user_process_count() + limits["process_limit"])
+    restrict(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT_BYTES)
+    restrict(resource.RLIMIT_CORE, 0)
     # Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the process silently.
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
@@ -251,6 +246,14 @@ def run_session(request: dict, status_fd: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def restrict(limit: int, value: int) -> None:
+    """Lower both the soft and the hard limit (so the block cannot raise it back), never above
+    the hard limit the build already runs under."""
+    _, hard = resource.getrlimit(limit)
+    bound = value if hard == resource.RLIM_INFINITY else min(value, hard)
+    resource.setrlimit(limit, (bound, bound))
 
 
 def user_process_count() -> int:

@@ -12,8 +12,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from generator.errors import SourceLocation
-
 # `File "<stride-run-2>", line 5` in tracebacks, `<stride-run-2>:5:` in warnings.
 BLOCK_REFERENCE = re.compile(r'<stride-run-(\d+)>(", line |:)(\d+)')
 
@@ -89,7 +87,7 @@ class SessionCrash:
 def relocate(text: str, source_path: str, first_lines: Sequence[int]) -> str:
     """Replace ``<stride-run-I>`` references by the post's path and file lines.
 
-    ``first_lines[I]`` is the file line of session block I's first content line.
+    ``first_lines[I]`` is the file line of session block I's first line of code.
     """
     def replace(match: re.Match) -> str:
         index, separator, line = int(match[1]), match[2], int(match[3])
@@ -97,13 +95,6 @@ def relocate(text: str, source_path: str, first_lines: Sequence[int]) -> str:
             return match[0]
         return f"{source_path}{separator}{first_lines[index] + line - 1}"
     return BLOCK_REFERENCE.sub(replace, text)
-
-
-def block_location(source_path: str, first_lines: Sequence[int], block: int | None,
-                   line: int | None) -> SourceLocation | None:
-    if block is None or line is None or block >= len(first_lines):
-        return None
-    return SourceLocation(source_path, first_lines[block] + line - 1)
 
 
 def _encode(data: bytes) -> str:

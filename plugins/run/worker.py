@@ -103,7 +103,7 @@ class Zygote:
         self.pending = b""
 
     def request(self, payload: dict, patience: float) -> dict:
-        """Send one session request; return its ``end`` event."""
+        """Send one session request; return how the session ended."""
         try:
             self.process.stdin.write(json.dumps(payload).encode() + b"\n")
             self.process.stdin.flush()
@@ -112,11 +112,9 @@ class Zygote:
         deadline = time.monotonic() + patience
         stdout = self.process.stdout.fileno()
         while True:
-            while b"\n" in self.pending:
+            if b"\n" in self.pending:
                 line, self.pending = self.pending.split(b"\n", 1)
-                event = json.loads(line)
-                if event["event"] == "end":
-                    return event
+                return json.loads(line)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or not select.select([stdout], [], [], remaining)[0]:
                 raise WorkerError(f"the Python worker stopped answering{self.log_tail()}")
