@@ -201,6 +201,14 @@ def descendants(root: int) -> list[tuple[int, bool]]:
 def run_session(request: dict, status_fd: int) -> None:
     """The forked child: isolate, then run every block, reporting each on ``status_fd``."""
     os.setsid()
+    io_dir = Path(request["io_dir"])
+    # Off the zygote's pipes at once: a stray write to its stdout would garble the protocol.
+    for fd, path, flags in ((0, os.devnull, os.O_RDONLY),
+                            (1, io_dir / "session.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND),
+                            (2, io_dir / "session.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND)):
+        opened = os.open(path, flags, 0o600)
+        os.dup2(opened, fd)
+        os.close(opened)
     # If the zygote dies (killed from outside), the session goes with it rather than run on.
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -214,15 +222,11 @@ def run_session(request: dict, status_fd: int) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     work = Path(request["work_dir"])
-    io_dir = Path(request["io_dir"])
     os.chdir(work)
     os.environ.update(HOME=str(work), TMPDIR=str(work))
     import tempfile
     tempfile.tempdir = None  # recomputed from TMPDIR
     sys.path.insert(0, str(work))  # a module copied in with `depends` is importable
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(devnull, 0)
-    os.close(devnull)
     faults = open(io_dir / "faults", "w")  # noqa: SIM115 (must outlive this frame)
     faulthandler.enable(faults)
     faulthandler.register(signal.SIGUSR1, faults, chain=False)
