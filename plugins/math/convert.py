@@ -50,15 +50,31 @@ _GATHER_ENVIRONMENTS = frozenset({"gathered", "gather", "equation", "multline", 
 _CASES_ENVIRONMENTS = frozenset({"cases", "dcases", "rcases"})
 _ARRAY_ENVIRONMENTS = frozenset({"array", "darray", "subarray"})
 
-_TEXT_COMMANDS = {
-    r"\text": "", r"\textrm": "", r"\textup": "", r"\textnormal": "", r"\textmd": "",
-    r"\mbox": "", r"\hbox": "", r"\textbf": "bold", r"\textit": "italic", r"\emph": "italic",
-    r"\textsl": "italic", r"\textsf": "sans-serif", r"\texttt": "monospace",
+# Text styles are sets of features; a command removes some and adds others, as LaTeX's font
+# axes do (family: rm/sf/tt, series: md/bf, shape: up/it), so \textbf{\textit{x}} is both.
+_FAMILIES = frozenset({"sans-serif", "monospace"})
+_ALL_FEATURES = frozenset({"bold", "italic"}) | _FAMILIES
+_NONE: frozenset[str] = frozenset()
+_TEXT_COMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # (removed, added)
+    r"\text": (_NONE, _NONE), r"\mbox": (_NONE, _NONE), r"\hbox": (_NONE, _NONE),
+    r"\textrm": (_FAMILIES, _NONE), r"\textsf": (_FAMILIES, frozenset({"sans-serif"})),
+    r"\texttt": (_FAMILIES, frozenset({"monospace"})), r"\textbf": (_NONE, frozenset({"bold"})),
+    r"\textmd": (frozenset({"bold"}), _NONE), r"\textit": (_NONE, frozenset({"italic"})),
+    r"\textsl": (_NONE, frozenset({"italic"})), r"\emph": (_NONE, frozenset({"italic"})),
+    r"\textup": (frozenset({"italic"}), _NONE), r"\textnormal": (_ALL_FEATURES, _NONE),
 }
-_TEXT_SWITCHES = {r"\rm": "", r"\it": "italic", r"\bf": "bold", r"\sf": "sans-serif",
-                  r"\tt": "monospace", r"\sl": "italic", r"\em": "italic", r"\normalfont": "",
-                  r"\itshape": "italic", r"\bfseries": "bold", r"\upshape": "", r"\ttfamily": "monospace",
-                  r"\sffamily": "sans-serif", r"\rmfamily": ""}
+_TEXT_SWITCHES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    # plain TeX's switches select one font outright
+    r"\rm": (_ALL_FEATURES, _NONE), r"\bf": (_ALL_FEATURES, frozenset({"bold"})),
+    r"\it": (_ALL_FEATURES, frozenset({"italic"})), r"\sl": (_ALL_FEATURES, frozenset({"italic"})),
+    r"\sf": (_ALL_FEATURES, frozenset({"sans-serif"})), r"\tt": (_ALL_FEATURES, frozenset({"monospace"})),
+    # LaTeX's declarations change one axis
+    r"\em": (_NONE, frozenset({"italic"})), r"\normalfont": (_ALL_FEATURES, _NONE),
+    r"\bfseries": (_NONE, frozenset({"bold"})), r"\mdseries": (frozenset({"bold"}), _NONE),
+    r"\itshape": (_NONE, frozenset({"italic"})), r"\upshape": (frozenset({"italic"}), _NONE),
+    r"\ttfamily": (_FAMILIES, frozenset({"monospace"})), r"\sffamily": (_FAMILIES, frozenset({"sans-serif"})),
+    r"\rmfamily": (_FAMILIES, _NONE),
+}
 _TEXT_SYMBOLS = {
     r"\{": "{", r"\}": "}", r"\$": "$", r"\&": "&", r"\%": "%", r"\#": "#", r"\_": "_",
     r"\ ": " ", "~": "\u00a0", r"\,": "\u2009", r"\;": "\u2005", r"\:": "\u2005", r"\!": "",
@@ -336,7 +352,7 @@ class _Builder:
                             **{"class": "math-text-monospace"})
 
     def _text_command(self, reader: _Reader, token: str) -> str:
-        return self._text(reader.argument(), _TEXT_COMMANDS[token])
+        return self._text(reader.argument(), _restyled(_NONE, _TEXT_COMMANDS[token]))
 
     def _big(self, reader: _Reader, token: str) -> str:
         """``\\bigl(``: a delimiter of a fixed size, whatever it encloses."""
@@ -379,7 +395,7 @@ class _Builder:
 
     def _raisebox(self, reader: _Reader, token: str) -> str:
         shift = group_text(reader.argument())
-        inner = self._text(reader.argument(), "")
+        inner = self._text(reader.argument())
         valid = re.fullmatch(r"-?\d*\.?\d+(em|ex|pt|px)", shift)
         return f'<mpadded voffset="{shift}">{inner}</mpadded>' if valid else inner
 
@@ -401,7 +417,7 @@ class _Builder:
             self.unsupported.append(f"colour {background!r}")
         classes = "math-colorbox" + (" math-enclose-box" if framed else "")
         fill = f' mathbackground="{color}"' if color else ""
-        return f'<mrow class="{classes}"{fill}>{self._text(reader.argument(), "")}</mrow>'
+        return f'<mrow class="{classes}"{fill}>{self._text(reader.argument())}</mrow>'
 
     def _url(self, reader: _Reader, token: str) -> str:
         return text_element("mtext", "".join(reader.argument()))
@@ -617,25 +633,27 @@ class _Builder:
 
     # -- text ---------------------------------------------------------------------------------
 
-    def _text(self, tokens: Sequence[str], style: str) -> str:
+    def _text(self, tokens: Sequence[str], style: frozenset[str] = _NONE) -> str:
         """Text-mode material as ``<mtext>`` runs (and math for ``$...$`` inside it)."""
-        runs: list[tuple[str, str]] = []  # (style, text) or ("math", markup)
+        runs: list[tuple[frozenset[str] | None, str]] = []  # (style, text), or (None, markup)
         self._text_runs(tokens, style, runs)
         parts: list[str] = []
         for run_style, content in runs:
-            if run_style == "math":
+            if run_style is None:
                 parts.append(content)
                 continue
             text = content
-            for sequence, replacement in _TEXT_LIGATURES if run_style != "monospace" else ():
-                text = text.replace(sequence, replacement)
-            attributes = {"class": f"math-text-{run_style}"} if run_style else {}
-            parts.append(text_element("mtext", text, **attributes))
+            if "monospace" not in run_style:
+                for sequence, replacement in _TEXT_LIGATURES:
+                    text = text.replace(sequence, replacement)
+            classes = " ".join(f"math-text-{feature}" for feature in sorted(run_style))
+            parts.append(text_element("mtext", text, **({"class": classes} if classes else {})))
         if len(parts) == 1:
             return parts[0]
         return "<mrow>" + "".join(parts) + "</mrow>"
 
-    def _text_runs(self, tokens: Sequence[str], style: str, runs: list[tuple[str, str]]) -> None:
+    def _text_runs(self, tokens: Sequence[str], style: frozenset[str],
+                   runs: list[tuple[frozenset[str] | None, str]]) -> None:
         def emit(text: str) -> None:
             if runs and runs[-1][0] == style:
                 runs[-1] = (style, runs[-1][1] + text)
@@ -650,7 +668,7 @@ class _Builder:
                 end = index
                 while end < len(tokens) and tokens[end] != "$":
                     end += 1
-                runs.append(("math", self.build(tokens[index:end], display=False)))
+                runs.append((None, self.build(tokens[index:end], display=False)))
                 index = end + 1
             elif token == "{":
                 end = matching_brace(tokens, index - 1)
@@ -658,14 +676,13 @@ class _Builder:
                 index = end + 1
             elif token in _TEXT_COMMANDS:
                 argument, index = read_argument(tokens, index)
-                self._text_runs(argument, _TEXT_COMMANDS[token] or style if token != r"\textrm"
-                                else "", runs)
+                self._text_runs(argument, _restyled(style, _TEXT_COMMANDS[token]), runs)
             elif token in _TEXT_SWITCHES:
-                style = _TEXT_SWITCHES[token]
+                style = _restyled(style, _TEXT_SWITCHES[token])
             elif token in _TEXT_DECORATIONS or token == r"\phantom":
                 argument, index = read_argument(tokens, index)
                 inner = self._text(argument, style)
-                runs.append(("math", f"<mphantom>{inner}</mphantom>" if token == r"\phantom" else
+                runs.append((None, f"<mphantom>{inner}</mphantom>" if token == r"\phantom" else
                              f'<mrow class="math-enclose-{_TEXT_DECORATIONS[token]}">{inner}</mrow>'))
             elif token in _TEXT_ACCENTS:
                 argument, index = read_argument(tokens, index)
@@ -684,6 +701,11 @@ class _Builder:
                 emit("\u00a0")  # a plain space would be collapsed by MathML's token layout
             else:
                 emit(token)
+
+
+def _restyled(style: frozenset[str], change: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
+    removed, added = change
+    return (style - removed) | added
 
 
 @dataclass(frozen=True)
