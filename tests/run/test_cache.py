@@ -124,3 +124,10 @@ def test_a_cached_build_never_starts_a_worker_nor_imports_matplotlib(site):
     assert report == {"matplotlib": False, "numpy": False, "worker": False,
                       "figures": report["figures"]}
     assert len(report["figures"]) == 1 and report["figures"][0].endswith(".svg")
+
+
+def test_a_depends_module_is_importable_from_the_block(site):
+    (site.post_dir / "signals.py").write_text("def box(n):\n    return [1.0] * n\n")
+    html = site.render(cell("from signals import box\nprint(box(3))\n", "echo: false",
+                            "depends: signals.py")).html
+    assert '<pre class="run-stdout">[1.0, 1.0, 1.0]\n</pre>' in html
