@@ -64,7 +64,9 @@ def tikz_plugin(md: MarkdownIt, *, renderer: str = "builtin", tex_timeout: float
     if not isinstance(tex_timeout, (int, float)) or not 0 < tex_timeout <= 600:
         raise ConfigError(f"plugins.tikz.tex_timeout is {tex_timeout!r}",
                           location=SourceLocation("site.toml"), hint="use a number of seconds in (0, 600]")
-    md.block.ruler.before("fence", "tikz_liquid", _liquid_block_rule,
+    # First in the block chain: a `{% tikz %}` line also looks like a `{...}` block-attribute
+    # line to mdit-py-plugins' attrs_block, which would otherwise swallow it.
+    md.block.ruler.before("table", "tikz_liquid", _liquid_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.core.ruler.after("block", "tikz_fence", _fence_to_figure)
     # the page's fence rule as it is now, before later plugins wrap it: it shows pictures that

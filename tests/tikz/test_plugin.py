@@ -118,3 +118,15 @@ def test_blocks_inside_lists_and_quotes_keep_their_nesting() -> None:
     assert context.diagnostics == []
     assert re.search(r"<li>.*<figure class=\"tikz-figure\" id=\"tikz-n\">.*</figure>\s*</li>", html, re.S)
     assert re.search(r"<blockquote>\s*<figure class=\"tikz-figure\">.*</figure>\s*</blockquote>", html, re.S)
+
+
+def test_jekyll_blocks_are_read_before_block_attributes() -> None:
+    """attrs_block reads `{...}` lines as attributes; a `{% tikz %}` line must reach us first."""
+    from mdit_py_plugins.attrs import attrs_block_plugin
+
+    md = MarkdownIt("commonmark").use(attrs_block_plugin).use(tikz_plugin)
+    context = RenderContext(source_path="post.md", source_dir=Path("."))
+    html = md.render("{% tikz n %}\n\\node at (0,0) {a};\n{% endtikz %}\n\n{% tikz open %}\n",
+                     {ENV_KEY: context})
+    assert 'id="tikz-n"' in html and ">a</text>" in html
+    assert [d.location.line for d in context.diagnostics] == [5]
