@@ -8,6 +8,7 @@ between a paired shortcode's tags is kept). A figure standing on its own line be
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
@@ -22,15 +23,18 @@ from markdown_it.token import Token
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
-from .regions import LinePreservingEdits, Regions, column_of, find_regions, line_of, shield_braces
+from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 
 HUGO_KIND = "hugo"
 ENV_KEY = "stride_compat_figures"
 
-_COMMENT = re.compile(r"\{\{([<%])/\*(?P<inner>.*?)\*/([>%])\}\}", re.S)
-_SHORTCODE = re.compile(
-    r"\{\{(?P<delimiter>[<%])\s*(?P<closing>/)?\s*(?P<name>[\w.-]+(?:/[\w.-]+)*)"
-    r"(?P<params>(?:(?!\n[ \t]*\n).)*?)\s*(?P<self_closing>/)?\s*[>%]\}\}", re.S)
+# One scan for both forms. A shortcode's parameters never hold `{{` and a comment never holds
+# another comment's opening: an unclosed one is abandoned at the next, keeping the scan linear.
+_COMMENT = (r"\{\{(?P<comment_open>[<%])/\*(?P<inner>(?:(?!\{\{[<%]/\*).)*?)\*/"
+            r"(?P<comment_close>[>%])\}\}")
+_SHORTCODE = (r"\{\{(?P<delimiter>[<%])\s*(?P<closing>/)?\s*(?P<name>[\w.-]+(?:/[\w.-]+)*)"
+              r"(?P<params>(?:[^{}\n]|\n(?![ \t]*\n)|\{(?!\{)|\}(?!\}))*?)[>%]\}\}")
+_HUGO = re.compile(f"{_COMMENT}|{_SHORTCODE}", re.S)
 _FIGURE_MARKER = re.compile("\ue012(\\d+)\ue013")
 
 
@@ -103,31 +107,27 @@ class _Expander:
         self.ctx = ctx
         self.figures = figures
         self.edits = LinePreservingEdits(source)
+        self.lines = LineIndex(source)
+        self._closings: dict[str, tuple[list[int], list[re.Match[str]]]] = {}
 
     @cached_property
     def regions(self) -> Regions:
         return find_regions(self.source)
 
     def warn(self, position: int, message: str, hint: str, kind: str = HUGO_KIND) -> None:
-        self.ctx.warn(line_of(self.source, position), message, hint=hint, kind=kind,
-                      column=column_of(self.source, position))
+        self.ctx.warn(self.lines.line(position), message, hint=hint, kind=kind,
+                      column=self.lines.column(position))
 
     def expand(self) -> str:
         position = 0
-        while True:
-            comment = _COMMENT.search(self.source, position)
-            shortcode = _SHORTCODE.search(self.source, position)
-            if comment is None and shortcode is None:
-                break
-            if comment is not None and (shortcode is None or comment.start() <= shortcode.start()):
-                position = self._comment(comment)
-            else:
-                position = self._shortcode(shortcode)
+        while (match := _HUGO.search(self.source, position)) is not None:
+            position = self._comment(match) if match.group("inner") is not None \
+                else self._shortcode(match)
         return self.edits.apply()
 
     def _comment(self, match: re.Match[str]) -> int:
         """``{{</* figure */>}}`` is how Hugo shows a shortcode as text."""
-        shown = "{{" + match.group(1) + match.group("inner") + match.group(3) + "}}"
+        shown = _shown(match)
         in_code = self.regions.code_at(match.start()) is not None
         self.edits.replace(match.start(), match.end(), shown if in_code else shield_braces(shown))
         return match.end()
@@ -141,7 +141,8 @@ class _Expander:
             self.edits.replace(start, match.end(), "")  # reported at its opening tag
             return match.end()
         try:
-            positional, named = parse_parameters(match.group("params"))
+            # the `/` of a self-closing shortcode (`{{< x />}}`) is no parameter
+            positional, named = parse_parameters(match.group("params").rstrip().removesuffix("/"))
         except ValueError as error:
             self.warn(start, f"`{{{{< {name} >}}}}`: {error}; the shortcode is removed",
                       "check the quotes of its parameters")
@@ -157,8 +158,14 @@ class _Expander:
         return match.end()
 
     def _closing(self, match: re.Match[str], name: str) -> re.Match[str] | None:
-        return re.compile(r"\{\{[<%]\s*/\s*" + re.escape(name) + r"\s*[>%]\}\}").search(
-            self.source, match.end())
+        """The first ``{{< /name >}}`` after ``match``; each name's closings are found once."""
+        if name not in self._closings:
+            pattern = re.compile(r"\{\{[<%]\s*/\s*" + re.escape(name) + r"\s*[>%]\}\}")
+            found = list(pattern.finditer(self.source))
+            self._closings[name] = ([c.start() for c in found], found)
+        starts, closings = self._closings[name]
+        index = bisect.bisect_left(starts, match.end())
+        return closings[index] if index < len(closings) else None
 
     # -- shortcodes ----------------------------------------------------------------------------
     def _shortcode_figure(self, match: re.Match[str], positional: list[str],
@@ -169,7 +176,7 @@ class _Expander:
             self.warn(start, "a `figure` shortcode without `src` is removed", "add src=\"...\"")
             self.edits.replace(start, match.end(), "")
             return match.end()
-        line = line_of(self.source, start)
+        line = self.lines.line(start)
         figure = Figure(
             src=sitepaths.resolve_site_path(self.ctx, src, line),
             alt=named.get("alt", ""), title=named.get("title", ""),
@@ -181,9 +188,13 @@ class _Expander:
         if sitepaths.stands_alone(self.source, start, match.end()):
             self.edits.replace(start, match.end(), self.figures.add(figure))
         else:
-            if figure.caption or figure.title:
+            dropped = [name for name, value in (("caption", figure.caption), ("title", figure.title),
+                                                ("link", figure.link), ("class", figure.css_class),
+                                                ("width", figure.width), ("height", figure.height))
+                       if value]
+            if dropped:
                 self.warn(start, "a `figure` inside a paragraph keeps its image but not its "
-                                 "caption", "put the shortcode on a line of its own")
+                                 + ", ".join(dropped), "put the shortcode on a line of its own")
             self.edits.replace(start, match.end(), _inline_image(figure))
         return match.end()
 
@@ -203,8 +214,7 @@ class _Expander:
             highlighted_lines=sitepaths.line_numbers_spec(options.get("hl_lines", "")),
             first_line=int(options["linenostart"]) if options.get("linenostart", "").isdigit()
             else None)
-        code = _COMMENT.sub(lambda m: "{{" + m.group(1) + m.group("inner") + m.group(3) + "}}",
-                            self.source[match.end():closing.start()])
+        code = re.sub(_COMMENT, _shown, self.source[match.end():closing.start()], flags=re.S)
         self.edits.replace(match.start(), closing.end(), sitepaths.fenced_block(
             self.source, match.start(), closing.end(), code, info))
         return closing.end()
@@ -243,17 +253,18 @@ class _Expander:
         return match.end()
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;")
+def _shown(comment: re.Match[str]) -> str:
+    """The shortcode a ``{{</* ... */>}}`` comment shows, as written."""
+    return ("{{" + comment.group("comment_open") + comment.group("inner")
+            + comment.group("comment_close") + "}}")
 
 
 def _inline_image(figure: Figure) -> str:
-    attributes = f'src="{_escape(figure.src)}" alt="{_escape(figure.alt)}"'
-    for name, value in (("class", figure.css_class), ("width", figure.width),
-                        ("height", figure.height)):
-        if value:
-            attributes += f' {name}="{_escape(value)}"'
-    return f"<img {attributes}>"
+    """Markdown, not HTML: an ``<img>`` at the start of a line would open an HTML block that
+    swallows the lines below it."""
+    alt = re.sub(r"([\\\[\]])", r"\\\1", figure.alt)
+    src = figure.src.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
+    return f"![{alt}](<{src}>)"
 
 
 def expand_shortcodes(source: str, ctx: RenderContext, figures: FigureStore) -> str:

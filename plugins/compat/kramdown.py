@@ -260,6 +260,8 @@ class _Attacher:
                 continue
             if token.type == "heading_open":
                 self._header_id(token, tokens[index + 1])
+            if token.type == "html_block":
+                self._html_block_ials(token)
             if token.type == "inline" and token.children:
                 self._span_ials(token)
                 if self.store.abbreviations:
@@ -324,6 +326,31 @@ class _Attacher:
             return None
         return index + 1 if following.map and following.map[0] == line + 1 else None
 
+    def _html_block_ials(self, block: Token) -> None:
+        """An HTML block runs to the next blank line, so it swallows the kramdown lines written
+        right below it: they are taken back out; an attribute list goes to the block's first
+        element, definitions are recorded, ``{::options /}`` is dropped."""
+        lines = block.content.rstrip("\n").split("\n")
+        attribute_lists = []
+        while len(lines) > 1:
+            last = lines[-1].strip()
+            if ial := _BLOCK_IAL.fullmatch(last):
+                attribute_lists.append(ial.group("body"))
+            elif definition := _ALD.fullmatch(last):
+                self.store.definitions[definition.group("name")] = definition.group("body")
+            elif abbreviation := _ABBREVIATION.fullmatch(last):
+                self.store.abbreviations.setdefault(abbreviation.group("abbr").strip(),
+                                                    abbreviation.group("title").strip())
+            elif not _EXTENSION.fullmatch(last) or "/}" not in last:
+                break
+            lines.pop()
+        if len(lines) == block.content.rstrip("\n").count("\n") + 1:
+            return
+        line = block.map[0] + len(lines) if block.map else None
+        block.content = "\n".join(lines) + "\n"
+        for body in reversed(attribute_lists):
+            block.content = _html_with_attributes(block.content, self.parse(body, line))
+
     @staticmethod
     def _header_id(heading: Token, inline: Token) -> None:
         last = inline.children[-1] if inline.children else None
@@ -353,6 +380,31 @@ class _Attacher:
                               hint="put it right after an image, link, emphasis or code span",
                               kind=KRAMDOWN_KIND)
         inline.children = kept
+
+
+_FIRST_TAG = re.compile(r"\A(?P<open>\s*<[A-Za-z][\w:-]*)(?P<attributes>[^>]*?)(?P<close>/?>)")
+
+
+def _html_with_attributes(fragment: str, attributes: Attributes) -> str:
+    """``fragment`` with ``attributes`` added to its first tag (values escaped; classes merged
+    into an existing ``class``; other attributes already there are kept)."""
+    tag = _FIRST_TAG.match(fragment)
+    if tag is None:
+        return fragment
+    existing = tag.group("attributes")
+    added = ""
+    for name, value in attributes.values:
+        if not re.search(rf"\s{re.escape(name)}\s*=", existing):
+            added += f' {name}="{html.escape(value)}"'
+    if attributes.classes:
+        classes = html.escape(" ".join(attributes.classes))
+        existing, merged = re.subn(r"""(\sclass\s*=\s*)(["'])(.*?)\2""",
+                                   lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)} {classes}{m.group(2)}",
+                                   existing, count=1)
+        if not merged:
+            added += f' class="{classes}"'
+    return (tag.group("open") + existing + added + tag.group("close")
+            + fragment[tag.end():])
 
 
 def _abbreviate(children: list[Token], abbreviations: dict[str, str]) -> list[Token]:

@@ -33,7 +33,7 @@ from markdown_it.rules_core import StateCore
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
-from .regions import LinePreservingEdits, Regions, column_of, find_regions, line_of, shield_braces
+from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 
 LIQUID_KIND = "liquid"
 INCLUDE_KIND = "include"
@@ -42,8 +42,11 @@ ENV_KEY = "stride_compat_includes"
 
 # `{% tag markup %}` and `{{ expression }}`, never across a blank line; `{{<` and `{{%` are Hugo's.
 _LIQUID = re.compile(
-    r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)(?P<markup>(?:(?!\n[ \t]*\n)[^%]|%(?!\}))*?)-?%\}"
-    r"|\{\{(?![<%])-?(?P<output>(?:(?!\n[ \t]*\n).)*?)-?\}\}", re.S)
+    # markup never holds `{%` and an output never holds `{{`: an unclosed one is abandoned at the
+    # next opening, which keeps the scan linear in the post's length
+    r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)"
+    r"(?P<markup>(?:[^%{\n]|\n(?![ \t]*\n)|\{(?!%)|%(?!\}))*?)-?%\}"
+    r"|\{\{(?![<%])-?(?P<output>(?:[^{}\n]|\n(?![ \t]*\n)|\{(?!\{)|\}(?!\}))*?)-?\}\}")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
 _INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
 _CONTROL_FLOW = frozenset({"if", "unless", "case", "for", "tablerow", "ifchanged", "cycle",
@@ -346,6 +349,7 @@ class _Renderer:
         self.report_line = report_line  # set for an included file: warnings go to the include
         self.origin = origin
         self.edits = LinePreservingEdits(source)
+        self.lines = LineIndex(source)
 
     @cached_property
     def regions(self) -> Regions:
@@ -354,10 +358,10 @@ class _Renderer:
 
     # -- reporting -----------------------------------------------------------------------------
     def line(self, position: int) -> int:
-        return self.report_line if self.report_line is not None else line_of(self.source, position)
+        return self.report_line if self.report_line is not None else self.lines.line(position)
 
     def warn(self, position: int, message: str, hint: str, kind: str = LIQUID_KIND) -> None:
-        column = 0 if self.report_line is not None else column_of(self.source, position)
+        column = 0 if self.report_line is not None else self.lines.column(position)
         prefix = f"in {self.origin}: " if self.origin else ""
         self.ctx.warn(self.line(position), prefix + message, hint=hint, kind=kind, column=column)
 

@@ -22,12 +22,21 @@ _BLOCK_PARSER = MarkdownIt("commonmark")
 _BACKTICKS = re.compile(r"`+")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 # Display math first so that `$$` is never read as two inline `$`.
+def _until(opening: str) -> str:
+    """Any text up to the closing delimiter that holds neither a blank line nor another
+    ``opening``: an unclosed delimiter is abandoned at the next one, keeping the scan linear."""
+    return rf"(?:(?!\n[ \t]*\n|{opening}).)+?"
+
+
+# Display math first so that `$$` is never read as two inline `$`. `$$` pairs always close, so
+# they may span blank lines (some posts have them inside `aligned`); the other delimiters stay
+# within a paragraph.
 _MATH = re.compile(
-    r"(?<!\\)\$\$.+?(?<!\\)\$\$"                      # $$ display $$ (may span lines)
-    r"|\\\[.+?\\\]"                                    # \[ display \]
-    r"|\\\(.+?\\\)"                                    # \( inline \)
-    r"|\\begin\{([a-zA-Z]+\*?)\}.+?\\end\{\1\}"           # \begin{align} ... \end{align}
-    r"|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?![ \t]*\n))+?(?<=[^\s\\])\$(?!\d)",  # $inline$, one paragraph
+    r"(?<!\\)\$\$.+?(?<!\\)\$\$"                                         # $$ display $$
+    r"|\\\[" + _until(r"\\\[") + r"\\\]"                                  # \[ display \]
+    r"|\\\(" + _until(r"\\\(") + r"\\\)"                                  # \( inline \)
+    r"|\\begin\{([a-zA-Z]+\*?)\}" + _until(r"\\begin\{\1\}") + r"\\end\{\1\}"  # environments
+    r"|(?<![\\$])\$(?=\S)(?:[^$\n]|\n(?![ \t]*\n))+?(?<=[^\s\\])\$(?!\d)",  # $inline$
     re.S)
 
 
@@ -112,14 +121,20 @@ def _math_spans(text: str, base: int, code_spans: list[tuple[int, int]]) -> list
     return found
 
 
-def line_of(source: str, position: int) -> int:
-    """The 0-based line of a character offset (a body line, as in ``token.map[0]``)."""
-    return source.count("\n", 0, position)
+class LineIndex:
+    """Body line and column of character offsets, by bisection over the line starts (a post with
+    thousands of warnings must not count its line breaks again for each one)."""
 
+    def __init__(self, source: str) -> None:
+        self._starts = [0] + [match.end() for match in re.finditer("\n", source)]
 
-def column_of(source: str, position: int) -> int:
-    """The 1-based column of a character offset."""
-    return position - source.rfind("\n", 0, position)
+    def line(self, position: int) -> int:
+        """The 0-based line of an offset (a body line, as in ``token.map[0]``)."""
+        return bisect.bisect_right(self._starts, position) - 1
+
+    def column(self, position: int) -> int:
+        """The 1-based column of an offset."""
+        return position - self._starts[self.line(position)] + 1
 
 
 class LinePreservingEdits:

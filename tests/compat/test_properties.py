@@ -17,17 +17,25 @@ SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\"))
 syntax_soup = st.text(SYNTAX_ALPHABET, max_size=80)
 MARKDOWN = make_markdown()
 
-CONSTRUCTS = [
+# Written inside a paragraph's text...
+INLINE = [
     "{{ page.title }}", "{{ site.nothing }}", "{{ 'x' | relative_url }}", "{% foo bar %}",
     "{% if page.x %}", "{% endif %}", "{% post_url nope %}", "{% link _posts/none.md %}",
-    "{% include note.md %}", "{% include none.html %}", "{{< youtube x >}}", "{{< /note >}}",
-    "{{< figure src=\"/assets/images/kernel.png\" caption=\"c\" >}}", "{{< ref \"fourier\" >}}",
-    "{: .c}", "{:toc}", "{::options a=\"b\" /}", "*[CNN]: Conv net", "CNN", "text", "*em*",
-    "![i](/assets/images/kernel.png)", "`{{ code }}`", "- item", "> quote", "## Head",
+    "{% include note.md %}", "{{< youtube x >}}", "{{< /note >}}", "{{< ref \"fourier\" >}}",
+    "CNN", "text", "*em*", "![i](/assets/images/kernel.png)", "![i](/x.png){: .c}",
+    "`{{ code }}`", "{{< figure src=\"/assets/images/kernel.png\" >}}",
+]
+# ...or on lines of their own, as posts write them.
+BLOCKS = [
+    "{: .c}", "{:toc}", "{::options a=\"b\" /}", "*[CNN]: Conv net", "- item", "> quote",
+    "## Head", "{% include none.html %}", "{% include figure.html url=\"/a.png\" %}",
     "{% highlight py %}\nx = {{ y }}\n{% endhighlight %}", "| a |\n|---|\n| 1 |",
     "{{< highlight go >}}\nfmt\n{{< /highlight >}}",
+    "{{< figure src=\"/assets/images/kernel.png\" caption=\"c\" >}}",
 ]
-documents = st.lists(st.tuples(st.sampled_from(CONSTRUCTS), st.sampled_from([" ", "\n", "\n\n"])),
+inline_runs = st.lists(st.sampled_from(INLINE), min_size=1, max_size=4).map(" ".join)
+documents = st.lists(st.tuples(st.one_of(inline_runs, st.sampled_from(BLOCKS)),
+                               st.sampled_from(["\n", "\n\n"])),
                      max_size=12).map(lambda parts: "".join(c + s for c, s in parts))
 
 
