@@ -104,12 +104,17 @@ def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = Ma
             raw = yaml.safe_load(text) or {}
     except tomllib.TOMLDecodeError as error:
         line = re.search(r"line (\d+)", str(error))
+        # "at end of document" (an unclosed array or string): the last line that has text.
+        last = len(text.rstrip().split("\n")) if text.strip() else 0
         raise ConfigError(f"invalid TOML: {error}",
-                          location=SourceLocation(name, int(line.group(1)) if line else 0),
+                          location=SourceLocation(name, int(line.group(1)) if line else last),
                           hint="fix the syntax; strings need quotes, tables look like [plugins.math]"
                           ) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
+        context = getattr(error, "context_mark", None)
+        if mark is not None and context is not None and mark.line >= text.rstrip().count("\n") + 1:
+            mark = context  # found only at the end (an unclosed bracket): where it was opened
         raise ConfigError(f"invalid YAML: {getattr(error, 'problem', error)}",
                           location=SourceLocation(name, mark.line + 1 if mark else 0,
                                                   mark.column + 1 if mark else 0),
@@ -121,7 +126,9 @@ def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = Ma
 
 
 def _line_of(text: str, key: str) -> int:
-    pattern = re.compile(rf"^[ \t]*(\[[ \t]*)?[\"']?{re.escape(key)}[\"']?\s*[=:\].]", re.M)
+    """The line that sets ``key``: ``key = ...``, ``key: ...``, ``[key]`` or ``[plugins.key]``."""
+    pattern = re.compile(rf"^[ \t]*(\[[ \t]*)?(plugins\.)?[\"']?{re.escape(key)}[\"']?\s*[=:\].]",
+                         re.M)
     match = pattern.search(text)
     return text.count("\n", 0, match.start()) + 1 if match else 0
 
@@ -162,13 +169,24 @@ def _validate(raw: dict[str, Any], text: str, name: str,
     return config
 
 
+TYPE_NAMES = {str: "text in quotes", int: "a whole number", bool: "true or false"}
+
+
+def _as_written(value: Any) -> str:
+    """A value as it would be written in the config (``true``, ``'text'``, ``10``)."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    return repr(value)  # 'text' is a TOML literal string, and YAML reads it too
+
+
 def _check_type(key: str, value: Any, expected: Any, where: SourceLocation) -> Any:
     kinds = {"str": str, "int": int, "bool": bool}
     kind = kinds.get(expected if isinstance(expected, str) else getattr(expected, "__name__", ""))
     if kind is int and isinstance(value, bool) or not isinstance(value, kind or object):
-        raise ConfigError(f"`{key}` must be a {kind.__name__ if kind else expected}, not "
-                          f"{type(value).__name__} {value!r}", location=where,
-                          hint=f"for example: {key} = {SiteConfig.__dataclass_fields__[key].default!r}")
+        default = SiteConfig.__dataclass_fields__[key].default
+        raise ConfigError(f"`{key}` must be {TYPE_NAMES.get(kind, str(expected))}, not "
+                          f"{_as_written(value)}", location=where,
+                          hint=f"for example: {key} = {_as_written(default)}")
     return value
 
 

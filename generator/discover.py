@@ -32,7 +32,21 @@ def _walk(root: Path, top: Path, diagnostics: list[Diagnostic]) -> Iterator[Path
         return
     resolved_root = root.resolve()
     for directory, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        kept = []
+        for name in sorted(dirnames):
+            if name.startswith((".", "_")):
+                continue
+            folder = Path(directory) / name
+            if folder.is_symlink():  # os.walk never enters it: say so instead of skipping silently
+                outside = not folder.resolve().is_relative_to(resolved_root)
+                diagnostics.append(Diagnostic(
+                    SourceLocation(_rel(folder, root)),
+                    "symbolic link leads outside the site: not followed" if outside else
+                    "symbolic link to a folder: not followed",
+                    "copy the files into the site instead", "discover"))
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith("."):
                 continue
