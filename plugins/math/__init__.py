@@ -175,9 +175,11 @@ def _number(ctx: RenderContext, formula: _Formula, equation: Equation, numbering
                          hint="give each equation its own label")
                 continue
             if number is None:
-                ctx.warn(formula.line, f"\\label{{{label}}} is on an equation without a number",
-                         kind="math", hint="use a numbered environment such as "
-                         "\\begin{equation}, or add \\tag{...}")
+                hint = ("numbering is off for this site (plugins.math.numbering); add \\tag{...}"
+                        if row.numbered else
+                        "use a numbered environment such as \\begin{equation}, or add \\tag{...}")
+                ctx.warn(formula.line, f"\\label{{{label}}} is on an equation without a number; "
+                         "references to it show (??)", kind="math", hint=hint)
             row_id = row_id or _unique_id(label_id(label), targets)
             targets[label] = _Target(row_id, number or "", formula.line)
         formula.numbers.append(number)
@@ -214,7 +216,8 @@ def _resolve_references(ctx: RenderContext, formula: _Formula, tokens: Sequence[
                      kind="math", hint=f"add \\label{{{label}}} to the equation, or fix the name")
             resolved += [r"\text", "{", "(??)" if token == r"\eqref" else "??", "}"]
             continue
-        number = target.number if token == r"\eqref" else target.number.strip("()")
+        shown = target.number or "(??)"  # the label's equation has no number (warned above)
+        number = shown if token == r"\eqref" else shown.strip("()")
         resolved += [REFERENCE_COMMAND, "{", target.id, "}", "{", *number, "}"]
     return resolved
 

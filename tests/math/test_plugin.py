@@ -29,9 +29,14 @@ def test_undefined_reference_warns_and_shows_question_marks() -> None:
     assert "<mtext>(??)</mtext>" in page.html
 
 
-def test_label_on_an_unnumbered_equation_warns() -> None:
-    page = render("$$\n\\begin{align*}\nx \\label{eq:y}\n\\end{align*}\n$$\n")
-    assert any("is on an equation without a number" in m for m in messages(page))
+def test_label_on_an_unnumbered_equation_warns_and_references_show_question_marks() -> None:
+    page = render("$$\n\\begin{align*}\nx \\label{eq:y}\n\\end{align*}\n$$\n"
+                  "See $\\eqref{eq:y}$.\n")
+    [warning] = messages(page)
+    assert "\\label{eq:y} is on an equation without a number" in warning
+    assert '<a href="#eq-y">(??)</a>' in page.html
+    off = render("$$\n\\begin{equation}\nx \\label{eq:z}\n\\end{equation}\n$$\n", numbering=False)
+    assert "numbering is off" in str(off.warnings[0])
 
 
 def test_numbers_run_through_the_page_and_eqref_links() -> None:
