@@ -106,6 +106,7 @@ class BuildSession:
     environment: tuple[str, TrackingEnvironment] | None = None  # (config digest, env)
     renderer: tuple[str, MarkdownRenderer] | None = None  # (settings fingerprint, renderer)
     changed: frozenset[Path] | None = None
+    urls: tuple[str, tuple, dict[str, str], dict[str, str]] | None = None  # see _plan_urls
 
     @classmethod
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
@@ -122,7 +123,10 @@ class BuildSession:
         return session
 
     def save(self, cache_root: Path, out: Path) -> None:
-        for path, value in ((_parsed_state(cache_root), self.parsed),
+        # The parses are kept without the files' text, which the next build reads anyway.
+        parsed = {rel: replace(item, source=replace(item.source, text=""))
+                  for rel, item in self.parsed.items()}
+        for path, value in ((_parsed_state(cache_root), parsed),
                             (_pages_state(cache_root, out), self.pages)):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
@@ -235,14 +239,14 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         parsed.append(item)
     if errors:
         raise BuildFailed(errors)
-    urls = plan_urls(parsed, config)
+    urls, links = _plan_urls(parsed, config, session, plan_urls, link_table)
     asset_paths = {_join(urls[p.source.rel], f.name)
                    for p in parsed for f in found.bundle_files.get(p.source.rel, ())}
     settings = RenderSettings(
         site_root=root, plugin_options={k: dict(v) for k, v in config.plugins.items()},
         cache_root=cache_root, refresh=options.refresh, strict=options.strict,
         execute=config.execute, site_vars=_site_vars(config), base_path=config.base_path,
-        link_table=link_table(parsed, urls), static_paths=frozenset(static) | asset_paths,
+        link_table=links, static_paths=frozenset(static) | asset_paths,
         excerpt_separator=config.excerpt_separator, summary_words=config.summary_words)
 
     rendered, keys, fresh = _render_all(parsed, settings, options, root, cache_root, progress,
@@ -301,7 +305,7 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Di
     previous, changed = session.discovery, session.changed
     if previous is not None and changed is not None and changed:
         by_path = {source.path: source for source in previous.sources}
-        if all(path in by_path and by_path[path].bundle is None
+        if all(path in by_path and path.is_file() and by_path[path].bundle is None
                and not previous.bundle_files.get(by_path[path].rel)
                and _only_markdown(path.parent) for path in changed):
             content = root / "content"
@@ -328,13 +332,32 @@ def _parse(source: SourceFile, session: BuildSession,
            parse_source: Callable[[SourceFile], ParsedSource]) -> ParsedSource:
     """Frontmatter is parsed again only when the file's bytes changed."""
     known = session.parsed.get(source.rel)
+    if known is not None and known.source is source:
+        return known
     if known is not None and known.source.digest == source.digest \
             and known.source.content_rel == source.content_rel:
-        return replace(known, source=source)
-    item = parse_source(source)
-    # The state keeps the parse without the file's text, which the next build reads anyway.
-    session.parsed[source.rel] = replace(item, source=replace(source, text=""))
+        item = replace(known, source=source)
+    else:
+        item = parse_source(source)
+    session.parsed[source.rel] = item
     return item
+
+
+def _plan_urls(parsed: list[ParsedSource], config: SiteConfig, session: BuildSession,
+               plan_urls, link_table) -> tuple[dict[str, str], dict[str, str]]:
+    """URLs and the link table depend on the posts' paths, metadata and the config alone: while
+    those equal the last build's, its answer stands (unchanged parses are the very same objects,
+    so the comparison is mostly identity)."""
+    metas = tuple((item.source.rel, item.source.content_rel, item.meta) for item in parsed)
+    known = session.urls
+    if known is not None and known[0] == repr(config) and len(known[1]) == len(metas) and all(
+            a[0] == b[0] and a[1] == b[1] and (a[2] is b[2] or a[2] == b[2])
+            for a, b in zip(known[1], metas)):
+        return known[2], known[3]
+    urls = plan_urls(parsed, config)
+    links = link_table(parsed, urls)
+    session.urls = (repr(config), metas, urls, links)
+    return urls, links
 
 
 def _site_vars(config: SiteConfig) -> dict[str, object]:
@@ -390,8 +413,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
-    versions = {post_root(p): content_key(keys[p.source.rel], p.url,
-                                          repr(sorted(p.rendered.dependencies.items())))
+    versions = {post_root(p): f"{keys[p.source.rel]} {p.url} {sorted(p.rendered.dependencies.items())}"
                 for p in (*site.posts, *site.pages)}
     snapshot = SiteSnapshot(site, versions)
     environment.places = snapshot.places
@@ -404,11 +426,11 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     for job in plan_pages(site, config, build_time):
         post = job.arguments.get("post")
         sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
-        arguments = snapshot.arguments_digest(job.template, job.url, job.arguments, config_digest)
+        arguments = snapshot.arguments_text(job.template, job.url, job.arguments, config_digest)
         old = session.pages.get(job.path)
         if old is not None and written.get(job.path) == old.output \
                 and snapshot.is_current(old, arguments, template_digest) \
-                and (out / job.path).is_file():
+                and os.path.isfile(os.path.join(out, job.path)):
             records[job.path] = old
             files.append(OutputFile.kept(job.path, old.output))
             continue

@@ -40,7 +40,7 @@ class PageRecord:
     """How an output page was made: enough to tell whether rendering it again would change it."""
 
     templates: tuple[tuple[str, str], ...]  # (template name, digest of its source)
-    arguments: str  # digest of the template, URL, arguments and config it was rendered with
+    arguments: str  # the template, URL, arguments and config digest it was rendered with
     reads: tuple[RootReads, ...]
     output: str  # digest of the bytes written
 
@@ -78,9 +78,10 @@ class SiteSnapshot:
         place = self.places.get(id(value))
         if place is not None:
             return f"@{place[0]}:{place[1]}"
-        if isinstance(value, (tuple, list)):
+        kind = type(value)
+        if kind is tuple or kind is list:
             return "(" + ",".join(map(self.encode, value)) + ")"
-        if isinstance(value, Mapping):
+        if kind is dict or isinstance(value, Mapping):
             return "{" + ",".join(f"{self.encode(k)}:{self.encode(v)}"
                                   for k, v in value.items()) + "}"
         return repr(value)
@@ -101,10 +102,10 @@ class SiteSnapshot:
         digest = self._values[key] = _digest(self.encode(value))
         return digest
 
-    def arguments_digest(self, template: str, url: str, arguments: Mapping[str, object],
-                         config: str) -> str:
-        return _digest("\n".join((template, url, self.encode(dict(sorted(arguments.items()))),
-                                  config)))
+    def arguments_text(self, template: str, url: str, arguments: Mapping[str, object],
+                       config: str) -> str:
+        """What a page is rendered with; short (records appear by their place), so kept as is."""
+        return "\n".join((template, url, self.encode(dict(sorted(arguments.items()))), config))
 
     def is_current(self, record: PageRecord, arguments: str,
                    template_digest: Callable[[str], str | None]) -> bool:

@@ -157,8 +157,8 @@ def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
     previous = read_manifest(out)
     files = list(files)
     current = {f.path: f.digest() for f in files}
-    stale = [f for f in files
-             if previous.get(f.path) != current[f.path] or not (out / f.path).is_file()]
+    stale = [f for f in files if previous.get(f.path) != current[f.path]
+             or not os.path.isfile(os.path.join(out, f.path))]
     gone = sorted(set(previous) - set(current))
     if not stale and not gone:
         return WriteReport(0, len(files), 0, unchanged=True)
