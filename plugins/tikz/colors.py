@@ -6,7 +6,7 @@ triple but as a mix of three parts, which is exactly what xcolor's ``!`` express
 
 * ``ink``: black, emitted as CSS ``currentColor``;
 * ``paper``: white, emitted as ``var(--tikz-paper, Canvas)``;
-* ``chroma``: everything else, one RGB colour with its share.
+* ``chroma``: everything else, one RGB colour with its share (lightened on dark pages).
 
 ``blue!20`` is then 20 % chroma (blue) and 80 % paper, which a dark theme turns into a dark blue
 instead of a pale rectangle that would swallow light text. SVG gets the light-mode RGB as a
@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from .model import TikzError
 
 RGB = tuple[float, float, float]
+# how far a chromatic colour moves towards white under a dark colour scheme
+DARK_LIGHTENING = 0.45
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,18 @@ class Paint:
         return "#" + "".join(f"{round(max(0.0, min(1.0, c)) * 255):02x}" for c in self.rgb())
 
     def css(self) -> str:
-        """The CSS colour that keeps the light-mode look and follows a dark theme."""
+        """The CSS colour that keeps the light-mode look and follows a dark theme.
+
+        Under a dark ``color-scheme`` the chromatic part is also lightened (``light-dark()``):
+        pure blue lines and labels are unreadable on a dark page, while a ``blue!20`` fill,
+        mostly paper, stays dark enough for light text on it.
+        """
+        if self.chroma < 1e-9:
+            return self._mix(self.chroma_rgb)
+        lightened = tuple(channel + DARK_LIGHTENING * (1 - channel) for channel in self.chroma_rgb)
+        return f"light-dark({self._mix(self.chroma_rgb)},{self._mix(lightened)})"
+
+    def _mix(self, chroma_rgb: tuple[float, ...]) -> str:
         ink_css, paper_css = "currentColor", "var(--tikz-paper,Canvas)"
         if self.chroma < 1e-9:
             if self.paper < 1e-9:
@@ -48,11 +61,11 @@ class Paint:
             if self.ink < 1e-9:
                 return paper_css
             return f"color-mix(in srgb,{ink_css} {_percent(self.ink)},{paper_css})"
-        chroma_css = "#" + "".join(f"{round(c * 255):02x}" for c in self.chroma_rgb)
+        chroma_css = "#" + "".join(f"{round(c * 255):02x}" for c in chroma_rgb)
         rest = self.ink + self.paper
         if rest < 1e-9:
             return chroma_css
-        neutral = Paint(ink=self.ink / rest, paper=self.paper / rest).css()
+        neutral = Paint(ink=self.ink / rest, paper=self.paper / rest)._mix(chroma_rgb)
         return f"color-mix(in srgb,{chroma_css} {_percent(self.chroma)},{neutral})"
 
     @property

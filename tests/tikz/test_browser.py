@@ -17,9 +17,12 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 PICTURE = r"""
 \node[draw, fill=blue!20, minimum size=1cm] (k) at (0,0) {$x_i$};
 \draw[->] (k) -- (2,0) node[right] {feature};
+\draw[blue, thick] (0,-1) -- (2,-1);
 """
-THEMES = {"light": "color: rgb(0, 0, 0); background: rgb(255, 255, 255); --tikz-paper: rgb(255, 255, 255)",
-          "dark": "color: rgb(240, 240, 240); background: rgb(16, 16, 16); --tikz-paper: rgb(16, 16, 16)"}
+THEMES = {"light": "color-scheme: light; color: rgb(0, 0, 0); background: rgb(255, 255, 255); "
+                   "--tikz-paper: rgb(255, 255, 255)",
+          "dark": "color-scheme: dark; color: rgb(240, 240, 240); background: rgb(16, 16, 16); "
+                  "--tikz-paper: rgb(16, 16, 16)"}
 
 
 @pytest.fixture(scope="module")
@@ -72,10 +75,13 @@ def test_colours_follow_the_theme(tab) -> None:
             const svg = document.querySelector('#{theme} svg');
             const rect = getComputedStyle(svg.querySelector('rect'));
             const text = getComputedStyle(svg.querySelector('text'));
-            return [rect.fill, rect.stroke, text.fill]; }})()""")
-    light_fill, light_stroke, light_text = (_rgb(c) for c in colours["light"])
-    dark_fill, dark_stroke, dark_text = (_rgb(c) for c in colours["dark"])
+            const line = getComputedStyle(svg.querySelectorAll('path')[2]);
+            return [rect.fill, rect.stroke, text.fill, line.stroke]; }})()""")
+    light_fill, light_stroke, light_text, light_blue = (_rgb(c) for c in colours["light"])
+    dark_fill, dark_stroke, dark_text, dark_blue = (_rgb(c) for c in colours["dark"])
     assert light_fill == (204, 204, 255)              # blue!20 on white, as xcolor prints it
-    assert sum(dark_fill) < 200 and dark_fill[2] > dark_fill[0]   # a dark blue on a dark page
+    assert sum(dark_fill) < 250 and dark_fill[2] > dark_fill[0]   # a dark blue on a dark page
     assert light_stroke == light_text == (0, 0, 0)
     assert dark_stroke == dark_text == (240, 240, 240)  # black ink becomes the text colour
+    assert light_blue == (0, 0, 255)
+    assert dark_blue[2] == 255 and dark_blue[0] > 100   # lightened to read on the dark page
