@@ -9,6 +9,7 @@ import pytest
 from .conftest import render
 
 playwright = pytest.importorskip("playwright.sync_api")
+pytestmark = pytest.mark.browser
 
 CHROMIUM = Path("/usr/bin/chromium")
 CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "math" / "math.css"

@@ -18,7 +18,8 @@ def messages(page) -> list[str]:
 def test_duplicate_label_warns_at_the_second_with_file_and_line() -> None:
     page = render("Intro.\n\n" + ALIGN % "eq:x" + "\n" + ALIGN % "eq:x", line_offset=4)
     [warning] = messages(page)
-    assert warning.startswith("post.md:13: warning[math]: duplicate \\label{eq:x}, first defined at post.md:7")
+    assert warning.startswith("post.md:13: warning[math]: duplicate \\label{eq:x}, "
+                              "first defined at post.md:7")
     assert page.html.count('id="eq-x"') == 1
 
 
