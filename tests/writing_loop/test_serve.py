@@ -1,0 +1,165 @@
+"""`build.py serve` for real: a subprocess on a free port, fetched with urllib and a browser."""
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .helpers import add_post, make_site, write
+
+REPO = Path(__file__).resolve().parents[2]
+STARTUP_SECONDS = 180  # the first build of the site, on a loaded two-core machine
+EVENT_SECONDS = 60
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Server:
+    def __init__(self, site: Path):
+        self.site = site
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.process = subprocess.Popen(
+            [sys.executable, str(REPO / "build.py"), "serve", "--root", str(site), "--port",
+             str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.log: list[str] = []
+        self._wait_for_line("serving http://127.0.0.1:")
+
+    def _wait_for_line(self, marker: str) -> None:
+        import selectors
+        import time
+
+        deadline = time.monotonic() + STARTUP_SECONDS
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.process.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline:
+                if not selector.select(timeout=deadline - time.monotonic()):
+                    break
+                line = self.process.stdout.readline()
+                if not line:
+                    break
+                self.log.append(line)
+                if marker in line:
+                    return
+        self.stop()
+        raise AssertionError(f"serve did not start: {''.join(self.log)}")
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def events(self):
+        return urllib.request.urlopen(self.url + "__stride__/events", timeout=EVENT_SECONDS)
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        return self.process.returncode
+
+
+def next_generation(stream) -> str:
+    """The next ``data:`` line of the event stream (comments and blank lines skipped)."""
+    while True:
+        line = stream.readline().decode()
+        if not line:
+            raise AssertionError("the event stream ended")
+        if line.startswith("data: "):
+            return line[len("data: "):].strip()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    running = Server(make_site(tmp_path / "blog", posts=6))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def test_edit_reload_error_overlay_and_fix(server):
+    status, page = server.get("/2024/01/post-03/")
+    assert status == 200 and "Details of post 3." in page
+    assert "/__stride__/events" in page  # the reload script, added when serving...
+    built = server.site / ".stride-cache" / "serve" / "2024" / "01" / "post-03" / "index.html"
+    assert "__stride__" not in built.read_text()  # ...never written into the site
+
+    with server.events() as stream:
+        shown = next_generation(stream)
+        add_post(server.site, 3, body="Summary of post 3.\n\nRewritten while serving.")
+        rebuilt = next_generation(stream)
+        assert rebuilt != shown
+        status, page = server.get("/2024/01/post-03/")
+        assert "Rewritten while serving." in page and "stride-error-overlay" not in page
+
+        write(server.site / "content" / "posts" / "post-03.md",
+              "---\ntitle: Broken\ndate: 2024-01-03\ntags: [unclosed\n---\nText.\n")
+        failed = next_generation(stream)
+        assert failed != rebuilt
+        status, page = server.get("/2024/01/post-03/")
+        assert status == 200 and "stride-error-overlay" in page
+        assert "content/posts/post-03.md:4" in page
+        assert "Rewritten while serving." in page  # the last good build is still served
+
+        add_post(server.site, 3, body="Summary of post 3.\n\nFixed again.")
+        assert next_generation(stream) != failed
+        status, page = server.get("/2024/01/post-03/")
+        assert "Fixed again." in page and "stride-error-overlay" not in page
+    assert server.stop() == 0
+
+
+def test_template_and_config_changes_are_served(server):
+    with server.events() as stream:
+        next_generation(stream)
+        write(server.site / "site.toml", 'title = "Renamed while serving"\nposts_per_page = 5\n')
+        next_generation(stream)
+        assert "Renamed while serving" in server.get("/")[1]
+        builtin = REPO / "theme" / "templates" / "tags.html"
+        write(server.site / "theme" / "templates" / "tags.html",
+              builtin.read_text().replace("<h1>Tags</h1>", "<h1>Every tag</h1>"))
+        next_generation(stream)
+        assert "Every tag" in server.get("/tags/")[1]
+
+
+def test_missing_pages_get_the_sites_404(server):
+    status, page = server.get("/no/such/page/")
+    assert status == 404 and "Page not found" in page
+
+
+@pytest.mark.browser
+def test_an_open_page_reloads_itself_in_a_browser(server):
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-sync"])
+        try:
+            page = browser.new_page()
+            page.goto(server.url + "2024/01/post-02/")
+            page.wait_for_function("document.body.innerText.includes('Details of post 2.')",
+                                   timeout=30_000)
+            add_post(server.site, 2, body="Summary of post 2.\n\nSeen without pressing F5.")
+            page.wait_for_function(
+                "document.body.innerText.includes('Seen without pressing F5.')",
+                timeout=EVENT_SECONDS * 1000)
+        finally:
+            browser.close()
