@@ -18,7 +18,6 @@ import hashlib
 import html
 import json
 import re
-import shlex
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -47,6 +46,9 @@ _LIQUID = re.compile(
     r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)"
     r"(?P<markup>(?:[^%{\n]|\n(?![ \t]*\n)|\{(?!%)|%(?!\}))*?)-?%\}"
     r"|\{\{(?![<%])-?(?P<output>(?:[^{}\n]|\n(?![ \t]*\n)|\{(?!\{)|\}(?!\}))*?)-?\}\}")
+# `{% include x.html caption="A" alt='B' url=page.image %}`: quoted values are text, others Liquid
+_INCLUDE_PARAMETER = re.compile(
+    r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<expression>\S+))""")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
 _INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
 _CONTROL_FLOW = frozenset({"if", "unless", "case", "for", "tablerow", "ifchanged", "cycle",
@@ -60,11 +62,11 @@ class LiquidSyntaxError(ValueError):
     """An expression the evaluator cannot read; reported as a warning at the tag's line."""
 
 
+@dataclass(frozen=True)
 class _Undefined:
     """A variable that does not exist: renders as "" (as in Jekyll) after a warning."""
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    name: str
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,9 +87,6 @@ class _Path:
     """A variable lookup: ``site.data["x"][0]``; a part is a str key, an int index or a _Path."""
 
     parts: tuple[Any, ...]
-
-    def dotted(self) -> str:
-        return ".".join(str(p) for p in self.parts if not isinstance(p, _Path))
 
 
 @dataclass(frozen=True)
@@ -239,14 +238,15 @@ FILTERS: dict[str, FilterFunction] = {
     "cgi_escape": lambda e, v, a: quote(_text(v), safe=""),
     "uri_escape": lambda e, v, a: quote(_text(v), safe="/:?#[]@!$&'()*+,;="),
     "url_encode": lambda e, v, a: quote(_text(v), safe=""),
-    "replace": lambda e, v, a: _text(v).replace(_text(a[0]), _text(a[1])) if len(a) > 1 else _text(v),
+    "replace": lambda e, v, a: _text(v).replace(_text(a[0]), _text(a[1])) if len(a) > 1
+    else _text(v),
     "remove": lambda e, v, a: _text(v).replace(_text(a[0]), "") if a else _text(v),
     "slugify": lambda e, v, a: _slugify(_text(v)),
     "date": _date,
     "date_to_string": lambda e, v, a: _date(e, v, ["%d %b %Y"]),
     "date_to_long_string": lambda e, v, a: _date(e, v, ["%d %B %Y"]),
     "date_to_xmlschema": lambda e, v, a: _date(e, v, ["%Y-%m-%dT%H:%M:%S%z"]),
-    "jsonify": lambda e, v, a: json.dumps(v, default=str),
+    "jsonify": lambda e, v, a: json.dumps(None if isinstance(v, _Undefined) else v, default=str),
     "size": lambda e, v, a: len(v) if isinstance(v, (str, list, tuple, dict)) else 0,
     "join": lambda e, v, a: _text(a[0] if a else " ").join(_text(i) for i in v)
     if isinstance(v, (list, tuple)) else _text(v),
@@ -258,7 +258,7 @@ FILTERS: dict[str, FilterFunction] = {
 }
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Evaluation:
     """What evaluating one expression may read and where its warnings go."""
 
@@ -276,7 +276,8 @@ class _Evaluation:
             walked.append(str(part))
             if isinstance(value, dict) and part in value:
                 value = value[part]
-            elif isinstance(value, (list, tuple)) and isinstance(part, int) and -len(value) <= part < len(value):
+            elif (isinstance(value, (list, tuple)) and isinstance(part, int)
+                  and -len(value) <= part < len(value)):
                 value = value[part]
             elif part == "size" and isinstance(value, (list, tuple, dict, str)):
                 value = len(value)
@@ -287,7 +288,8 @@ class _Evaluation:
     def evaluate(self, expression: Expression) -> Any:
         value = expression.value.value if isinstance(expression.value, _Literal) \
             else self.lookup(expression.value)
-        if isinstance(value, _Undefined) and not any(f.name == "default" for f in expression.filters):
+        defaulted = any(applied.name == "default" for applied in expression.filters)
+        if isinstance(value, _Undefined) and not defaulted:
             self.report(f"`{value.name}` is not defined; it is left empty",
                         "set it in the post's frontmatter or the site's [site] table, "
                         "or remove it")
@@ -371,8 +373,9 @@ class _Renderer:
         while (match := _LIQUID.search(self.source, position)) is not None:
             position = self._handle(match)
         if self.edits.first_shift is not None and self.report_line is None:
-            self.warn(self.edits.first_shift, f"a Liquid block opened mid-line moved later lines down by "
-                         f"{self.edits.added_lines}; their warnings' line numbers are approximate",
+            self.warn(self.edits.first_shift,
+                      f"a Liquid block opened mid-line moved later lines down by "
+                      f"{self.edits.added_lines}; their warnings' line numbers are approximate",
                       "put `{% highlight %}` and `{% endhighlight %}` on lines of their own")
         return self.edits.apply()
 
@@ -394,16 +397,15 @@ class _Renderer:
         handler = getattr(self, f"_tag_{tag}", None)
         if handler is not None:
             return handler(match, match.group("markup").strip())
-        if tag in _CONTROL_FLOW_CONTINUATIONS:
-            pass  # reported once, at the tag that opened the block
-        elif tag in _CONTROL_FLOW:
+        # `else`, `endif`... go silently: their block was reported at the tag that opened it
+        if tag in _CONTROL_FLOW:
             self.warn(start, f"Liquid control flow `{{% {tag} %}}` is not carried over; the tag is "
                              "removed and the text it guarded is kept",
                       "keep the text you want shown and delete the tags")
         elif tag.startswith("end") and base in ("raw", "comment", "highlight", "capture"):
             self.warn(start, f"`{{% {tag} %}}` has no opening `{{% {base} %}}`; it is removed",
                       "delete it")
-        else:
+        elif tag not in _CONTROL_FLOW_CONTINUATIONS:
             self.warn(start, f"the Liquid tag `{{% {tag} %}}` is not supported; it is removed",
                       "replace it with Markdown or HTML, or delete it")
         self.edits.replace(start, match.end(), "")
@@ -534,49 +536,50 @@ class _Renderer:
 
     def _include(self, match: re.Match[str], markup: str, *, relative: bool) -> int:
         start = match.start()
-        self.edits.replace(start, match.end(), "")
+        text = self._included_text(start, markup, relative=relative)
+        if text is None:
+            replacement = ""
+        elif sitepaths.stands_alone(self.source, start, match.end()):
+            replacement = self.store.add(text)
+        else:
+            replacement = re.sub(r"\s*\n\s*", " ", text.strip())
+        self.edits.replace(start, match.end(), replacement)
+        return match.end()
+
+    def _included_text(self, start: int, markup: str, *, relative: bool) -> str | None:
+        """The include's text with its own Liquid evaluated, or None after a warning."""
         tag = "include_relative" if relative else "include"
-        try:
-            words = shlex.split(markup)
-        except ValueError as error:
-            self.warn(start, f"`{{% {tag} {markup} %}}`: {error}", "check the quotes",
-                      kind=INCLUDE_KIND)
-            return match.end()
-        if not words or "{{" in words[0]:
+        name, _, parameters_text = markup.partition(" ")
+        if not name or "{{" in name:
             self.warn(start, f"`{{% {tag} {markup} %}}`: Stride needs a plain file name",
                       "write the file name itself", kind=INCLUDE_KIND)
-            return match.end()
+            return None
         if self.depth >= MAX_INCLUDE_DEPTH:
-            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{words[0]}`; "
+            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{name}`; "
                              "is an include including itself?", "break the cycle",
                       kind=INCLUDE_KIND)
-            return match.end()
-        path = self._include_path(start, words[0], relative=relative)
+            return None
+        path = self._include_path(start, name, relative=relative)
         if path is None:
-            return match.end()
+            return None
         try:
             data = path.read_bytes()
             text = data.decode("utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            self.warn(start, f"cannot read the include `{words[0]}`: {error}",
-                      "check the file", kind=INCLUDE_KIND)
-            return match.end()
+            self.warn(start, f"cannot read the include `{name}`: {error}", "check the file",
+                      kind=INCLUDE_KIND)
+            return None
         self.ctx.add_dependency(str(path), hashlib.sha256(data).hexdigest())
         parameters = {}
-        for word in words[1:]:
-            name, equals, value = word.partition("=")
-            if not equals:
-                continue
-            quoted = re.search(re.escape(name) + r"\s*=\s*[\"']", markup) is not None
-            parameters[name] = value if quoted else self._evaluate(start, value)
+        for parameter in _INCLUDE_PARAMETER.finditer(parameters_text):
+            quoted = parameter.group("double") if parameter.group("double") is not None \
+                else parameter.group("single")
+            parameters[parameter.group("name")] = quoted if quoted is not None \
+                else self._evaluate(start, parameter.group("expression"))
         scope = {**self.scope, "include": parameters}
-        rendered = _Renderer(text, self.ctx, self.options, self.store, scope,
-                             depth=self.depth + 1, report_line=self.line(start),
-                             origin=f"{'' if relative else '_includes/'}{words[0]}").render()
-        alone = sitepaths.stands_alone(self.source, start, match.end())
-        replacement = self.store.add(rendered) if alone else re.sub(r"\s*\n\s*", " ", rendered.strip())
-        self.edits.replace(start, match.end(), replacement)
-        return match.end()
+        return _Renderer(text, self.ctx, self.options, self.store, scope, depth=self.depth + 1,
+                         report_line=self.line(start),
+                         origin=f"{'' if relative else '_includes/'}{name}").render()
 
     def _include_path(self, position: int, name: str, *, relative: bool) -> Path | None:
         if relative:

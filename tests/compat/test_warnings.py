@@ -146,3 +146,13 @@ def test_dialects_can_be_switched_off() -> None:
     html = md.render("{{ page.title }} {{< ref x >}}\n{: .x}\n![a](/x.png)\n", {ENV_KEY: ctx})
     assert html == '<p>{{ page.title }} {{&lt; ref x &gt;}}\n{: .x}\n<img src="/x.png" alt="a" /></p>\n'
     assert ctx.diagnostics == []
+
+
+def test_include_parameters_quoted_or_evaluated(render) -> None:
+    html, diagnostics = render(
+        "{% include figure.html url=page.image alt='A kernel' caption=\"Flipped\" %}\n",
+        page_vars={"image": "/assets/images/kernel.png"})
+    assert html == ('<figure class="center">\n'
+                    '  <img src="/blog/assets/images/kernel.png" alt="A kernel">\n'
+                    '  <figcaption>Flipped</figcaption>\n</figure>\n')
+    assert diagnostics == []
