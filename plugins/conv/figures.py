@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .geometry import CELL_INPUT, Plan
+from .geometry import Plan
 from .raster import font
 from .scene import Rect, Scene, Shape, Text
 
@@ -160,7 +160,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
         for r in range(picture_h):
             for c in range(picture_w):
                 x, y = x_picture + c * cell, top + r * cell
-                if plan.picture_kinds[r, c] == CELL_INPUT:
+                if plan.is_input[r, c]:
                     static.append(Rect(x, y, cell, cell, fill="input", stroke="window"))
                     static.append(_cell_text(x, y, cell, format_number(plan.picture[channel, r, c]),
                                              "input_text"))
@@ -196,7 +196,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
             for tap, (r, c) in enumerate(taps):
                 m, n = divmod(tap, k_w)
                 x, y = x_picture + c * cell, top + r * cell
-                if plan.picture_kinds[r, c] == CELL_INPUT:
+                if plan.is_input[r, c]:
                     shapes.append(Rect(x, y, cell, cell, fill="window", stroke="window"))
                     # Up and left of the centre, clear of the weight badge in the corner.
                     shapes.append(_cell_text(x - cell * 0.12, y - cell * 0.1, cell,

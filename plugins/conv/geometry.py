@@ -28,9 +28,6 @@ import numpy as np
 
 from .spec import BlockError, GridSpec
 
-CELL_INPUT, CELL_PADDING, CELL_INSERTED = 0, 1, 2  # kinds of picture cells
-
-
 @dataclass(frozen=True)
 class Axis:
     """One axis of the arithmetic, the numbers the ``sizes`` view writes out."""
@@ -55,8 +52,8 @@ class Axis:
 class Plan:
     """Everything a figure or a view needs, computed once from a ``GridSpec``.
 
-    Arrays are channels-first; ``picture`` and ``picture_kinds`` are the grid the window moves
-    over; ``weights`` are what the window multiplies by (the flipped kernel for convolution and
+    Arrays are channels-first; ``picture`` is the grid the window moves over, ``is_input``
+    tells its input cells from the zeros (padding, and the zeros a transposed block inserts); ``weights`` are what the window multiplies by (the flipped kernel for convolution and
     transposed); ``products[c, i, j]`` is the window-times-weights of output cell (i, j).
     """
 
@@ -64,11 +61,9 @@ class Plan:
     rows: Axis
     columns: Axis
     picture: np.ndarray          # (C, H, W) float
-    picture_kinds: np.ndarray    # (H, W) of CELL_*
-    input_origin: tuple[int, int]  # picture cell of input (0, 0)
+    is_input: np.ndarray         # (H, W) bool
     weights: np.ndarray          # (C, kh, kw)
-    window_stride: tuple[int, int]
-    window_dilation: tuple[int, int]
+    window_stride: tuple[int, int]  # the block's stride; 1 for transposed (the zeros do it)
     products: np.ndarray         # (C, out_h, out_w, kh, kw)
     result: np.ndarray           # (out_h, out_w)
 
@@ -78,7 +73,7 @@ class Plan:
 
     def window_cells(self, out_row: int, out_column: int) -> list[tuple[int, int]]:
         """Picture cells under the window of an output cell, in kernel order."""
-        (sh, sw), (dh, dw) = self.window_stride, self.window_dilation
+        (sh, sw), (dh, dw) = self.window_stride, self.spec.dilation
         kh, kw = self.weights.shape[1:]
         return [(out_row * sh + m * dh, out_column * sw + n * dw)
                 for m in range(kh) for n in range(kw)]
@@ -131,6 +126,10 @@ def _axis(name: str, spec: GridSpec, index: int, size: int, kernel: int, before:
                              f"drop whole input {name}",
                              hint=f"use padding <= {extent - 1}")
         output = (size - 1) * stride - before - after + extent + spec.output_padding[index]
+        if output < 1:
+            raise BlockError(f"the transposed output would have {output} {name}: padding "
+                             f"{before} + {after} crops more than the {output + before + after} "
+                             f"{name} the input spreads to", hint="use less padding")
     else:
         padded = size + before + after
         if padded < extent:
@@ -170,13 +169,10 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
     kernel = np.broadcast_to(kernel, (channels, k_h, k_w))
     weights = kernel[:, ::-1, ::-1] if spec.mode in ("convolution", "transposed") else kernel
     picture = np.zeros((channels, picture_h, picture_w))
-    kinds = np.full((picture_h, picture_w), CELL_PADDING)
+    is_input = np.zeros((picture_h, picture_w), dtype=bool)
     if spec.mode == "transposed":
         origin = (rows.extent - 1 - top, columns.extent - 1 - left)
         step = (rows.stride, columns.stride)
-        stretched = (slice(origin[0], origin[0] + (in_h - 1) * step[0] + 1),
-                     slice(origin[1], origin[1] + (in_w - 1) * step[1] + 1))
-        kinds[stretched] = CELL_INSERTED
         window_stride = (1, 1)
     else:
         origin, step = (top, left), (1, 1)
@@ -184,7 +180,7 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
     placed = (slice(origin[0], origin[0] + (in_h - 1) * step[0] + 1, step[0]),
               slice(origin[1], origin[1] + (in_w - 1) * step[1] + 1, step[1]))
     picture[(slice(None), *placed)] = source
-    kinds[placed] = CELL_INPUT
+    is_input[placed] = True
 
     out_rows = np.arange(rows.output)[:, None] * window_stride[0] \
         + np.arange(k_h)[None, :] * rows.dilation          # (out_h, kh)
@@ -192,9 +188,8 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
         + np.arange(k_w)[None, :] * columns.dilation       # (out_w, kw)
     windows = picture[:, out_rows[:, None, :, None], out_columns[None, :, None, :]]
     products = windows * weights[:, None, None, :, :]
-    return Plan(spec=spec, rows=rows, columns=columns, picture=picture, picture_kinds=kinds,
-                input_origin=origin, weights=np.ascontiguousarray(weights),
-                window_stride=window_stride, window_dilation=spec.dilation,
+    return Plan(spec=spec, rows=rows, columns=columns, picture=picture, is_input=is_input,
+                weights=np.ascontiguousarray(weights), window_stride=window_stride,
                 products=products, result=products.sum(axis=(0, 3, 4)))
 
 

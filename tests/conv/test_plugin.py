@@ -149,13 +149,15 @@ def test_yaml_errors_point_into_the_post():
      "defined for correlation and convolution", "transposes"),
     (block(input=[[1, 2], [3, 4]], kernel=[[1]], mode="transposed", stride=2,
            output_padding=2), "smaller than the stride", "output padding"),
+    (block(input=[[1]], kernel=[[1], [1], [1]], mode="transposed", padding=[2, 2, 0, 0]),
+     "the transposed output would have -1 rows", "less padding"),
     (block(input=[[1] * 40] * 40, kernel=[[1]]), "1600 frames; the limit is 400", "stride"),
     (block(input=[[1] * 40] * 40, kernel=[[1]], mode="transposed", stride=64),
      "the padded input would have", "smaller input"),
     (block(input=[[1] * 12] * 12, kernel=[[1] * 3] * 3, show=["unrolled"]),
      "would print a 100x144 matrix", "smaller example"),
 ], ids=["kernel-too-big", "dilated-too-big", "transposed-padding", "transposed-same",
-        "output-padding", "too-many-frames", "transposed-too-big", "unrolled-too-big"])
+        "output-padding", "transposed-cropped", "too-many-frames", "transposed-too-big", "unrolled-too-big"])
 def test_impossible_or_oversized_blocks_are_plugin_errors(body, message, hint):
     error = plugin_error("Text.\n\n" + fenced(body))
     assert message in error.message
