@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -23,7 +23,7 @@ from generator.context import RenderContext, render_context
 from generator.errors import ConfigError, SourceLocation
 
 from .convert import PRIVATE_MARKERS, REFERENCE_COMMAND, convert_tex
-from .equations import Equation, EquationRow, label_id, read_equation, render_equation
+from .equations import Equation, label_id, read_equation, render_equation
 from .escapes import MODES, undo_remark_escapes, uses_remark_escapes
 from .mathml import math_element
 from .syntax import math_block_rule, math_inline_rule
@@ -225,15 +225,14 @@ def _resolve_references(ctx: RenderContext, formula: _Formula, tokens: Sequence[
 def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Target]) -> None:
     try:
         if formula.equation is not None:
-            equation = Equation(formula.equation.kind, tuple(
-                EquationRow(tuple(_resolve_references(ctx, formula, row.tokens, targets)), row.numbered,
-                          row.tag, row.tag_verbatim, row.labels)
+            equation = replace(formula.equation, rows=tuple(
+                replace(row, tokens=tuple(_resolve_references(ctx, formula, row.tokens, targets)))
                 for row in formula.equation.rows))
             rendered = render_equation(equation, formula.numbers, formula.ids)
             markup, unsupported = rendered.markup, rendered.unsupported
         else:
-            converted = convert_tex(serialize(_resolve_references(ctx, formula, formula.tokens, targets)),
-                                    formula.display)
+            resolved = _resolve_references(ctx, formula, formula.tokens, targets)
+            converted = convert_tex(serialize(resolved), formula.display)
             markup, unsupported = converted.markup, converted.unsupported
     except TexError as error:
         _fail(ctx, formula, error)
