@@ -48,7 +48,7 @@ ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": 
                      "south west": (-1, -1)}
 SHAPES = ("rectangle", "circle", "coordinate")
 # options with no effect on a static figure (they only place the picture in a line of text)
-IGNORED_OPTIONS = {"baseline", "remember picture", "every picture/.style"}
+IGNORED_OPTIONS = {"baseline", "remember picture"}
 DEFAULT_INNER_SEP = 0.3333 * 10.00002  # 0.3333em in the document font
 
 
@@ -111,8 +111,7 @@ class Style:
             line_width=self.line_width,
             dash=tuple(self.line_width if part is None else part for part in dash),
             opacity=self.opacity, draw_opacity=self.draw_opacity, fill_opacity=self.fill_opacity,
-            rounded=self.rounded, line_cap="round" if self.dash.endswith("dotted") else self.line_cap,
-            line_join=self.line_join)
+            rounded=self.rounded, line_cap=self.line_cap, line_join=self.line_join)
 
 
 @dataclass(frozen=True)
@@ -126,10 +125,17 @@ class _Source:
 
     def __init__(self, text: str, first_line: int):
         self.text, self.position, self.first_line = text, 0, first_line
+        self._counted_to = self._newlines = 0
 
     @property
     def line(self) -> int:
-        return self.first_line + self.text.count("\n", 0, self.position)
+        # counted on from the last answer: the cursor mostly moves forward, and a rescan from
+        # the start for every statement would be quadratic in the picture's length
+        if self.position < self._counted_to:
+            self._counted_to, self._newlines = 0, 0
+        self._newlines += self.text.count("\n", self._counted_to, self.position)
+        self._counted_to = self.position
+        return self.first_line + self._newlines
 
     def skip_space(self) -> None:
         text = self.text
@@ -169,42 +175,43 @@ class _Source:
     def command(self) -> str:
         """A control word after ``\\`` (``\\node`` -> ``node``)."""
         self.skip_space()
-        match = re.compile(r"\\([A-Za-z]+|.)").match(self.text, self.position)
+        match = _COMMAND.match(self.text, self.position)
         if not match:
             raise TikzError("expected a command", line=self.line, hint="TikZ statements start with \\")
         self.position = match.end()
         return match.group(1)
 
     def balanced(self, opening: str, closing: str, what: str) -> str:
-        """The text between ``opening`` and its matching ``closing``; braces protect both."""
+        """The text between ``opening`` and its matching ``closing``.
+
+        Escaped characters (``\\{``) never count; inside ``[...]`` and ``(...)`` a brace group
+        protects brackets and parentheses, as TeX's argument reading does.
+        """
         self.skip_space()
         start_line = self.line
         if not self.text.startswith(opening, self.position):
             raise TikzError(f"expected '{opening}' for {what}", line=start_line,
                             hint=f"write {what} as {opening}...{closing}")
-        depth, brace_depth, index = 0, 0, self.position
-        text = self.text
+        text, depth, braces, index = self.text, 0, 0, self.position
         while index < len(text):
             char = text[index]
-            if char == "\\":
-                index += 2
-                continue
-            if char == "{":
-                brace_depth += 1
-            elif char == "}":
-                brace_depth -= 1
-                if brace_depth < 0 and closing != "}":
-                    break
-            if brace_depth == 0 or opening == "{":
-                if char == opening and (opening != "{" or brace_depth == 1):
-                    depth += 1
-                elif char == closing and (closing != "}" or brace_depth == 0):
-                    depth -= 1
-                    if depth == 0:
-                        inner = text[self.position + len(opening):index]
-                        self.position = index + 1
-                        return inner
             index += 1
+            if char == "\\":
+                index += 1
+                continue
+            if opening != "{" and char in "{}":
+                braces += 1 if char == "{" else -1
+                if braces < 0:
+                    break
+                continue
+            if braces == 0 and char == opening:
+                depth += 1
+            elif braces == 0 and char == closing:
+                depth -= 1
+                if depth == 0:
+                    inner = text[self.position + len(opening):index - 1]
+                    self.position = index
+                    return inner
         raise TikzError(f"unclosed '{opening}' in {what}", line=start_line,
                         hint=f"add the missing '{closing}'")
 
@@ -240,6 +247,7 @@ def _balanced_inside(text: str) -> bool:
     return depth == 0
 
 
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
 _ARROW_SPEC = re.compile(r"\s*(<|stealth|latex|to|>|\|)?\s*-\s*(>|stealth|latex|to|<|\|)?\s*")
 
 
@@ -257,8 +265,8 @@ class Interpreter:
 
     # --- statements --------------------------------------------------------------------
 
-    def run(self, text: str, *, first_line: int = 0, style: Style | None = None) -> None:
-        self.statements(_Source(text, first_line), style or Style(), depth=0, environment="")
+    def run(self, text: str) -> None:
+        self.statements(_Source(text, 0), Style(), depth=0, environment="")
 
     def statements(self, source: _Source, style: Style, *, depth: int, environment: str,
                    environment_line: int = 0) -> Style:
