@@ -176,12 +176,12 @@ class _Expander:
             self.warn(start, "a `figure` shortcode without `src` is removed", "add src=\"...\"")
             self.edits.replace(start, match.end(), "")
             return match.end()
-        line = self.lines.line(start)
+        # resolved here, checked where the image lands (``urls.py``), like any other image
         figure = Figure(
-            src=sitepaths.resolve_site_path(self.ctx, src, line),
+            src=sitepaths.resolve_site_path(self.ctx, src, None, check=False),
             alt=named.get("alt", ""), title=named.get("title", ""),
             caption=named.get("caption", ""),
-            link=sitepaths.resolve_site_path(self.ctx, named["link"], line, check=False)
+            link=sitepaths.resolve_site_path(self.ctx, named["link"], None, check=False)
             if named.get("link") else "",
             css_class=named.get("class", ""), width=named.get("width", ""),
             height=named.get("height", ""))

@@ -222,9 +222,9 @@ def _slugify(text: str) -> str:
 
 
 FILTERS: dict[str, FilterFunction] = {
-    "relative_url": lambda e, v, a: sitepaths.relative_url_filter(e.ctx, _text(v), e.line),
+    "relative_url": lambda e, v, a: sitepaths.relative_url_filter(e.ctx, _text(v)),
     "absolute_url": lambda e, v, a: sitepaths.absolute_url(
-        e.ctx, sitepaths.relative_url_filter(e.ctx, _text(v), e.line)),
+        e.ctx, sitepaths.relative_url_filter(e.ctx, _text(v))),
     "prepend": lambda e, v, a: _text(a[0] if a else "") + _text(v),
     "append": lambda e, v, a: _text(v) + _text(a[0] if a else ""),
     "default": lambda e, v, a: v if v not in (None, "", False) and not isinstance(v, _Undefined)
@@ -264,7 +264,6 @@ class _Evaluation:
 
     ctx: RenderContext
     scope: dict[str, Any]
-    line: int | None
     report: Callable[[str, str], None]  # (message, hint) at the tag's place
 
     def lookup(self, path: _Path) -> Any:
@@ -431,7 +430,7 @@ class _Renderer:
                                 f"({error}); it is removed",
                       "write the value out, or wrap text meant literally in {% raw %}...{% endraw %}")
             return ""
-        evaluation = _Evaluation(self.ctx, self.scope, self.line(position),
+        evaluation = _Evaluation(self.ctx, self.scope,
                                  lambda message, hint: self.warn(position, message, hint))
         return evaluation.evaluate(expression)
 

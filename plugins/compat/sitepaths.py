@@ -82,11 +82,12 @@ def absolute_url(ctx: RenderContext, url_path: str) -> str:
     return site_origin(ctx) + url_path if is_site_path(url_path) else url_path
 
 
-def relative_url_filter(ctx: RenderContext, value: str, body_line: int | None) -> str:
-    """Jekyll's ``relative_url``: a path is taken relative to the site root."""
+def relative_url_filter(ctx: RenderContext, value: str) -> str:
+    """Jekyll's ``relative_url``: a path is taken relative to the site root. The file is
+    checked later, where the URL lands in a link, an image or raw HTML (``urls.py``)."""
     if re.match(r"^[a-z][a-z0-9+.-]*:|^//|^#", value, re.I):
         return value
-    return resolve_site_path(ctx, "/" + value.lstrip("/"), body_line)
+    return resolve_site_path(ctx, "/" + value.lstrip("/"), None, check=False)
 
 
 def _post_url(ctx: RenderContext, url_path: str) -> str:

@@ -98,16 +98,19 @@ def test_broken_post_links_are_link_warnings(render) -> None:
     assert [d.kind for d in diagnostics] == ["link", "link", "link"]
 
 
-def test_missing_assets_name_post_and_line(render) -> None:
+def test_missing_assets_name_post_and_line_once(render) -> None:
     source = ("ok ![a](/assets/images/kernel.png)\n\n![b](/assets/images/none.png)\n\n"
-              '<img src="/assets/missing.svg">\n\n{{ "/assets/gone.pdf" | relative_url }}\n')
+              '<img src="/assets/missing.svg">\n\n[c]({{ "/assets/gone.pdf" | relative_url }})\n\n'
+              '{{< figure src="/assets/lost.png" >}}\n')
     _, diagnostics = render(source, line_offset=3)
     assert lines(diagnostics) == [
-        "content/posts/2019-01-01-conv.md:10: warning[asset]: `/assets/gone.pdf` is not a file "
-        "of this site",
         "content/posts/2019-01-01-conv.md:6: warning[asset]: `/assets/images/none.png` is not a "
         "file of this site",
         "content/posts/2019-01-01-conv.md:8: warning[asset]: `/assets/missing.svg` is not a file "
+        "of this site",
+        "content/posts/2019-01-01-conv.md:10: warning[asset]: `/assets/gone.pdf` is not a file "
+        "of this site",
+        "content/posts/2019-01-01-conv.md:12: warning[asset]: `/assets/lost.png` is not a file "
         "of this site"]
 
 
