@@ -53,7 +53,7 @@ _ARRAY_ENVIRONMENTS = frozenset({"array", "darray", "subarray"})
 # Text styles are sets of features; a command removes some and adds others, as LaTeX's font
 # axes do (family: rm/sf/tt, series: md/bf, shape: up/it), so \textbf{\textit{x}} is both.
 _FAMILIES = frozenset({"sans-serif", "monospace"})
-_ALL_FEATURES = frozenset({"bold", "italic"}) | _FAMILIES
+_ALL_FEATURES = frozenset({"bold", "italic", "small-caps"}) | _FAMILIES
 _NONE: frozenset[str] = frozenset()
 _TEXT_COMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # (removed, added)
     r"\text": (_NONE, _NONE), r"\mbox": (_NONE, _NONE), r"\hbox": (_NONE, _NONE),
@@ -62,6 +62,7 @@ _TEXT_COMMANDS: dict[str, tuple[frozenset[str], frozenset[str]]] = {  # (removed
     r"\textmd": (frozenset({"bold"}), _NONE), r"\textit": (_NONE, frozenset({"italic"})),
     r"\textsl": (_NONE, frozenset({"italic"})), r"\emph": (_NONE, frozenset({"italic"})),
     r"\textup": (frozenset({"italic"}), _NONE), r"\textnormal": (_ALL_FEATURES, _NONE),
+    r"\textsc": (_NONE, frozenset({"small-caps"})),
 }
 _TEXT_SWITCHES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     # plain TeX's switches select one font outright
@@ -123,7 +124,11 @@ _EXTENSIBLE_ARROWS = {
 _ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\angln": "actuarial",
                r"\sout": "horizontalstrike"}
 _LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
-_EXTRA_OPERATORS = {r"\minuso": "⦵"}  # symbols latex2mathml's table lacks
+# Symbols latex2mathml's table lacks (or prints as a bare backslash).
+_EXTRA_OPERATORS = {r"\minuso": "⦵", r"\backslash": "\\", r"\vcentcolon": "∶"}
+_EXTRA_IDENTIFIERS = {r"\P": "¶", r"\dag": "†", r"\ddag": "‡", r"\copyright": "©"}
+# Operator names of LaTeX that latex2mathml does not know; \operatorname gives their spacing.
+_OPERATOR_NAMES = frozenset({r"\arg"})
 # invisible in MathML: line-break hints ("\*" is a discretionary times), \relax, \vcenter's box
 _DROPPED = frozenset({r"\*", r"\/", r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak",
                       r"\vcenter"})
@@ -266,12 +271,14 @@ class _Builder:
             r"\begin": self._begin, r"\phantom": self._phantom, r"\raisebox": self._raisebox,
             r"\includegraphics": self._image, r"\colorbox": self._colorbox,
             r"\fcolorbox": self._colorbox, r"\url": self._url, REFERENCE_COMMAND: self._reference,
+            r"\cancelto": self._cancel_to,
         }
         for table, handler in (
             (_TEXT_COMMANDS, self._text_command), (_BIG_COMMANDS, self._big),
             (_OVER_ACCENTS, self._accent), (_UNDER_ACCENTS, self._accent),
             (_EXTENSIBLE_ARROWS, self._extensible_arrow), (_ENCLOSURES, self._enclosure),
-            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_operator),
+            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_symbol),
+            (_EXTRA_IDENTIFIERS, self._extra_symbol),
         ):
             self._built.update(dict.fromkeys(table, handler))
         # ...and commands rewritten into TeX that latex2mathml reads (the handler returns tokens).
@@ -284,6 +291,7 @@ class _Builder:
             r"\mathup": self._upright,
             **dict.fromkeys(_NAMED_COLOR_COMMANDS, self._named_color),
             **dict.fromkeys(_DROPPED_WRAPPERS, self._dropped_wrapper),
+            **dict.fromkeys(_OPERATOR_NAMES, self._operator_name),
         }
 
     def build(self, tokens: Sequence[str], *, display: bool, top: bool = False) -> str:
@@ -387,8 +395,17 @@ class _Builder:
     def _logo(self, reader: _Reader, token: str) -> str:
         return text_element("mtext", _LOGOS[token])
 
-    def _extra_operator(self, reader: _Reader, token: str) -> str:
-        return text_element("mo", _EXTRA_OPERATORS[token])
+    def _extra_symbol(self, reader: _Reader, token: str) -> str:
+        if token in _EXTRA_OPERATORS:
+            return text_element("mo", _EXTRA_OPERATORS[token])
+        return text_element("mi", _EXTRA_IDENTIFIERS[token])
+
+    def _cancel_to(self, reader: _Reader, token: str) -> str:
+        """``\\cancelto{0}{x}``: x struck through, the value it cancels to as a superscript."""
+        value = self.build(reader.argument(), display=False)
+        struck = self.build(reader.argument(), display=reader.display)
+        return (f'<msup><mrow class="math-enclose-updiagonalstrike">{struck}</mrow>'
+                f"<mrow>{value}</mrow></msup>")
 
     def _phantom(self, reader: _Reader, token: str) -> str:
         return f"<mphantom>{self.build(reader.argument(), display=reader.display)}</mphantom>"
@@ -478,6 +495,9 @@ class _Builder:
             variant = {"mathvariant": "normal"} if len(word) == 1 else {}
             return self._placeholder(pieces, text_element("mi", word, **variant))
         return [token, "{", *self._rewrite(argument, pieces, display=reader.display), "}"]
+
+    def _operator_name(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        return [r"\operatorname", "{", *token[1:], "}"]
 
     def _space(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         if reader.peek() == "*":  # \hspace* only differs from \hspace at a line break
