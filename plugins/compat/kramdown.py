@@ -20,6 +20,7 @@ import re
 import shlex
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -281,8 +282,7 @@ class _Attacher:
                 # kramdown's `* TOC` + `{:toc}`: the placeholder list becomes the TOC, keeping
                 # the attributes given to the list (`{: class="table-of-content"}` above it)
                 toc.attrs = dict(tokens[target].attrs)
-                _apply(toc, Attributes(values=tuple((name, value) for name, value in
-                                                    attributes.values), classes=attributes.classes))
+                _apply(toc, attributes)
                 tokens[target:index + 1] = [toc]
                 return target + 1
             tokens[index:index + 1] = [toc]
@@ -398,18 +398,25 @@ def _html_with_attributes(fragment: str, attributes: Attributes) -> str:
             added += f' {name}="{html.escape(value)}"'
     if attributes.classes:
         classes = html.escape(" ".join(attributes.classes))
-        existing, merged = re.subn(r"""(\sclass\s*=\s*)(["'])(.*?)\2""",
-                                   lambda m: f"{m.group(1)}{m.group(2)}{m.group(3)} {classes}{m.group(2)}",
-                                   existing, count=1)
+        existing, merged = re.subn(
+            r"""(?P<name>\sclass\s*=\s*)(?P<quote>["'])(?P<value>.*?)(?P=quote)""",
+            lambda m: f"{m['name']}{m['quote']}{m['value']} {classes}{m['quote']}",
+            existing, count=1)
         if not merged:
             added += f' class="{classes}"'
     return (tag.group("open") + existing + added + tag.group("close")
             + fragment[tag.end():])
 
 
+@lru_cache(maxsize=64)
+def _abbreviation_pattern(words: frozenset[str]) -> re.Pattern[str]:
+    """Whole-word occurrences of any abbreviation, the longest first (``HTML5`` before ``HTML``)."""
+    alternatives = "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+    return re.compile(rf"(?<!\w)({alternatives})(?!\w)")
+
+
 def _abbreviate(children: list[Token], abbreviations: dict[str, str]) -> list[Token]:
-    words = sorted(abbreviations, key=len, reverse=True)
-    pattern = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, words)) + r")(?!\w)")
+    pattern = _abbreviation_pattern(frozenset(abbreviations))
     result: list[Token] = []
     for child in children:
         if child.type != "text" or not pattern.search(child.content):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from generator.context import RenderContext
 
@@ -69,7 +69,8 @@ def check_asset(ctx: RenderContext, site_relative: str, body_line: int | None) -
     """Warn when a site-relative path names a file (it has an extension) the site does not have."""
     if not _FILE_EXTENSION.search(site_relative) or site_relative.endswith(".html"):
         return
-    if site_relative in ctx.static_paths:
+    # markdown-it percent-encodes link targets (`my plot.png` -> `my%20plot.png`); files are not
+    if site_relative in ctx.static_paths or unquote(site_relative) in ctx.static_paths:
         return
     ctx.warn(body_line, f"`{site_relative}` is not a file of this site",
              hint="copy it into the site's static folder (or beside the post) under that path, "

@@ -19,8 +19,8 @@ from generator.context import RenderContext, render_context
 
 from . import sitepaths
 
-_HTML_URL = re.compile(r"""(?P<name>\b(?:src|href|poster)\s*=\s*)(?P<quote>["'])(?P<url>[^"']*)(?P=quote)""",
-                       re.I)
+_HTML_URL = re.compile(
+    r"""(?P<name>\b(?:src|href|poster)\s*=\s*)(?P<quote>["'])(?P<url>[^"']*)(?P=quote)""", re.I)
 _EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*:|//|#|\?)", re.I)
 
 

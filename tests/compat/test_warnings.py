@@ -5,7 +5,7 @@ from pathlib import Path
 
 from generator.context import ENV_KEY
 
-from .conftest import CORPUS
+from .conftest import CORPUS, make_context, make_markdown
 
 
 def lines(diagnostics) -> list[str]:
@@ -38,7 +38,6 @@ def test_highlight_opened_mid_line_says_lines_moved(render) -> None:
 
 
 def test_highlight_info_carries_line_numbers_and_highlighted_lines(markdown) -> None:
-    from .conftest import make_context
     tokens = markdown.parse(
         '{% highlight python linenos hl_lines="1 3-4" linenostart=7 %}\nx\n{% endhighlight %}\n\n'
         '{{< highlight go "linenos=table,hl_lines=2" >}}\ny\n{{< /highlight >}}\n',
@@ -86,7 +85,6 @@ def test_include_relative_reads_beside_the_post(render, tmp_path: Path) -> None:
 
 
 def test_include_records_a_dependency(markdown) -> None:
-    from .conftest import make_context
     ctx = make_context()
     markdown.render("{% include note.md %}\n", {ENV_KEY: ctx})
     assert list(ctx.dependencies) == [str((CORPUS / "jekyll" / "_includes" / "note.md").resolve())]
@@ -143,7 +141,6 @@ def test_unknown_shortcode_keeps_inner_text(render) -> None:
 
 
 def test_dialects_can_be_switched_off() -> None:
-    from .conftest import make_context, make_markdown
     md = make_markdown(jekyll=False, hugo=False, kramdown=False, site_urls=False)
     ctx = make_context()
     html = md.render("{{ page.title }} {{< ref x >}}\n{: .x}\n![a](/x.png)\n", {ENV_KEY: ctx})
@@ -159,3 +156,11 @@ def test_include_parameters_quoted_or_evaluated(render) -> None:
                     '  <img src="/blog/assets/images/kernel.png" alt="A kernel">\n'
                     '  <figcaption>Flipped</figcaption>\n</figure>\n')
     assert diagnostics == []
+
+
+def test_percent_encoded_paths_find_their_files(markdown) -> None:
+    ctx = make_context()
+    ctx.static_paths = ctx.static_paths | {"/assets/images/my plot.png"}
+    html = markdown.render("![p](</assets/images/my plot.png>)\n", {ENV_KEY: ctx})
+    assert html == '<p><img src="/blog/assets/images/my%20plot.png" alt="p" /></p>\n'
+    assert ctx.diagnostics == []
