@@ -29,6 +29,8 @@ $$
 $$
 K = \begin{bmatrix} 1 & 2 \\ 3 & 4 \\ 5 & 6 \\ 7 & 8 \end{bmatrix}
 $$
+
+By $\eqref{eq:first}$.
 """
 
 
@@ -103,3 +105,11 @@ def test_equation_numbers_at_the_right_margin(page) -> None:
     left = min(box["left"] for box in boxes(page, "mtable.math-equations mtd.math-r > *"))
     right = max(box["right"] for box in content)
     assert abs((left + right) / 2 - (display["left"] + display["right"]) / 2) <= 0.1 * display["width"]
+
+
+def test_eqref_is_a_working_html_link_to_the_row(page) -> None:
+    link = page.evaluate("""() => { const a = document.querySelector('mtext.math-ref a');
+        return {ns: a.namespaceURI, text: a.textContent, target: a.hash,
+                row: document.querySelector(a.hash).tagName.toLowerCase()}; }""")
+    assert link == {"ns": "http://www.w3.org/1999/xhtml", "text": "(1)", "target": "#eq-first",
+                    "row": "mtr"}
