@@ -47,6 +47,7 @@ ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": 
                      "north east": (1, 1), "north west": (-1, 1), "south east": (1, -1),
                      "south west": (-1, -1)}
 SHAPES = ("rectangle", "circle", "coordinate")
+ALIGNMENTS = ("left", "center", "right", "justify", "flush left", "flush right", "flush center")
 # options with no effect on a static figure (they only place the picture in a line of text)
 IGNORED_OPTIONS = {"baseline", "remember picture"}
 DEFAULT_INNER_SEP = 0.3333 * 10.00002  # 0.3333em in the document font
@@ -312,10 +313,7 @@ class Interpreter:
 
     def statement(self, name: str, source: _Source, style: Style, *, line: int, depth: int) -> Style:
         """One statement; returns the style in force after it (\\tikzset changes it)."""
-        if name in ("draw", "fill", "filldraw", "path", "node", "coordinate", "shade", "shadedraw"):
-            if name.startswith("shade"):
-                raise TikzError("unsupported command \\" + name, line=line, command="\\" + name,
-                                hint="use fill= with a colour instead of shading")
+        if name in ("draw", "fill", "filldraw", "path", "node", "coordinate"):
             self.path(source, style, command=name, line=line)
         elif name == "matrix":
             self.matrix(source, style, line=line)
@@ -490,10 +488,14 @@ class Interpreter:
             if key == style_name:
                 return self.options(body, style, line=line, context=context, depth=depth + 1)
         if key.endswith("/.style") or key.endswith("/.append style"):
-            name = key.rsplit("/", 1)[0].strip()
+            name, _, handler = key.rpartition("/")
+            name, appending = name.strip(), handler == ".append style"
             if name == "every node":
-                return replace(style, every_node=style.every_node + ((need_value(), line),))
-            return replace(style, styles=style.styles + ((name, need_value()),))
+                kept = style.every_node if appending else ()
+                return replace(style, every_node=kept + ((need_value(), line),))
+            previous = next((body for known, body in reversed(style.styles) if known == name), "")
+            body = f"{previous},{need_value()}" if appending and previous else need_value()
+            return replace(style, styles=style.styles + ((name, body),))
         if key in IGNORED_OPTIONS:
             return style
         if key in LINE_WIDTHS and value is None:
@@ -535,7 +537,7 @@ class Interpreter:
             "minimum height": lambda: replace(style, minimum_height=length_value()),
             "minimum size": lambda: replace(style, minimum_width=length_value(), minimum_height=length_value()),
             "text width": lambda: replace(style, text_width=length_value()),
-            "align": lambda: replace(style, align=_choice(key, need_value(), ("left", "center", "right", "justify", "flush left", "flush right", "flush center"), line).replace("flush ", "")),
+            "align": lambda: replace(style, align=_choice(key, need_value(), ALIGNMENTS, line)),
             "anchor": lambda: replace(style, anchor=self.anchor_name(need_value(), line)),
             "font": lambda: replace(style, font=parse_font(need_value(), line=line)),
             "shape": lambda: replace(style, shape=_choice(key, need_value(), SHAPES, line)),

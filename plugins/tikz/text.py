@@ -650,8 +650,8 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
     for paragraph_items, extra in paragraphs:
         for index, box in enumerate(_wrap(paragraph_items, text_width, alignment, font)):
             lines.append((box, extra if index == 0 else 0.0))
-    if alignment == "justify":
-        alignment = "left"  # SVG text cannot stretch its spaces; the breaks are TeX's
+    # SVG text cannot stretch its spaces: justified lines keep TeX's breaks, shown ragged
+    alignment = "left" if alignment == "justify" else alignment.removeprefix("flush ")
     box_width = text_width if text_width is not None else max(box.width for box, _ in lines)
     laid: list[TextLine] = []
     baseline = 0.0
@@ -667,9 +667,6 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
         height, depth, top = first.height, last.baseline + last.depth, 0.0
     else:
         height, depth, top = last.baseline + first.height, last.depth, last.baseline
-    if alignment not in ("left", "center", "right"):
-        raise TikzError(f"unsupported align={align}", line=line, command=f"align={align}",
-                        hint="use align=left, center, right or justify")
     return TextBox(box_width, height, depth, tuple(laid), alignment, top)
 
 
@@ -705,8 +702,12 @@ def _wrap(items: list[Item], width: float | None, alignment: str, font: FontStat
         space_stretch = font_parameter(font.family, 3, font.size)
     else:
         space, space_stretch = ragged_space, 0.0
-    side_stretch = {"center": 4 * em, "justify": 0.0}.get(alignment, 2 * em)
-    infinite_last = alignment != "center"  # \parfillskip is 0pt only for centred text
+    # "flush" alignments are TikZ's "badly" ragged/centred text: infinitely stretchable sides
+    side_stretch = math.inf if alignment.startswith("flush") else \
+        {"center": 4 * em, "justify": 0.0}.get(alignment, 2 * em)
+    # LaTeX's \raggedleft and TikZ's centring set \parfillskip to 0pt: only ragged-right and
+    # justified text leave the last line free
+    infinite_last = alignment in ("left", "flush left", "justify")
 
     def badness(start: int, end: int) -> tuple[float, int]:
         natural = sum(widths[start:end]) + space.width * (end - start - 1)
@@ -716,6 +717,8 @@ def _wrap(items: list[Item], width: float | None, alignment: str, font: FontStat
         if shortfall < -1e-6:
             return (math.inf, 3)
         stretch = side_stretch + space_stretch * (end - start - 1)
+        if stretch == math.inf:
+            return 0.0, 2
         if stretch <= 0:
             return (0.0, 2) if shortfall < 1e-6 else (10000.0, 0)
         value = min(10000.0, 100 * (shortfall / stretch) ** 3)

@@ -45,7 +45,10 @@ REFERENCE_PICTURES = [
 \node[draw,align=center] (c) at (0,-3) {first\\second line};
 \node[draw,align=left] (d) at (4,-3) {left\\aligned text};
 \node[draw,text width=2cm,align=center] (e) at (7,-3) {centred words in a box};
-""", ["a", "b", "c", "d", "e"]),
+\node[draw,text width=2.2cm,align=flush center] (f) at (10,-3) {words in a box that TeX breaks};
+\node[draw,text width=2.2cm,align=justify] (g) at (10,0) {words in a box that TeX breaks};
+\node[draw,text width=1.8cm,align=right,font=\small] (h) at (13,0) {small words set ragged left};
+""", ["a", "b", "c", "d", "e", "f", "g", "h"]),
     ("scopes, units, transforms", r"""
 \begin{scope}[shift={(2,1)}]
   \node[draw] (a) at (0,0) {shifted};
