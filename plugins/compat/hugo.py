@@ -219,6 +219,24 @@ class _Expander:
             self.source, match.start(), closing.end(), code, info))
         return closing.end()
 
+    def _shortcode_katex(self, match: re.Match[str], positional: list[str],
+                         named: dict[str, str]) -> int:
+        """Hugo math themes' ``{{< katex >}}x^2{{< /katex >}}`` (``display`` for a block): the
+        TeX between the tags gets the math plugin's ``$``/``$$`` delimiters instead."""
+        closing = self._closing(match, match.group("name"))
+        if closing is None:
+            self.warn(match.start(), f"`{{{{< {match.group('name')} >}}}}` has no closing "
+                                     "shortcode; it is removed", "close it after the TeX")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        display = "display" in positional or named.get("display", "").lower() in ("true", "block")
+        delimiter = "$$" if display else "$"
+        self.edits.replace(match.start(), match.end(), delimiter)
+        self.edits.replace(closing.start(), closing.end(), delimiter)
+        return closing.end()
+
+    _shortcode_math = _shortcode_katex
+
     def _reference(self, match: re.Match[str], positional: list[str], named: dict[str, str], *,
                    absolute: bool) -> int:
         target = named.get("path", positional[0] if positional else "")

@@ -43,7 +43,7 @@ ENV_KEY = "stride_compat_includes"
 _LIQUID = re.compile(
     # markup never holds `{%` and an output never holds `{{`: an unclosed one is abandoned at the
     # next opening, which keeps the scan linear in the post's length
-    r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*)"
+    r"(?<!\{)\{%-?[ \t]*(?P<tag>[A-Za-z_]\w*|#)"
     r"(?P<markup>(?:[^%{\n]|\n(?![ \t]*\n)|\{(?!%)|%(?!\}))*?)-?%\}"
     r"|\{\{(?![<%])-?(?P<output>(?:[^{}\n]|\n(?![ \t]*\n)|\{(?!\{)|\}(?!\}))*?)-?\}\}")
 # `{% include x.html caption="A" alt='B' url=page.image %}`: quoted values are text, others Liquid
@@ -390,6 +390,9 @@ class _Renderer:
             if self.regions.math_at(start) is not None:
                 return start + 2  # TeX's {{x}}, not Liquid
             return self._output(match)
+        if tag == "#":  # Liquid 5's inline comment
+            self.edits.replace(start, match.end(), "")
+            return match.end()
         base = tag[3:] if tag.startswith("end") else tag
         if tag in self.options.passthrough_tags or base in self.options.passthrough_tags:
             return match.end()
@@ -532,6 +535,9 @@ class _Renderer:
 
     def _tag_include_relative(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=True)
+
+    # jekyll-include-cache's tag: the same include, cached by Jekyll
+    _tag_include_cached = _tag_include
 
     def _include(self, match: re.Match[str], markup: str, *, relative: bool) -> int:
         start = match.start()
