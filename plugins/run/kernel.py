@@ -3,8 +3,8 @@
 ``plugins/run/worker.py`` starts this file as ``python -P kernel.py`` with a scrubbed
 environment. The zygote imports numpy and matplotlib once, then serves requests read as JSON lines
 on stdin: for each it forks a session child that runs a post's blocks in order in one namespace,
-and once the session is over and every process it left is gone it answers with one JSON line on
-stdout: ``{"timed_out": bool, "exit_code": int}``.
+and it answers with JSON lines on stdout: ``{"session": pid}`` once the session is forked, and
+``{"timed_out": bool, "exit_code": int}`` once it is over and every process it left is gone.
 
 The session child (``run_session``) starts a new session (``setsid``), applies rlimits, works in a
 scratch folder, and writes everything it produces to files in the session's ``io`` folder:
@@ -49,6 +49,20 @@ FILE_SIZE_LIMIT_BYTES = 512 * 2**20
 FAULT_DUMP_GRACE_SECONDS = 0.25
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+# Landlock (Linux >= 5.13): the same syscall numbers on every architecture.
+SYS_LANDLOCK_CREATE_RULESET = 444
+SYS_LANDLOCK_ADD_RULE = 445
+SYS_LANDLOCK_RESTRICT_SELF = 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH = 1
+# Every right that changes the file system: write, truncate, create, remove, rename/link.
+LANDLOCK_WRITE_RIGHTS_BY_ABI = {
+    1: (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10)
+       | (1 << 11) | (1 << 12),
+    2: 1 << 13,  # REFER
+    3: 1 << 14,  # TRUNCATE
+}
 
 
 # --------------------------------------------------------------------------- zygote
@@ -87,6 +101,9 @@ def supervise(request: dict) -> dict:
         finally:
             os._exit(70)  # only reached if setting up the session itself failed
     os.close(status_write)
+    # The build process learns the session first, to kill it should this zygote die.
+    sys.stdout.buffer.write(json.dumps({"session": pid}).encode() + b"\n")
+    sys.stdout.buffer.flush()
     pidfd = os.pidfd_open(pid)
     timeouts = [block["timeout"] for block in request["blocks"]]
     deadline = time.monotonic() + timeouts[0]
@@ -174,6 +191,34 @@ def reap_children() -> int:
         options = os.WNOHANG
 
 
+def kill_session(session: int, rounds: int = 100) -> None:
+    """SIGKILL every process of a session (those that did not leave it with ``setsid``)."""
+    for _ in range(rounds):
+        members = [pid for pid, sid in _processes_by_session() if sid == session]
+        if not members:
+            return
+        for member in members:
+            try:
+                os.kill(member, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def _processes_by_session() -> list[tuple[int, int]]:
+    """(pid, session id) of every live process, from /proc."""
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            found.append((int(entry.name), int(fields[3])))
+    return found
+
+
 def descendants(root: int) -> list[tuple[int, bool]]:
     """Every process below ``root`` read from /proc, as (pid, is_zombie)."""
     children: dict[int, list[tuple[int, bool]]] = {}
@@ -222,11 +267,14 @@ def run_session(request: dict, status_fd: int) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     work = Path(request["work_dir"])
+    confined = confine_writes([io_dir.parent, Path("/dev")])
     os.chdir(work)
     os.environ.update(HOME=str(work), TMPDIR=str(work))
     import tempfile
     tempfile.tempdir = None  # recomputed from TMPDIR
     sys.path.insert(0, str(work))  # a module copied in with `depends` is importable
+    if not confined:
+        print("landlock is not available: writes outside the session folder are not blocked")
     faults = open(io_dir / "faults", "w")  # noqa: SIM115 (must outlive this frame)
     faulthandler.enable(faults)
     faulthandler.register(signal.SIGUSR1, faults, chain=False)
@@ -250,6 +298,60 @@ def run_session(request: dict, status_fd: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+class _RulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64)]
+
+
+class _PathBeneathAttr(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def landlock_abi() -> int:
+    """The kernel's Landlock ABI version; 0 or less when it has none."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    return libc.syscall(SYS_LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0),
+                        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+
+
+def confine_writes(writable: list[Path]) -> bool:
+    """Forbid this process and its children to change the file system outside ``writable``
+    (Landlock; reading and running programs stay allowed). False when the kernel cannot.
+
+    So a block that writes to an absolute path (the post's folder, the site, the home folder)
+    gets a PermissionError instead of changing it.
+    """
+    abi = landlock_abi()
+    if abi < 1:
+        return False
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    rights = sum(bits for version, bits in LANDLOCK_WRITE_RIGHTS_BY_ABI.items() if version <= abi)
+    attr = _RulesetAttr(rights)
+    ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr),
+                           ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
+    if ruleset < 0:
+        return False
+    try:
+        for folder in writable:
+            descriptor = os.open(folder, os.O_PATH | os.O_CLOEXEC)
+            try:
+                rule = _PathBeneathAttr(rights, descriptor)
+                if libc.syscall(SYS_LANDLOCK_ADD_RULE, ctypes.c_int(ruleset),
+                                ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH), ctypes.byref(rule),
+                                ctypes.c_uint32(0)) != 0:
+                    return False
+            finally:
+                os.close(descriptor)
+        if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            return False
+        return libc.syscall(SYS_LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset),
+                            ctypes.c_uint32(0)) == 0
+    finally:
+        os.close(ruleset)
 
 
 def restrict(limit: int, value: int) -> None:

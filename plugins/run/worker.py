@@ -103,13 +103,25 @@ class Zygote:
         self.pending = b""
 
     def request(self, payload: dict, patience: float) -> dict:
-        """Send one session request; return how the session ended."""
+        """Send one session request; return how the session ended.
+
+        Should the zygote die meanwhile, the session it forked is killed here: its own children
+        die with it (PR_SET_PDEATHSIG), but not the processes they started.
+        """
         try:
             self.process.stdin.write(json.dumps(payload).encode() + b"\n")
             self.process.stdin.flush()
         except OSError:
             raise WorkerError(f"the Python worker is gone{self.log_tail()}") from None
         deadline = time.monotonic() + patience
+        session = self.read_line(deadline)["session"]
+        try:
+            return self.read_line(deadline)
+        except WorkerError:
+            kernel.kill_session(session)
+            raise
+
+    def read_line(self, deadline: float) -> dict:
         stdout = self.process.stdout.fileno()
         while True:
             if b"\n" in self.pending:
