@@ -200,6 +200,10 @@ class _Source:
             if char == "\\":
                 index += 1
                 continue
+            if char == "%":  # a TeX comment: nothing up to the end of the line counts
+                newline = text.find("\n", index)
+                index = len(text) if newline < 0 else newline + 1
+                continue
             if opening != "{" and char in "{}":
                 braces += 1 if char == "{" else -1
                 if braces < 0:

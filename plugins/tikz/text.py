@@ -227,6 +227,13 @@ class _Reader:
     def done(self) -> bool:
         return self.position >= len(self.text)
 
+    def skip_comment(self) -> None:
+        """From ``%`` to the end of the line, and the line break with it, as TeX reads it."""
+        newline = self.text.find("\n", self.position)
+        self.position = len(self.text) if newline < 0 else newline + 1
+        while self.peek() in (" ", "\t"):
+            self.position += 1
+
     def peek(self, count: int = 1) -> str:
         return self.text[self.position:self.position + count]
 
@@ -290,6 +297,9 @@ def _text_items(text: str, font: FontState, line: int, depth: int = 0) -> list[I
     items: list[Item] = []
     while not reader.done():
         char = reader.peek()
+        if char == "%":
+            reader.skip_comment()
+            continue
         if char.isspace() or char == "~":
             while reader.peek().isspace() or reader.peek() == "~":
                 reader.position += 1
@@ -444,6 +454,9 @@ class _MathBuilder:
             char = reader.peek()
             if char.isspace():
                 reader.position += 1
+                continue
+            if char == "%":
+                reader.skip_comment()
                 continue
             if char in "^_":
                 reader.position += 1
