@@ -71,16 +71,14 @@ def describe(plan: Plan) -> str:
             "transposed": "transposed convolution, drawn as a stride-1 convolution with the "
                           "flipped kernel over the input with zeros inserted between its cells"
             }[spec.mode]
-    pads = {rows.pad_before, rows.pad_after, columns.pad_before, columns.pad_after}
-    padding = "no padding" if pads == {0} else (
-        f"padding {rows.pad_before}" if len(pads) == 1 else
-        f"padding top {rows.pad_before}, bottom {rows.pad_after}, left {columns.pad_before}, "
-        f"right {columns.pad_after}")
+    padding = _padding_text(plan) or "no padding"
     stride = _pair_text(spec.stride, spec.one_dimensional)
     dilation = _pair_text(spec.dilation, spec.one_dimensional)
     kernel = np.asarray(spec.kernel)
-    text = (f"{what}: a {shape(rows.kernel, columns.kernel)} kernel "
-            f"{format_grid(kernel[0]) if kernel[0].size <= 25 else ''} slides over a "
+    weights = (f"a {shape(rows.kernel, columns.kernel)} kernel "
+               f"{format_grid(kernel[0]) if kernel[0].size <= 25 else ''}" if len(kernel) == 1
+               else f"{len(kernel)} {shape(rows.kernel, columns.kernel)} kernels, one per channel,")
+    text = (f"{what}: {weights} slide{'s' if len(kernel) == 1 else ''} over a "
             f"{shape(rows.size, columns.size)} input"
             f"{f' with {channels} channels (summed)' if channels > 1 else ''}, {padding}, "
             f"stride {stride}, dilation {dilation}. Each of the {plan.result.size} frames shades "
@@ -93,17 +91,31 @@ def describe(plan: Plan) -> str:
 
 def _picture_label(plan: Plan) -> str:
     spec, rows, columns = plan.spec, plan.rows, plan.columns
-    size = f"{columns.size}" if spec.one_dimensional else f"{rows.size}x{columns.size}"
+    size = f"length {columns.size}" if spec.one_dimensional else f"{rows.size}x{columns.size}"
     parts = [f"input {size}"]
     if spec.mode == "transposed":
         parts.append("zeros inserted" if max(spec.stride) > 1 else "zero-padded")
-    elif any((rows.pad_before, rows.pad_after, columns.pad_before, columns.pad_after)):
-        parts.append(f"padding {spec.padding}" if isinstance(spec.padding, str) else "padded")
+    elif _padding_text(plan):
+        parts.append(_padding_text(plan))
     if spec.mode != "transposed" and max(spec.stride) > 1:
         parts.append(f"stride {_pair_text(spec.stride, spec.one_dimensional)}")
     if max(spec.dilation) > 1:
         parts.append(f"dilation {_pair_text(spec.dilation, spec.one_dimensional)}")
     return ", ".join(parts)
+
+
+def _padding_text(plan: Plan) -> str:
+    """"padding 1", or every side when they differ; empty without padding."""
+    rows, columns = plan.rows, plan.columns
+    sides = {"left": columns.pad_before, "right": columns.pad_after}
+    if not plan.spec.one_dimensional:
+        sides = {"top": rows.pad_before, "bottom": rows.pad_after, **sides}
+    values = set(sides.values())
+    if values == {0}:
+        return ""
+    if len(values) == 1:
+        return f"padding {values.pop()}"
+    return "padding " + ", ".join(f"{side} {value}" for side, value in sides.items())
 
 
 def _pair_text(pair: tuple[int, int], one_dimensional: bool) -> str:

@@ -23,33 +23,38 @@ def _number(value: float) -> str:
     return "0" if text == "-0" else text
 
 
-def _paint(role: str | None, attribute: str) -> str:
-    if role is None:
-        return f' {attribute}="none"'
-    if role == "muted":  # themed through CSS: class m (fill) or ms (stroke)
-        return f' class="{"m" if attribute == "fill" else "ms"}"'
-    return f' {attribute}="{ROLE_COLOURS[role]}"'
+def _paint(fill: str | None, stroke: str | None) -> str:
+    """Fill and stroke attributes of roles; the muted role is themed through CSS classes."""
+    attributes, classes = [], []
+    for attribute, role, muted_class in (("fill", fill, "m"), ("stroke", stroke, "ms")):
+        if role == "muted":
+            classes.append(muted_class)
+        elif role is not None:
+            attributes.append(f'{attribute}="{ROLE_COLOURS[role]}"')
+        elif attribute == "fill":
+            attributes.append('fill="none"')
+    if classes:
+        attributes.append(f'class="{" ".join(classes)}"')
+    return " " + " ".join(attributes)
 
 
 def _shape(shape: Shape) -> str:
     if isinstance(shape, Rect):
         dash = ' stroke-dasharray="4 3"' if shape.dashed else ""
-        stroke = (_paint(shape.stroke, "stroke") + f' stroke-width="{_number(shape.stroke_width)}"'
-                  if shape.stroke else "")
-        fill = _paint(shape.fill, "fill")
+        width = f' stroke-width="{_number(shape.stroke_width)}"' if shape.stroke else ""
         return (f'<rect x="{_number(shape.x)}" y="{_number(shape.y)}" '
                 f'width="{_number(shape.width)}" height="{_number(shape.height)}"'
-                f'{fill}{stroke}{dash}/>')
+                f'{_paint(shape.fill, shape.stroke)}{width}{dash}/>')
     if isinstance(shape, Text):
         return (f'<text x="{_number(shape.x)}" y="{_number(shape.y)}" '
                 f'font-size="{_number(shape.size)}" text-anchor="{shape.anchor}"'
-                f'{_paint(shape.color, "fill")}>{escape(shape.text)}</text>')
+                f'{_paint(shape.color, None)}>{escape(shape.text)}</text>')
     points = " ".join(f"{_number(x)},{_number(y)}" for x, y in shape.points)
     if isinstance(shape, Polyline):
-        return (f'<polyline points="{points}" fill="none"{_paint(shape.color, "stroke")} '
+        return (f'<polyline points="{points}"{_paint(None, shape.color)} '
                 f'stroke-width="{_number(shape.width)}" stroke-linejoin="round"/>')
     assert isinstance(shape, Polygon)
-    return f'<polygon points="{points}"{_paint(shape.fill, "fill")}/>'
+    return f'<polygon points="{points}"{_paint(shape.fill, None)}/>'
 
 
 def _keyframes(name: str, start: float, end: float | None) -> str:

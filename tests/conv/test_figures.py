@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
@@ -123,3 +124,17 @@ def test_svg_respects_reduced_motion_in_chromium(tmp_path, motion):
     else:  # every frame and every revealed cell runs its own keyframes
         assert {name: groups[name][0] for name in [*frames, "r1", "r2", "r3"]} == {
             name: name for name in [*frames, "r1", "r2", "r3"]}
+
+
+@pytest.mark.parametrize("scene", [
+    grid(input=[[1, -2], [3, 4]], kernel=[[1]], padding=1),
+    signal_scene(plan_signal(parse_block(
+        "signal:\n  h: t < 1\n  x: [rect(t), tri(t)]\n  t: [-1, 2]\n  discrete: true\n",
+        **LIMITS)), frame_ms=200),
+], ids=["grid", "discrete-signal"])
+def test_svg_is_well_formed_and_themes_muted_shapes_by_class(scene):
+    root = ElementTree.fromstring(render_svg(scene))
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    assert root.find("{http://www.w3.org/2000/svg}title").text == scene.alt
+    muted = [element for element in root.iter() if element.get("class") in ("m", "ms", "m ms")]
+    assert muted and all(element.get("fill") != "#8a8f98" for element in muted)
