@@ -140,10 +140,12 @@ CONTRAST = """async () => {
 %s
   await document.fonts.ready;
   const parse = (value) => {
-    const m = /^rgba?\\(([^)]+)\\)$/.exec(value.trim());
-    if (!m) return null;
-    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
-    return {r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1};
+    const rgb = /^rgba?\\(([^)]+)\\)$/.exec(value.trim());
+    const srgb = /^color\\(srgb ([^)]+)\\)$/.exec(value.trim());  // what color-mix() computes to
+    if (!rgb && !srgb) return null;
+    const p = (rgb || srgb)[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    const scale = rgb ? 1 : 255;
+    return {r: p[0] * scale, g: p[1] * scale, b: p[2] * scale, a: p.length > 3 ? p[3] : 1};
   };
   const over = (top, bottom) => {
     const a = top.a + bottom.a * (1 - top.a);
@@ -190,7 +192,8 @@ CONTRAST = """async () => {
       if (el === text || text.contains(el) || el.localName === 'text' || el.localName === 'tspan') continue;
       if (!svg.contains(el) || el === svg) break;
       const style = getComputedStyle(el);
-      const fill = style.fill.startsWith('rgb') ? parse(style.fill) : null;
+      const painted = style.fill !== 'none' && !style.fill.startsWith('url(');
+      const fill = painted ? colour(style.fill, describe(el)) : null;
       if (fill && fill.a > 0 && Number(style.fillOpacity) > 0) {
         const base = backdrop(svg).colour;
         return over({...fill, a: fill.a * Number(style.fillOpacity)}, base);
@@ -219,7 +222,7 @@ CONTRAST = """async () => {
     let opacity = 1;
     if (inSvg) {
       const textElement = el.closest('text');
-      if (!style.fill.startsWith('rgb')) continue;  // gradients and patterns: not text colour
+      if (style.fill === 'none' || style.fill.startsWith('url(')) continue;  // outlines, gradients
       fg = colour(style.fill, describe(el));
       if (fg) fg = {...fg, a: fg.a * Number(style.fillOpacity)};
       behind = svgBackdrop(textElement);
