@@ -267,7 +267,9 @@ def run_session(request: dict, status_fd: int) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
 
     work = Path(request["work_dir"])
-    confine_writes([io_dir.parent, Path("/dev")])  # best effort: see docs/run.md, Limits
+    # Best effort (see docs/run.md, Limits). Matplotlib keeps its caches (fonts, usetex) in
+    # MPLCONFIGDIR, shared by the sessions.
+    confine_writes([io_dir.parent, Path("/dev"), Path(os.environ["MPLCONFIGDIR"])])
     os.chdir(work)
     os.environ.update(HOME=str(work), TMPDIR=str(work))
     import tempfile
