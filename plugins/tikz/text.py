@@ -274,12 +274,12 @@ class _Reader:
 
 
 def _text_glyph(char: str, font: FontState, shown: str | None = None, code: int | None = None) -> _Glyphs:
-    metrics = glyph(font.family, ord(char) if code is None else code, font.size) if (code is not None or ord(char) < 128) else None
-    if metrics is None:
-        # a character Computer Modern lacks (é, €...): measure its base letter, else an 'x'
+    """One text character (or ligature, by ``code``), measured in the font, shown as ``shown``."""
+    if code is None:
+        # a character Computer Modern lacks (é, €...) is measured as its base letter, else 'x'
         base = unicodedata.normalize("NFD", char)[:1]
-        metrics = glyph(font.family, ord(base), font.size) if base.isascii() and base.isprintable() else None
-        metrics = metrics or glyph(font.family, ord("x"), font.size)
+        code = ord(base) if base.isascii() and base.isprintable() else ord("x")
+    metrics = glyph(font.family, code, font.size) or glyph(font.family, ord("x"), font.size)
     width, height, depth, _italic = metrics  # type: ignore[misc]
     run = TextRun(shown if shown is not None else char, font.size, bold=font.bold,
                   italic=font.italic, monospace=font.monospace)
@@ -594,16 +594,19 @@ class _MathBuilder:
                 psi = 0.8 * x_height - (up - sup.depth)
                 if psi > 0:
                     up, down = up + psi, down - psi
+        # The text flows left to right, so to stack the scripts the superscript steps back over
+        # the subscript (and forward by the nucleus's italic correction); then the box is
+        # padded to its widest script plus \scriptspace.
+        advance = 0.0
         if sub is not None:
             items.extend(sub.shifted(-down).items)
+            advance = sub.width
         if sup is not None:
-            if sub is not None:
-                items.append(_Gap(-sub.width))  # scripts stack at the same x
-            items.append(_Gap(atom.italic))
+            items.append(_Gap(atom.italic - advance))
             items.extend(sup.shifted(up).items)
-        widest = max(sup.width + atom.italic if sup else 0.0, sub.width if sub else 0.0)
-        written = (sub.width if sub else 0.0) + ((atom.italic + sup.width - (sub.width if sub else 0.0)) if sup else 0.0)
-        items.append(_Gap(widest - written + SCRIPT_SPACE))
+            advance = atom.italic + sup.width
+        widest = max(atom.italic + sup.width if sup else 0.0, sub.width if sub else 0.0)
+        items.append(_Gap(widest - advance + SCRIPT_SPACE))
         box = _hbox(items)
         height = max(nucleus.height, (up + sup.height) if sup else 0.0)
         depth = max(nucleus.depth, (down + sub.depth) if sub else 0.0)
