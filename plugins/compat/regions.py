@@ -63,15 +63,11 @@ def _containing(ranges: tuple[tuple[int, int], ...], position: int) -> tuple[int
 
 def find_regions(source: str) -> Regions:
     """The code (fenced, indented, spans) and math ranges of a Markdown source."""
-    line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
-
-    def offset(line: int) -> int:
-        return line_starts[line] if line < len(line_starts) else len(source)
-
+    lines = LineIndex(source)
     blocks = []
     for token in _BLOCK_PARSER.parse(source):
         if token.type in ("fence", "code_block") and token.map:
-            blocks.append((offset(token.map[0]), offset(token.map[1])))
+            blocks.append((lines.offset(token.map[0]), lines.offset(token.map[1])))
     blocks.sort()
 
     spans: list[tuple[int, int]] = []
@@ -126,7 +122,12 @@ class LineIndex:
     thousands of warnings must not count its line breaks again for each one)."""
 
     def __init__(self, source: str) -> None:
+        self._length = len(source)
         self._starts = [0] + [match.end() for match in re.finditer("\n", source)]
+
+    def offset(self, line: int) -> int:
+        """The offset where a 0-based line starts (the source's end past its last line)."""
+        return self._starts[line] if line < len(self._starts) else self._length
 
     def line(self, position: int) -> int:
         """The 0-based line of an offset (a body line, as in ``token.map[0]``)."""
@@ -143,7 +144,8 @@ class LinePreservingEdits:
     A replacement with fewer line breaks than the text it replaces is padded with line breaks,
     so ``file:line`` in every later warning still points at the author's file. A replacement
     with more line breaks (rare: a `{% highlight %}` opened mid-line) shifts later lines; the
-    shift is counted in ``added_lines`` so the caller can say so.
+    shift is counted in ``added_lines`` so the caller can say so. Edits must not overlap: each
+    scan hands out a range once and moves past it.
     """
 
     def __init__(self, source: str) -> None:

@@ -113,7 +113,7 @@ def lookup_post(ctx: RenderContext, reference: str) -> str | None:
     for candidate in candidates:
         if candidate in ctx.link_table:
             return _post_url(ctx, ctx.link_table[candidate])
-    if path.endswith("index.md") or path.endswith("_index.md"):
+    if path.endswith("index.md"):  # a page bundle (Hugo's index.md or _index.md) by its folder
         folder = posixpath.dirname(path)
         for candidate in (folder, posixpath.basename(folder)):
             if candidate in ctx.link_table:
