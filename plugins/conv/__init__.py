@@ -138,7 +138,7 @@ def _render_block(token: Token, env, options: ConvOptions) -> str:
 
 
 def _view(view: str, computed: Plan | SignalPlan) -> str:
-    if isinstance(computed, SignalPlan):
+    if isinstance(computed, SignalPlan):  # `result` is a signal's only view besides the figure
         return series_view("y", computed.frame_times, computed.frame_y)
     return {"result": result_view, "kernel": kernel_view, "flipped_kernel": flipped_kernel_view,
             "sizes": sizes_view, "steps": steps_view, "unrolled": unrolled_view}[view](computed)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .expressions import ExpressionError, evaluate, parse_expression
 from .figures import format_number
+from .raster import font
 from .scene import Polygon, Polyline, Rect, Scene, Shape, Text
 from .spec import BlockError, SignalSpec
 
@@ -104,7 +105,8 @@ class _Axes:
             xs, ys = xs[keep], ys[keep]
         return tuple((round(self.x(a), 2), round(self.y(b), 2)) for a, b in zip(xs, ys))
 
-    def frame(self, name: str) -> list[Shape]:
+    def axis_shapes(self, name: str) -> list[Shape]:
+        """The zero line, the range's end values, the axis name and t = 0 when in range."""
         zero = self.y(0.0)
         low, high = self.x_range
         shapes: list[Shape] = [
@@ -154,7 +156,7 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
                    plan.curve_y)
     height = TOP_HEIGHT + BOTTOM_HEIGHT + 30
     caption_y = height - MARGIN
-    static: list[Shape] = [*top.frame("tau"), *bottom.frame("t")]
+    static: list[Shape] = [*top.axis_shapes("tau"), *bottom.axis_shapes("t")]
     legend = [("h(tau)", "signal_h"),
               *((f"x{index + 1}(t - tau)" if len(spec.x) > 1 else "x(t - tau)",
                  CHANNEL_ROLES[index % len(CHANNEL_ROLES)]) for index in range(len(spec.x))),
@@ -162,7 +164,7 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
     x = MARGIN
     for text, role in legend:
         static.append(Text(x, MARGIN + 6, text, LABEL_SIZE, role, anchor="start"))
-        x += len(text) * 8 + 18
+        x += font(LABEL_SIZE).getlength(text) + 18
     static.append(Text(MARGIN, TOP_HEIGHT + 8, "y(t) = sum over tau of the product"
                        if spec.discrete else "y(t) = area under the product", LABEL_SIZE,
                        "signal_y", anchor="start"))
