@@ -56,13 +56,21 @@ SYS_LANDLOCK_ADD_RULE = 445
 SYS_LANDLOCK_RESTRICT_SELF = 446
 LANDLOCK_CREATE_RULESET_VERSION = 1
 LANDLOCK_RULE_PATH_BENEATH = 1
-# Every right that changes the file system: write, truncate, create, remove, rename/link.
-LANDLOCK_WRITE_RIGHTS_BY_ABI = {
-    1: (1 << 1) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10)
-       | (1 << 11) | (1 << 12),
-    2: 1 << 13,  # REFER
-    3: 1 << 14,  # TRUNCATE
-}
+# The Landlock rights that change the file system (linux/landlock.h), with the ABI adding each.
+LANDLOCK_WRITE_RIGHTS = (
+    (1, 1 << 1),   # WRITE_FILE
+    (1, 1 << 4),   # REMOVE_DIR
+    (1, 1 << 5),   # REMOVE_FILE
+    (1, 1 << 6),   # MAKE_CHAR
+    (1, 1 << 7),   # MAKE_DIR
+    (1, 1 << 8),   # MAKE_REG
+    (1, 1 << 9),   # MAKE_SOCK
+    (1, 1 << 10),  # MAKE_FIFO
+    (1, 1 << 11),  # MAKE_BLOCK
+    (1, 1 << 12),  # MAKE_SYM
+    (2, 1 << 13),  # REFER (rename and link across folders)
+    (3, 1 << 14),  # TRUNCATE
+)
 
 
 # --------------------------------------------------------------------------- zygote
@@ -329,7 +337,7 @@ def confine_writes(writable: list[Path]) -> bool:
         return False
     libc = ctypes.CDLL(None, use_errno=True)
     libc.syscall.restype = ctypes.c_long
-    rights = sum(bits for version, bits in LANDLOCK_WRITE_RIGHTS_BY_ABI.items() if version <= abi)
+    rights = sum(bit for version, bit in LANDLOCK_WRITE_RIGHTS if version <= abi)
     attr = _RulesetAttr(rights)
     ruleset = libc.syscall(SYS_LANDLOCK_CREATE_RULESET, ctypes.byref(attr),
                            ctypes.c_size_t(ctypes.sizeof(attr)), ctypes.c_uint32(0))
