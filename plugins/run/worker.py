@@ -143,16 +143,19 @@ class Zygote:
         return (":\n" + "\n".join(tail)) if tail else ""
 
     def close(self) -> None:
-        """End the zygote (EOF on its stdin), killing it and any session it still runs."""
+        """End the zygote (EOF on its stdin), killing any session it still runs."""
         if self.process.poll() is None:
             kernel.kill_descendants(self.process.pid, reap=False)
-            self.process.stdin.close()
+        for pipe in (self.process.stdin, self.process.stdout):
             try:
-                self.process.wait(ZYGOTE_EXIT_WAIT_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process.stdout.close()
+                pipe.close()
+            except OSError:  # a broken pipe to a zygote that died
+                pass
+        try:
+            self.process.wait(ZYGOTE_EXIT_WAIT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         shutil.rmtree(self.home, ignore_errors=True)
 
     def abandon(self) -> None:
