@@ -338,11 +338,13 @@ def _figure_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         return False
     text = state.src[start:state.eMarks[start_line]]
     marker = _FIGURE_MARKER.fullmatch(text.strip())
-    if marker is None:
+    figures = figure_store(state.env).figures
+    # the author's own text may hold these private-use characters: only real markers count
+    if marker is None or int(marker.group(1)) >= len(figures):
         return False
     if silent:
         return True
-    _figure_tokens(state, figure_store(state.env).figures[int(marker.group(1))], start_line)
+    _figure_tokens(state, figures[int(marker.group(1))], start_line)
     state.line = start_line + 1
     return True
 

@@ -653,11 +653,12 @@ def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bo
     if not state.src.startswith("\ue010", start):
         return False
     marker = _INCLUDE_MARKER.fullmatch(state.src[start:state.eMarks[start_line]].strip())
-    if marker is None:
+    store = include_store(state.env)
+    # the author's own text may hold these private-use characters: only real markers count
+    if marker is None or int(marker.group(1)) >= len(store.texts):
         return False
     if silent:
         return True
-    store = include_store(state.env)
     first_new = len(state.tokens)
     state.md.block.parse(store.texts[int(marker.group(1))], state.md, state.env, state.tokens)
     for token in state.tokens[first_new:]:

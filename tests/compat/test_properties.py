@@ -13,7 +13,9 @@ from plugins.compat.report import find_leaks
 
 from .conftest import make_context, make_markdown
 
-SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\"))
+# The characters of Liquid, Hugo, kramdown, Markdown and TeX syntax, plus the private-use
+# characters the plugin's own block markers are made of
+SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\\ue010\ue011\ue012\ue013"))
 syntax_soup = st.text(SYNTAX_ALPHABET, max_size=80)
 MARKDOWN = make_markdown()
 
