@@ -212,3 +212,18 @@ def test_process_limit_stops_a_fork_bomb_when_the_kernel_enforces_it(site):
             "        forked += 1\nexcept OSError:\n    print('stopped', forked < 500)\n")
     html = site.render(cell(code, "echo: false"), cached=False, process_limit=20).html
     assert "stopped True" in html
+
+
+def test_the_session_runs_under_its_limits(site):
+    code = ("import resource\n"
+            "for name in ('RLIMIT_AS', 'RLIMIT_NPROC', 'RLIMIT_FSIZE', 'RLIMIT_CORE'):\n"
+            "    print(name, *resource.getrlimit(getattr(resource, name)))\n")
+    html = site.render(cell(code, "echo: false"), cached=False, memory_limit_mb=1500,
+                       process_limit=40).html
+    limits = {line.split()[0]: tuple(map(int, line.split()[1:]))
+              for line in html.split('<pre class="run-stdout">')[1].split("</pre>")[0].splitlines()}
+    assert limits["RLIMIT_AS"] == (1500 * 2**20,) * 2
+    assert limits["RLIMIT_FSIZE"] == (kernel.FILE_SIZE_LIMIT_BYTES,) * 2
+    assert limits["RLIMIT_CORE"] == (0, 0)
+    soft, hard = limits["RLIMIT_NPROC"]
+    assert soft == hard and 40 < soft <= kernel.user_process_count() + 40 + 64
