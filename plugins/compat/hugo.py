@@ -123,6 +123,11 @@ class _Expander:
         while (match := _HUGO.search(self.source, position)) is not None:
             position = self._comment(match) if match.group("inner") is not None \
                 else self._shortcode(match)
+        if self.edits.first_shift is not None:
+            self.warn(self.edits.first_shift,
+                      f"a `highlight` shortcode opened mid-line moved later lines down by "
+                      f"{self.edits.added_lines}; their warnings' line numbers are approximate",
+                      "put `{{< highlight >}}` and `{{< /highlight >}}` on lines of their own")
         return self.edits.apply()
 
     def _comment(self, match: re.Match[str]) -> int:

@@ -63,7 +63,7 @@ def test_shortcode_parameters_raise_only_value_error(text: str) -> None:
 
 
 @settings(max_examples=200)
-@given(syntax_soup)
+@given(st.one_of(syntax_soup, documents))
 def test_source_passes_keep_every_line_in_place(text: str) -> None:
     ctx = make_context()
     rewritten = expand_shortcodes(render_liquid(text, ctx, IncludeStore()), ctx, FigureStore())
