@@ -253,7 +253,6 @@ AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map((v) => ({
     id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 3).map((n) => ({target: n.target.join(' '), html: n.html.slice(0, 120)})),
-    count: v.nodes.length,
+    nodes: v.nodes.map((n) => ({target: n.target.join(' '), html: n.html})),
   }));
 }"""
