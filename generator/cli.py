@@ -119,23 +119,27 @@ def _interactive(args: argparse.Namespace) -> bool:
     return sys.stdout.isatty() and not args.quiet and not os.environ.get("CI")
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def summary_line(result) -> str:
     """One line about a build: what was written, rendered and run, the warnings, the time."""
     kinds = Counter(d.kind for d in result.diagnostics)
     warned = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
-    warnings = f"{len(result.diagnostics)} warning{'s' if len(result.diagnostics) != 1 else ''}" \
-        + (f" ({warned})" if warned else "")
-    site = f"{result.posts} posts and {result.pages} pages"
+    warnings = _count(len(result.diagnostics), "warning") + (f" ({warned})" if warned else "")
+    site = f"{result.posts} posts and {result.pages} pages"  # tests/site hold this wording
     if result.up_to_date:
         return f"up to date: {site} in {result.output}, nothing changed; {warnings} " \
                f"(checked in {result.seconds:.2f} s)"
     written = "no file changed" if result.write.unchanged else \
-        f"{result.write.written} files written, {result.write.kept} unchanged" + \
+        f"{_count(result.write.written, 'file')} written, {result.write.kept} unchanged" + \
         (f", {result.write.removed} removed" if result.write.removed else "")
-    return (f"built {site} into {result.output}: {result.rendered} posts rendered "
-            f"({result.posts + result.pages - result.rendered} cached), {len(result.pages_rendered)} "
-            f"pages rendered, {written}; figures {result.figures_run} run, "
-            f"{result.figures_cached} cached; {warnings}; {result.seconds:.2f} s")
+    return (f"built {site} into {result.output}: {result.rendered} rendered, "
+            f"{result.posts + result.pages - result.rendered} from cache; "
+            f"{_count(len(result.pages_rendered), 'page')} templated; {written}; "
+            f"figures {result.figures_run} run, {result.figures_cached} cached; {warnings}; "
+            f"{result.seconds:.2f} s")
 
 
 class ProgressBar:
