@@ -100,8 +100,9 @@ def lookup_post(ctx: RenderContext, reference: str) -> str | None:
     """The URL of another post named as Jekyll or Hugo name it, or None.
 
     Accepted: ``posts/2020-04-07-x.md`` (relative to content/), ``_posts/2020-04-07-x.md``
-    (Jekyll's folder), ``/posts/x.md`` and ``x.md`` (Hugo), the bare stem ``2020-04-07-x``,
-    and a Jekyll ``post_url`` with a subfolder (``drafts/2020-04-07-x``).
+    (Jekyll's folder), ``/posts/x.md`` and ``x.md`` (Hugo), ``about.md`` (a page in
+    content/pages/), the bare stem ``2020-04-07-x``, and a Jekyll ``post_url`` with a subfolder
+    (``drafts/2020-04-07-x``).
     """
     reference = reference.strip().strip("\"'")
     if not reference:
@@ -109,7 +110,7 @@ def lookup_post(ctx: RenderContext, reference: str) -> str | None:
     path = reference.lstrip("/")
     stem = posixpath.splitext(posixpath.basename(path))[0]
     candidates = [path, re.sub(r"^_?posts/", "posts/", path), re.sub(r"^content/", "", path),
-                  f"posts/{path}", stem]
+                  f"posts/{path}", f"pages/{path}", stem]
     for candidate in candidates:
         if candidate in ctx.link_table:
             return _post_url(ctx, ctx.link_table[candidate])

@@ -25,6 +25,7 @@ LINK_TABLE = {
     "posts/fourier.md": "/posts/fourier/", "fourier": "/posts/fourier/",
     "blog/convnet-convolution/index.md": "/ConvNet-dont-do-Conv/",
     "convnet-convolution": "/ConvNet-dont-do-Conv/",
+    "pages/about.md": "/about/", "about": "/about/",
 }
 STATIC_PATHS = frozenset({"/assets/images/kernel.png", "/assets/files/notes.pdf",
                           "/2019/01/01/conv/flip.gif", "/posts/fourier/spectrum.png",
