@@ -32,7 +32,7 @@ from .geometry import Plan, plan
 from .raster import render_gif, render_png
 from .scene import Scene
 from .signal import SignalPlan, plan_signal, signal_scene
-from .spec import FORMATS, BlockError, GridSpec, SignalSpec, parse_block
+from .spec import FORMATS, BlockError, GridSpec, parse_block
 from .svg import render_svg
 from .views import (check_view, flipped_kernel_view, kernel_view, result_view, series_view,
                     sizes_view, steps_view, unrolled_view)

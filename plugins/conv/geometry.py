@@ -187,10 +187,15 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
     out_columns = np.arange(columns.output)[:, None] * window_stride[1] \
         + np.arange(k_w)[None, :] * columns.dilation       # (out_w, kw)
     windows = picture[:, out_rows[:, None, :, None], out_columns[None, :, None, :]]
-    products = windows * weights[:, None, None, :, :]
+    with np.errstate(over="ignore", invalid="ignore"):
+        products = windows * weights[:, None, None, :, :]
+        result = products.sum(axis=(0, 3, 4))
+    if not np.isfinite(result).all():
+        raise BlockError("the result overflows: its values are too large for 64-bit floats",
+                         hint="scale the input or the kernel down")
     return Plan(spec=spec, rows=rows, columns=columns, picture=picture, is_input=is_input,
                 weights=np.ascontiguousarray(weights), window_stride=window_stride,
-                products=products, result=products.sum(axis=(0, 3, 4)))
+                products=products, result=result)
 
 
 def forward_matrix(kernel: np.ndarray, in_shape: tuple[int, int], padding: tuple[int, int, int, int],

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -122,6 +123,7 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
+        _refuse_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -144,6 +146,22 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
             for sub_key, _ in value.value:
                 lines[f"{key.value}.{sub_key.value}"] = sub_key.start_mark.line
     return {str(key): value for key, value in data.items()}, lines
+
+
+def _refuse_aliases(root: yaml.Node | None) -> None:
+    """Aliases can nest into exponentially large data from a few lines ("billion laughs")."""
+    seen: set[int] = set()
+    pending = [root] if root is not None else []
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            raise BlockError("YAML anchors and aliases (&name, *name) are not supported in a conv "
+                             "block", line=node.start_mark.line, hint="write the values out")
+        seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            pending.extend(item for pair in node.value for item in pair)
 
 
 def _check_keys(mapping: dict[str, Any], allowed: tuple[str, ...], lines: dict[str, int],
@@ -204,8 +222,15 @@ def _choice(mapping: dict[str, Any], key: str, choices: tuple[str, ...], lines: 
 
 
 def _number(value: Any, key: str, lines: dict[str, int]) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise BlockError(f"`{key}` must be a finite number, not {value!r}", line=lines.get(key))
+    if isinstance(value, str):  # YAML 1.1 reads 1e3 (no dot) as text; authors mean a number
+        try:
+            value = float(value)
+        except ValueError:
+            pass
+    if (isinstance(value, bool) or not isinstance(value, (int, float))
+            or abs(value) > sys.float_info.max or not math.isfinite(value)):
+        shown = "a huge integer" if isinstance(value, int) and abs(value) > 10**20 else repr(value)
+        raise BlockError(f"`{key}` must be a finite number, not {shown}", line=lines.get(key))
     return float(value)
 
 

@@ -151,13 +151,14 @@ def test_yaml_errors_point_into_the_post():
            output_padding=2), "smaller than the stride", "output padding"),
     (block(input=[[1]], kernel=[[1], [1], [1]], mode="transposed", padding=[2, 2, 0, 0]),
      "the transposed output would have -1 rows", "less padding"),
+    (block(input=[[1e308, 1e308]], kernel=[[1e308]]), "the result overflows", "scale"),
     (block(input=[[1] * 40] * 40, kernel=[[1]]), "1600 frames; the limit is 400", "stride"),
     (block(input=[[1] * 40] * 40, kernel=[[1]], mode="transposed", stride=64),
      "the padded input would have", "smaller input"),
     (block(input=[[1] * 12] * 12, kernel=[[1] * 3] * 3, show=["unrolled"]),
      "would print a 100x144 matrix", "smaller example"),
 ], ids=["kernel-too-big", "dilated-too-big", "transposed-padding", "transposed-same",
-        "output-padding", "transposed-cropped", "too-many-frames", "transposed-too-big", "unrolled-too-big"])
+        "output-padding", "transposed-cropped", "overflow", "too-many-frames", "transposed-too-big", "unrolled-too-big"])
 def test_impossible_or_oversized_blocks_are_plugin_errors(body, message, hint):
     error = plugin_error("Text.\n\n" + fenced(body))
     assert message in error.message

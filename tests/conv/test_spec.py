@@ -89,6 +89,9 @@ def test_text_rows_round_trip(channels):
      "applies to `mode: transposed` only", ""),
     ("input: [[1]]\nkernel: [[1]]\nexpect: [[1, 2], [3]]\n", None, None, None),
     ("- 1\n- 2\n", 0, "must be a YAML mapping", "input:"),
+    ("row: &row [1, 2]\ninput: [*row, *row]\nkernel: [[1]]\n", 0, "aliases", "write the values"),
+    ("input: [[.nan, 1]]\nkernel: [[1]]\n", 0, "finite number, not nan", ""),
+    ("input: [[1" + "0" * 400 + "]]\nkernel: [[1]]\n", 0, "not a huge integer", ""),
     ("kernel: [[1]]\n", None, "no `input:`", "input:"),
     ("signal:\n  h: t\n  x: t.real\n  t: [0, 1]\n", 2, "`x`: Attribute", "expression in t"),
     ("signal:\n  h: t\n  x: t\n  t: [1, 0]\n", 3, "start < stop", ""),
@@ -123,3 +126,8 @@ def test_signal_block():
     assert (spec.h_line, spec.x_line) == (1, 2)
     discrete = parse("signal:\n  h: t\n  x: t\n  t: [0, 9]\n  discrete: true\n")
     assert discrete.frames == 10
+
+
+def test_exponent_numbers_yaml_reads_as_text_are_numbers():
+    assert spec_of(input=[[1, 2]], kernel=[[1]]).input == parse(
+        "input: [[1e0, 2e0]]\nkernel: [[1]]\n").input
