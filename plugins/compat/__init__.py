@@ -20,11 +20,11 @@ from markdown_it import MarkdownIt
 from .hugo import hugo_plugin
 from .kramdown import kramdown_plugin
 from .liquid import liquid_plugin
-from .report import DiagnosticSummary, summarize_diagnostics
+from .report import DiagnosticSummary, find_leaks, summarize_diagnostics
 from .urls import site_urls_plugin
 
 __all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin",
-           "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary"]
+           "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary", "find_leaks"]
 
 
 def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
