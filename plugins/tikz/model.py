@@ -154,7 +154,6 @@ class Node:
     text: TextBox
     text_paint: object       # colors.Paint
     text_opacity: float
-    line: int
 
     def local_to_canvas(self, point: Point) -> Point:
         angle = math.radians(self.rotate)
@@ -200,7 +199,6 @@ class PathPiece:
     commands: tuple[tuple, ...]   # ("M", p) ("L", p) ("C", p1, p2, p) ("Z",) ("circle", c, r)
     stroke: Stroke
     arrows: tuple[Arrow, ...] = ()
-    line: int = 0
 
 
 @dataclass(frozen=True)

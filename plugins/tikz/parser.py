@@ -7,9 +7,10 @@ final size) before a later path can refer to ``(name.north)``.
 
 Supported: ``\\node``, ``\\coordinate``, ``\\draw``, ``\\fill``, ``\\filldraw``, ``\\path``,
 ``\\matrix`` (of nodes), ``\\foreach``, ``\\definecolor``, ``\\colorlet``, ``\\tikzset`` /
-``\\tikzstyle`` styles, ``scope``; path operations ``--``, ``-|``, ``|-``, ``to``, ``rectangle``,
-``grid``, ``circle``, ``cycle``, inline ``node`` and ``coordinate``; relative ``+()``/``++()``
-and polar ``(angle:radius)`` coordinates. Anything else raises ``TikzError`` naming the command
+``\\tikzstyle`` styles, ``scope``; path operations ``--``, ``-|``, ``|-``, ``to``,
+``.. controls ..``, ``rectangle``, ``grid``, ``circle``, ``ellipse``, ``arc``, ``plot``,
+``cycle``, inline ``node`` and ``coordinate``; relative ``+()``/``++()`` and polar
+``(angle:radius)`` coordinates. Anything else raises ``TikzError`` naming the command
 or option, so the author learns exactly what is outside the subset.
 
 Nothing here reads files or runs anything: ``\\input`` and friends are just unsupported commands.
@@ -91,7 +92,17 @@ class Style:
     unit_x: float = CM
     unit_y: float = CM
     step: Point = (CM, CM)
-    radius: float | None = None
+    radius: float | None = None       # circles and arcs; x/y radius for ellipses and arcs
+    x_radius: float | None = None
+    y_radius: float | None = None
+    start_angle: float | None = None
+    end_angle: float | None = None
+    delta_angle: float | None = None
+    domain: tuple[float, float] = (-5.0, 5.0)   # plot: the variable's range, samples, smoothing
+    samples: int = 25
+    smooth: bool = False
+    tension: float = 0.55
+    variable: str = "x"
     every_node: tuple[tuple[str, int], ...] = ()
     styles: tuple[tuple[str, str], ...] = ()
     matrix_of_nodes: bool = False
@@ -119,6 +130,7 @@ class Style:
 class _Vertex:
     point: Point
     node: Node | None = None   # a bare node reference: the line is clipped at its border
+    controls: tuple[Point, Point] | None = None   # the cubic arriving here; None: a straight line
 
 
 class _Source:
@@ -551,6 +563,17 @@ class Interpreter:
             "xstep": lambda: replace(style, step=(length_value(style.unit_x), style.step[1])),
             "ystep": lambda: replace(style, step=(style.step[0], length_value(style.unit_y))),
             "radius": lambda: replace(style, radius=length_value(style.unit_x)),
+            "x radius": lambda: replace(style, x_radius=length_value(style.unit_x)),
+            "y radius": lambda: replace(style, y_radius=length_value(style.unit_y)),
+            "start angle": lambda: replace(style, start_angle=_angle(key, need_value(), line)),
+            "end angle": lambda: replace(style, end_angle=_angle(key, need_value(), line)),
+            "delta angle": lambda: replace(style, delta_angle=_angle(key, need_value(), line)),
+            "domain": lambda: replace(style, domain=_domain(need_value(), line)),
+            "samples": lambda: replace(style, samples=_samples(need_value(), line)),
+            "smooth": lambda: replace(style, smooth=True),
+            "sharp plot": lambda: replace(style, smooth=False),
+            "tension": lambda: replace(style, tension=check_dimension(number(need_value(), line=line), key, line=line)),
+            "variable": lambda: replace(style, variable=_variable(need_value(), line)),
             "x": lambda: replace(style, unit_x=length_value(CM)),
             "y": lambda: replace(style, unit_y=length_value(CM)),
             "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
@@ -707,6 +730,9 @@ class Interpreter:
                 relative = "++" if source.take("++") else "+" if source.take("+") else ""
                 builder.coordinate(source.balanced("(", ")", "a coordinate"), relative, style, op_line)
                 continue
+            if source.take(".."):
+                builder.curve(source, style, op_line)
+                continue
             for operation in ("--", "-|", "|-"):
                 if source.take(operation):
                     builder.pending = operation
@@ -734,18 +760,25 @@ class Interpreter:
                                                   line=op_line, context="path")
                     builder.pending = "grid"
                     builder.grid_style = grid_style
-                elif word == "circle":
-                    source.take_word("circle")
+                elif word in ("circle", "ellipse"):
+                    source.take_word(word)
                     builder.circle(source, style, op_line)
+                elif word == "arc":
+                    source.take_word("arc")
+                    builder.arc(source, style, op_line)
+                elif word == "plot":
+                    source.take_word("plot")
+                    builder.plot(source, style, op_line)
                 elif word in ("node", "coordinate"):
                     source.take_word(word)
                     self.path_node(source, style, builder, shape="coordinate" if word == "coordinate" else None)
                 else:
                     shown = word or source.text[source.position:source.position + 10]
                     raise TikzError(f"unsupported path operation '{shown}'", line=op_line,
-                                    command=shown, hint="paths support --, -|, |-, to, rectangle, "
-                                                        "grid, circle, cycle and node; arcs and "
-                                                        "curves need renderer = \"tex\"")
+                                    command=shown, hint="paths support --, -|, |-, to, .. controls .., "
+                                                        "rectangle, grid, circle, ellipse, arc, "
+                                                        "plot, cycle and node; renderer = \"tex\" "
+                                                        "draws full TikZ")
         self.finish_path(builder, style, line)
 
     def path_node(self, source: _Source, path_style: Style, builder: _PathBuilder, *,
@@ -800,7 +833,7 @@ class Interpreter:
             builder.current = _Vertex(position)
             builder.base = position
 
-    def segment_node(self, name: str, text: str, segment: tuple[Point, Point], style: Style,
+    def segment_node(self, name: str, text: str, segment: tuple[Point, ...], style: Style,
                      line: int) -> Node:
         return self.make_node(name, text, _along(segment, style.pos or 0.0), style, line)
 
@@ -824,7 +857,7 @@ class Interpreter:
             outer = style.outer_sep if style.outer_sep is not None else style.line_width / 2
         probe = Node(name, (0.0, 0.0), half_width, half_height, outer, style.shape, style.rotate,
                      style.stroke(), box, style.text_color or style.color,
-                     style.text_opacity * style.opacity, line)
+                     style.text_opacity * style.opacity)
         offset = anchor_point(probe, style.anchor)
         center = (position[0] - offset[0] + style.node_shift[0],
                   position[1] - offset[1] + style.node_shift[1])
@@ -937,7 +970,7 @@ class Interpreter:
         empty = typeset("", font=matrix_style.font, text_width=None, align=None, line=line)
         probe = Node(name, (0.0, 0.0), half_width, half_height, outer, "rectangle", 0.0,
                      matrix_style.stroke(), empty, matrix_style.text_color or matrix_style.color,
-                     matrix_style.opacity, line)
+                     matrix_style.opacity)
         position = at if at is not None else style.transform.apply((0.0, 0.0))
         offset = anchor_point(probe, matrix_style.anchor)
         center = (position[0] - offset[0] + matrix_style.node_shift[0],
@@ -984,7 +1017,7 @@ class _PathBuilder:
         self.nodes: list[Node] = []
         self.points: list[Point] = []   # what the path adds to the picture's bounding box
         self.waiting: list = []          # nodes written between an operation and its target
-        self.last_segment: tuple[Point, Point] | None = None
+        self.last_segment: tuple[Point, ...] | None = None   # a line's ends or a cubic's points
 
     def resolve(self, text: str, style: Style, line: int, relative: str = "") -> _Vertex:
         if relative:
@@ -1030,9 +1063,7 @@ class _PathBuilder:
         self.current = vertex
         if relative != "+":  # +() leaves the base of later relative coordinates where it was
             self.base = vertex.point
-        if self.waiting and self.last_segment is not None:
-            self.nodes.extend(place(self.last_segment) for place in self.waiting)
-        self.waiting.clear()
+        self.place_waiting()
 
     def cycle(self, style: Style) -> None:
         if not self.subpaths or self.pending not in ("--", "-|", "|-"):
@@ -1051,22 +1082,202 @@ class _PathBuilder:
             style = self.interpreter.options(source.balanced("[", "]", "circle options"), style,
                                              line=line, context="path")
             radius = style.radius
+            x_radius, y_radius = style.x_radius or radius, style.y_radius or radius
         elif source.peek() == "(":
             radius_text = source.balanced("(", ")", "a radius")
-            if " and " in radius_text:
-                raise TikzError("unsupported ellipse radii", line=line, command="circle (a and b)",
-                                hint="ellipses need renderer = \"tex\"")
-            radius = check_dimension(length(radius_text, line=line, unit_pt=style.unit_x), "radius", line=line)
+            x_text, _, y_text = radius_text.partition(" and ")
+            x_radius = check_dimension(length(x_text, line=line, unit_pt=style.unit_x), "radius", line=line)
+            y_radius = check_dimension(length(y_text, line=line, unit_pt=style.unit_y), "radius",
+                                       line=line) if y_text else x_radius
         else:
-            radius = style.radius
-        if radius is None:
+            x_radius = style.x_radius or style.radius
+            y_radius = style.y_radius or style.radius
+        if x_radius is None or y_radius is None:
             raise TikzError("'circle' needs a radius", line=line, hint="write circle (1cm) or circle [radius=1cm]")
-        radius = abs(radius) * style.transform.scale_factor()
         center = self.current.point
-        self.extra.append(("circle", center, radius))
         self.interpreter.count(1, line)
-        self.points.extend([(center[0] - radius, center[1] - radius),
-                            (center[0] + radius, center[1] + radius)])
+        transform = style.transform
+        if x_radius == y_radius and abs(transform.a - transform.d) < 1e-9 and abs(transform.b + transform.c) < 1e-9:
+            # a circle stays a circle under uniform scaling and rotation: one exact SVG arc
+            radius = abs(x_radius) * transform.scale_factor()
+            self.extra.append(("circle", center, radius))
+            self.points.extend([(center[0] - radius, center[1] - radius),
+                                (center[0] + radius, center[1] + radius)])
+            return
+        # an ellipse (or a circle under uneven scaling): four quarter arcs, as PGF builds it
+        start = _add(center, transform.apply_vector((x_radius, 0.0)))
+        knots = [_Vertex(start)] + self.arc_knots(start, x_radius, y_radius, 0.0, 360.0, transform)
+        self.subpaths.append(knots)
+        self.closed.append(True)
+        self.subpaths.append([_Vertex(center)])
+        self.closed.append(False)
+        for knot in knots:
+            self.points.extend([knot.point, *(knot.controls or ())])
+
+    def append_curve(self, controls: tuple[Point, Point], end: _Vertex, line: int) -> None:
+        """A cubic from the current point to ``end``; the end becomes the current point."""
+        start = self.current
+        assert start is not None  # checked by every caller
+        self.interpreter.count(1, line)
+        self.subpaths[-1].append(replace(end, controls=controls))
+        self.points.extend([*controls, end.point])
+        self.last_segment = (start.point, *controls, end.point)
+        self.current = end
+        self.place_waiting()
+
+    def curve(self, source: _Source, style: Style, line: int) -> None:
+        """``.. controls (c1) and (c2) .. (p)``; a relative first control is taken from the
+        start, a relative second one from the end, as in TikZ."""
+        if self.current is None:
+            raise TikzError("'..' needs a point before it", line=line,
+                            hint="write (0,0) .. controls (1,1) .. (2,0)")
+        if not source.take_word("controls"):
+            raise TikzError("unsupported '..' without controls", line=line, command="..",
+                            hint="write .. controls (c1) and (c2) .. (end)")
+        first = self.control_text(source)
+        second = self.control_text(source) if source.take_word("and") else None
+        if not source.take(".."):
+            raise TikzError("'.. controls' needs its closing '..'", line=line,
+                            hint="write .. controls (c1) and (c2) .. (end)")
+        relative = "++" if source.take("++") else "+" if source.take("+") else ""
+        start = self.current
+        end = self.resolve(source.balanced("(", ")", "a coordinate"), style, line, relative)
+        c1 = self.control_point(first, start.point, style, line)
+        c2 = c1 if second is None else self.control_point(second, end.point, style, line)
+        if start.node is not None:  # a curve leaves a node towards its first control point
+            start_point = start.node.border_towards(c1)
+            self.subpaths[-1][-1] = _Vertex(start_point)
+            self.current = _Vertex(start_point)
+        if end.node is not None:
+            end = _Vertex(end.node.border_towards(c2))
+        self.append_curve((c1, c2), end, line)
+        if relative != "+":
+            self.base = end.point
+
+    def control_text(self, source: _Source) -> tuple[bool, str]:
+        relative = source.take("++") or source.take("+")
+        return relative, source.balanced("(", ")", "a control point")
+
+    def control_point(self, control: tuple[bool, str], base: Point, style: Style, line: int) -> Point:
+        relative, text = control
+        if not relative:
+            return self.interpreter.coordinate(text, style, line=line).point
+        offset = style.transform.apply_vector(self.interpreter.local_xy(text, style, line=line))
+        return _add(base, offset)
+
+    def arc(self, source: _Source, style: Style, line: int) -> None:
+        """``arc (start:end:radius)``, ``(start:end:rx and ry)`` or ``arc [start angle=...]``."""
+        if self.current is None:
+            raise TikzError("'arc' needs a point before it", line=line,
+                            hint="write (1,0) arc (0:90:1cm)")
+        if source.peek() == "[":
+            style = self.interpreter.options(source.balanced("[", "]", "arc options"), style,
+                                             line=line, context="path")
+            start, end, delta = style.start_angle, style.end_angle, style.delta_angle
+            x_radius = style.x_radius or style.radius
+            y_radius = style.y_radius or style.radius
+            if start is None and end is not None and delta is not None:
+                start = end - delta
+            elif end is None and start is not None and delta is not None:
+                end = start + delta
+        elif source.peek() == "(":
+            parts = split_top_level(source.balanced("(", ")", "the arc's angles and radius"), ":")
+            if len(parts) != 3:
+                raise TikzError("an arc is (start angle:end angle:radius)", line=line, command="arc",
+                                hint="write arc (0:90:1cm) or arc (0:90:1cm and 5mm)")
+            start, end = _angle("arc", parts[0], line), _angle("arc", parts[1], line)
+            x_text, _, y_text = parts[2].partition(" and ")
+            x_radius = check_dimension(length(x_text, line=line, unit_pt=style.unit_x), "radius", line=line)
+            y_radius = check_dimension(length(y_text, line=line, unit_pt=style.unit_y), "radius",
+                                       line=line) if y_text else x_radius
+        else:
+            raise TikzError("'arc' needs its angles and radius", line=line, command="arc",
+                            hint="write arc (0:90:1cm) or arc [start angle=0, end angle=90, radius=1cm]")
+        if start is None or end is None or x_radius is None or y_radius is None:
+            raise TikzError("an arc needs two of start/end/delta angle and a radius", line=line,
+                            command="arc", hint="write arc [start angle=0, end angle=90, radius=1cm]")
+        if abs(end - start) > 3600:
+            raise TikzError("an arc may turn at most ten times", line=line, command="arc",
+                            hint="draw a circle instead")
+        knots = self.arc_knots(self.current.point, x_radius, y_radius, start, end, style.transform)
+        for knot in knots:
+            self.append_curve(knot.controls, _Vertex(knot.point), line)  # type: ignore[arg-type]
+        self.base = self.current.point  # type: ignore[union-attr]
+
+    @staticmethod
+    def arc_knots(origin: Point, x_radius: float, y_radius: float, start: float, end: float,
+                  transform: Affine) -> list[_Vertex]:
+        """An elliptic arc from ``origin`` (at angle ``start``) as cubic pieces of at most 90°,
+        with PGF's control points (4/3 tan(θ/4) along the tangents)."""
+        def offset(angle: float) -> Point:
+            radians = math.radians(angle)
+            return (x_radius * math.cos(radians), y_radius * math.sin(radians))
+
+        def tangent(angle: float) -> Point:
+            radians = math.radians(angle)
+            return (-x_radius * math.sin(radians), y_radius * math.cos(radians))
+
+        center_offset = offset(start)
+        count = max(1, math.ceil(abs(end - start) / 90 - 1e-9))
+        knots = []
+        for index in range(count):
+            a = start + (end - start) * index / count
+            b = start + (end - start) * (index + 1) / count
+            k = 4 / 3 * math.tan(math.radians(b - a) / 4)
+            local = [_add(offset(a), _scale(tangent(a), k)), _add(offset(b), _scale(tangent(b), -k)),
+                     offset(b)]
+            c1, c2, point = (_add(origin, transform.apply_vector((x - center_offset[0], y - center_offset[1])))
+                             for x, y in local)
+            knots.append(_Vertex(point, controls=(c1, c2)))
+        return knots
+
+    def plot(self, source: _Source, style: Style, line: int) -> None:
+        """``plot (\\x, {f(\\x)})`` over ``domain`` with ``samples``, or ``plot coordinates
+        {(x,y) ...}``; ``smooth`` joins the points with PGF's tension curves."""
+        connect, self.pending = self.pending in ("--", "-|", "|-"), ""
+        if source.peek() == "[":
+            style = self.interpreter.options(source.balanced("[", "]", "plot options"), style,
+                                             line=line, context="path")
+        if source.take_word("coordinates"):
+            listing = source.balanced("{", "}", "the plot's coordinates")
+            texts = re.findall(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)", listing)
+            if not texts or re.sub(r"\(([^()]*(?:\([^()]*\)[^()]*)*)\)", "", listing).strip():
+                raise TikzError("plot coordinates are a list of (x,y)", line=line, command="plot coordinates",
+                                hint="write plot coordinates {(0,0) (1,1) (2,0)}")
+        elif source.peek() == "(":
+            expression = source.balanced("(", ")", "the plotted coordinate")
+            low, high = style.domain
+            texts = [_substitute(expression, {style.variable: f"({low + (high - low) * i / (style.samples - 1):.10g})"})
+                     for i in range(style.samples)]
+        else:
+            raise TikzError("unsupported plot", line=line, command="plot",
+                            hint="write plot (\\x, {sin(\\x r)}) with domain= and samples=, "
+                                 "or plot coordinates {(0,0) (1,1)}")
+        self.interpreter.count(len(texts), line)
+        points = [self.interpreter.coordinate(text, style, line=line).point for text in texts]
+        if connect and self.current is not None:
+            self.subpaths[-1].append(_Vertex(points[0]))
+        else:
+            self.subpaths.append([_Vertex(points[0])])
+            self.closed.append(False)
+        self.current = _Vertex(points[0])
+        self.points.append(points[0])
+        if style.smooth and len(points) > 2:
+            for controls, point in _smooth_pieces(points, 0.2775 * style.tension):
+                self.append_curve(controls, _Vertex(point), line)
+        else:
+            for point in points[1:]:
+                self.subpaths[-1].append(_Vertex(point))
+                self.points.append(point)
+                self.last_segment = (self.current.point, point)
+                self.current = _Vertex(point)
+        self.base = self.current.point
+
+    def place_waiting(self) -> None:
+        """Nodes written between an operation and its target, now that the segment is known."""
+        if self.waiting and self.last_segment is not None:
+            self.nodes.extend(place(self.last_segment) for place in self.waiting)
+        self.waiting.clear()
 
     def grid(self, a: Point, b: Point, style: Style, line: int) -> None:
         transform = style.transform
@@ -1092,50 +1303,44 @@ class _PathBuilder:
             self.extra.append(("line", transform.apply((x_low, k * step_y)), transform.apply((x_high, k * step_y))))
 
     def pieces(self, style: Style) -> list[PathPiece]:
-        """The path as drawable pieces: polylines clipped at nodes, with arrow tips at its ends."""
-        polylines: list[tuple[list[Point], bool]] = []
+        """The path as drawable pieces: lines clipped at nodes, with arrow tips at its ends."""
+        runs: list[tuple[list[_Vertex], bool]] = []   # knots (point + arriving cubic), closed
         for vertices, closed in zip(self.subpaths, self.closed):
             if len(vertices) < 2:
                 continue
-            # clip the ends of each segment that starts or ends at a bare node reference
-            segments = []
+            current: list[_Vertex] = []
             for index in range(len(vertices) - 1 + closed):
                 start, end = vertices[index], vertices[(index + 1) % len(vertices)]
                 p, q = start.point, end.point
-                if start.node is not None:
+                if start.node is not None:  # clip at a bare node reference's border
                     p = start.node.border_towards(end.point)
                 if end.node is not None:
                     q = end.node.border_towards(start.point)
-                segments.append((p, q, start.node is not None, end.node is not None))
-            current: list[Point] = []
-            for p, q, clipped_start, _clipped_end in segments:
-                if current and (clipped_start or _distance(current[-1], p) > 1e-9):
-                    polylines.append((current, False))
+                if current and (start.node is not None or _distance(current[-1].point, p) > 1e-9):
+                    runs.append((current, False))
                     current = []
                 if not current:
-                    current = [p]
-                current.append(q)
-            if current:
-                is_closed = closed and not any(v.node for v in vertices)
-                if is_closed:
-                    current = current[:-1]
-                polylines.append((current, is_closed))
-        stroke = style.stroke()
+                    current = [_Vertex(p)]
+                current.append(_Vertex(q, controls=end.controls))
+            is_closed = closed and not any(vertex.node for vertex in vertices)
+            if is_closed:
+                current = current[:-1]  # the closing line is the Z
+            runs.append((current, is_closed))
         commands: list[tuple] = []
         arrows: list[Arrow] = []
         start_tip, end_tip = style.arrows
-        open_lines = [index for index, (_, closed) in enumerate(polylines) if not closed]
-        for index, (points, closed) in enumerate(polylines):
-            points = list(points)
-            if start_tip and open_lines and index == open_lines[0]:
-                arrow = _tip(start_tip, points[0], points[1], style.line_width)
+        open_runs = [index for index, (_, closed) in enumerate(runs) if not closed]
+        for index, (knots, closed) in enumerate(runs):
+            knots = list(knots)
+            if start_tip and open_runs and index == open_runs[0]:
+                arrow = _tip(start_tip, knots[0].point, _toward_point(knots, 0), style.line_width)
                 arrows.append(arrow)
-                points[0] = _shortened(arrow)
-            if end_tip and open_lines and index == open_lines[-1]:
-                arrow = _tip(end_tip, points[-1], points[-2], style.line_width)
+                knots[0] = replace(knots[0], point=_shortened(arrow))
+            if end_tip and open_runs and index == open_runs[-1]:
+                arrow = _tip(end_tip, knots[-1].point, _toward_point(knots, -1), style.line_width)
                 arrows.append(arrow)
-                points[-1] = _shortened(arrow)
-            commands.extend(_polyline_commands(points, closed, style.rounded))
+                knots[-1] = replace(knots[-1], point=_shortened(arrow))
+            commands.extend(_run_commands(knots, closed, style.rounded))
         for extra in self.extra:
             if extra[0] == "circle":
                 commands.append(extra)
@@ -1143,7 +1348,17 @@ class _PathBuilder:
                 commands.extend([("M", extra[1]), ("L", extra[2])])
         if not commands:
             return []
-        return [PathPiece(tuple(commands), stroke, tuple(arrows), self.line)]
+        return [PathPiece(tuple(commands), style.stroke(), tuple(arrows))]
+
+
+def _toward_point(knots: list[_Vertex], end: int) -> Point:
+    """The point a tip at the run's start (0) or end (-1) points away from: the neighbouring
+    knot, or the nearest control point of a curve (a tip follows the curve's tangent)."""
+    if end == 0:
+        controls = knots[1].controls
+        return controls[0] if controls and _distance(controls[0], knots[0].point) > 1e-9 else knots[1].point
+    controls = knots[-1].controls
+    return controls[1] if controls and _distance(controls[1], knots[-1].point) > 1e-9 else knots[-2].point
 
 
 def _tip(kind: str, tip: Point, previous: Point, line_width: float) -> Arrow:
@@ -1158,46 +1373,107 @@ def _shortened(arrow: Arrow) -> Point:
     return (arrow.tip[0] - arrow.direction[0] * reach, arrow.tip[1] - arrow.direction[1] * reach)
 
 
-def _along(segment: tuple[Point, Point], fraction: float) -> Point:
-    (x0, y0), (x1, y1) = segment
-    return (x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction)
+def _along(segment: tuple[Point, ...], fraction: float) -> Point:
+    """The point at ``fraction`` of a line (two points) or of a cubic's parameter (four)."""
+    if len(segment) == 2:
+        return _lerp(segment[0], segment[1], fraction)
+    p0, c1, c2, p1 = segment
+    t, u = fraction, 1 - fraction
+    return (u ** 3 * p0[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t ** 3 * p1[0],
+            u ** 3 * p0[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t ** 3 * p1[1])
+
+
+def _add(p: Point, q: Point) -> Point:
+    return (p[0] + q[0], p[1] + q[1])
+
+
+def _scale(p: Point, factor: float) -> Point:
+    return (p[0] * factor, p[1] * factor)
+
+
+def _smooth_pieces(points: list[Point], tension: float) -> list[tuple[tuple[Point, Point], Point]]:
+    """PGF's curveto plot handler: each inner point gets tangent ``tension`` times the chord of
+    its neighbours; the first and last pieces start and end without a tangent."""
+    pieces = []
+    support = points[0]
+    for index in range(1, len(points) - 1):
+        previous, here, following = points[index - 1], points[index], points[index + 1]
+        direction = _scale((following[0] - previous[0], following[1] - previous[1]), tension)
+        pieces.append(((support, (here[0] - direction[0], here[1] - direction[1])), here))
+        support = _add(here, direction)
+    pieces.append(((support, points[-1]), points[-1]))
+    return pieces
+
+
+def _angle(key: str, value: str, line: int) -> float:
+    return check_dimension(number(value, line=line), key, line=line)
+
+
+def _domain(value: str, line: int) -> tuple[float, float]:
+    low, separator, high = value.partition(":")
+    if not separator:
+        raise TikzError(f"domain={value} needs a start and an end", line=line, command="domain",
+                        hint="write domain=0:6.28")
+    return (_angle("domain", low, line), _angle("domain", high, line))
+
+
+def _samples(value: str, line: int) -> int:
+    samples = number(value, line=line)
+    if not samples.is_integer() or not 2 <= samples <= MAX_ELEMENTS:
+        raise TikzError(f"samples={value} must be a whole number from 2 to {MAX_ELEMENTS}",
+                        line=line, command="samples", hint="write samples=50")
+    return int(samples)
+
+
+def _variable(value: str, line: int) -> str:
+    match = re.fullmatch(r"\s*\\([A-Za-z]+)\s*", value)
+    if not match:
+        raise TikzError(f"variable={value} is not a macro name", line=line, command="variable",
+                        hint="write variable=\\t")
+    return match.group(1)
 
 
 def _distance(p: Point, q: Point) -> float:
     return math.hypot(p[0] - q[0], p[1] - q[1])
 
 
-def _polyline_commands(points: list[Point], closed: bool, radius: float) -> list[tuple]:
-    """Straight segments; with ``rounded corners`` each corner becomes a circular-ish curve."""
-    if radius <= 0 or len(points) < 3:
-        return [("M", points[0]), *(("L", p) for p in points[1:]), *((("Z",),) if closed else ())]
-    count = len(points)
-    corners = range(count) if closed else range(1, count - 1)
+def _run_commands(knots: list[_Vertex], closed: bool, radius: float) -> list[tuple]:
+    """Lines and cubics through the knots; with ``rounded corners``, each corner between two
+    straight segments becomes a quarter-circle-like cubic, cutting ``radius`` from both sides."""
+    count = len(knots)
+    points = [knot.point for knot in knots]
+
+    def straight(index: int) -> bool:  # the segment arriving at knot ``index``
+        return knots[index % count].controls is None
+
     cut: dict[int, tuple[Point, Point]] = {}
-    for index in corners:
-        before, here, after = points[index - 1], points[index], points[(index + 1) % count]
-        a = min(radius, _distance(before, here) / 2)
-        b = min(radius, _distance(here, after) / 2)
-        if a == 0 or b == 0:
-            continue
-        entry = _toward(here, before, a)
-        leave = _toward(here, after, b)
-        cut[index] = (entry, leave)
-    commands: list[tuple] = []
-    start = cut[0][1] if closed and 0 in cut else points[0]
-    commands.append(("M", start))
+    if radius > 0 and count >= 3:
+        for index in (range(count) if closed else range(1, count - 1)):
+            if not (straight(index) and straight(index + 1)):
+                continue
+            before, here, after = points[index - 1], points[index], points[(index + 1) % count]
+            a, b = min(radius, _distance(before, here) / 2), min(radius, _distance(here, after) / 2)
+            if a > 0 and b > 0:
+                cut[index] = (_toward(here, before, a), _toward(here, after, b))
+    commands: list[tuple] = [("M", cut[0][1] if closed and 0 in cut else points[0])]
     for index in range(1, count + (1 if closed else 0)):
         here_index = index % count
-        here = points[here_index]
-        if here_index in cut:
+        knot = knots[here_index]
+        if closed and here_index == 0:
+            if 0 in cut:
+                commands.append(("L", cut[0][0]))
+                commands.append(("C", _lerp(cut[0][0], points[0], 0.5523),
+                                 _lerp(cut[0][1], points[0], 0.5523), cut[0][1]))
+            continue
+        if knot.controls is not None:
+            commands.append(("C", *knot.controls, knot.point))
+        elif here_index in cut:
             entry, leave = cut[here_index]
             commands.append(("L", entry))
-            # a cubic with control points 0.5523 of the way to the corner approximates the arc
-            c1 = _lerp(entry, here, 0.5523)
-            c2 = _lerp(leave, here, 0.5523)
-            commands.append(("C", c1, c2, leave))
-        elif not (closed and here_index == 0):
-            commands.append(("L", here))
+            # control points 0.5523 of the way to the corner approximate a circular arc
+            commands.append(("C", _lerp(entry, knot.point, 0.5523), _lerp(leave, knot.point, 0.5523), leave))
+        else:
+            commands.append(("L", knot.point))
     if closed:
         commands.append(("Z",))
     return commands

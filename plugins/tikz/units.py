@@ -1,4 +1,4 @@
-"""TeX lengths and the part of pgfmath that coordinates use: ``(\\x*0.5, {2*sin(30)})``, ``5mm+1pt``.
+"""TeX lengths and the part of pgfmath that coordinates use: ``(\\x*0.5, {2*sin(\\x r)})``, ``5mm+1pt``.
 
 pgfmath has no Python counterpart, so this is a small recursive-descent evaluator. Like pgfmath,
 a number with a unit is a length in points and makes the whole result a length; a plain number is
@@ -34,6 +34,9 @@ _FUNCTIONS = {
     "floor": (1, math.floor), "ceil": (1, math.ceil), "round": (1, round), "int": (1, math.trunc),
     "exp": (1, math.exp), "ln": (1, math.log), "min": (2, min), "max": (2, max),
     "mod": (2, math.fmod), "pow": (2, math.pow), "atan2": (2, lambda y, x: math.degrees(math.atan2(y, x))),
+    "deg": (1, math.degrees), "rad": (1, math.radians), "asin": (1, lambda v: math.degrees(math.asin(v))),
+    "acos": (1, lambda v: math.degrees(math.acos(v))), "atan": (1, lambda v: math.degrees(math.atan(v))),
+    "log10": (1, math.log10), "log2": (1, math.log2),
 }
 _CONSTANTS = {"pi": math.pi, "e": math.e}
 
@@ -145,6 +148,9 @@ class _Parser:
         if self.take_op("+"):
             return self.unary(depth + 1)
         base = self.atom(depth)
+        if self.peek() == ("name", "r"):  # pgfmath's postfix r: radians to degrees, sin(\x r)
+            self.index += 1
+            base = Quantity(math.degrees(base.value), base.is_length)
         if self.take_op("^"):
             exponent = self.unary(depth + 1)
             try:

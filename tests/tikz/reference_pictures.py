@@ -101,4 +101,16 @@ REFERENCE_PICTURES = [
 \node (d) at (3,-2) [x=2cm] {plain};
 \end{tikzpicture}
 """, ["a", "b", "c", "d"]),
+    ("curves, arcs, ellipses and plots", r"""
+\draw (0,0) .. controls (1,1) and (2,1) .. (3,0) node[pos=0.3,above] (a) {a};
+\draw[->] (0,-1) .. controls +(0,1) and +(0,1) .. (3,-1) node[midway,below] (b) {b};
+\draw (5,0) arc (0:120:1) node[left] (c) {c};
+\draw[thick] (5,-2) arc [start angle=0, end angle=-180, x radius=1cm, y radius=5mm] node[below] (d) {d};
+\draw (8,0) ellipse (1 and 0.5) node (e) {e};
+\draw[domain=0:6.28, samples=30, smooth] plot (\x*0.3, {sin(\x r)-3}) node[right] (f) {f};
+\draw plot coordinates {(0,-5) (1,-4.5) (2,-5.5)} node[right] (g) {g};
+\node[draw] (h) at (6,-4) {h};
+\node[draw] (i) at (8,-5) {i};
+\draw (h) .. controls (7,-4) .. (i) node[pos=0.5] (j) {j};
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
 ]

@@ -30,6 +30,9 @@ FRAGMENTS = [
     "text width=1cm", "align=center", "anchor=north", "rotate=45", "font=\\large", "scale=2",
     "shift={(1,1)}", "step=0.1", "matrix of nodes", "nodes={draw}", "radius=1",
     "above", "midway", "pos=2", "opacity=0.5", "x=1e-9", " ", "\n", "%", "a", "Ω", "<script>",
+    "..", "controls", "and", "arc", "(0:90:1)", "(0:1e9:1)", "ellipse", "(1 and 2)", "plot",
+    "coordinates", "domain=0:1", "samples=3", "samples=1e9", "smooth", r"{sin(\x r)}",
+    "start angle=0", "delta angle=90",
 ]
 
 
