@@ -17,9 +17,10 @@ import datetime as dt
 import hashlib
 import html
 import json
+import operator
 import re
 from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -51,11 +52,13 @@ _INCLUDE_PARAMETER = re.compile(
     r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<expression>\S+))""")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
 _INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
-_CONTROL_FLOW = frozenset({"if", "unless", "case", "for", "tablerow", "ifchanged", "cycle",
-                           "increment", "decrement"})
+# Evaluated: `if`/`unless` with `elsif`/`else`. Not carried over (reported, tags removed, the
+# text kept): loops and the rest.
+_CONTROL_FLOW = frozenset({"case", "for", "tablerow", "ifchanged", "cycle", "increment",
+                           "decrement"})
 _CONTROL_FLOW_CONTINUATIONS = frozenset({
-    "elsif", "else", "when", "break", "continue", "endif", "endunless", "endcase", "endfor",
-    "endtablerow", "endifchanged"})
+    "when", "break", "continue", "endcase", "endfor", "endtablerow", "endifchanged"})
+_CONDITIONALS = ("if", "unless")
 
 
 class LiquidSyntaxError(ValueError):
@@ -74,7 +77,7 @@ class _Undefined:
 # ----------------------------------------------------------------------------------------------
 _EXPRESSION_TOKEN = re.compile(
     r"""\s*(?:(?P<string>"[^"]*"|'[^']*')|(?P<number>-?\d+(?:\.\d+)?(?![\w.]))"""
-    r"""|(?P<name>[A-Za-z_][\w-]*\??)|(?P<punct>\.\.|[.\[\]|:,()]))""")
+    r"""|(?P<name>[A-Za-z_][\w-]*\??)|(?P<punct>==|!=|<>|>=|<=|\.\.|[<>.\[\]|:,()]))""")
 
 
 @dataclass(frozen=True)
@@ -157,9 +160,10 @@ def _parse_value(tokens: list[tuple[str, str]], position: int) -> tuple[int, _Li
         return position + 1, _Literal(text[1:-1])
     if kind == "number":
         return position + 1, _Literal(float(text) if "." in text else int(text))
-    if kind == "name" and text in ("true", "false", "nil", "null", "empty", "blank"):
-        literal = {"true": True, "false": False}.get(text)
-        return position + 1, _Literal(literal)
+    if kind == "name" and text in ("true", "false", "nil", "null"):
+        return position + 1, _Literal({"true": True, "false": False}.get(text))
+    if kind == "name" and text in ("empty", "blank"):
+        return position + 1, _Literal(_EMPTY)
     if kind != "name":
         raise LiquidSyntaxError(f"unexpected `{text}`")
     parts: list[Any] = [text]
@@ -178,6 +182,55 @@ def _parse_value(tokens: list[tuple[str, str]], position: int) -> tuple[int, _Li
         else:
             break
     return position, _Path(tuple(parts))
+
+
+class _Empty:
+    """Liquid's ``empty`` and ``blank``: equal to "", [] and {} (``blank`` also to nil)."""
+
+
+_EMPTY = _Empty()
+_COMPARISONS = ("==", "!=", "<>", ">=", "<=", "<", ">", "contains")
+_ORDERINGS = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge}
+
+
+@dataclass(frozen=True)
+class _Comparison:
+    left: _Literal | _Path
+    operator: str | None = None
+    right: _Literal | _Path | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``a == 1 and b or c``: comparisons joined by ``and``/``or``, which Liquid groups from
+    the right (``a or b and c`` is ``a or (b and c)``)."""
+
+    comparisons: tuple[_Comparison, ...]
+    joiners: tuple[str, ...] = ()
+
+
+def parse_condition(text: str) -> Condition:
+    """Parse the condition of ``{% if %}``/``{% unless %}``; raises LiquidSyntaxError."""
+    tokens = _tokens(text)
+    if not tokens:
+        raise LiquidSyntaxError("empty condition")
+    comparisons = []
+    joiners = []
+    position = 0
+    while True:
+        position, left = _parse_value(tokens, position)
+        if position < len(tokens) and tokens[position][1] in _COMPARISONS:
+            operator = tokens[position][1]
+            position, right = _parse_value(tokens, position + 1)
+            comparisons.append(_Comparison(left, operator, right))
+        else:
+            comparisons.append(_Comparison(left))
+        if position == len(tokens):
+            return Condition(tuple(comparisons), tuple(joiners))
+        if tokens[position] not in (("name", "and"), ("name", "or")):
+            raise LiquidSyntaxError(f"expected `and` or `or` before `{tokens[position][1]}`")
+        joiners.append(tokens[position][1])
+        position += 1
 
 
 # ----------------------------------------------------------------------------------------------
@@ -284,6 +337,39 @@ class _Evaluation:
                 return _Undefined(".".join(walked))
         return value
 
+    def test(self, condition: Condition) -> bool:
+        """Liquid truth: everything is true but nil and false; undefined is nil."""
+        results = [self._compare(comparison) for comparison in condition.comparisons]
+        value = results[-1]
+        for joiner, left in zip(reversed(condition.joiners), reversed(results[:-1])):
+            value = (left and value) if joiner == "and" else (left or value)
+        return value
+
+    def _value(self, operand: _Literal | _Path) -> Any:
+        value = operand.value if isinstance(operand, _Literal) else self.lookup(operand)
+        return None if isinstance(value, _Undefined) else value
+
+    def _compare(self, comparison: _Comparison) -> bool:
+        left = self._value(comparison.left)
+        if comparison.operator is None or comparison.right is None:
+            return left is not None and left is not False
+        right = self._value(comparison.right)
+        if _EMPTY in (left, right):
+            other = right if left is _EMPTY else left
+            equal = other in ("", [], {}, ()) or other is None
+            return equal if comparison.operator == "==" else not equal
+        if comparison.operator == "==":
+            return left == right
+        if comparison.operator in ("!=", "<>"):
+            return left != right
+        if comparison.operator == "contains":
+            return isinstance(left, (str, list, tuple, dict)) and right is not None \
+                and (str(right) in left if isinstance(left, str) else right in left)
+        try:
+            return _ORDERINGS[comparison.operator](left, right)
+        except TypeError:  # Liquid compares unlike types as false
+            return False
+
     def evaluate(self, expression: Expression) -> Any:
         value = expression.value.value if isinstance(expression.value, _Literal) \
             else self.lookup(expression.value)
@@ -330,6 +416,18 @@ def include_store(env: MutableMapping[str, Any]) -> IncludeStore:
 
 
 @dataclass(frozen=True)
+class _Branch:
+    """An open ``{% if %}``/``{% unless %}``: whether one of its branches was shown, and where
+    the text being dropped (a branch not shown) started."""
+
+    tag: str
+    opened_at: int
+    taken: bool
+    keep_every_branch: bool  # the condition could not be read: no text is dropped
+    dropping_from: int | None
+
+
+@dataclass(frozen=True)
 class LiquidOptions:
     includes_dir: str | None
     passthrough_tags: frozenset[str]
@@ -351,6 +449,8 @@ class _Renderer:
         self.origin = origin
         self.edits = LinePreservingEdits(source)
         self.lines = LineIndex(source)
+        self.branches: list[_Branch] = []  # the open `{% if %}`s, innermost last
+        self.nested_in_dropped = 0  # `{% if %}`s opened inside text being dropped
 
     @cached_property
     def regions(self) -> Regions:
@@ -368,9 +468,11 @@ class _Renderer:
 
     # -- the pass ------------------------------------------------------------------------------
     def render(self) -> str:
-        position = 0
-        while (match := _LIQUID.search(self.source, position)) is not None:
-            position = self._handle(match)
+        position: int | None = 0
+        while position is not None:
+            while (match := _LIQUID.search(self.source, position)) is not None:
+                position = self._handle(match)
+            position = self._close_unclosed_branches()
         if self.edits.first_shift is not None and self.report_line is None:
             self.warn(self.edits.first_shift,
                       f"a Liquid block opened mid-line moved later lines down by "
@@ -386,6 +488,8 @@ class _Renderer:
             if tag in ("raw", "endraw"):
                 self.edits.replace(start, match.end(), "")
             return match.end()
+        if self.branches and self.branches[-1].dropping_from is not None:
+            return self._while_dropping(match)
         if tag is None:
             if self.regions.math_at(start) is not None:
                 return start + 2  # TeX's {{x}}, not Liquid
@@ -413,6 +517,99 @@ class _Renderer:
         self.edits.replace(start, match.end(), "")
         return match.end()
 
+    # -- conditionals ---------------------------------------------------------------------------
+    def _close_unclosed_branches(self) -> int | None:
+        """Report the ``{% if %}``s never closed and keep their text. A branch that was being
+        dropped is scanned again from where the dropping began (nothing there was touched),
+        so its Liquid is evaluated like the rest; returns that position, or None when done."""
+        for branch in self.branches:
+            self.warn(branch.opened_at, f"`{{% {branch.tag} %}}` has no `{{% end{branch.tag} %}}`; "
+                                        "the text after it is kept",
+                      f"close it with `{{% end{branch.tag} %}}`")
+        resume = self.branches[-1].dropping_from if self.branches else None
+        self.branches.clear()
+        self.nested_in_dropped = 0
+        return resume
+
+    def _while_dropping(self, match: re.Match[str]) -> int:
+        """Inside a branch not taken nothing is evaluated or reported; only the tags that end
+        the branch, and the nesting of other conditionals, count."""
+        tag = match.group("tag")
+        if tag in ("raw", "comment"):
+            end = self._find_end(match, "end" + tag)
+            return end.end() if end else match.end()
+        if tag in _CONDITIONALS:
+            self.nested_in_dropped += 1
+        elif tag in ("endif", "endunless") and self.nested_in_dropped:
+            self.nested_in_dropped -= 1
+        elif tag in ("elsif", "else", "endif", "endunless") and not self.nested_in_dropped:
+            return getattr(self, f"_tag_{tag}")(match, match.group("markup").strip())
+        return match.end()
+
+    def _condition(self, match: re.Match[str], markup: str) -> bool | None:
+        """The condition's truth, or None (after a warning) when it cannot be read."""
+        try:
+            condition = parse_condition(markup)
+        except LiquidSyntaxError as error:
+            self.warn(match.start(), f"`{{% {match.group('tag')} {markup} %}}`: the condition "
+                                     f"cannot be read ({error}); the text of every branch is kept",
+                      "simplify the condition, or keep only the text you want")
+            return None
+        return _Evaluation(self.ctx, self.scope, lambda message, hint: self.warn(
+            match.start(), message, hint)).test(condition)
+
+    def _open_branch(self, match: re.Match[str], holds: bool | None) -> int:
+        self.edits.replace(match.start(), match.end(), "")
+        self.branches.append(_Branch(match.group("tag"), match.start(), taken=holds is not False,
+                                     keep_every_branch=holds is None,
+                                     dropping_from=match.end() if holds is False else None))
+        return match.end()
+
+    def _tag_if(self, match: re.Match[str], markup: str) -> int:
+        return self._open_branch(match, self._condition(match, markup))
+
+    def _tag_unless(self, match: re.Match[str], markup: str) -> int:
+        holds = self._condition(match, markup)
+        return self._open_branch(match, None if holds is None else not holds)
+
+    def _next_branch(self, match: re.Match[str], holds: Callable[[], bool | None]) -> int:
+        """``elsif`` and ``else``: the branch before ends; this one is taken when none was and
+        ``holds()``."""
+        if not self.branches:
+            self.warn(match.start(), f"`{{% {match.group('tag')} %}}` outside `{{% if %}}`; it is "
+                                     "removed", "delete it")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        branch = self.branches[-1]
+        if branch.keep_every_branch:
+            self.edits.replace(match.start(), match.end(), "")
+        elif branch.dropping_from is None:  # the branch before was shown: drop from here
+            self.branches[-1] = replace(branch, dropping_from=match.start())
+        elif not branch.taken and holds():
+            self.edits.replace(branch.dropping_from, match.end(), "")
+            self.branches[-1] = replace(branch, taken=True, dropping_from=None)
+        return match.end()
+
+    def _tag_elsif(self, match: re.Match[str], markup: str) -> int:
+        return self._next_branch(match, lambda: self._condition(match, markup))
+
+    def _tag_else(self, match: re.Match[str], markup: str) -> int:
+        return self._next_branch(match, lambda: True)
+
+    def _tag_endif(self, match: re.Match[str], markup: str) -> int:
+        if not self.branches:
+            self.warn(match.start(), f"`{{% {match.group('tag')} %}}` has no opening tag; it is "
+                                     "removed", "delete it")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        branch = self.branches.pop()
+        dropped_from = branch.dropping_from if branch.dropping_from is not None else match.start()
+        self.edits.replace(dropped_from, match.end(), "")
+        return match.end()
+
+    _tag_endunless = _tag_endif
+
+    # -- outputs ---------------------------------------------------------------------------------
     def _output(self, match: re.Match[str]) -> int:
         start = match.start()
         text = match.group("output")

@@ -22,7 +22,9 @@ MARKDOWN = make_markdown()
 # Written inside a paragraph's text...
 INLINE = [
     "{{ page.title }}", "{{ site.nothing }}", "{{ 'x' | relative_url }}", "{% foo bar %}",
-    "{% if page.x %}", "{% endif %}", "{% post_url nope %}", "{% link _posts/none.md %}",
+    "{% if page.title %}", "{% if page.nope %}", "{% elsif page.title %}", "{% else %}",
+    "{% endif %}", "{% unless page.nope %}", "{% endunless %}", "{% if a == %}",
+    "{% for p in site.posts %}", "{% endfor %}", "{% post_url nope %}", "{% link _posts/none.md %}",
     "{% include note.md %}", "{{< youtube x >}}", "{{< /note >}}", "{{< ref \"fourier\" >}}",
     "CNN", "text", "*em*", "![i](/assets/images/kernel.png)", "![i](/x.png){: .c}",
     "`{{ code }}`", "{{< figure src=\"/assets/images/kernel.png\" >}}",
