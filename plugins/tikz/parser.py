@@ -742,10 +742,10 @@ class Interpreter:
                 word = word_match.group(0) if word_match else ""
                 if word == "to":
                     source.take_word("to")
+                    bend = None
                     if source.peek() == "[":
-                        raise TikzError("unsupported 'to' options", line=op_line, command="to[...]",
-                                        hint="curved 'to' paths need renderer = \"tex\"")
-                    builder.pending = "--"
+                        bend = _to_bend(source.balanced("[", "]", "'to' options"), op_line)
+                    builder.pending, builder.bend = ("to", bend) if bend else ("--", None)
                 elif word == "cycle":
                     source.take_word("cycle")
                     builder.cycle(style)
@@ -815,7 +815,7 @@ class Interpreter:
         for option_text, option_line in options:
             style = self.options(option_text, style, line=option_line, context="node")
         name = name or style.name
-        if at is None and builder.pending in ("--", "-|", "|-"):
+        if at is None and builder.pending in ("--", "-|", "|-", "to"):
             # "-- node {..} (b)": the node belongs to the segment that (b) completes, midway
             # unless it says otherwise, so it is made once that segment is known
             segment_style = style if style.pos is not None else replace(style, pos=0.5)
@@ -1017,6 +1017,7 @@ class _PathBuilder:
         self.nodes: list[Node] = []
         self.points: list[Point] = []   # what the path adds to the picture's bounding box
         self.waiting: list = []          # nodes written between an operation and its target
+        self.bend: _Bend | None = None    # the curve of a pending to[out=.., in=..] / to[bend left]
         self.last_segment: tuple[Point, ...] | None = None   # a line's ends or a cubic's points
 
     def resolve(self, text: str, style: Style, line: int, relative: str = "") -> _Vertex:
@@ -1037,7 +1038,9 @@ class _PathBuilder:
         if operation and self.current is None:
             raise TikzError(f"'{operation}' with no point before it", line=line,
                             hint="start the path with a coordinate")
-        if operation in ("--", "-|", "|-"):
+        if operation == "to":
+            self.bent_to(vertex, line)
+        elif operation in ("--", "-|", "|-"):
             start = self.current  # type: ignore[assignment]
             if operation != "--":
                 a, b = start.point, vertex.point
@@ -1113,6 +1116,40 @@ class _PathBuilder:
         self.closed.append(False)
         for knot in knots:
             self.points.extend([knot.point, *(knot.controls or ())])
+
+    def bent_to(self, target: _Vertex, line: int) -> None:
+        """``to[out=a, in=b]`` and ``to[bend left=θ]``: the topaths library's curve.
+
+        Absolute angles leave and enter through the nodes' ``a`` and ``b`` anchors; relative
+        ones (bend) turn from the line between the nodes' borders. Control points sit 0.3915
+        times the distance (times the looseness) out along those angles, as TikZ computes them.
+        """
+        bend, start = self.bend, self.current
+        assert bend is not None and start is not None  # set with the pending "to"
+        a, b = start.node, target.node
+        if not bend.relative:
+            first = anchor_point(a, _angle_text(bend.out)) if a else start.point
+            second = anchor_point(b, _angle_text(bend.into)) if b else target.point
+            reach = 0.3915 * _distance(first, second)
+            c1 = _add(first, _polar(bend.out, reach * bend.out_looseness))
+            c2 = _add(second, _polar(bend.into, reach * bend.in_looseness))
+        else:
+            first, second = start.point, target.point
+            if a is not None:
+                first = a.border_towards(_rotate_about(target.point, a.center, bend.out))
+            if b is not None:
+                second = b.border_towards(_rotate_about(start.point, b.center, 180 + bend.into))
+            reach = 0.3915 * _distance(first, second)
+            direction = math.degrees(math.atan2(second[1] - first[1], second[0] - first[0]))
+            c1 = _add(first, _polar(direction + bend.out, reach * bend.out_looseness))
+            c2 = _add(second, _polar(direction + bend.into, reach * bend.in_looseness))
+        if a is not None:
+            start_point = a.border_towards(c1) if not bend.relative else first
+            self.subpaths[-1][-1] = _Vertex(start_point)
+            self.current = _Vertex(start_point)
+        end_point = (b.border_towards(c2) if not bend.relative else second) if b else target.point
+        self.append_curve((c1, c2), _Vertex(end_point), line)
+        self.bend = None
 
     def append_curve(self, controls: tuple[Point, Point], end: _Vertex, line: int) -> None:
         """A cubic from the current point to ``end``; the end becomes the current point."""
@@ -1381,6 +1418,66 @@ def _along(segment: tuple[Point, ...], fraction: float) -> Point:
     t, u = fraction, 1 - fraction
     return (u ** 3 * p0[0] + 3 * u * u * t * c1[0] + 3 * u * t * t * c2[0] + t ** 3 * p1[0],
             u ** 3 * p0[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t ** 3 * p1[1])
+
+
+@dataclass(frozen=True)
+class _Bend:
+    """The curve keys of ``to[...]``: leaving and entering angles, relative or absolute."""
+
+    out: float
+    into: float
+    relative: bool
+    out_looseness: float = 1.0
+    in_looseness: float = 1.0
+
+
+def _to_bend(text: str, line: int) -> _Bend | None:
+    """``to[out=45, in=135]``, ``to[bend left]``, ``to[bend right=20, looseness=1.5]``."""
+    values: dict[str, str | None] = {}
+    for raw in split_top_level(text):
+        if raw.strip():
+            key, equals, value = raw.partition("=")
+            values[" ".join(key.split())] = _strip_braces(value) if equals else None
+    known = {"out", "in", "bend left", "bend right", "bend angle", "looseness", "in looseness",
+             "out looseness", "relative"}
+    for key in values:
+        if key not in known:
+            raise TikzError(f"unsupported option '{key}' in to[...]", line=line, command=f"to[{key}]",
+                            hint="to[...] takes out=, in=, bend left/right[=angle], looseness=, relative")
+    if not values:
+        return None
+
+    def value_of(key: str, default: float) -> float:
+        value = values.get(key)
+        return default if value is None else _angle(key, value, line)
+
+    looseness = value_of("looseness", 1.0)
+    out_looseness, in_looseness = value_of("out looseness", looseness), value_of("in looseness", looseness)
+    angle = value_of("bend angle", 30.0)
+    for side, sign in (("bend left", 1), ("bend right", -1)):
+        if side in values:
+            out = sign * value_of(side, angle)
+            return _Bend(out, 180 - out, True, out_looseness, in_looseness)
+    if "out" not in values or "in" not in values:
+        raise TikzError("to[...] needs both out= and in= (or bend left/right)", line=line,
+                        command="to[...]", hint="write to[out=90, in=180]")
+    relative = "relative" in values and values["relative"] in (None, "true")
+    return _Bend(value_of("out", 0.0), value_of("in", 0.0), relative, out_looseness, in_looseness)
+
+
+def _polar(angle: float, radius: float) -> Point:
+    radians = math.radians(angle)
+    return (radius * math.cos(radians), radius * math.sin(radians))
+
+
+def _rotate_about(point: Point, center: Point, angle: float) -> Point:
+    dx, dy = point[0] - center[0], point[1] - center[1]
+    cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+    return (center[0] + dx * cos - dy * sin, center[1] + dx * sin + dy * cos)
+
+
+def _angle_text(angle: float) -> str:
+    return f"{angle:.10g}"
 
 
 def _add(p: Point, q: Point) -> Point:

@@ -113,4 +113,15 @@ REFERENCE_PICTURES = [
 \node[draw] (i) at (8,-5) {i};
 \draw (h) .. controls (7,-4) .. (i) node[pos=0.5] (j) {j};
 """, ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j"]),
+    ("to paths: bend and out/in", r"""
+\node[draw] (a) at (0,0) {a};
+\node[draw,circle] (b) at (3,1) {b};
+\node[draw] (c) at (6,0) {c};
+\draw[->] (a) to[bend left] node[above] (d) {d} (b);
+\draw[->] (b) to[bend right=45] node[pos=0.3] (e) {e} (c);
+\draw (a) to[out=-90,in=-90] node[below] (f) {f} (c);
+\draw (0,-3) to[out=0,in=180] node (g) {g} (3,-2);
+\draw (4,-3) to[bend left=20, looseness=2] node[above] (h) {h} (6,-3);
+\draw (a) to node[left] (i) {i} (0,-2);
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
 ]
