@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from generator.context import ENV_KEY
 from plugins.compat.hugo import FigureStore, expand_shortcodes, parse_parameters
 from plugins.compat.kramdown import parse_attribute_list
-from plugins.compat.liquid import IncludeStore, LiquidSyntaxError, parse_expression, render_liquid
+from plugins.compat.liquid import (IncludeStore, LiquidSyntaxError, parse_condition,
+                                   parse_expression, render_liquid)
 from plugins.compat.report import find_leaks
 
 from .conftest import make_context, make_markdown
@@ -47,6 +48,16 @@ documents = st.lists(st.tuples(st.one_of(inline_runs, st.sampled_from(BLOCKS)),
 def test_expression_parser_raises_only_its_own_error(text: str) -> None:
     try:
         parse_expression(text)
+    except LiquidSyntaxError:
+        pass
+
+
+@given(st.one_of(syntax_soup, st.lists(st.sampled_from(
+    ["page.title", "==", "!=", "<", ">=", "contains", "and", "or", "empty", "'a'", "3", "["]),
+    max_size=8).map(" ".join)))
+def test_condition_parser_raises_only_its_own_error(text: str) -> None:
+    try:
+        parse_condition(text)
     except LiquidSyntaxError:
         pass
 
