@@ -81,11 +81,25 @@ def main() -> None:
     import matplotlib.animation  # noqa: F401  (warm: every animation needs it)
     import matplotlib.pyplot  # noqa: F401  (the import this process exists to pay once)
     import numpy  # noqa: F401
+    warm_up_drawing()
     become_subreaper()
     for line in iter(sys.stdin.buffer.readline, b""):
         outcome = supervise(json.loads(line))
         sys.stdout.buffer.write(json.dumps(outcome).encode() + b"\n")
         sys.stdout.buffer.flush()
+
+
+def warm_up_drawing() -> None:
+    """Draw one throwaway figure, so that what the first drawing loads (fonts, the mathtext
+    parser, the SVG and PNG writers) is loaded once here and inherited by every session."""
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots()
+    axes.plot([0, 1], [0, 1], label="$x^2$")
+    axes.set_title("warm-up")
+    axes.legend()
+    for file_format in ("svg", "png"):
+        figure.savefig(io.BytesIO(), format=file_format)
+    plt.close(figure)
 
 
 def become_subreaper() -> None:
