@@ -127,7 +127,8 @@ def test_unknown_filter_and_bad_expression(render) -> None:
 
 
 def test_unattached_and_unreadable_attribute_lists(render) -> None:
-    html, diagnostics = render('Para.\n\n{: .lost}\n\nText {: .x} and ![i](/assets/images/kernel.png){: title="open}\n')
+    html, diagnostics = render('Para.\n\n{: .lost}\n\n'
+                               'Text {: .x} and ![i](/assets/images/kernel.png){: title="open}\n')
     assert "{:" not in html
     assert [d.kind for d in diagnostics] == ["kramdown", "kramdown", "kramdown"]
 
