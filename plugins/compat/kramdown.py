@@ -31,6 +31,8 @@ from markdown_it.token import Token
 
 from generator.context import RenderContext, render_context
 
+from .toc import TOC_TOKEN, render_toc
+
 KRAMDOWN_KIND = "kramdown"
 ENV_KEY = "stride_compat_kramdown"
 
@@ -277,7 +279,7 @@ class _Attacher:
         if target is None:
             target = self._following(tokens, index, line)
         if attributes.toc:
-            toc = Token("kramdown_toc", "nav", 0, map=ial.map)
+            toc = Token(TOC_TOKEN, "nav", 0, map=ial.map)
             if target is not None and tokens[target].type in _LIST_TYPES and target < index:
                 # kramdown's `* TOC` + `{:toc}`: the placeholder list becomes the TOC, keeping
                 # the attributes given to the list (`{: class="table-of-content"}` above it)
@@ -436,50 +438,6 @@ def _abbreviate(children: list[Token], abbreviations: dict[str, str]) -> list[To
     return result
 
 
-def _render_toc(self: Any, tokens: list[Token], index: int, options: Any, env: Any) -> str:
-    """kramdown's `{:toc}`: the post's headings (those with ids, not marked `.no_toc`) as nested
-    lists. Only escaped text goes in: this HTML is not passed through the sanitizer."""
-    entries = []
-    for position, token in enumerate(tokens):
-        if token.type != "heading_open" or not token.attrGet("id"):
-            continue
-        if "no_toc" in str(token.attrGet("class") or "").split():
-            continue
-        inline = tokens[position + 1]
-        text = "".join(c.content for c in inline.children or []
-                       if c.type in ("text", "code_inline") or c.type.startswith("math"))
-        entries.append((int(token.tag[1]), str(token.attrGet("id")), text.strip()))
-    if not entries:
-        return ""
-    # kramdown's own id, so a migrated theme's CSS for #markdown-toc still applies
-    outer = {"id": "markdown-toc", **tokens[index].attrs}
-    outer_attributes = "".join(f' {html.escape(str(name))}="{html.escape(str(value))}"'
-                               for name, value in outer.items())
-    parts = ['<nav class="toc">\n']
-    levels: list[int] = []
-    for level, anchor, text in entries:
-        if not levels:
-            parts.append(f"<ul{outer_attributes}>\n")
-            levels.append(level)
-        elif level > levels[-1]:
-            parts.append("<ul>\n")
-            levels.append(level)
-        else:
-            # a heading above the first one's level stays in the outer list
-            while len(levels) > 1 and levels[-1] > level:
-                parts.append("</li>\n</ul>\n")
-                levels.pop()
-            if level > levels[-1]:
-                parts.append("<ul>\n")
-                levels.append(level)
-            else:
-                parts.append("</li>\n")
-        parts.append(f'<li><a href="#{html.escape(anchor)}">{html.escape(text)}</a>')
-    parts.append("</li>\n</ul>\n" * len(levels))
-    parts.append("</nav>\n")
-    return "".join(parts)
-
-
 def kramdown_plugin(md: MarkdownIt) -> None:
     """kramdown: ``{: .class #id key="v"}`` after a block or span element, ``{:toc}``,
     ``*[ABBR]: title``, ``{:ref: ...}`` definitions, ``{::options /}`` (ignored),
@@ -493,4 +451,4 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.after("text", "kramdown_span_ial", _span_ial)
     md.inline.ruler.after("kramdown_span_ial", "kramdown_span_extension", _span_extension)
     md.core.ruler.after("inline", "kramdown_attributes", lambda state: _Attacher(state).run())
-    md.add_render_rule("kramdown_toc", _render_toc)
+    md.add_render_rule(TOC_TOKEN, render_toc)

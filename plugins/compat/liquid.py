@@ -18,6 +18,7 @@ import hashlib
 import html
 import json
 import operator
+import posixpath
 import re
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field, replace
@@ -34,6 +35,7 @@ from generator.context import RenderContext, render_context
 
 from . import sitepaths
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
+from .toc import TOC_TOKEN, render_toc
 
 LIQUID_KIND = "liquid"
 INCLUDE_KIND = "include"
@@ -51,7 +53,8 @@ _LIQUID = re.compile(
 _INCLUDE_PARAMETER = re.compile(
     r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<expression>\S+))""")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
-_INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
+_INCLUDE_MARKER = re.compile("\ue010(\\d+|toc)\ue011")
+TOC_MARKER = "\ue010toc\ue011"
 # Evaluated: `if`/`unless` with `elsif`/`else`. Not carried over (reported, tags removed, the
 # text kept): loops and the rest.
 _CONTROL_FLOW = frozenset({"case", "for", "tablerow", "ifchanged", "cycle", "increment",
@@ -738,15 +741,27 @@ class _Renderer:
 
     def _include(self, match: re.Match[str], markup: str, *, relative: bool) -> int:
         start = match.start()
+        alone = sitepaths.stands_alone(self.source, start, match.end())
+        if not relative and alone and self._theme_toc(markup.partition(" ")[0]):
+            self.edits.replace(start, match.end(), TOC_MARKER)
+            return match.end()
         text = self._included_text(start, markup, relative=relative)
         if text is None:
             replacement = ""
-        elif sitepaths.stands_alone(self.source, start, match.end()):
+        elif alone:
             replacement = self.store.add(text)
         else:
             replacement = re.sub(r"\s*\n\s*", " ", text.strip())
         self.edits.replace(start, match.end(), replacement)
         return match.end()
+
+    def _theme_toc(self, name: str) -> bool:
+        """``{% include toc %}`` from a theme (minimal-mistakes and others) whose file was not
+        copied: the post asked for a table of contents, which Stride makes itself."""
+        if posixpath.splitext(name)[0] != "toc":
+            return False
+        folder = self._includes_dir()
+        return folder is None or not (folder / name).is_file()
 
     def _included_text(self, start: int, markup: str, *, relative: bool) -> str | None:
         """The include's text with its own Liquid evaluated, or None after a warning."""
@@ -851,6 +866,11 @@ def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bo
         return False
     marker = _INCLUDE_MARKER.fullmatch(state.src[start:state.eMarks[start_line]].strip())
     store = include_store(state.env)
+    if marker is not None and marker.group(1) == "toc":
+        if not silent:
+            state.push(TOC_TOKEN, "nav", 0).map = [start_line, start_line + 1]
+            state.line = start_line + 1
+        return True
     # the author's own text may hold these private-use characters: only real markers count
     if marker is None or int(marker.group(1)) >= len(store.texts):
         return False
@@ -885,5 +905,6 @@ def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
                                   includes_dir=includes_dir, passthrough_tags=passthrough)
 
     md.core.ruler.after("normalize", "liquid", liquid_rule)
+    md.add_render_rule(TOC_TOKEN, render_toc)
     md.block.ruler.before("paragraph", "liquid_include", _include_block,
                           {"alt": ["paragraph", "blockquote", "list"]})
