@@ -11,8 +11,9 @@ TOC_TOKEN = "compat_toc"
 
 
 def render_toc(self: Any, tokens: list[Token], index: int, options: Any, env: Any) -> str:
-    """kramdown's `{:toc}`: the post's headings (those with ids, not marked `.no_toc`) as nested
-    lists. Only escaped text goes in: this HTML is not passed through the sanitizer."""
+    """The post's headings (those with ids, not marked `.no_toc`) as nested lists, with the
+    placeholder list's attributes on the outer one. Only escaped text goes in: this HTML is not
+    passed through the sanitizer."""
     entries = []
     for position, token in enumerate(tokens):
         if token.type != "heading_open" or not token.attrGet("id"):
