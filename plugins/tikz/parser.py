@@ -109,11 +109,13 @@ class Style:
     column_sep: float = 0.0
     row_sep: float = 0.0
     name: str = ""
+    labels: tuple[tuple[str, str, str, int], ...] = ()   # (options, anchor, text, line)
+    label_distance: float = 0.0
 
     def for_node(self) -> Style:
         """A node inside a path inherits the path's look but not its actions or tips."""
         return replace(self, draw_on=False, fill_on=False, draw_color=None, fill_color=None,
-                       arrows=("", ""), name="")
+                       arrows=("", ""), name="", labels=())
 
     def stroke(self) -> Stroke:
         dash = DASHES[self.dash]
@@ -577,6 +579,8 @@ class Interpreter:
             "x": lambda: replace(style, unit_x=length_value(CM)),
             "y": lambda: replace(style, unit_y=length_value(CM)),
             "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
+            "label": lambda: replace(style, labels=style.labels + (_label(need_value(), line),)),
+            "label distance": lambda: replace(style, label_distance=length_value()),
             "matrix of nodes": lambda: replace(style, matrix_of_nodes=True),
             "column sep": lambda: replace(style, column_sep=length_value()),
             "row sep": lambda: replace(style, row_sep=length_value()),
@@ -819,7 +823,8 @@ class Interpreter:
             # "-- node {..} (b)": the node belongs to the segment that (b) completes, midway
             # unless it says otherwise, so it is made once that segment is known
             segment_style = style if style.pos is not None else replace(style, pos=0.5)
-            builder.waiting.append(lambda segment: self.segment_node(name, text, segment, segment_style, line))
+            builder.waiting.append(lambda segment: self.node_with_labels(
+                name, text, _along(segment, segment_style.pos or 0.0), segment_style, path_style, line))
             return
         if at is not None:
             units = replace(path_style, unit_x=style.unit_x, unit_y=style.unit_y)
@@ -828,14 +833,38 @@ class Interpreter:
             position = _along(builder.last_segment, style.pos)
         else:
             position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
-        builder.nodes.append(self.make_node(name, text, position, style, line))
+        builder.nodes.extend(self.node_with_labels(name, text, position, style, path_style, line))
         if builder.current is None and at is None:
             builder.current = _Vertex(position)
             builder.base = position
 
-    def segment_node(self, name: str, text: str, segment: tuple[Point, ...], style: Style,
-                     line: int) -> Node:
-        return self.make_node(name, text, _along(segment, style.pos or 0.0), style, line)
+    def node_with_labels(self, name: str, text: str, position: Point, style: Style,
+                         path_style: Style, line: int) -> list[Node]:
+        """The node and its ``label=`` nodes, each placed as TikZ's label code places it: at the
+        node's anchor in the label's direction, anchored on the side facing the node."""
+        node = self.make_node(name, text, position, style, line)
+        placed = [node]
+        # TikZ draws labels after the node, outside its options: the label distance in force is
+        # the path's (or scope's), never one given among the node's own options
+        distance = path_style.label_distance
+        for options, where, label_text, label_line in style.labels:
+            label_style = replace(path_style.for_node(), labels=())
+            for every, every_line in path_style.every_node:
+                label_style = self.options(every, label_style, line=every_line, context="node")
+            label_style = replace(label_style, draw_on=False, fill_on=False, labels=())
+            label_style = replace(self.options(options, label_style, line=label_line, context="node"), labels=())
+            if where == "center":
+                anchor, at = "center", node.center
+            else:
+                at = anchor_point(node, where)
+                ux, uy = at[0] - node.center[0], at[1] - node.center[1]
+                length_ = math.hypot(ux, uy) or 1.0
+                ux, uy = ux / length_, uy / length_
+                anchor = _label_anchor(ux, uy)
+                at = (at[0] + ux * distance, at[1] + uy * distance)
+            placed.append(self.make_node(label_style.name, label_text, at,
+                                         replace(label_style, anchor=anchor), label_line))
+        return placed
 
     def make_node(self, name: str, text: str, position: Point, style: Style, line: int, *,
                   register: bool = True) -> Node:
@@ -1463,6 +1492,42 @@ def _to_bend(text: str, line: int) -> _Bend | None:
                         command="to[...]", hint="write to[out=90, in=180]")
     relative = "relative" in values and values["relative"] in (None, "true")
     return _Bend(value_of("out", 0.0), value_of("in", 0.0), relative, out_looseness, in_looseness)
+
+
+LABEL_ANGLES = {"right": "0", "above right": "45", "above": "90", "above left": "135",
+                "left": "180", "below left": "225", "below": "270", "below right": "315"}
+
+
+def _label(value: str, line: int) -> tuple[str, str, str, int]:
+    """``label=[options]position:text``; the position is a direction, an angle or center."""
+    options = ""
+    value = value.strip()
+    if value.startswith("["):
+        source = _Source(value, line)
+        options = source.balanced("[", "]", "label options")
+        value = value[source.position:].strip()
+    where, colon, text = value.partition(":")
+    if not colon:
+        where, text = "above", value
+    where = " ".join(_strip_braces(where).split())
+    where = LABEL_ANGLES.get(where, where)
+    if where != "center":
+        try:
+            where = f"{float(where):.10g}"
+        except ValueError:
+            raise TikzError(f"unknown label position '{where}'", line=line, command="label",
+                            hint="write label=above:text, label=45:text or label=center:text") from None
+    return options, where, _strip_braces(text), line
+
+
+def _label_anchor(ux: float, uy: float) -> str:
+    """TikZ's automatic anchor for a label whose direction from the node is (ux, uy)."""
+    x, y = uy, -ux  # PGF turns the unit direction a quarter turn, then tests with 0.05 slack
+    if x > 0.05:
+        return "south east" if y > 0.05 else "south west" if y < -0.05 else "south"
+    if x < -0.05:
+        return "north east" if y > 0.05 else "north west" if y < -0.05 else "north"
+    return "east" if y > 0 else "west"
 
 
 def _polar(angle: float, radius: float) -> Point:

@@ -124,4 +124,10 @@ REFERENCE_PICTURES = [
 \draw (4,-3) to[bend left=20, looseness=2] node[above] (h) {h} (6,-3);
 \draw (a) to node[left] (i) {i} (0,-2);
 """, ["a", "b", "c", "d", "e", "f", "g", "h", "i"]),
+    ("labels", r"""
+\node[draw,minimum size=1cm,label={[name=l1]above:top},label={[red,name=l2]45:ne},label={[name=l3]right:r}] (a) at (0,0) {body};
+\node[draw,circle,label={[name=l4]below:$x_i$},label distance=2mm,label={[name=l5]150:far}] (b) at (4,0) {c};
+\draw[label distance=1mm] (6,0) -- (8,0) node[draw,midway,label={[name=l6]below:under}] (c) {on};
+\node[draw,label={[name=l7]center:mid},label={[name=l8]left:{a, b}}] (d) at (3,-3) {wide body text};
+""", ["a", "b", "c", "d", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8"]),
 ]

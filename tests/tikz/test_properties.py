@@ -33,6 +33,7 @@ FRAGMENTS = [
     "..", "controls", "and", "arc", "(0:90:1)", "(0:1e9:1)", "ellipse", "(1 and 2)", "plot",
     "coordinates", "domain=0:1", "samples=3", "samples=1e9", "smooth", r"{sin(\x r)}",
     "start angle=0", "delta angle=90", "to[bend left]", "to[out=90,in=1e9]", "to[looseness=-1]",
+    "label=above:x", "label={[draw]30:y}", "label=nowhere:z", "label distance=1e9pt",
 ]
 
 
