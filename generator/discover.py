@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,14 @@ from .records import SourceFile
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 MAX_SOURCE_BYTES = 2_000_000
+# Characters HTML forbids in a document (controls other than tab, line feed and form feed, and
+# noncharacters): a page holding one is not well-formed, so they are replaced when a post is read.
+FORBIDDEN_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+    "\U0001fffe\U0001ffff\U0002fffe\U0002ffff\U0003fffe\U0003ffff\U0004fffe\U0004ffff"
+    "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
+    "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
+    "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -85,8 +94,24 @@ def read_source(path: Path, site_root: Path, content_root: Path, kind: str,
         raise ContentError("the file is not valid UTF-8", location=SourceLocation(rel, line, column),
                            hint="save it as UTF-8 in your editor") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = FORBIDDEN_CHARACTERS.sub("\ufffd", text)
     return SourceFile(path=path, rel=rel, content_rel=_rel(path, content_root), kind=kind, text=text,
                       digest=hashlib.sha256(data).hexdigest(), mtime=stat.st_mtime, bundle=bundle)
+
+
+def forbidden_characters(path: Path, rel: str) -> Diagnostic | None:
+    """A warning at the first character ``read_source`` had to replace, if any."""
+    text = path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    found = FORBIDDEN_CHARACTERS.search(text)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+    count = len(FORBIDDEN_CHARACTERS.findall(text))
+    more = f" (and {count - 1} more)" if count > 1 else ""
+    return Diagnostic(SourceLocation(rel, line, column),
+                      f"invisible character U+{ord(found.group()):04X} replaced by U+FFFD{more}",
+                      "delete it: control characters are not allowed in a web page", "discover")
 
 
 def discover(site_root: Path, theme_root: Path) -> Discovery:
@@ -102,6 +127,8 @@ def discover(site_root: Path, theme_root: Path) -> Discovery:
         for path in markdown:
             bundle = path.parent if path.parent in bundles else None
             sources.append(read_source(path, site_root, content, kind, bundle))
+            if "\ufffd" in sources[-1].text and (found := forbidden_characters(path, sources[-1].rel)):
+                diagnostics.append(found)
         for path in files:
             if path.suffix.lower() in MARKDOWN_SUFFIXES:
                 continue

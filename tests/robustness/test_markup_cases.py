@@ -146,3 +146,25 @@ def test_metadata_is_escaped_in_pages_feed_sitemap_and_meta_tags(site):
     for text_file in ("feed.xml", "sitemap.xml", "robots.txt"):
         raw = (out / text_file).read_text()
         assert "<script" not in raw and "<img" not in raw
+
+
+def test_control_characters_are_replaced_and_reported(site):
+    add_post(site, "p.md", "Fine line.\nColour \x1b[31mred\x1b[0m and a bell\x07.\n",
+             title="Tab\tand \x01 start")
+    result = build_site(site)
+    assert [w.split("\n")[0] for w in warnings_of(result)] == [
+        "content/posts/p.md:2:16: warning[discover]: invisible character U+0001 replaced by U+FFFD "
+        "(and 3 more)"]
+    for page in result.output.rglob("*.html"):
+        assert_safe_page(page)  # parses without `invalid-codepoint` errors
+    html = post_body(result.output.joinpath(*PAGE).read_text())
+    assert "Colour \ufffd[31mred\ufffd[0m and a bell\ufffd." in html
+
+
+@pytest.mark.xfail(strict=True, reason="markdown.py (lead): U+E000 N U+E001 written by an author is "
+                   "taken for the trusted-HTML placeholder: it is replaced by another formula's "
+                   "MathML, or raises a bare IndexError out of MarkdownRenderer.render")
+def test_private_use_placeholder_characters_are_just_text(site):
+    html, result = body_of(site, "$x$ and \ue0000\ue001 and \ue0009\ue001\n")
+    assert html.count("<math") == 1
+    assert "\ue0000\ue001" in html and "\ue0009\ue001" in html
