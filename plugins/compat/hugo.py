@@ -24,6 +24,7 @@ from generator.context import RenderContext, render_context
 
 from . import sitepaths
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
+from .toc import TOC_MARKER, add_toc
 
 HUGO_KIND = "hugo"
 ENV_KEY = "stride_compat_figures"
@@ -224,6 +225,17 @@ class _Expander:
             self.source, match.start(), closing.end(), code, info))
         return closing.end()
 
+    def _shortcode_toc(self, match: re.Match[str], positional: list[str],
+                       named: dict[str, str]) -> int:
+        """A theme's ``{{< toc >}}``: the table of contents of the post's headings."""
+        if sitepaths.stands_alone(self.source, match.start(), match.end()):
+            self.edits.replace(match.start(), match.end(), TOC_MARKER)
+        else:
+            self.warn(match.start(), "a `toc` shortcode inside a paragraph is removed",
+                      "put it on a line of its own")
+            self.edits.replace(match.start(), match.end(), "")
+        return match.end()
+
     def _shortcode_katex(self, match: re.Match[str], positional: list[str],
                          named: dict[str, str]) -> int:
         """Hugo math themes' ``{{< katex >}}x^2{{< /katex >}}`` (``display`` for a block): the
@@ -365,3 +377,4 @@ def hugo_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after(anchor, "hugo_shortcodes", shortcode_rule)
     md.block.ruler.before("paragraph", "hugo_figure", _figure_block,
                           {"alt": ["paragraph", "blockquote", "list"]})
+    add_toc(md)

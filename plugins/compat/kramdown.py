@@ -31,7 +31,7 @@ from markdown_it.token import Token
 
 from generator.context import RenderContext, render_context
 
-from .toc import TOC_TOKEN, render_toc
+from .toc import TOC_TOKEN, add_toc
 
 KRAMDOWN_KIND = "kramdown"
 ENV_KEY = "stride_compat_kramdown"
@@ -451,4 +451,4 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.after("text", "kramdown_span_ial", _span_ial)
     md.inline.ruler.after("kramdown_span_ial", "kramdown_span_extension", _span_extension)
     md.core.ruler.after("inline", "kramdown_attributes", lambda state: _Attacher(state).run())
-    md.add_render_rule(TOC_TOKEN, render_toc)
+    add_toc(md)

@@ -35,7 +35,7 @@ from generator.context import RenderContext, render_context
 
 from . import sitepaths
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
-from .toc import TOC_TOKEN, render_toc
+from .toc import TOC_MARKER, add_toc
 
 LIQUID_KIND = "liquid"
 INCLUDE_KIND = "include"
@@ -53,8 +53,7 @@ _LIQUID = re.compile(
 _INCLUDE_PARAMETER = re.compile(
     r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<expression>\S+))""")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
-_INCLUDE_MARKER = re.compile("\ue010(\\d+|toc)\ue011")
-TOC_MARKER = "\ue010toc\ue011"
+_INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
 # Evaluated: `if`/`unless` with `elsif`/`else`. Not carried over (reported, tags removed, the
 # text kept): loops and the rest.
 _CONTROL_FLOW = frozenset({"case", "for", "tablerow", "ifchanged", "cycle", "increment",
@@ -866,11 +865,6 @@ def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bo
         return False
     marker = _INCLUDE_MARKER.fullmatch(state.src[start:state.eMarks[start_line]].strip())
     store = include_store(state.env)
-    if marker is not None and marker.group(1) == "toc":
-        if not silent:
-            state.push(TOC_TOKEN, "nav", 0).map = [start_line, start_line + 1]
-            state.line = start_line + 1
-        return True
     # the author's own text may hold these private-use characters: only real markers count
     if marker is None or int(marker.group(1)) >= len(store.texts):
         return False
@@ -905,6 +899,6 @@ def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
                                   includes_dir=includes_dir, passthrough_tags=passthrough)
 
     md.core.ruler.after("normalize", "liquid", liquid_rule)
-    md.add_render_rule(TOC_TOKEN, render_toc)
+    add_toc(md)
     md.block.ruler.before("paragraph", "liquid_include", _include_block,
                           {"alt": ["paragraph", "blockquote", "list"]})

@@ -1,13 +1,36 @@
-"""The table of contents that kramdown's ``{:toc}`` and Jekyll themes' ``{% include toc %}`` ask
-for: a token placed where the request stood, rendered from the post's headings."""
+"""The table of contents that kramdown's ``{:toc}``, Jekyll themes' ``{% include toc %}`` and
+Hugo themes' ``{{< toc >}}`` ask for: a token placed where the request stood, rendered from the
+post's headings once they all have their ids."""
 from __future__ import annotations
 
 import html
 from typing import Any
 
+from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
 TOC_TOKEN = "compat_toc"
+# What a source pass (Liquid, Hugo) writes on a line of its own where a TOC was asked for.
+TOC_MARKER = "\ue014toc\ue015"
+
+
+def add_toc(md: MarkdownIt) -> None:
+    """Teach ``md`` the TOC token and its marker line; every dialect may call it."""
+    if "compat_toc" not in md.block.ruler.get_all_rules():
+        md.block.ruler.before("paragraph", "compat_toc", _toc_block,
+                              {"alt": ["paragraph", "blockquote", "list"]})
+    md.add_render_rule(TOC_TOKEN, render_toc)
+
+
+def _toc_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    if state.src[start:state.eMarks[start_line]].strip() != TOC_MARKER:
+        return False
+    if not silent:
+        state.push(TOC_TOKEN, "nav", 0).map = [start_line, start_line + 1]
+        state.line = start_line + 1
+    return True
 
 
 def render_toc(self: Any, tokens: list[Token], index: int, options: Any, env: Any) -> str:

@@ -16,7 +16,7 @@ from .conftest import make_context, make_markdown
 
 # The characters of Liquid, Hugo, kramdown, Markdown and TeX syntax, plus the private-use
 # characters the plugin's own block markers are made of
-SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\\ue010\ue011\ue012\ue013"))
+SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\\ue010\ue011\ue012\ue013\ue014\ue015"))
 syntax_soup = st.text(SYNTAX_ALPHABET, max_size=80)
 MARKDOWN = make_markdown()
 
