@@ -31,6 +31,7 @@ import linecache
 import os
 import resource
 import select
+import shutil
 import signal
 import sys
 import time
@@ -87,6 +88,9 @@ def main() -> None:
         outcome = supervise(json.loads(line))
         sys.stdout.buffer.write(json.dumps(outcome).encode() + b"\n")
         sys.stdout.buffer.flush()
+    # End of input: the build is over, or the process that started us is gone without a word
+    # (a pool worker exits without atexit). Either way our folder, sessions' included, goes.
+    shutil.rmtree(os.environ["HOME"], ignore_errors=True)
 
 
 def warm_up_drawing() -> None:

@@ -175,8 +175,26 @@ def run_session(blocks: Sequence[BlockProgram], *, limits: SessionLimits,
                 data_files: Mapping[str, Path], matplotlib_dir: Path | None) -> SessionResult:
     """Run ``blocks`` in order in one fresh session; ``data_files`` are copied into its cwd."""
     global _zygote
-    with _lock, tempfile.TemporaryDirectory(prefix="stride-run-session-",
-                                             ignore_cleanup_errors=True) as folder:
+    with _lock:
+        if _zygote is not None and _zygote.process.poll() is not None:
+            _zygote.close()  # died between sessions (killed from outside): start afresh
+            _zygote = None
+        if _zygote is None:
+            _zygote = Zygote(matplotlib_dir)
+        try:
+            return _run_in(_zygote, blocks, limits, data_files)
+        except WorkerError:
+            _zygote.close()
+            _zygote = None
+            raise
+
+
+def _run_in(zygote: Zygote, blocks: Sequence[BlockProgram], limits: SessionLimits,
+            data_files: Mapping[str, Path]) -> SessionResult:
+    # Inside the zygote's folder, which the zygote removes when it ends: nothing is left behind
+    # even if this process is killed during the session.
+    with tempfile.TemporaryDirectory(prefix="session-", dir=zygote.home,
+                                     ignore_cleanup_errors=True) as folder:
         work, io_dir = Path(folder, "work"), Path(folder, "io")
         work.mkdir()
         io_dir.mkdir()
@@ -188,17 +206,7 @@ def run_session(blocks: Sequence[BlockProgram], *, limits: SessionLimits,
             "work_dir": str(work), "io_dir": str(io_dir), "limits": vars(limits),
             "blocks": [dict(vars(block), index=index) for index, block in enumerate(blocks)],
         }
-        if _zygote is not None and _zygote.process.poll() is not None:
-            _zygote.close()  # died between sessions (killed from outside): start afresh
-            _zygote = None
-        if _zygote is None:
-            _zygote = Zygote(matplotlib_dir)
-        try:
-            end = _zygote.request(payload, sum(b.timeout for b in blocks) + ZYGOTE_GRACE_SECONDS)
-        except WorkerError:
-            _zygote.close()
-            _zygote = None
-            raise
+        end = zygote.request(payload, sum(b.timeout for b in blocks) + ZYGOTE_GRACE_SECONDS)
         return _collect(io_dir, blocks, limits.output_limit_bytes, end)
 
 

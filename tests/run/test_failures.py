@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -227,3 +229,25 @@ def test_the_session_runs_under_its_limits(site):
     assert limits["RLIMIT_CORE"] == (0, 0)
     soft, hard = limits["RLIMIT_NPROC"]
     assert soft == hard and 40 < soft <= kernel.user_process_count() + 40 + 64
+
+
+def test_a_build_process_that_exits_without_shutdown_leaves_no_worker_or_folder(site):
+    """As a forked pool worker does: os._exit, no atexit handlers."""
+    markdown = cell("print(1)\n")
+    script = (
+        "import os, sys\nfrom pathlib import Path\nfrom markdown_it import MarkdownIt\n"
+        "from generator.context import RenderContext\nfrom plugins.run import run_plugin, worker\n"
+        "md = MarkdownIt('commonmark').use(run_plugin)\n"
+        f"md.render({markdown!r}, {{'stride': RenderContext(source_path='p.md', "
+        "source_dir=Path('.'))})\n"
+        "print(worker._zygote.process.pid, worker._zygote.home, flush=True)\nos._exit(0)\n")
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=root, env={"PYTHONPATH": str(root), "PATH": os.defpath},
+                            check=True)
+    pid, home = result.stdout.split()
+    give_up = time.monotonic() + 10
+    while (alive(int(pid)) or Path(home).exists()) and time.monotonic() < give_up:
+        time.sleep(0.02)
+    assert not alive(int(pid))
+    assert not Path(home).exists()
