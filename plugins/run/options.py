@@ -88,7 +88,7 @@ def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
 
 
 def _lines(content: str) -> list[str]:
-    """Lines ending in ``\n`` only, as Markdown counts them (``str.splitlines`` also breaks at
+    r"""Lines ending in ``\n`` only, as Markdown counts them (``str.splitlines`` also breaks at
     ``\x85``, ``\u2028``... that a string in the code may hold)."""
     parts = content.split("\n")
     return [part + "\n" for part in parts[:-1]] + ([parts[-1]] if parts[-1] else [])
@@ -103,7 +103,8 @@ def _read_mapping(text: str, location: Callable[[int], SourceLocation]) -> dict:
     """``{name: (value, line)}`` from the options' YAML, with each key's line for errors."""
     if not text.strip():
         return {}
-    last_line = text.count("\n") - 1  # YAML reports an unexpected end one line past the text
+    # YAML reports an unexpected end of the text on the line after it.
+    last_line = max(text.count("\n") - 1, 0)
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         if not isinstance(node, yaml.MappingNode):
