@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -1045,7 +1046,8 @@ class _PathBuilder:
         self.grid_style: Style | None = None
         self.nodes: list[Node] = []
         self.points: list[Point] = []   # what the path adds to the picture's bounding box
-        self.waiting: list = []          # nodes written between an operation and its target
+        # nodes written between an operation and its target: made once the segment is known
+        self.waiting: list[Callable[[tuple[Point, ...]], list[Node]]] = []
         self.bend: _Bend | None = None    # the curve of a pending to[out=.., in=..] / to[bend left]
         self.last_segment: tuple[Point, ...] | None = None   # a line's ends or a cubic's points
 
@@ -1342,7 +1344,8 @@ class _PathBuilder:
     def place_waiting(self) -> None:
         """Nodes written between an operation and its target, now that the segment is known."""
         if self.waiting and self.last_segment is not None:
-            self.nodes.extend(place(self.last_segment) for place in self.waiting)
+            for place in self.waiting:
+                self.nodes.extend(place(self.last_segment))
         self.waiting.clear()
 
     def grid(self, a: Point, b: Point, style: Style, line: int) -> None:
