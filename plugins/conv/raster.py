@@ -1,8 +1,8 @@
 """Pillow backend: a ``Scene`` as an animated GIF or a static PNG (its last frame).
 
 Frames are drawn on a transparent RGBA canvas (the page shows through, light or dark), then
-the GIF shares one palette made from the last frame (it holds every colour the animation uses)
-so that colours do not shift between frames; pixels less than half opaque become the GIF's
+the GIF shares one palette made from the colours of all frames, so that colours do not shift
+between frames; pixels less than half opaque become the GIF's
 transparent index. Pillow's bundled font (``ImageFont.load_default(size)``) keeps the bytes
 identical across machines, whatever fonts they have installed.
 """
@@ -102,15 +102,46 @@ def _frames(scene: Scene) -> list[Image.Image]:
     return frames
 
 
-def _shared_palette(last: Image.Image) -> Image.Image:
-    opaque = Image.new("RGB", last.size, _rgb("muted"))  # a colour every figure uses
-    opaque.paste(last.convert("RGB"), mask=last.getchannel("A"))
-    adaptive = opaque.quantize(colors=TRANSPARENT_INDEX, method=Image.Quantize.MEDIANCUT,
-                               dither=Image.Dither.NONE)
-    colours = adaptive.getpalette()[: 3 * TRANSPARENT_INDEX]
-    colours += colours[:3] * (TRANSPARENT_INDEX - len(colours) // 3)  # pad with a used colour
+def _opaque_colours(frames: list[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct colours of the pixels that will be drawn (alpha >= 128) and their counts.
+
+    Frame 0 is counted whole, later frames only where they differ from the frame before: the
+    same set of colours for a fraction of the work.
+    """
+    seen, previous = [], None
+    for frame in frames:
+        pixels = np.asarray(frame).astype(np.uint32)
+        packed = (pixels[..., 0] << 16) | (pixels[..., 1] << 8) | pixels[..., 2]
+        drawn = pixels[..., 3] >= 128
+        seen.append(packed[drawn if previous is None else drawn & (packed != previous)])
+        previous = packed
+    return np.unique(np.concatenate(seen), return_counts=True)
+
+
+def _shared_palette(frames: list[Image.Image]) -> Image.Image:
+    """One palette for every frame: the role colours exactly, then the blends antialiasing made.
+
+    A colour may appear in one frame only (a product area shaded mid-animation), so every frame
+    counts; when the blends do not fit, median cut reduces them while the flat role colours
+    stay exact.
+    """
+    roles = list(dict.fromkeys(_rgb(role) for role in ROLE_COLOURS))
+    packed, counts = _opaque_colours(frames)
+    order = np.lexsort((packed, -counts))  # most frequent first, ties by value: deterministic
+    blends = [colour for colour in ((int(value) >> 16, (int(value) >> 8) & 255, int(value) & 255)
+                                    for value in packed[order]) if colour not in roles]
+    room = TRANSPARENT_INDEX - len(roles)
+    if len(blends) > room:
+        strip = Image.new("RGB", (len(blends), 1))
+        strip.putdata(blends)
+        reduced = strip.quantize(colors=room, method=Image.Quantize.MEDIANCUT,
+                                 dither=Image.Dither.NONE).getpalette()[: 3 * room]
+        blends = [tuple(reduced[index:index + 3]) for index in range(0, len(reduced), 3)]
+    colours = roles + blends
+    colours += colours[:1] * (TRANSPARENT_INDEX - len(colours))  # pad with a used colour
     palette = Image.new("P", (1, 1))
-    palette.putpalette(colours + list(TRANSPARENT_KEY))
+    palette.putpalette([channel for colour in colours for channel in colour]
+                       + list(TRANSPARENT_KEY))
     return palette
 
 
@@ -153,7 +184,7 @@ def _only_changes(indexed: list[Image.Image]) -> list[Image.Image]:
 
 def render_gif(scene: Scene) -> bytes:
     frames = _frames(scene)
-    palette = _shared_palette(frames[-1])
+    palette = _shared_palette(frames)
     indexed = [_indexed(frame, palette) for frame in frames]
     disposal = _disposal(indexed)
     if disposal == 1:

@@ -20,6 +20,7 @@ from .spec import BlockError, SignalSpec
 
 CURVE_POINTS = 500      # where y(t) is computed for the lower plot
 DRAWN_POINTS = 300      # points per drawn curve (keeps the SVG small)
+STRAIGHT_TOLERANCE = 0.3  # pixels a dropped point may lie off the drawn line
 WIDTH, TOP_HEIGHT, BOTTOM_HEIGHT = 640, 210, 150
 MARGIN, LABEL_SIZE = 14, 13
 CHANNEL_ROLES = ("signal_x", "signal_x2")
@@ -81,6 +82,32 @@ def plan_signal(spec: SignalSpec) -> SignalPlan:
                       curve_t=curve_t, curve_y=curve_y, frame_y=frame_y)
 
 
+def _simplified(points: np.ndarray) -> np.ndarray:
+    """Ramer-Douglas-Peucker: the fewest points whose polyline stays within the tolerance."""
+    keep = np.zeros(len(points), dtype=bool)
+    keep[[0, -1]] = True
+    spans = [(0, len(points) - 1)]
+    while spans:
+        first, last = spans.pop()
+        if last - first < 2:
+            continue
+        start, end = points[first], points[last]
+        inner = points[first + 1:last]
+        chord = end - start
+        length = np.hypot(*chord)
+        if length == 0:
+            distances = np.hypot(*(inner - start).T)
+        else:
+            distances = np.abs(chord[0] * (start[1] - inner[:, 1])
+                               - (start[0] - inner[:, 0]) * chord[1]) / length
+        farthest = int(np.argmax(distances))
+        if distances[farthest] > STRAIGHT_TOLERANCE:
+            middle = first + 1 + farthest
+            keep[middle] = True
+            spans += [(first, middle), (middle, last)]
+    return points[keep]
+
+
 class _Axes:
     """Maps data coordinates to pixels inside a box."""
 
@@ -100,10 +127,14 @@ class _Axes:
         return self.top + (high - value) / (high - low) * self.height
 
     def points(self, xs: np.ndarray, ys: np.ndarray) -> tuple[tuple[float, float], ...]:
+        """Pixel points of a curve, without the points a straight line through them would draw."""
         if len(xs) > DRAWN_POINTS:
             keep = np.linspace(0, len(xs) - 1, DRAWN_POINTS).round().astype(int)
             xs, ys = xs[keep], ys[keep]
-        return tuple((round(self.x(a), 2), round(self.y(b), 2)) for a, b in zip(xs, ys))
+        pixels = np.column_stack([[self.x(a) for a in xs], [self.y(b) for b in ys]])
+        if len(pixels) > 2:
+            pixels = _simplified(pixels)
+        return tuple((round(float(x), 2), round(float(y), 2)) for x, y in pixels)
 
     def axis_shapes(self, name: str) -> list[Shape]:
         """The zero line, the range's end values, the axis name and t = 0 when in range."""

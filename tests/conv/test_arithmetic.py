@@ -64,7 +64,7 @@ sides = st.tuples(*[st.integers(0, 3)] * 4)
 pairs = st.tuples(st.integers(1, 3), st.integers(1, 3))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(matrices, st.sampled_from(["correlation", "convolution"]), sides, pairs, pairs)
 def test_forward_modes_match_scipy(data, mode, padding, stride, dilation):
     x, k = (np.asarray(part, dtype=float) for part in data)
@@ -88,7 +88,7 @@ def test_forward_modes_match_scipy(data, mode, padding, stride, dilation):
     np.testing.assert_allclose(unrolled_matrix(computed) @ x.ravel(), expected.ravel())
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(matrices, st.tuples(*[st.integers(0, 2)] * 4), pairs, pairs, pairs)
 def test_transposed_matches_scatter_loop_and_adjoint(data, padding, stride, dilation, extra):
     x, k = (np.asarray(part, dtype=float) for part in data)

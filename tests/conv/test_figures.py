@@ -11,6 +11,7 @@ from PIL import Image
 from plugins.conv import raster
 from plugins.conv.figures import grid_scene
 from plugins.conv.geometry import plan
+from plugins.conv.scene import ROLE_COLOURS
 from plugins.conv.signal import plan_signal, signal_scene
 from plugins.conv.svg import render_svg
 
@@ -29,7 +30,7 @@ def grid(**keys):
 def drawn_rgba(scene) -> list[np.ndarray]:
     """What each frame should look like once indexed: its colour where opaque, else zeros."""
     frames = raster._frames(scene)
-    palette = raster._shared_palette(frames[-1])
+    palette = raster._shared_palette(frames)
     expected = []
     for frame in frames:
         indexed = raster._indexed(frame, palette)
@@ -60,7 +61,7 @@ def test_gif_frames_decode_to_the_drawn_frames(scene):
 def test_gif_frames_after_the_first_hold_only_the_changes():
     scene = grid(input=[[1, 2, 3, 4, 5, 6]] * 6, kernel="arange")
     frames = raster._frames(scene)
-    palette = raster._shared_palette(frames[-1])
+    palette = raster._shared_palette(frames)
     indexed = [raster._indexed(frame, palette) for frame in frames]
     assert raster._disposal(indexed) == 1
     changes = raster._only_changes(indexed)
@@ -138,3 +139,18 @@ def test_svg_is_well_formed_and_themes_muted_shapes_by_class(scene):
     assert root.find("{http://www.w3.org/2000/svg}title").text == scene.alt
     muted = [element for element in root.iter() if element.get("class") in ("m", "ms", "m ms")]
     assert muted and all(element.get("fill") != "#8a8f98" for element in muted)
+
+
+def test_colours_of_any_frame_keep_their_exact_value():
+    """The product area is shaded only mid-animation; the shared palette must still hold it."""
+    scene = signal_scene(plan_signal(parse_block(
+        "signal:\n  h: exp(-t)*step(t)\n  x: rect(t - 1)\n  t: [-1, 8]\n  tau: [-2, 5]\n"
+        "  frames: 10\n",
+        **LIMITS)), frame_ms=200)
+    decoded = Image.open(io.BytesIO(raster.render_gif(scene)))
+    area = tuple(int(ROLE_COLOURS["area"][index:index + 2], 16) for index in (1, 3, 5))
+    decoded.seek(2)
+    colours = {colour for _, colour in decoded.convert("RGB").getcolors(1 << 16)}
+    assert area in colours
+    decoded.seek(decoded.n_frames - 1)  # x(t - tau) has left the tau range: nothing shaded
+    assert area not in {colour for _, colour in decoded.convert("RGB").getcolors(1 << 16)}

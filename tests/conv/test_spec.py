@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plugins.conv.spec import BlockError, GridSpec, SignalSpec, parse_block
@@ -62,6 +62,7 @@ matrices = st.integers(1, 6).flatmap(lambda width: st.lists(
         lambda value: round(value, 3)), min_size=width, max_size=width), min_size=2, max_size=6))
 
 
+@settings(max_examples=60)
 @given(st.lists(matrices, min_size=1, max_size=3).filter(
     lambda channels: len({(len(m), len(m[0])) for m in channels}) == 1))
 def test_text_rows_round_trip(channels):
