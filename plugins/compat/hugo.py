@@ -154,6 +154,8 @@ class _Expander:
                       "check the quotes of its parameters")
             self.edits.replace(start, match.end(), "")
             return match.end()
+        # each supported shortcode NAME is a `_shortcode_NAME` method (as `ast.NodeVisitor`
+        # dispatches `visit_NAME`), so supporting one more is adding one method
         handler = getattr(self, f"_shortcode_{name.replace('-', '_')}", None)
         if handler is not None:
             return handler(match, positional, named)

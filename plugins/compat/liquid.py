@@ -502,6 +502,8 @@ class _Renderer:
         base = tag[3:] if tag.startswith("end") else tag
         if tag in self.options.passthrough_tags or base in self.options.passthrough_tags:
             return match.end()
+        # each supported tag NAME is a `_tag_NAME` method (as `ast.NodeVisitor` dispatches
+        # `visit_NAME`), so supporting one more tag is adding one method
         handler = getattr(self, f"_tag_{tag}", None)
         if handler is not None:
             return handler(match, match.group("markup").strip())
