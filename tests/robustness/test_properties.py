@@ -94,7 +94,7 @@ def check_render(text: str, root: Path, counter: str) -> None:
         assert "\ue000" not in fragment and "\ue001" not in fragment  # no stray placeholder
     for diagnostic in rendered.diagnostics:
         assert diagnostic.location.path == "content/posts/p.md"
-        assert 0 <= diagnostic.location.line <= text.count("\n") + 2, diagnostic
+        assert 0 <= diagnostic.location.line <= source.text.count("\n") + 2, diagnostic
 
 
 @pytest.fixture(scope="module")
