@@ -57,14 +57,16 @@ def test_presets(kernel, expected):
     assert spec.kernel_name == (kernel if isinstance(kernel, str) else kernel["preset"])
 
 
-matrices = st.integers(1, 6).flatmap(lambda width: st.lists(
-    st.lists(st.integers(-1000, 1000) | st.floats(-1e6, 1e6, allow_nan=False).map(
-        lambda value: round(value, 3)), min_size=width, max_size=width), min_size=2, max_size=6))
+numbers = st.integers(-1000, 1000) | st.floats(-1e6, 1e6, allow_nan=False).map(
+    lambda value: round(value, 3))
+channel_lists = st.tuples(st.integers(1, 3), st.integers(2, 6), st.integers(1, 6)).flatmap(
+    lambda shape: st.lists(st.lists(st.lists(numbers, min_size=shape[2], max_size=shape[2]),
+                                    min_size=shape[1], max_size=shape[1]),
+                           min_size=shape[0], max_size=shape[0]))
 
 
 @settings(max_examples=60)
-@given(st.lists(matrices, min_size=1, max_size=3).filter(
-    lambda channels: len({(len(m), len(m[0])) for m in channels}) == 1))
+@given(channel_lists)
 def test_text_rows_round_trip(channels):
     blocks = ["\n".join("  " + "  ".join(repr(value) for value in row) for row in matrix)
               for matrix in channels]
