@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
     from .incremental import PageRecord
     from .markdown import MarkdownRenderer, RenderSettings
     from .records import ParsedSource, Rendered, SourceFile
-    from .templates import TrackingEnvironment
+    from .templates import PageJob, RenderedPage, TrackingEnvironment
 
 CACHE_DIR = ".stride-cache"
 PAGE_CACHE_VERSION = "1"
@@ -51,6 +51,7 @@ FIGURE_NAMESPACES = ("conv", "run", "tikz")
 # Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
 OWN_CACHE_FOLDERS = ("pages", "state", "stamps", "templates")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+PAGES_PER_WORKER = 100  # fewer pages than this render in the build process: forking costs more
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
 
     site = assemble(posts, pages, static)
     files, page_sources, pages_rendered = _render_pages(site, config, root, out, cache_root, keys,
-                                                        session)
+                                                        session, options.jobs)
     files.extend(OutputFile(url.lstrip("/"), source=path) for url, path in sorted(static.items()))
     for post in (*site.posts, *site.pages):
         folder = _output_folder(post.url)
@@ -395,7 +396,7 @@ def _unique(files: list[OutputFile]) -> list[OutputFile]:
 # ---------------------------------------------------------------- templated pages
 
 def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
-                  keys: Mapping[str, str], session: BuildSession
+                  keys: Mapping[str, str], session: BuildSession, jobs: int
                   ) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
     """Render the pages whose inputs changed; keep the others' files as they are."""
     from .cache import content_key
@@ -422,7 +423,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     records: dict[str, PageRecord] = {}
     files: list[OutputFile] = []
     sources: dict[str, str] = {}
-    rendered: list[str] = []
+    todo: list[tuple[int, PageJob, str]] = []
     for job in plan_pages(site, config, build_time):
         post = job.arguments.get("post")
         sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
@@ -434,17 +435,63 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
             records[job.path] = old
             files.append(OutputFile.kept(job.path, old.output))
             continue
-        page = environment.render_page(job, site)
-        rendered.append(job.path)
+        todo.append((len(files), job, arguments))
+        files.append(OutputFile(job.path))  # replaced below by the rendered page
+    for (index, job, arguments), page in zip(todo, _render_jobs(environment, site, todo, jobs)):
         digest = bytes_digest(page.data)
         records[job.path] = snapshot.record(page.reads, page.templates, template_digest,
                                             arguments, digest)
-        files.append(OutputFile(job.path, data=page.data))
+        files[index] = OutputFile(job.path, data=page.data)
     environment.places = {}
     session.pages = records
     files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
     sources[PYGMENTS_CSS] = "Pygments styles"
-    return files, sources, tuple(rendered)
+    return files, sources, tuple(job.path for _, job, _ in todo)
+
+
+# What forked page-rendering workers inherit: the environment (with the site's places), the site
+# and the jobs, so none of them is pickled. Records must keep their identity in the workers: the
+# places that say which post an attribute read belongs to are keyed by object id.
+_page_context: tuple[TrackingEnvironment, object, list[PageJob]] | None = None
+
+
+def _render_chunk(indices: range) -> list[RenderedPage | StrideError]:
+    environment, site, pages = _page_context
+    results: list[RenderedPage | StrideError] = []
+    for index in indices:
+        try:
+            results.append(environment.render_page(pages[index], site))
+        except StrideError as error:
+            results.append(error)
+    return results
+
+
+def _render_jobs(environment: TrackingEnvironment, site, todo: list[tuple[int, PageJob, str]],
+                 jobs: int) -> list[RenderedPage]:
+    """Render the pages, in worker processes when there are many (a full build)."""
+    global _page_context
+    pages = [job for _, job, _ in todo]
+    workers = min(jobs or os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    if workers <= 1:
+        return [environment.render_page(job, site) for job in pages]
+    import concurrent.futures
+    import multiprocessing
+
+    _page_context = (environment, site, pages)
+    chunks = [range(start, len(pages), workers) for start in range(workers)]
+    try:
+        with concurrent.futures.ProcessPoolExecutor(
+                workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_render_chunk, chunks))
+    finally:
+        _page_context = None
+    results: list[RenderedPage] = []
+    for position in range(len(pages)):
+        result = done[position % workers][position // workers]
+        if isinstance(result, StrideError):
+            raise result
+        results.append(result)
+    return results
 
 
 # ---------------------------------------------------------------- rendering with the page cache

@@ -104,12 +104,20 @@ def test_an_output_file_removed_by_hand_is_restored(blog):
 
 
 def test_serial_and_parallel_builds_are_identical(blog, tmp_path):
-    for number in range(13, 30):
-        add_post(blog, number, tags="math", body=f"Math ${number}x$ here.\n\n$$\\sum_k x_k$$")
+    # Enough posts that the pages are templated in worker processes too.
+    for number in range(13, 220):
+        add_post(blog, number, tags="math", day=1 + number % 28,
+                 body=f"Math ${number}x$ here.\n\n$$\\sum_k x_k$$")
     serial = build(BuildOptions(root=blog, out=tmp_path / "serial", jobs=1, refresh=True))
     parallel = build(BuildOptions(root=blog, out=tmp_path / "parallel", jobs=2, refresh=True))
-    assert serial.rendered == parallel.rendered == 30
+    assert serial.rendered == parallel.rendered == 220
+    assert len(parallel.pages_rendered) > 2 * 100
     assert snapshot(serial.output) == snapshot(parallel.output)
+    # The dependencies recorded by the workers serve the next incremental build as well.
+    add_post(blog, 100, title="Retitled", tags="math", day=1 + 100 % 28)
+    again = build(BuildOptions(root=blog, out=tmp_path / "parallel", jobs=2))
+    assert again.rendered == 1 and 2 < len(again.pages_rendered) < 20
+    assert snapshot(again.output) == full_build(blog, tmp_path / "reference")
 
 
 def test_a_warm_session_rerenders_only_the_changed_post(blog):
