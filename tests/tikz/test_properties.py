@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from plugins.tikz.colors import BASE_COLORS, parse_color
-from plugins.tikz.model import MAX_DIMENSION_PT, Node, TikzError
+from plugins.tikz.model import MAX_DIMENSION_PT, Node, PathPiece, TikzError
 from plugins.tikz.parser import interpret
 from plugins.tikz.svg import describe, render_svg
 from plugins.tikz.units import evaluate
@@ -82,9 +82,12 @@ def pictures(draw):
         lines.append(f"\\node[{', '.join(options)}] (n{index}) at ({x:.3f},{y:.3f}) {{{text}}};")
     for _ in range(draw(st.integers(min_value=0, max_value=4))):
         a, b = draw(st.integers(0, count - 1)), draw(st.integers(0, count - 1))
-        operation = draw(st.sampled_from(["--", "-|", "|-"]))
+        operation = draw(st.sampled_from(["--", "-|", "|-", "to[bend left]", "to[out=0,in=90]",
+                                          ".. controls (1,1) .."]))
         tip = draw(st.sampled_from(["", "->", "<->", "-stealth", "-latex"]))
-        lines.append(f"\\draw[{tip}] (n{a}) {operation} (n{b}.north);")
+        label = "" if operation.startswith("..") else draw(
+            st.sampled_from(["", "node[above] {m}", "node[pos=0.3,label=below:l] {}"]))
+        lines.append(f"\\draw[{tip}] (n{a}) {operation} {label} (n{b}.north);")
     return "\n".join(lines), count
 
 
@@ -94,8 +97,9 @@ def test_valid_pictures_lay_out_inside_their_bounding_box(picture) -> None:
     source, count = picture
     diagram = interpret(source)
     min_x, min_y, max_x, max_y = diagram.bbox
+    assert all(isinstance(item, (Node, PathPiece)) for item in diagram.items)
     nodes = [item for item in diagram.items if isinstance(item, Node)]
-    assert len(nodes) == count
+    assert len([node for node in nodes if node.name]) == count
     for node in nodes:
         corners = [node.local_to_canvas((sx * node.half_width, sy * node.half_height))
                    for sx in (-1, 1) for sy in (-1, 1)]
