@@ -258,6 +258,10 @@ def _crash_error(crash: SessionCrash, session: _Session,
                  settings: _Settings) -> CodeExecutionError:
     cell = session.cells[crash.block]
     where = session.location(crash.frame_block, crash.frame_line, cell)
+    if crash.setup_error:
+        return CodeExecutionError(
+            f"the Python session for this post could not be set up:\n{crash.setup_error}",
+            location=where, hint="this is not the post's fault: report it with the message above")
     if crash.timed_out:
         seconds = cell.block.options.timeout
         return CodeExecutionError(

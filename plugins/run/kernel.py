@@ -48,6 +48,7 @@ ANIMATION_DPI = 80
 # Guard against a block filling the disk through fds 1/2 or files (RLIMIT_FSIZE per file).
 FILE_SIZE_LIMIT_BYTES = 512 * 2**20
 FAULT_DUMP_GRACE_SECONDS = 0.25
+SESSION_SETUP_FAILED = 70  # EX_SOFTWARE
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
@@ -123,9 +124,11 @@ def supervise(request: dict) -> dict:
     if pid == 0:
         try:
             os.close(status_read)
-            run_session(request, status_write)
+            run_session(request, status_write)  # ends with os._exit(0)
+        except BaseException:  # noqa: BLE001 (setting up the session failed: say why, then go)
+            traceback.print_exc()  # into the session's log, fd 2 by then
         finally:
-            os._exit(70)  # only reached if setting up the session itself failed
+            os._exit(SESSION_SETUP_FAILED)
     os.close(status_write)
     # The build process learns the session first, to kill it should this zygote die.
     sys.stdout.buffer.write(json.dumps({"session": pid}).encode() + b"\n")

@@ -82,6 +82,7 @@ class SessionCrash:
     frame_line: int | None    # 1-based line within frame_block
     timed_out: bool
     exit_code: int    # negative: killed by that signal
+    setup_error: str = ""  # why the session could not even start its first statement
 
 
 def relocate(text: str, source_path: str, first_lines: Sequence[int]) -> str:

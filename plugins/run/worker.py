@@ -223,9 +223,13 @@ def _collect(io_dir: Path, blocks: Sequence[BlockProgram], limit: int, end: dict
         return SessionResult(tuple(outputs), None)
     crashed = len(outputs)
     frame_block, frame_line = _crash_frame(io_dir, crashed)
+    setup_error = ""
+    if end["exit_code"] == kernel.SESSION_SETUP_FAILED and frame_block is None:
+        log = (io_dir / "session.log").read_text(errors="replace").strip().splitlines()
+        setup_error = "\n".join(log[-5:])
     return SessionResult(tuple(outputs), SessionCrash(
         block=crashed, frame_block=frame_block, frame_line=frame_line,
-        timed_out=end["timed_out"], exit_code=end["exit_code"]))
+        timed_out=end["timed_out"], exit_code=end["exit_code"], setup_error=setup_error))
 
 
 def _read_output(io_dir: Path, manifest: dict, limit: int) -> BlockOutput:

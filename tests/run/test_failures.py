@@ -251,3 +251,15 @@ def test_a_build_process_that_exits_without_shutdown_leaves_no_worker_or_folder(
         time.sleep(0.02)
     assert not alive(int(pid))
     assert not Path(home).exists()
+
+
+def test_a_session_that_cannot_be_set_up_says_why():
+    from plugins.run.worker import BlockProgram, SessionLimits, run_session
+    block = BlockProgram(code="x = 1\n", timeout=SHORT, fig_format="svg", fig_width=6.4,
+                         fig_height=4.8, warning=True, error=False)
+    impossible = SessionLimits(memory_limit_mb=2048, output_limit_bytes=1000,
+                               process_limit=-10**9)  # setrlimit refuses a negative bound
+    result = run_session([block], limits=impossible, data_files={}, matplotlib_dir=None)
+    assert result.outputs == ()
+    assert result.crash.exit_code == kernel.SESSION_SETUP_FAILED
+    assert "ValueError" in result.crash.setup_error
