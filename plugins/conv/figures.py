@@ -30,6 +30,11 @@ def format_number(value: float) -> str:
     return "0" if text in ("-0", "0") else text
 
 
+def drawn_number(value: float) -> str:
+    """A number as a figure shows it: with a true minus sign, which small type keeps legible."""
+    return format_number(value).replace("-", "\u2212")
+
+
 def format_grid(values: np.ndarray) -> str:
     """A small matrix inline: [[1, 2], [3, 4]] (a 1-row matrix as a flat list)."""
     rows = np.atleast_2d(values)
@@ -128,7 +133,7 @@ def _captions(plan: Plan) -> list[str]:
     summed = f"sum over {channels} channels" if channels > 1 else "sum of the products"
     out_h, out_w = plan.result.shape
     return [f"output{f'[{j}]' if plan.spec.one_dimensional else f'[{i}, {j}]'} = {summed} = "
-            f"{format_number(plan.result[i, j])}" for i in range(out_h) for j in range(out_w)]
+            f"{drawn_number(plan.result[i, j])}" for i in range(out_h) for j in range(out_w)]
 
 
 def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
@@ -174,7 +179,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                 x, y = x_picture + c * cell, top + r * cell
                 if plan.is_input[r, c]:
                     static.append(Rect(x, y, cell, cell, fill="input", stroke="window"))
-                    static.append(_cell_text(x, y, cell, format_number(plan.picture[channel, r, c]),
+                    static.append(_cell_text(x, y, cell, drawn_number(plan.picture[channel, r, c]),
                                              "input_text"))
                 else:
                     static.append(Rect(x, y, cell, cell, fill="empty", stroke="muted",
@@ -183,7 +188,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
             for n in range(k_w):
                 x, y = x_kernel + n * cell, top + m * cell
                 static.append(Rect(x, y, cell, cell, fill="badge", stroke=weight_role))
-                static.append(_cell_text(x, y, cell, format_number(plan.weights[channel, m, n]),
+                static.append(_cell_text(x, y, cell, drawn_number(plan.weights[channel, m, n]),
                                          weight_role))
                 static.append(Rect(x_products + n * cell, y, cell, cell, fill="empty",
                                    stroke="muted"))
@@ -212,12 +217,12 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                     shapes.append(Rect(x, y, cell, cell, fill="window", stroke="window"))
                     # Up and left of the centre, clear of the weight badge in the corner.
                     shapes.append(_cell_text(x - cell * 0.12, y - cell * 0.1, cell,
-                                             format_number(plan.picture[channel, r, c]),
+                                             drawn_number(plan.picture[channel, r, c]),
                                              "window_text", scale=0.36))
                 else:
                     shapes.append(Rect(x, y, cell, cell, fill="window_padding", stroke="muted",
                                        dashed=True))
-                badge = format_number(plan.weights[channel, m, n])
+                badge = drawn_number(plan.weights[channel, m, n])
                 badge_size = fitted_size(badge, cell * 0.5, cell * 0.26)
                 badge_width = max(font(round(badge_size)).getlength(badge) + 4, cell * 0.3)
                 badge_height = badge_size + 3
@@ -228,11 +233,11 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                 product = plan.products[channel, i, j, m, n]
                 px, py = x_products + n * cell, top + m * cell
                 shapes.append(Rect(px, py, cell, cell, fill="products", stroke="muted"))
-                shapes.append(_cell_text(px, py, cell, format_number(product), "products_text"))
+                shapes.append(_cell_text(px, py, cell, drawn_number(product), "products_text"))
             (r0, c0), (r1, c1) = taps[0], taps[-1]
             shapes.append(Rect(x_picture + c0 * cell, top + r0 * cell, (c1 - c0 + 1) * cell,
                                (r1 - r0 + 1) * cell, stroke=weight_role, stroke_width=3))
-            sum_text = f"sum {format_number(plan.products[channel, i, j].sum())}"
+            sum_text = f"sum {drawn_number(plan.products[channel, i, j].sum())}"
             shapes.append(Text(x_products + 6, top + k_h * cell + 4 + SUM_HEIGHT / 2, sum_text,
                                fitted_size(sum_text, k_w * cell - 8, LABEL_SIZE - 1),
                                "products_text", anchor="start"))
@@ -242,7 +247,7 @@ def grid_scene(plan: Plan, *, cell: int, frame_ms: int) -> Scene:
                            "products_text", anchor="start"))
         frames.append(tuple(shapes))
         reveals.append((index, Rect(x, y, cell, cell, fill="output", stroke="muted")))
-        reveals.append((index, _cell_text(x, y, cell, format_number(value), "output_text")))
+        reveals.append((index, _cell_text(x, y, cell, drawn_number(value), "output_text")))
 
     durations = [frame_ms] * len(frames)
     durations[-1] = frame_ms * 4  # hold the finished output before the loop starts again

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .expressions import ExpressionError, evaluate, parse_expression
-from .figures import format_number
+from .figures import drawn_number, format_number
 from .raster import font
 from .scene import Polygon, Polyline, Rect, Scene, Shape, Text
 from .spec import BlockError, SignalSpec
@@ -142,10 +142,10 @@ class _Axes:
         low, high = self.x_range
         shapes: list[Shape] = [
             Polyline(((self.left, zero), (self.left + self.width, zero)), "muted", 1),
-            Text(self.left, self.top + self.height + 10, format_number(low), LABEL_SIZE - 2,
+            Text(self.left, self.top + self.height + 10, drawn_number(low), LABEL_SIZE - 1,
                  "muted", anchor="start"),
-            Text(self.left + self.width, self.top + self.height + 10, format_number(high),
-                 LABEL_SIZE - 2, "muted", anchor="end"),
+            Text(self.left + self.width, self.top + self.height + 10, drawn_number(high),
+                 LABEL_SIZE - 1, "muted", anchor="end"),
             Text(self.left + self.width, self.top + self.height + 24, name, LABEL_SIZE, "muted",
                  anchor="end"),
         ]
@@ -233,7 +233,7 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
         shapes.append(Polyline(((bottom.x(t), bottom.top), (bottom.x(t), bottom.top
                                                              + bottom.height)), "muted", 1))
         shapes.append(Text(MARGIN, caption_y,
-                           f"t = {format_number(t)}   y(t) = {format_number(plan.frame_y[index])}",
+                           f"t = {drawn_number(t)}   y(t) = {drawn_number(plan.frame_y[index])}",
                            LABEL_SIZE + 1, "muted", anchor="start"))
         frames.append(tuple(shapes))
     durations = [frame_ms] * len(frames)
