@@ -44,8 +44,11 @@ TARGETS = {"full_over_floor": 1.3, "peak_mb": 300, "no_change_s": 0.15, "edit_cl
 
 
 def measure(command: list[str]) -> dict:
+    # As an author runs it: bytecode is cached (some sandboxes set PYTHONDONTWRITEBYTECODE,
+    # which makes every run compile Stride and its libraries from source).
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     run = subprocess.run([sys.executable, "-c", WRAPPER, *command], capture_output=True,
-                         text=True, check=True)
+                         text=True, check=True, env=environment)
     result = json.loads(run.stdout)
     if result["code"] != 0:
         raise SystemExit(f"failed: {' '.join(command)}")
