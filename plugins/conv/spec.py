@@ -2,8 +2,8 @@
 
 The block body is YAML (``yaml.SafeLoader``). Every error is a ``BlockError`` that knows the
 0-based line *inside the block* it is about; the fence rule turns it into a ``PluginError`` at
-``post.md:LINE``. The spec is pure data (tuples, not arrays) so that it can be compared, hashed
-into a cache key and printed back to the author.
+``post.md:LINE``. The spec is pure data (tuples, not arrays) so that it can be compared and
+serialised into a cache key.
 """
 from __future__ import annotations
 
@@ -53,7 +53,7 @@ class Common:
     """The keys every block form shares (what to show, how, and what the author claims)."""
 
     show: tuple[str, ...]
-    format: str
+    format: str | None            # None: the site's default_format
     id: str | None
     expect: tuple | None          # nested tuples of floats, as written
     expect_line: int | None
@@ -112,7 +112,7 @@ def parse_block(text: str, *, max_side: int, max_channels: int) -> GridSpec | Si
                          hint="conv blocks are for teaching-sized examples: use a smaller input")
     mapping, lines = _load_yaml(text)
     if "signal" in mapping:
-        return _parse_signal(mapping, lines)
+        return _parse_signal(mapping, lines, max_channels=max_channels)
     return _parse_grid(mapping, lines, max_side=max_side, max_channels=max_channels)
 
 
@@ -407,8 +407,8 @@ def _pair(value: Any, key: str, lines: dict[str, int], one_dimensional: bool, *,
     value = default if value is None else value
     if isinstance(value, list):
         if one_dimensional or len(value) != 2:
-            raise BlockError(f"`{key}` must be one integer{'' if one_dimensional else ' or [rows, columns]'}",
-                             line=lines.get(key))
+            forms = "one integer" if one_dimensional else "one integer or [rows, columns]"
+            raise BlockError(f"`{key}` must be {forms}", line=lines.get(key))
         return (_integer(value[0], key, lines, minimum=minimum),
                 _integer(value[1], key, lines, minimum=minimum))
     single = _integer(value, key, lines, minimum=minimum)
@@ -479,7 +479,8 @@ def _parse_grid(mapping: dict[str, Any], lines: dict[str, int], *, max_side: int
 
 # --- the signal form ---------------------------------------------------------------------------
 
-def _parse_signal(mapping: dict[str, Any], lines: dict[str, int]) -> SignalSpec:
+def _parse_signal(mapping: dict[str, Any], lines: dict[str, int], *, max_channels: int
+                  ) -> SignalSpec:
     _check_keys(mapping, SIGNAL_KEYS, lines, "a signal block")
     signal = mapping["signal"]
     line = lines.get("signal")
@@ -495,6 +496,9 @@ def _parse_signal(mapping: dict[str, Any], lines: dict[str, int]) -> SignalSpec:
                              hint="`h:` and `x:` are expressions in t, `t:` is [start, stop]")
     h = signal["h"]
     x = signal["x"] if isinstance(signal["x"], list) else [signal["x"]]
+    if not 1 <= len(x) <= max_channels:
+        raise BlockError(f"`x` has {len(x)} channels; give 1 to {max_channels}",
+                         line=sub_lines.get("x"))
     for expression in (h, *x):
         if not isinstance(expression, (str, int, float)) or isinstance(expression, bool):
             raise BlockError(f"`h`/`x` must be expressions in t, not {expression!r}", line=line)
@@ -507,16 +511,21 @@ def _parse_signal(mapping: dict[str, Any], lines: dict[str, int]) -> SignalSpec:
         raise BlockError("a discrete signal needs integer `t` and `tau` ranges",
                          line=sub_lines.get("t"), hint="write `t: [-2, 15]`")
     if discrete:
-        if "frames" in signal:
-            raise BlockError("a discrete signal has one frame per integer t; drop `frames`",
-                             line=sub_lines.get("frames"))
-        frames = _integer(int(t_range[1] - t_range[0]) + 1, "t", sub_lines, minimum=2,
-                          maximum=MAX_SIGNAL_FRAMES)
+        for key in ("frames", "samples"):
+            if key in signal:
+                raise BlockError(f"a discrete signal takes the integers of its ranges; drop "
+                                 f"`{key}`", line=sub_lines.get(key))
+        frames = int(t_range[1] - t_range[0]) + 1
+        samples = int(tau_range[1] - tau_range[0]) + 1
+        if frames > MAX_SIGNAL_FRAMES or samples > MAX_SIGNAL_SAMPLES:
+            raise BlockError(f"the ranges hold {frames} values of t and {samples} of tau; the "
+                             f"limits are {MAX_SIGNAL_FRAMES} and {MAX_SIGNAL_SAMPLES}",
+                             line=sub_lines.get("t"), hint="use shorter ranges")
     else:
         frames = _integer(signal.get("frames", 25), "frames", sub_lines, minimum=2,
                           maximum=MAX_SIGNAL_FRAMES)
-    samples = _integer(signal.get("samples", 400), "samples", sub_lines, minimum=50,
-                       maximum=MAX_SIGNAL_SAMPLES)
+        samples = _integer(signal.get("samples", 400), "samples", sub_lines, minimum=50,
+                           maximum=MAX_SIGNAL_SAMPLES)
     common = _parse_common(mapping, lines, views=SIGNAL_VIEWS, default_show=("animation",))
     if common.expect is not None and not discrete:
         raise BlockError("`expect` applies to discrete signals (a continuous y(t) has no list of "

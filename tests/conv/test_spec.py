@@ -99,7 +99,11 @@ def test_text_rows_round_trip(channels):
     ("signal:\n  h: t\n  x: t.real\n  t: [0, 1]\n", 2, "`x`: Attribute", "expression in t"),
     ("signal:\n  h: t\n  x: t\n  t: [1, 0]\n", 3, "start < stop", ""),
     ("signal:\n  h: t\n  x: t\n  t: [0, 10]\n  discrete: true\n  frames: 4\n", 5,
-     "one frame per integer t", ""),
+     "takes the integers of its ranges; drop `frames`", ""),
+    ("signal:\n  h: t\n  x: t\n  t: [0, 10]\n  tau: [0, 9999]\n  discrete: true\n", 3,
+     "10000 of tau; the limits are 400 and 4000", "shorter"),
+    ("signal:\n  h: t\n  x: [t, t, t, t, t, t, t, t, t]\n  t: [0, 1]\n", 2,
+     "`x` has 9 channels; give 1 to 8", ""),
     ("signal:\n  h: t\n  x: t\n  t: [0, 1]\nexpect: [1]\n", 4, "applies to discrete signals",
      "discrete: true"),
 ])
