@@ -316,8 +316,11 @@ def run_session(request: dict, status_fd: int) -> None:
     warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
 
     namespace = {"__name__": "__main__", "__builtins__": builtins}
+    session = os.getpid()
     for block in request["blocks"]:
         manifest = run_block(block, namespace, io_dir, progress, limits["output_limit_bytes"])
+        if os.getpid() != session:  # a child the block forked, come back here: it must not
+            os._exit(0)             # report the block or run the next ones a second time
         temporary = io_dir / f"block-{block['index']}.json.tmp"
         temporary.write_text(json.dumps(manifest))
         temporary.rename(io_dir / f"block-{block['index']}.json")

@@ -263,3 +263,15 @@ def test_a_session_that_cannot_be_set_up_says_why():
     assert result.outputs == ()
     assert result.crash.exit_code == kernel.SESSION_SETUP_FAILED
     assert "ValueError" in result.crash.setup_error
+
+
+def test_a_fork_that_falls_through_the_block_does_not_run_the_rest_twice(site):
+    # The parent waits for the child before it logs, so a child that went on to run the second
+    # block would have logged first.
+    second = ("if forked:\n    os.waitpid(forked, 0)\n"
+              "with open('log', 'a') as log:\n"
+              "    log.write('child\\n' if forked == 0 else 'parent\\n')\n"
+              "print(open('log').read(), end='')\n")
+    html = site.render(cell("import os\nforked = os.fork()\n", "echo: false")
+                       + cell(second, "echo: false"), cached=False).html
+    assert '<pre class="run-stdout">parent\n</pre>' in html
