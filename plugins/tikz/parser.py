@@ -105,7 +105,7 @@ class Style:
     tension: float = 0.55
     variable: str = "x"
     every_node: tuple[tuple[str, int], ...] = ()
-    styles: tuple[tuple[str, str], ...] = ()
+    styles: tuple[tuple[str, str], ...] = (("help lines", "color=gray,line width=0.2pt"),)
     matrix_of_nodes: bool = False
     column_sep: float = 0.0
     row_sep: float = 0.0

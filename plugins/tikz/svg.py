@@ -14,7 +14,10 @@ from .colors import Paint
 from .model import Diagram, Node, PathPiece, Point, TextLine
 
 PX_PER_PT = 96 / 72.27
-FONT_FAMILY = "'Latin Modern Roman','CMU Serif','Computer Modern Serif','Times New Roman',serif"
+# Computer Modern's own shapes first, so glyphs match the metrics the layout used; Latin Modern
+# Math is the face the math plugin's stylesheet loads, and it covers Latin and math italic.
+FONT_FAMILY = ("'Latin Modern Roman','Latin Modern Math','CMU Serif','Computer Modern Serif',"
+               "'STIX Two Math','Times New Roman',serif")
 MONO_FAMILY = "'Latin Modern Mono','CMU Typewriter Text',monospace"
 
 
@@ -207,7 +210,10 @@ def render_svg(diagram: Diagram, *, title: str, description: str) -> str:
         ("xmlns", "http://www.w3.org/2000/svg"), ("class", "tikz"), ("role", "img"),
         ("viewBox", view_box), ("width", _number(width * PX_PER_PT)),
         ("height", _number(height * PX_PER_PT)), ("overflow", "visible"),
-        ("font-family", FONT_FAMILY)], ["max-width:100%", "height:auto"])
+        ("font-family", FONT_FAMILY)],
+        # text in the figure is TeX's: no typographic settings inherited from the page's prose
+        ["max-width:100%", "height:auto", "font-variant:normal", "font-style:normal",
+         "font-weight:normal", "letter-spacing:normal", "word-spacing:normal"])
     return (f"<svg {header}><title>{html.escape(title, quote=False)}</title>"
             f"<desc>{html.escape(description, quote=False)}</desc>{''.join(body)}</svg>")
 
