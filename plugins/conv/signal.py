@@ -38,6 +38,10 @@ class SignalPlan:
     frame_y: np.ndarray      # y at each frame's t
 
 
+def _channel_role(channel: int) -> str:
+    return CHANNEL_ROLES[channel % len(CHANNEL_ROLES)]
+
+
 def _line(spec: SignalSpec, key: str) -> int | None:
     return spec.h_line if key == "h" else spec.x_line
 
@@ -50,14 +54,21 @@ def _values(spec: SignalSpec, tree, t: np.ndarray, key: str) -> np.ndarray:
                          hint="keep the expression finite over the `t` and `tau` ranges") from None
 
 
+def _area(spec: SignalSpec, products: np.ndarray, tau: np.ndarray) -> np.ndarray:
+    """Sum (discrete) or trapezoid integral (continuous) over tau, the last axis."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        area = products.sum(axis=-1) if spec.discrete else np.trapezoid(products, tau, axis=-1)
+    if not np.all(np.isfinite(area)):
+        raise BlockError("y(t) overflows: the product of h and x is too large for 64-bit floats",
+                         line=spec.h_line, hint="scale h or x down")
+    return area
+
+
 def _outputs(spec: SignalSpec, h_tau: np.ndarray, x_trees: list, tau: np.ndarray,
              times: np.ndarray) -> np.ndarray:
-    total = np.zeros(len(times))
-    for tree in x_trees:
-        shifted = _values(spec, tree, times[:, None] - tau[None, :], "x")
-        products = h_tau[None, :] * shifted
-        total += products.sum(axis=1) if spec.discrete else np.trapezoid(products, tau, axis=1)
-    return total
+    """y at each of ``times``, summed over the channels."""
+    return sum(_area(spec, h_tau * _values(spec, tree, times[:, None] - tau[None, :], "x"), tau)
+               for tree in x_trees)
 
 
 def plan_signal(spec: SignalSpec) -> SignalPlan:
@@ -76,7 +87,7 @@ def plan_signal(spec: SignalSpec) -> SignalPlan:
     h_tau = _values(spec, h_tree, tau, "h")
     shifted = np.stack([np.stack([_values(spec, tree, t - tau, "x") for tree in x_trees])
                         for t in frame_times])
-    frame_y = _outputs(spec, h_tau, x_trees, tau, frame_times)
+    frame_y = _area(spec, h_tau * shifted, tau).sum(axis=1)
     curve_y = frame_y if spec.discrete else _outputs(spec, h_tau, x_trees, tau, curve_t)
     return SignalPlan(spec=spec, tau=tau, h=h_tau, frame_times=frame_times, shifted=shifted,
                       curve_t=curve_t, curve_y=curve_y, frame_y=frame_y)
@@ -190,7 +201,7 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
     static: list[Shape] = [*top.axis_shapes("tau"), *bottom.axis_shapes("t")]
     legend = [("h(tau)", "signal_h"),
               *((f"x{index + 1}(t - tau)" if len(spec.x) > 1 else "x(t - tau)",
-                 CHANNEL_ROLES[index % len(CHANNEL_ROLES)]) for index in range(len(spec.x))),
+                 _channel_role(index)) for index in range(len(spec.x))),
               ("product", "signal_y")]
     x = MARGIN
     for text, role in legend:
@@ -208,19 +219,18 @@ def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
             shapes += _stems(top, plan.tau, products[index].sum(axis=0), "area", 0)
             shapes += _stems(top, plan.tau, plan.h, "signal_h", -3)
             for channel, values in enumerate(plan.shifted[index]):
-                shapes += _stems(top, plan.tau, values, CHANNEL_ROLES[channel % 2], 3)
+                shapes += _stems(top, plan.tau, values, _channel_role(channel), 3)
             for shape in _stems(bottom, plan.frame_times[index:index + 1],
                                 plan.frame_y[index:index + 1], "signal_y"):
                 reveals.append((index, shape))
         else:
-            for channel, values in enumerate(plan.shifted[index]):
+            for channel in range(len(spec.x)):
                 area = top.points(plan.tau, products[index, channel])
                 baseline = ((area[-1][0], top.y(0)), (area[0][0], top.y(0)))
                 shapes.append(Polygon(area + baseline, "area"))
             shapes.append(Polyline(top.points(plan.tau, plan.h), "signal_h", 2))
             for channel, values in enumerate(plan.shifted[index]):
-                shapes.append(Polyline(top.points(plan.tau, values),
-                                       CHANNEL_ROLES[channel % 2], 2))
+                shapes.append(Polyline(top.points(plan.tau, values), _channel_role(channel), 2))
             drawn = plan.curve_t <= t + 1e-12
             if drawn.sum() >= 2:
                 shapes.append(Polyline(bottom.points(plan.curve_t[drawn], plan.curve_y[drawn]),
