@@ -131,3 +131,12 @@ def test_a_depends_module_is_importable_from_the_block(site):
     html = site.render(cell("from signals import box\nprint(box(3))\n", "echo: false",
                             "depends: signals.py")).html
     assert '<pre class="run-stdout">[1.0, 1.0, 1.0]\n</pre>' in html
+
+
+def test_changing_one_post_leaves_the_other_posts_cached(site, monkeypatch):
+    first, second = cell(STAMP, "echo: false"), cell("print('other post')\n", "echo: false")
+    site.render(first)
+    kept = site.render(second).html
+    site.render(first.replace("monotonic_ns", "perf_counter_ns"))
+    monkeypatch.setattr(worker, "run_session", _refuse)
+    assert site.render(second).html == kept
