@@ -19,6 +19,8 @@ from .conftest import make_context, make_markdown
 SYNTAX_ALPHABET = st.sampled_from(list("{}%<>:/*#.|'\"`=-_ \n\tab1$[]()!\\\ue010\ue011\ue012\ue013\ue014\ue015"))
 syntax_soup = st.text(SYNTAX_ALPHABET, max_size=80)
 MARKDOWN = make_markdown()
+# Hypothesis's per-example deadline is a timed assertion: a busy machine must not fail a test.
+untimed = settings(deadline=None)
 
 # Written inside a paragraph's text...
 INLINE = [
@@ -44,6 +46,7 @@ documents = st.lists(st.tuples(st.one_of(inline_runs, st.sampled_from(BLOCKS)),
                      max_size=12).map(lambda parts: "".join(c + s for c, s in parts))
 
 
+@untimed
 @given(syntax_soup)
 def test_expression_parser_raises_only_its_own_error(text: str) -> None:
     try:
@@ -52,6 +55,7 @@ def test_expression_parser_raises_only_its_own_error(text: str) -> None:
         pass
 
 
+@untimed
 @given(st.one_of(syntax_soup, st.lists(st.sampled_from(
     ["page.title", "==", "!=", "<", ">=", "contains", "and", "or", "empty", "'a'", "3", "["]),
     max_size=8).map(" ".join)))
@@ -62,11 +66,13 @@ def test_condition_parser_raises_only_its_own_error(text: str) -> None:
         pass
 
 
+@untimed
 @given(syntax_soup)
 def test_attribute_list_parser_never_raises(text: str) -> None:
     parse_attribute_list(text, {"ref": ".a ref"}, warn=lambda message, hint: None)
 
 
+@untimed
 @given(syntax_soup)
 def test_shortcode_parameters_raise_only_value_error(text: str) -> None:
     try:
@@ -75,7 +81,7 @@ def test_shortcode_parameters_raise_only_value_error(text: str) -> None:
         pass
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.one_of(syntax_soup, documents))
 def test_source_passes_keep_every_line_in_place(text: str) -> None:
     ctx = make_context()
@@ -84,13 +90,13 @@ def test_source_passes_keep_every_line_in_place(text: str) -> None:
     assert rewritten.count("\n") == text.count("\n") or moved
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(syntax_soup)
 def test_any_text_renders_without_a_library_exception(text: str) -> None:
     MARKDOWN.render(text, {ENV_KEY: make_context()})
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(documents)
 def test_no_old_syntax_reaches_the_text(document: str) -> None:
     assert find_leaks(MARKDOWN.render(document, {ENV_KEY: make_context()})) == ()
