@@ -33,6 +33,7 @@ class SignalPlan:
     h: np.ndarray            # (n,) h(tau)
     frame_times: np.ndarray  # (frames,)
     shifted: np.ndarray      # (frames, channels, n): x_c(t - tau) at each frame's t
+    products: np.ndarray     # (frames, channels, n): h(tau) x_c(t - tau)
     curve_t: np.ndarray      # where y is drawn
     curve_y: np.ndarray
     frame_y: np.ndarray      # y at each frame's t
@@ -54,21 +55,23 @@ def _values(spec: SignalSpec, tree, t: np.ndarray, key: str) -> np.ndarray:
                          hint="keep the expression finite over the `t` and `tau` ranges") from None
 
 
-def _area(spec: SignalSpec, products: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """Sum (discrete) or trapezoid integral (continuous) over tau, the last axis."""
+def _products_and_area(spec: SignalSpec, h_tau: np.ndarray, shifted: np.ndarray,
+                       tau: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """h(tau) x(t - tau), and its sum (discrete) or trapezoid integral over tau (the last axis)."""
     with np.errstate(over="ignore", invalid="ignore"):
+        products = h_tau * shifted
         area = products.sum(axis=-1) if spec.discrete else np.trapezoid(products, tau, axis=-1)
     if not np.all(np.isfinite(area)):
         raise BlockError("y(t) overflows: the product of h and x is too large for 64-bit floats",
                          line=spec.h_line, hint="scale h or x down")
-    return area
+    return products, area
 
 
 def _outputs(spec: SignalSpec, h_tau: np.ndarray, x_trees: list, tau: np.ndarray,
              times: np.ndarray) -> np.ndarray:
     """y at each of ``times``, summed over the channels."""
-    return sum(_area(spec, h_tau * _values(spec, tree, times[:, None] - tau[None, :], "x"), tau)
-               for tree in x_trees)
+    return sum(_products_and_area(spec, h_tau, _values(spec, tree, times[:, None] - tau[None, :],
+                                                        "x"), tau)[1] for tree in x_trees)
 
 
 def plan_signal(spec: SignalSpec) -> SignalPlan:
@@ -87,10 +90,11 @@ def plan_signal(spec: SignalSpec) -> SignalPlan:
     h_tau = _values(spec, h_tree, tau, "h")
     shifted = np.stack([np.stack([_values(spec, tree, t - tau, "x") for tree in x_trees])
                         for t in frame_times])
-    frame_y = _area(spec, h_tau * shifted, tau).sum(axis=1)
+    products, areas = _products_and_area(spec, h_tau, shifted, tau)
+    frame_y = areas.sum(axis=1)
     curve_y = frame_y if spec.discrete else _outputs(spec, h_tau, x_trees, tau, curve_t)
     return SignalPlan(spec=spec, tau=tau, h=h_tau, frame_times=frame_times, shifted=shifted,
-                      curve_t=curve_t, curve_y=curve_y, frame_y=frame_y)
+                      products=products, curve_t=curve_t, curve_y=curve_y, frame_y=frame_y)
 
 
 def _simplified(points: np.ndarray) -> np.ndarray:
@@ -191,7 +195,7 @@ def describe_signal(plan: SignalPlan) -> str:
 def signal_scene(plan: SignalPlan, *, frame_ms: int) -> Scene:
     spec = plan.spec
     inner = WIDTH - 2 * MARGIN
-    products = plan.h[None, None, :] * plan.shifted
+    products = plan.products
     top = _Axes(MARGIN, MARGIN + 20, inner, TOP_HEIGHT - 50, spec.tau_range,
                 np.concatenate([plan.h, plan.shifted.ravel(), products.ravel()]))
     bottom = _Axes(MARGIN, TOP_HEIGHT + 20, inner, BOTTOM_HEIGHT - 50, spec.t_range,

@@ -240,3 +240,9 @@ def test_discrete_signal_expect_and_expression_errors():
     error = plugin_error("\n" + fenced("signal:\n  h: log(t)\n  x: t\n  t: [-1, 1]\n"))
     assert str(error.location) == "content/posts/demo/post.md:4"
     assert "`h`: the expression is not finite at t = -1" in error.message
+
+
+def test_overflowing_signal_output_is_an_error_at_h():
+    error = plugin_error(fenced("signal:\n  h: 1e200*step(t)\n  x: 1e200*rect(t)\n  t: [-1, 1]\n"))
+    assert "y(t) overflows" in error.message
+    assert str(error.location) == "content/posts/demo/post.md:3"
