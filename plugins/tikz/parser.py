@@ -27,7 +27,8 @@ from types import MappingProxyType
 from . import colors
 from .arrows import TIP_NAMES, tip_shape
 from .colors import INK, Paint
-from .model import (IDENTITY, MAX_ELEMENTS, MAX_FOREACH_ITERATIONS, MAX_NESTING, MAX_SOURCE_CHARS,
+from .model import (IDENTITY, MAX_ELEMENTS, MAX_FOREACH_ITERATIONS, MAX_NESTING, MAX_OPTIONS,
+                    MAX_SOURCE_CHARS,
                     Affine, Arrow, Diagram, Node, PathPiece, Point, Stroke, TikzError,
                     check_dimension)
 from .text import FontState, parse_font, typeset
@@ -282,6 +283,7 @@ class Interpreter:
         self.iterations = 0
         self.expanded_chars = 0
         self.elements = 0
+        self.options_applied = 0
 
     # --- statements --------------------------------------------------------------------
 
@@ -491,6 +493,10 @@ class Interpreter:
 
     def option(self, key: str, value: str | None, style: Style, *, line: int, context: str,
                depth: int) -> Style:
+        self.options_applied += 1
+        if self.options_applied > MAX_OPTIONS:
+            raise TikzError(f"the picture applies more than {MAX_OPTIONS} options", line=line,
+                            hint="look for styles that use other styles several times over")
         def need_value() -> str:
             if value is None or value == "":
                 raise TikzError(f"option '{key}' needs a value", line=line, command=key,
