@@ -14,7 +14,7 @@ import signal
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
