@@ -42,14 +42,14 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
 
 CACHE_DIR = ".stride-cache"
 PAGE_CACHE_VERSION = "1"
-STATE_VERSION = "1"
+STATE_VERSION = "2"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
 # Plugin cache namespaces whose entries are figures and run code: what the summary counts.
 FIGURE_NAMESPACES = ("conv", "run", "tikz")
 # Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
-OWN_CACHE_FOLDERS = ("pages", "state", "stamps", "templates")
+OWN_CACHE_FOLDERS = ("pages", "state", "stamps", "templates", "serve")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 PAGES_PER_WORKER = 100  # fewer pages than this render in the build process: forking costs more
 
@@ -113,25 +113,27 @@ class BuildSession:
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
         """The state the last command-line build saved; empty when missing, foreign or stale."""
         session = cls(code=code_fingerprint())
-        for path, attribute in ((_parsed_state(cache_root), "parsed"),
-                                (_pages_state(cache_root, out), "pages")):
+        for path, attributes in ((_parsed_state(cache_root), ("parsed", "urls")),
+                                 (_pages_state(cache_root, out), ("pages",))):
             try:
-                code, value = pickle.loads(path.read_bytes())
+                code, values = pickle.loads(path.read_bytes())
             except Exception:  # missing, truncated or from another version: start afresh
                 continue
-            if code == session.code and isinstance(value, dict):
-                setattr(session, attribute, value)
+            if code == session.code and isinstance(values, tuple) \
+                    and len(values) == len(attributes):
+                for attribute, value in zip(attributes, values):
+                    setattr(session, attribute, value)
         return session
 
     def save(self, cache_root: Path, out: Path) -> None:
         # The parses are kept without the files' text, which the next build reads anyway.
         parsed = {rel: replace(item, source=replace(item.source, text=""))
                   for rel, item in self.parsed.items()}
-        for path, value in ((_parsed_state(cache_root), parsed),
-                            (_pages_state(cache_root, out), self.pages)):
+        for path, values in ((_parsed_state(cache_root), (parsed, self.urls)),
+                             (_pages_state(cache_root, out), (self.pages,))):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
-            temp.write_bytes(pickle.dumps((self.code, value), protocol=5))
+            temp.write_bytes(pickle.dumps((self.code, values), protocol=5))
             os.replace(temp, path)
 
 

@@ -155,3 +155,11 @@ def test_any_sequence_of_edits_builds_what_a_full_build_builds(tmp_path_factory,
             add_post(site, number, body=f"Summary {step}.\n\nBody {step} of {number}.")
         build(BuildOptions(root=site, jobs=1))
     assert snapshot(out) == full_build(site, site.parent / (site.name + "-reference"))
+
+
+def test_pruning_the_plugin_caches_spares_the_builds_own_folders(blog):
+    kept = write(blog / ".stride-cache" / "serve" / "index.html", "served site")
+    stale = write(blog / ".stride-cache" / "math" / "v1-old" / "ab" / "abcd", "stale entry")
+    build(BuildOptions(root=blog, jobs=1))
+    assert kept.read_text() == "served site"
+    assert not stale.exists()
