@@ -5,9 +5,9 @@
 
 Each case renders one block through the plugin (``md.render`` with a fresh ``RenderContext``)
 and reports the best of ``--repeat`` wall-clock and CPU times, the figure's size in bytes and
-its frame count: once with no cache (every figure drawn), once with a warm cache (figures read back, only
-the numbers recomputed). It also reports whether anything imported matplotlib (2-D figures must
-not: a build whose figures are cached should not pay for it).
+its frame count: once with no cache (every figure drawn), once with a warm cache (figures read
+back, only the numbers recomputed). It also reports whether anything imported matplotlib
+(figures must not: a build whose figures are cached should not pay for it).
 """
 from __future__ import annotations
 

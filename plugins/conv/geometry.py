@@ -53,7 +53,8 @@ class Plan:
     """Everything a figure or a view needs, computed once from a ``GridSpec``.
 
     Arrays are channels-first; ``picture`` is the grid the window moves over, ``is_input``
-    tells its input cells from the zeros (padding, and the zeros a transposed block inserts); ``weights`` are what the window multiplies by (the flipped kernel for convolution and
+    tells its input cells from the zeros (padding, and the zeros a transposed block inserts);
+    ``weights`` are what the window multiplies by (the flipped kernel for convolution and
     transposed); ``products[c, i, j]`` is the window-times-weights of output cell (i, j).
     """
 
@@ -198,8 +199,9 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
                 products=products, result=result)
 
 
-def forward_matrix(kernel: np.ndarray, in_shape: tuple[int, int], padding: tuple[int, int, int, int],
-                   stride: tuple[int, int], dilation: tuple[int, int]) -> np.ndarray:
+def forward_matrix(kernel: np.ndarray, in_shape: tuple[int, int],
+                   padding: tuple[int, int, int, int], stride: tuple[int, int],
+                   dilation: tuple[int, int]) -> np.ndarray:
     """The (out_h*out_w) x (in_h*in_w) matrix of a strided, dilated, padded cross-correlation.
 
     Built tap by tap: output (i, j) reads input (i*s + m*d - top, j*s + n*d - left) with weight

@@ -86,7 +86,7 @@ class GridSpec:
 
 @dataclass(frozen=True)
 class SignalSpec:
-    """A ``signal:`` block: ``y(t) = sum over channels of (h * x_c)(t)`` from expressions in ``t``."""
+    """A ``signal:`` block: y(t) = sum over channels of (h * x_c)(t), from expressions in t."""
 
     h: str
     x: tuple[str, ...]
@@ -108,7 +108,8 @@ def parse_block(text: str, *, max_side: int, max_channels: int) -> GridSpec | Si
     memory error.
     """
     if len(text) > MAX_BLOCK_CHARS:
-        raise BlockError(f"the block is {len(text)} characters long; the limit is {MAX_BLOCK_CHARS}",
+        raise BlockError(f"the block is {len(text)} characters long; the limit is "
+                         f"{MAX_BLOCK_CHARS}",
                          hint="conv blocks are for teaching-sized examples: use a smaller input")
     mapping, lines = _load_yaml(text)
     if "signal" in mapping:
@@ -216,8 +217,8 @@ def _choice(mapping: dict[str, Any], key: str, choices: tuple[str, ...], lines: 
             *, default: str | None) -> str | None:
     value = mapping.get(key, default)
     if value is not default and value not in choices:
-        raise BlockError(f"`{key}: {value}` is not one of {', '.join(choices)}", line=lines.get(key),
-                         hint=f"write `{key}: {choices[0]}`")
+        raise BlockError(f"`{key}: {value}` is not one of {', '.join(choices)}",
+                         line=lines.get(key), hint=f"write `{key}: {choices[0]}`")
     return value
 
 
@@ -243,7 +244,7 @@ def _integer(value: Any, key: str, lines: dict[str, int], *, minimum: int,
 
 
 def _freeze_numbers(value: Any, key: str, lines: dict[str, int]) -> tuple:
-    """Claimed values as nested tuples of floats: nested lists, or whitespace rows (one row: 1-D)."""
+    """Claimed values as nested tuples of floats: nested lists, or text rows (one row: 1-D)."""
     if isinstance(value, str):
         blocks = _text_blocks(value)
         if len(blocks) != 1:
@@ -276,7 +277,8 @@ def _text_rows(block: str, key: str, lines: dict[str, int]) -> list[list[float]]
     return rows
 
 
-def _channels_of(value: Any, key: str, lines: dict[str, int]) -> tuple[list[list[list[float]]], bool]:
+def _channels_of(value: Any, key: str, lines: dict[str, int]
+                 ) -> tuple[list[list[list[float]]], bool]:
     """A channel list (channels x rows x columns) and whether the data is 1-D.
 
     Forms: a list of numbers (1-D); a list of rows (2-D); a list of 2-D channels; text rows,

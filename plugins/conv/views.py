@@ -126,7 +126,8 @@ def steps_view(plan: Plan) -> str:
     items = []
     for i in range(out_h):
         for j in range(out_w):
-            index = _mn(j) if plan.spec.one_dimensional else f"<mrow>{_mn(i)}<mo>,</mo>{_mn(j)}</mrow>"
+            index = (_mn(j) if plan.spec.one_dimensional
+                     else f"<mrow>{_mn(i)}<mo>,</mo>{_mn(j)}</mrow>")
             terms = []
             for channel in range(channels):
                 for tap, (r, c) in enumerate(plan.window_cells(i, j)):
@@ -164,8 +165,9 @@ def unrolled_view(plan: Plan) -> str:
         _mi("reshape"), _mo("("), matrix(flat_output.T, cell_class="conv-output"), _mo(")"),
         _mo("="), matrix(plan.result, cell_class="conv-output"),
         label=f"reshaped output {format_grid(plan.result)}")
+    channels_note = ", channels side by side" if len(spec.input) > 1 else ""
     shape_note = (f"{unrolled.shape[0]} × {unrolled.shape[1]} matrix "
-                  f"(outputs × input cells{', channels side by side' if len(spec.input) > 1 else ''})")
+                  f"(outputs × input cells{channels_note})")
     return (f'<div class="conv-unrolled"><p class="conv-note">{shape_note}</p>'
             f'<div class="conv-scroll">{product}</div>{reshaped}</div>')
 

@@ -24,13 +24,32 @@ def dilated(kernel: np.ndarray, dilation: tuple[int, int]) -> np.ndarray:
 
 
 def scipy_forward(x, k, mode, padding, stride, dilation):
-    """Pad, slide a dilated kernel with scipy (correlate2d, or convolve2d for convolution), subsample."""
+    """Pad, slide a dilated kernel with scipy (convolve2d for convolution), then subsample."""
     top, bottom, left, right = padding
     k = np.broadcast_to(k, (x.shape[0], *k.shape[1:]))
     slide = correlate2d if mode == "correlation" else convolve2d
     total = sum(slide(np.pad(channel, ((top, bottom), (left, right))), weights, mode="valid")
                 for channel, weights in zip(x, dilated(k, dilation)))
     return total[::stride[0], ::stride[1]]
+
+
+def loop_forward(x, k, mode, padding, stride, dilation):
+    """The definition, one output at a time: sum of window cells times (flipped) weights."""
+    top, bottom, left, right = padding
+    k = np.broadcast_to(k, (x.shape[0], *k.shape[1:]))
+    if mode == "convolution":
+        k = k[:, ::-1, ::-1]
+    padded = np.pad(x, ((0, 0), (top, bottom), (left, right)))
+    channels, k_h, k_w = k.shape
+    out_h = (padded.shape[1] - dilation[0] * (k_h - 1) - 1) // stride[0] + 1
+    out_w = (padded.shape[2] - dilation[1] * (k_w - 1) - 1) // stride[1] + 1
+    out = np.zeros((out_h, out_w))
+    for i in range(out_h):
+        for j in range(out_w):
+            out[i, j] = sum(padded[c, i * stride[0] + m * dilation[0],
+                                   j * stride[1] + n * dilation[1]] * k[c, m, n]
+                            for c in range(channels) for m in range(k_h) for n in range(k_w))
+    return out
 
 
 def loop_transposed(x, k, padding, stride, dilation, output_padding):
@@ -79,6 +98,7 @@ def test_forward_modes_match_scipy(data, mode, padding, stride, dilation):
     computed = plan(spec, max_cells=MAX_CELLS)
     expected = scipy_forward(x, k, mode, padding, stride, dilation)
     np.testing.assert_allclose(computed.result, expected)
+    np.testing.assert_allclose(computed.result, loop_forward(x, k, mode, padding, stride, dilation))
     for axis, i, p, kernel, s, d in ((computed.rows, x.shape[1], padding[:2], k.shape[1],
                                       stride[0], dilation[0]),
                                      (computed.columns, x.shape[2], padding[2:], k.shape[2],

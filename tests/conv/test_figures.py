@@ -94,8 +94,8 @@ def test_svg_keyframes_partition_the_loop():
     # Four frames: three of 300 ms, then the last held for 1200 ms, 2100 ms in all.
     assert "animation-duration:2100ms" in text
     assert "@keyframes f0{0%{visibility:visible}14.29%{visibility:hidden}}" in text
-    assert "@keyframes f1{0%{visibility:hidden}14.29%{visibility:visible}28.57%{visibility:hidden}}" \
-        in text
+    assert ("@keyframes f1{0%{visibility:hidden}14.29%{visibility:visible}"
+            "28.57%{visibility:hidden}}") in text
     assert "@keyframes f3{0%{visibility:hidden}42.86%{visibility:visible}}" in text
     assert "@keyframes r3{0%{visibility:hidden}42.86%{visibility:visible}}" in text
 

@@ -158,7 +158,8 @@ def test_yaml_errors_point_into_the_post():
     (block(input=[[1] * 12] * 12, kernel=[[1] * 3] * 3, show=["unrolled"]),
      "would print a 100x144 matrix", "smaller example"),
 ], ids=["kernel-too-big", "dilated-too-big", "transposed-padding", "transposed-same",
-        "output-padding", "transposed-cropped", "overflow", "too-many-frames", "transposed-too-big", "unrolled-too-big"])
+        "output-padding", "transposed-cropped", "overflow", "too-many-frames",
+        "transposed-too-big", "unrolled-too-big"])
 def test_impossible_or_oversized_blocks_are_plugin_errors(body, message, hint):
     error = plugin_error("Text.\n\n" + fenced(body))
     assert message in error.message
