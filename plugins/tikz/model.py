@@ -15,6 +15,7 @@ MAX_DIMENSION_PT = 16383.99998
 MAX_FOREACH_ITERATIONS = 10_000
 MAX_ELEMENTS = 20_000          # nodes + path pieces + grid lines in one picture
 MAX_SOURCE_CHARS = 200_000     # a block's text after \foreach expansion
+MAX_NODE_TEXT = 5_000          # one node's text (a label, not a page of prose)
 MAX_NESTING = 32               # scopes, \foreach, styles calling styles, expression depth
 MAX_OPTIONS = 50_000           # options applied (styles that use a style twice grow exponentially)
 

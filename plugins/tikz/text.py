@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from .model import TextBox, TextLine, TextRun, TikzError
+from .model import MAX_NODE_TEXT, TextBox, TextLine, TextRun, TikzError
 
 METRICS_FILE = Path(__file__).with_name("cm_metrics.json")
 
@@ -35,6 +35,9 @@ MATH_SIZES = {5.0: (5.0, 5.0), 7.0: (5.0, 5.0), 8.0: (6.0, 5.0), 9.0: (6.0, 5.0)
               10.0: (7.0, 5.0), 12.0: (8.0, 6.0), 14.4: (10.0, 7.0), 17.28: (12.0, 10.0),
               20.74: (14.4, 12.0), 24.88: (20.74, 17.28)}
 SCRIPT_SPACE = 0.5  # \scriptspace
+# Paragraphs longer than this (in words) are broken first-fit instead of by Knuth-Plass, whose
+# search grows with the square of the words on a line; node labels are far shorter.
+OPTIMAL_BREAK_WORDS = 200
 
 # TeXbook p. 170: spacing between math atoms, in mu (negative: only in display/text style).
 _ATOM_KINDS = ("ord", "op", "bin", "rel", "open", "close", "punct")
@@ -654,6 +657,9 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
     baseline is the last line's); with it, a top-aligned minipage whose baseline is the first
     line's and whose width is the text width.
     """
+    if len(text) > MAX_NODE_TEXT:
+        raise TikzError(f"a node's text is longer than {MAX_NODE_TEXT} characters", line=line,
+                        hint="keep node text to labels; put prose in the post")
     items = _text_items(text, font, line)
     paragraphs: list[tuple[list[Item], float]] = [([], 0.0)]
     for item in items:
@@ -742,30 +748,12 @@ def _wrap(items: list[Item], width: float | None, alignment: str, font: FontStat
         return value, fitness
 
     count = len(words)
-    # best[(end, fitness)] = (demerits, start, previous fitness)
-    best: dict[tuple[int, int], tuple[float, int, int]] = {(0, 2): (0.0, -1, -1)}
-    for end in range(1, count + 1):
-        for start in range(end - 1, -1, -1):
-            value, fitness = badness(start, end)
-            if value == math.inf and end - start > 1:
-                break  # longer lines only get wider
-            value = min(value, 10000.0)
-            for (position, previous_fitness), (total, _, _) in list(best.items()):
-                if position != start:
-                    continue
-                demerits = total + (10 + value) ** 2 + (10000 if abs(fitness - previous_fitness) > 1 and start else 0)
-                key = (end, fitness)
-                if key not in best or demerits < best[key][0]:
-                    best[key] = (demerits, start, previous_fitness)
-    final = min((key for key in best if key[0] == count), key=lambda key: best[key][0])
-    breaks = []
-    key = final
-    while key[0] > 0:
-        _, start, previous_fitness = best[key]
-        breaks.append((start, key[0]))
-        key = (start, previous_fitness)
+    if count > OPTIMAL_BREAK_WORDS:
+        breaks = _first_fit(widths, space.width, width)
+    else:
+        breaks = _optimal_breaks(count, badness)
     lines = []
-    for start, end in reversed(breaks):
+    for start, end in breaks:
         line_items: list[Item] = []
         for index in range(start, end):
             if index > start:
@@ -773,6 +761,49 @@ def _wrap(items: list[Item], width: float | None, alignment: str, font: FontStat
             line_items.extend(words[index])
         lines.append(_hbox(line_items))
     return lines
+
+
+def _optimal_breaks(count: int, badness) -> list[tuple[int, int]]:
+    """Knuth-Plass over the words: the (start, end) word ranges of the lines with least demerits.
+
+    ``best[end][fitness]`` is the cheapest way to end a line after word ``end`` with that
+    looseness class: (demerits, start of that line, fitness of the line before).
+    """
+    best: list[dict[int, tuple[float, int, int]]] = [{} for _ in range(count + 1)]
+    best[0][2] = (0.0, -1, -1)
+    for end in range(1, count + 1):
+        for start in range(end - 1, -1, -1):
+            value, fitness = badness(start, end)
+            if value == math.inf and end - start > 1:
+                break  # longer lines only get wider
+            value = min(value, 10000.0)
+            for previous_fitness, (total, _, _) in best[start].items():
+                demerits = total + (10 + value) ** 2
+                if start and abs(fitness - previous_fitness) > 1:
+                    demerits += 10000  # \adjdemerits: a loose line next to a tight one
+                known = best[end].get(fitness)
+                if known is None or demerits < known[0]:
+                    best[end][fitness] = (demerits, start, previous_fitness)
+    breaks = []
+    end, fitness = count, min(best[count], key=lambda key: best[count][key][0])
+    while end > 0:
+        _, start, previous_fitness = best[end][fitness]
+        breaks.append((start, end))
+        end, fitness = start, previous_fitness
+    return breaks[::-1]
+
+
+def _first_fit(widths: list[float], space: float, width: float) -> list[tuple[int, int]]:
+    """Greedy breaks for long paragraphs, where the optimal search would cost too much."""
+    breaks, start, filled = [], 0, widths[0]
+    for index in range(1, len(widths)):
+        if filled + space + widths[index] > width + 1e-6:
+            breaks.append((start, index))
+            start, filled = index, widths[index]
+        else:
+            filled += space + widths[index]
+    breaks.append((start, len(widths)))
+    return breaks
 
 
 def _runs(items: tuple[Item, ...]) -> tuple[TextRun, ...]:
