@@ -160,6 +160,9 @@ def _check_expect(computed: Plan | SignalPlan) -> str:
     except ValueError:
         raise BlockError("`expect` has rows of different lengths", line=common.expect_line,
                          hint="write the claimed result with the shape of the output") from None
+    if claimed.ndim > 2:
+        raise BlockError("`expect` must be a list or a list of rows (the output has one channel)",
+                         line=common.expect_line, hint="for example `expect: [[60, 56], [39, 61]]`")
     values = _computed_values(computed)
     same_shape = claimed.squeeze().shape == values.squeeze().shape
     wrong = (~np.isclose(claimed.reshape(values.shape), values, rtol=0, atol=common.tolerance)

@@ -12,7 +12,7 @@ from html import escape
 
 import numpy as np
 
-from .figures import format_grid, format_number, weights_label
+from .figures import drawn_number, format_grid, weights_label
 from .geometry import Axis, Plan, unrolled_matrix
 from .spec import BlockError
 
@@ -21,7 +21,7 @@ MAX_STEP_TERMS = 20_000
 
 
 def _mn(value: float, css_class: str = "") -> str:
-    text = format_number(value).replace("-", "\u2212")
+    text = drawn_number(value)
     attribute = f' class="{css_class}"' if css_class else ""
     return f"<mn{attribute}>{text}</mn>"
 
@@ -38,7 +38,7 @@ def _sub(base: str, subscript: str) -> str:
     return f"<msub>{base}{subscript}</msub>"
 
 
-def matrix(values: np.ndarray, *, cell_class: str = "", dim_zeros: bool = False,
+def _matrix(values: np.ndarray, *, cell_class: str = "", dim_zeros: bool = False,
            wrong: np.ndarray | None = None) -> str:
     """A bracketed MathML matrix; 1-D values become one row."""
     rows = np.atleast_2d(values)
@@ -62,7 +62,7 @@ def _math(*parts: str, label: str) -> str:
 
 
 def result_view(plan: Plan) -> str:
-    return _math(_mi("y"), _mo("="), matrix(plan.result, cell_class="conv-output"),
+    return _math(_mi("y"), _mo("="), _matrix(plan.result, cell_class="conv-output"),
                  label=f"output {format_grid(plan.result)}")
 
 
@@ -71,7 +71,7 @@ def kernel_view(plan: Plan) -> str:
     parts = []
     for channel, weights in enumerate(kernel):
         name = _sub(_mi("K"), _mn(channel + 1)) if len(kernel) > 1 else _mi("K")
-        parts.append(_math(name, _mo("="), matrix(weights, cell_class="conv-kernel"),
+        parts.append(_math(name, _mo("="), _matrix(weights, cell_class="conv-kernel"),
                            label=f"kernel {format_grid(weights)}"))
     return "".join(parts)
 
@@ -83,7 +83,7 @@ def flipped_kernel_view(plan: Plan) -> str:
         name = _sub(_mi("K"), _mn(channel + 1)) if len(kernel) > 1 else _mi("K")
         flipped = weights[::-1, ::-1]
         parts.append(_math(_mi("flip"), _mo("("), name, _mo(")"), _mo("="),
-                           matrix(flipped, cell_class="conv-flipped"),
+                           _matrix(flipped, cell_class="conv-flipped"),
                            label=f"flipped kernel {format_grid(flipped)}"))
     return "".join(parts)
 
@@ -155,15 +155,15 @@ def unrolled_view(plan: Plan) -> str:
     flat_output = plan.result.reshape(-1, 1)
     name = {"correlation": _mi("C"), "convolution": _mi("C"),
             "transposed": "<msup><mi>C</mi><mi>T</mi></msup>"}[spec.mode]
-    product = _math(name, matrix(unrolled, cell_class="conv-weight", dim_zeros=True),
-                    _mo("·"), matrix(flat_input, cell_class="conv-input"), _mo("="),
-                    matrix(flat_output, cell_class="conv-output"),
+    product = _math(name, _matrix(unrolled, cell_class="conv-weight", dim_zeros=True),
+                    _mo("·"), _matrix(flat_input, cell_class="conv-input"), _mo("="),
+                    _matrix(flat_output, cell_class="conv-output"),
                     label=f"{unrolled.shape[0]} by {unrolled.shape[1]} matrix times the "
                           f"flattened input equals {format_grid(flat_output.ravel())}")
     # A 1-D output is already the flat vector: only a 2-D one is reshaped back into its grid.
     reshaped = "" if spec.one_dimensional else _math(
-        _mi("reshape"), _mo("("), matrix(flat_output.T, cell_class="conv-output"), _mo(")"),
-        _mo("="), matrix(plan.result, cell_class="conv-output"),
+        _mi("reshape"), _mo("("), _matrix(flat_output.T, cell_class="conv-output"), _mo(")"),
+        _mo("="), _matrix(plan.result, cell_class="conv-output"),
         label=f"reshaped output {format_grid(plan.result)}")
     channels_note = ", channels side by side" if len(spec.input) > 1 else ""
     shape_note = (f"{unrolled.shape[0]} × {unrolled.shape[1]} matrix "
@@ -177,9 +177,9 @@ def check_view(claimed: np.ndarray, computed: np.ndarray, wrong: np.ndarray | No
     if wrong is not None and not wrong.any():
         return ('<p class="conv-check conv-check-ok" role="note">The claimed values match the '
                 "computed result.</p>")
-    claimed_math = _math(_mi("claimed"), _mo("="), matrix(claimed, wrong=wrong),
+    claimed_math = _math(_mi("claimed"), _mo("="), _matrix(claimed, wrong=wrong),
                          label=f"claimed {format_grid(claimed)}")
-    computed_math = _math(_mi("computed"), _mo("="), matrix(computed, cell_class="conv-output"),
+    computed_math = _math(_mi("computed"), _mo("="), _matrix(computed, cell_class="conv-output"),
                           label=f"computed {format_grid(computed)}")
     reason = ("The claimed values differ from the computed result"
               if wrong is not None else "The claimed values have a different shape from the "
@@ -190,7 +190,7 @@ def check_view(claimed: np.ndarray, computed: np.ndarray, wrong: np.ndarray | No
 
 def series_view(name: str, positions: Sequence[float], values: Sequence[float]) -> str:
     """A signal's output values as a two-row table of t and y(t)."""
-    header = "".join(f"<th scope=\"col\">{format_number(t)}</th>" for t in positions)
-    cells = "".join(f"<td>{format_number(value)}</td>" for value in values)
+    header = "".join(f"<th scope=\"col\">{drawn_number(t)}</th>" for t in positions)
+    cells = "".join(f"<td>{drawn_number(value)}</td>" for value in values)
     return (f'<div class="conv-scroll"><table class="conv-series"><tr><th scope="row">t</th>'
             f'{header}</tr><tr><th scope="row">{escape(name)}</th>{cells}</tr></table></div>')

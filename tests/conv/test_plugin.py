@@ -125,6 +125,11 @@ def test_check_report_shows_the_mismatch_instead_of_failing():
     assert "<mn class=\"conv-wrong\">122</mn>" in html
 
 
+def test_expect_with_channels_is_refused():
+    error = plugin_error(fenced(SEED_002 + "expect: [[[10, 3], [6, 3]]]\ncheck: report\n"))
+    assert "`expect` must be a list or a list of rows" in error.message
+
+
 def test_expect_tolerance():
     body = "input: [[1, 2]]\nkernel: [[0.1]]\nshow: result\n"
     with pytest.raises(PluginError):
