@@ -253,19 +253,26 @@ def split_top_level(text: str, separator: str = ",") -> list[str]:
 
 
 def _strip_braces(value: str) -> str:
+    """``{{x}}`` -> ``x``: remove braces that enclose the whole value (``{a}{b}`` keeps its own).
+
+    One pass pairs every brace, so even a value nested thousands deep costs linear time.
+    """
     value = value.strip()
-    while value.startswith("{") and value.endswith("}") and _balanced_inside(value[1:-1]):
-        value = value[1:-1].strip()
-    return value
-
-
-def _balanced_inside(text: str) -> bool:
-    depth = 0
-    for char in text:
-        depth += (char == "{") - (char == "}")
-        if depth < 0:
-            return False
-    return depth == 0
+    partner: dict[int, int] = {}
+    opened: list[int] = []
+    for index, char in enumerate(value):
+        if char == "{":
+            opened.append(index)
+        elif char == "}" and opened:
+            partner[opened.pop()] = index
+    start, end = 0, len(value) - 1
+    while start < end and partner.get(start) == end:
+        start, end = start + 1, end - 1
+        while start <= end and value[start].isspace():
+            start += 1
+        while end >= start and value[end].isspace():
+            end -= 1
+    return value[start:end + 1]
 
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)

@@ -618,24 +618,19 @@ class _MathBuilder:
 
 def _fix_binary_atoms(atoms: list[_Atom]) -> list[_Atom]:
     """Rules 5 and 6: a binary operator with nothing to combine becomes ordinary (unary minus)."""
-    fixed: list[_Atom] = []
-    for atom in atoms:
+    fixed = list(atoms)
+    previous: int | None = None  # index of the last atom that is not explicit space
+    for index, atom in enumerate(fixed):
         if atom.kind == "space":
-            fixed.append(atom)
             continue
-        real = [a for a in fixed if a.kind != "space"]
-        previous = real[-1] if real else None
-        if atom.kind == "bin" and (previous is None or previous.kind in ("bin", "op", "rel", "open", "punct")):
-            atom = replace(atom, kind="ord")
-        if atom.kind in ("rel", "close", "punct") and previous is not None and previous.kind == "bin":
-            index = len(fixed) - 1 - fixed[::-1].index(previous)
-            fixed[index] = replace(previous, kind="ord")
-        fixed.append(atom)
-    if fixed:
-        real = [a for a in fixed if a.kind != "space"]
-        if real and real[-1].kind == "bin":
-            index = len(fixed) - 1 - fixed[::-1].index(real[-1])
-            fixed[index] = replace(real[-1], kind="ord")
+        before = fixed[previous].kind if previous is not None else None
+        if atom.kind == "bin" and before in (None, "bin", "op", "rel", "open", "punct"):
+            fixed[index] = replace(atom, kind="ord")
+        elif atom.kind in ("rel", "close", "punct") and before == "bin":
+            fixed[previous] = replace(fixed[previous], kind="ord")  # type: ignore[index]
+        previous = index
+    if previous is not None and fixed[previous].kind == "bin":
+        fixed[previous] = replace(fixed[previous], kind="ord")
     return fixed
 
 
