@@ -44,8 +44,6 @@ def test_environment_secrets_are_not_readable_through_proc(site):
     assert build_with_secret(site, code) == "holders:\n"
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/run (run author): a block can write anywhere the "
-                   "build's user can (no filesystem isolation), here into the site's content/")
 def test_code_cannot_write_outside_its_scratch_folder(site):
     target = site / "content" / "posts" / "injected.md"
     add_post(site, "writer.md", cell(f"open({str(target)!r}, 'w').write('# Injected')"))

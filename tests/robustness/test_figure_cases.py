@@ -40,18 +40,12 @@ def test_unterminated_tikz_fence_swallows_the_rest_and_says_where(site):
     assert shown_as_code(tree) == "\\draw (0,0) -- (1,1);\n\nMore prose.\n"
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/tikz (tikz author) with markdown.py's "
-                   "attrs_block (lead): mdit's block attribute rule runs before tikz_liquid and "
-                   "swallows the `{% tikz %}` line, so Jekyll pictures are never drawn")
 def test_jekyll_tikz_block_is_drawn(site):
     html, tree, warnings = figure_page(site, "{% tikz x %}\n\\draw (0,0) -- (1,1);\n{% endtikz %}\n")
     assert warnings == []
     assert tree.find(f".//{SVG}svg") is not None
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/tikz (tikz author) with markdown.py's "
-                   "attrs_block (lead): the unclosed `{% tikz %}` line is swallowed silently, the "
-                   "warning the plugin has for it is never given")
 def test_unterminated_jekyll_tikz_block_is_reported(site):
     html, tree, warnings = figure_page(site, "{% tikz x %}\n\\draw (0,0) -- (1,1);\n\nProse.\n")
     assert warnings == ["content/posts/p.md:5: warning[tikz]: {% tikz %} block without "

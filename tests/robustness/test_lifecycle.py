@@ -47,9 +47,11 @@ def in_session(build: subprocess.Popen) -> list[int]:
 
 
 def writing(site: Path, manifest_before: os.stat_result):
-    """True once the writer has begun: a temporary entry exists or the manifest changed."""
+    """True once the writer is committed to writing: it made its temporary folder beside the
+    output (a writer that swaps a finished folder in), or it changed the output's manifest (a
+    writer that works in place marks it incomplete before it replaces files)."""
     def check():
-        if any(site.glob(".stride-tmp-*")) or any((site / "public").glob(".stride-tmp-*")):
+        if any(site.glob(".stride-tmp-*")):
             return True
         try:
             now = (site / "public" / ".stride-manifest.json").stat()
@@ -57,6 +59,13 @@ def writing(site: Path, manifest_before: os.stat_result):
             return True
         return (now.st_ino, now.st_mtime_ns) != (manifest_before.st_ino, manifest_before.st_mtime_ns)
     return check
+
+
+IN_PLACE_WRITER = pytest.mark.xfail(
+    strict=True, reason="writer.py (writing-loop engineer): the incremental writer replaces files "
+    "one by one inside the live output after marking its manifest incomplete, so a build killed, "
+    "interrupted or failing while it writes leaves a mix of old and new files and a changed "
+    "manifest (issue 9: the previous site must stay byte-identical); the next build rewrites all")
 
 
 @pytest.fixture
@@ -97,9 +106,6 @@ def test_sigkill_while_code_runs_leaves_the_previous_site(site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/run (run author): when the build process is "
-                   "killed (SIGKILL), its zygote only notices once the running block ends or times "
-                   "out, so the post's code runs on (here for its 600 s timeout)")
 def test_sigkill_of_the_build_stops_the_code_it_was_running(site):
     add_post(site, "slow.md", SLOW)
     build = cli("--root", str(site), "-j", "1")
@@ -140,6 +146,7 @@ def test_sigkill_of_a_parallel_build_frees_the_lock(site):
         end_processes(kernels + workers)
 
 
+@IN_PLACE_WRITER
 def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweeps(big_site,
                                                                                   tmp_path):
     site = big_site
@@ -180,6 +187,7 @@ def test_ctrl_c_while_code_runs(site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
+@IN_PLACE_WRITER
 def test_ctrl_c_while_writing(big_site, tmp_path):
     site = big_site
     before = first_build(site)
@@ -223,6 +231,7 @@ def _file_size_limit(limit: int):
     return apply
 
 
+@IN_PLACE_WRITER
 def test_a_write_that_fails_leaves_the_previous_site(site, tmp_path):
     add_post(site, "a.md", "Version one.\n")
     write(site / "content" / "static" / "small.bin", "x" * 1000)
@@ -256,6 +265,7 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
+@IN_PLACE_WRITER
 def test_a_full_disk_leaves_the_previous_site(site, small_disk, tmp_path):
     out = small_disk / "public"
     add_post(site, "a.md", "Version one.\n")

@@ -80,7 +80,8 @@ def test_verb_is_monospace_text(site):
 def test_a_thousand_nested_braces(site):
     tex = "{" * 1000 + "x" + "}" * 1000
     html, tree, warnings = math_page(site, f"${tex}$")
-    assert warnings == ["content/posts/p.md:5: warning[math]: braces nested more than 100 deep in "
+    assert warnings == ["content/posts/p.md:5: warning[math]: braces, environments and "
+                        "\\left..\\right nested more than 100 deep in "
                         f"'{'{' * 79}…'"]
     assert tree.find(".//code").get("class") == "math-error"
     assert tree.find(".//code").text == f"${tex}$"
@@ -118,13 +119,13 @@ def test_a_macro_that_expands_into_itself(site):
     add_post(site, "p.md", "$" + r"\newcommand{\r}{\r x}\r" + "$\n")
     [warning] = warnings_of(build_site(site))
     assert warning == ("content/posts/p.md:5: warning[math]: more than 5000 macro expansions in one "
-                       "formula (last: \\r) in '\\\\newcommand{\\\\r}{\\\\r x}\\\\r'\n"
+                       "formula (last: \\r) in '\\newcommand{\\r}{\\r x}\\r'\n"
                        "  hint: check that \\r does not expand into itself")
 
 
 def test_unclosed_brace(site):
     html, tree, warnings = math_page(site, r"Text $\frac{a$ more.")
-    assert warnings == ["content/posts/p.md:5: warning[math]: a '{' is never closed in '\\\\frac{a'"]
+    assert warnings == ["content/posts/p.md:5: warning[math]: a '{' is never closed in '\\frac{a'"]
     assert tree.find(".//code").text == r"$\frac{a$"
 
 
