@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ElementTree
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -126,3 +127,25 @@ def test_colour_mixes_are_convex(parts) -> None:
     paint = parse_color(expression, {}, line=0)
     assert math.isclose(paint.ink + paint.paper + paint.chroma, 1.0, abs_tol=1e-9)
     assert all(0.0 <= channel <= 1.0 + 1e-9 for channel in paint.rgb())
+
+
+ADVERSARIAL = {
+    "deep braces in an option": "\\node[draw=" + "{" * 50_000 + "red" + "}" * 50_000 + "] {a};",
+    "deep braces in node text": "\\node {" + "{" * 50_000 + "x" + "}" * 50_000 + "};",
+    "deep parentheses": "\\draw (0,0) -- (" + "(" * 50_000 + "1" + ")" * 50_000 + ",0);",
+    "a long formula": "\\node {$" + "a+" * 2_000 + "a$};",
+    "a long paragraph": "\\node[text width=2cm] {" + "word " * 900 + "};",
+    "styles using styles twice": "\\tikzset{" + ",".join(
+        f"s{i}/.style={{s{i + 1},s{i + 1}}}" for i in range(30)) + ",s30/.style={draw}} \\node[s0] {a};",
+    "nested loops": "\\foreach \\a in {1,...,100} { \\foreach \\b in {1,...,100} { \\foreach \\c in {1,2} "
+                    "{ \\path (\\a,\\b); } } }",
+    "a fine grid": "\\draw[step=0.001pt] (0,0) grid (10,10);",
+    "many samples": "\\draw[samples=20000, domain=0:1] plot (\\x, {\\x^2});",
+    "a long arc": "\\draw (0,0) arc (0:1e6:1);",
+}
+
+
+@pytest.mark.parametrize("source", list(ADVERSARIAL.values()), ids=list(ADVERSARIAL))
+def test_adversarial_pictures_finish_within_the_limits(source: str) -> None:
+    """Each either draws or stops with a TikzError; the limits keep every one short."""
+    _interpret_and_render(source)
