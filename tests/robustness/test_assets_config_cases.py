@@ -274,3 +274,24 @@ def test_output_that_is_a_file_is_refused(site):
     write(site / "deploy", "a file")
     error = raised(site, OutputError, out=site / "deploy")
     assert error.message == f"{(site / 'deploy').resolve()} exists and is not a folder"
+
+
+# ------------------------------------------------------------------------- includes (compat)
+
+@pytest.mark.parametrize("tag, shown", [
+    ("{% include ../../../../etc/passwd %}", "the include `../../../../etc/passwd` is outside _includes/"),
+    ("{% include /etc/passwd %}", "the include `/etc/passwd` is outside _includes/"),
+    ("{% include leak.html %}", "the include `leak.html` is outside _includes/"),
+    ("{% include_relative leak.txt %}", "the include `leak.txt` is outside {site}/"),
+])
+def test_includes_never_read_outside_the_site(site, outside, tag, shown):
+    (site / "_includes").mkdir()
+    (site / "_includes" / "leak.html").symlink_to(outside / "secret.txt")
+    (site / "content" / "posts" / "leak.txt").symlink_to(outside / "secret.txt")
+    add_post(site, "p.md", f"Text.\n\n{tag}\n")
+    result = build_site(site)
+    messages = [d.message for d in result.diagnostics if d.location.path == "content/posts/p.md"]
+    assert shown.format(site=site.name) in messages[0] and [d.location.line for d in result.diagnostics
+                                      if d.location.path == "content/posts/p.md"] == [7]
+    assert "TOP-SECRET-TEXT" not in published_text(result.output)
+    assert "root:" not in published_text(result.output)
