@@ -200,10 +200,12 @@ def _parse_common(mapping: dict[str, Any], lines: dict[str, int], *, views: tupl
         expect = _freeze_numbers(expect, "expect", lines)
     tolerance = _number(mapping.get("tolerance", 1e-9), "tolerance", lines)
     if tolerance < 0:
-        raise BlockError("`tolerance` must not be negative", line=lines.get("tolerance"))
+        raise BlockError("`tolerance` must not be negative", line=lines.get("tolerance"),
+                         hint="the largest accepted absolute difference, e.g. `tolerance: 0.001`")
     caption = mapping.get("caption", "")
     if not isinstance(caption, str):
-        raise BlockError("`caption` must be text", line=lines.get("caption"))
+        raise BlockError("`caption` must be text", line=lines.get("caption"),
+                         hint="quote it: `caption: \"...\"`")
     frame_ms = mapping.get("frame_ms")
     if frame_ms is not None:
         frame_ms = _integer(frame_ms, "frame_ms", lines, minimum=20, maximum=60_000)
@@ -231,7 +233,8 @@ def _number(value: Any, key: str, lines: dict[str, int]) -> float:
     if (isinstance(value, bool) or not isinstance(value, (int, float))
             or abs(value) > sys.float_info.max or not math.isfinite(value)):
         shown = "a huge integer" if isinstance(value, int) and abs(value) > 10**20 else repr(value)
-        raise BlockError(f"`{key}` must be a finite number, not {shown}", line=lines.get(key))
+        raise BlockError(f"`{key}` must be a finite number, not {shown}", line=lines.get(key),
+                         hint="numbers only: 3, -1.5, 2e-3 (no text, nan or infinity)")
     return float(value)
 
 
@@ -239,7 +242,7 @@ def _integer(value: Any, key: str, lines: dict[str, int], *, minimum: int,
              maximum: int = 4096) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
         raise BlockError(f"`{key}` must be an integer from {minimum} to {maximum}, not {value!r}",
-                         line=lines.get(key))
+                         line=lines.get(key), hint=f"for example `{key}: {max(minimum, 1)}`")
     return value
 
 
@@ -248,7 +251,8 @@ def _freeze_numbers(value: Any, key: str, lines: dict[str, int]) -> tuple:
     if isinstance(value, str):
         blocks = _text_blocks(value)
         if len(blocks) != 1:
-            raise BlockError(f"`{key}` as text must be one block of rows", line=lines.get(key))
+            raise BlockError(f"`{key}` as text must be one block of rows", line=lines.get(key),
+                             hint="the output has one channel: remove the blank lines")
         rows = _text_rows(blocks[0], key, lines)
         value = rows[0] if len(rows) == 1 else rows
     if not isinstance(value, list):
@@ -288,12 +292,14 @@ def _channels_of(value: Any, key: str, lines: dict[str, int]
     if isinstance(value, str):
         channels = [_text_rows(block, key, lines) for block in _text_blocks(value)]
         if not channels:
-            raise BlockError(f"`{key}` is empty", line=line)
+            raise BlockError(f"`{key}` is empty", line=line,
+                             hint="write rows of numbers under `" + key + ": |`")
         return channels, all(len(channel) == 1 for channel in channels)
     if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
         channels = [_text_rows(item, key, lines) for item in value]
         if any(not channel for channel in channels):
-            raise BlockError(f"`{key}` has an empty channel", line=line)
+            raise BlockError(f"`{key}` has an empty channel", line=line,
+                             hint="every text in the list is one channel of rows of numbers")
         return channels, all(len(channel) == 1 for channel in channels)
     depth = _depth(value)
     if depth == 1:
@@ -325,7 +331,9 @@ def _tensor(channels: list, key: str, lines: dict[str, int], *, max_side: int,
     for number, channel in enumerate(channels, start=1):
         if not isinstance(channel, list) or not channel or not all(
                 isinstance(row, list) and row for row in channel):
-            raise BlockError(f"`{key}` channel {number} is not a list of rows", line=line)
+            raise BlockError(f"`{key}` channel {number} is not a list of rows", line=line,
+                             hint=f"channels are grids: `{key}: [[[1, 2], [3, 4]], [[5, 6], "
+                                  "[7, 8]]]`")
         widths = {len(row) for row in channel}
         if len(widths) != 1:
             raise BlockError(f"`{key}` has rows of different lengths ({sorted(widths)})", line=line,
@@ -338,7 +346,7 @@ def _tensor(channels: list, key: str, lines: dict[str, int], *, max_side: int,
                                   "`max_input_side` option sets the limit)")
         if shape is not None and channel_shape != shape:
             raise BlockError(f"`{key}` channels differ in shape ({shape} and {channel_shape})",
-                             line=line)
+                             line=line, hint="every channel needs the same rows and columns")
         shape = channel_shape
         frozen.append(tuple(tuple(_number(cell, key, lines) for cell in row) for row in channel))
     return tuple(frozen)
@@ -393,7 +401,7 @@ def _preset(value: Any, one_dimensional: bool, lines: dict[str, int], max_side: 
                          line=line, hint=f"{suggestion}presets: {', '.join(presets)}")
     if isinstance(size, bool) or not isinstance(size, int) or not 1 <= size <= max_side:
         raise BlockError(f"preset size must be an integer from 1 to {max_side}, not {size!r}",
-                         line=line)
+                         line=line, hint="write `kernel: {preset: gauss, size: 5}`")
     if name in FIXED_SIZE_PRESETS and size != 3:
         raise BlockError(f"the `{name}` preset is 3 wide only", line=line,
                          hint="drop `size`, or write the kernel out as numbers")
@@ -410,7 +418,9 @@ def _pair(value: Any, key: str, lines: dict[str, int], one_dimensional: bool, *,
     if isinstance(value, list):
         if one_dimensional or len(value) != 2:
             forms = "one integer" if one_dimensional else "one integer or [rows, columns]"
-            raise BlockError(f"`{key}` must be {forms}", line=lines.get(key))
+            raise BlockError(f"`{key}` must be {forms}", line=lines.get(key),
+                             hint=f"write `{key}: 2`" + ("" if one_dimensional
+                                                         else f" or `{key}: [2, 1]`"))
         return (_integer(value[0], key, lines, minimum=minimum),
                 _integer(value[1], key, lines, minimum=minimum))
     single = _integer(value, key, lines, minimum=minimum)
@@ -429,7 +439,8 @@ def _padding(value: Any, lines: dict[str, int], one_dimensional: bool
         expected = 2 if one_dimensional else 4
         if len(value) != expected:
             form = "[left, right]" if one_dimensional else "[top, bottom, left, right]"
-            raise BlockError(f"`padding` as a list must be {form}", line=line)
+            raise BlockError(f"`padding` as a list must be {form}", line=line,
+                             hint="or one number for every side, e.g. `padding: 1`")
         sides = [_integer(side, "padding", lines, minimum=0) for side in value]
         return (0, 0, *sides) if one_dimensional else tuple(sides)
     side = _integer(value, "padding", lines, minimum=0)
@@ -467,7 +478,8 @@ def _parse_grid(mapping: dict[str, Any], lines: dict[str, int], *, max_side: int
                            one_dimensional, minimum=0, default=0)
     if mode != "transposed" and "output_padding" in mapping:
         raise BlockError("`output_padding` applies to `mode: transposed` only",
-                         line=lines.get("output_padding"))
+                         line=lines.get("output_padding"),
+                         hint="drop it, or add `mode: transposed`")
     common = _parse_common(mapping, lines, views=VIEWS, default_show=("animation",))
     return GridSpec(
         input=source, kernel=kernel, kernel_name=kernel_name, one_dimensional=one_dimensional,
@@ -500,13 +512,16 @@ def _parse_signal(mapping: dict[str, Any], lines: dict[str, int], *, max_channel
     x = signal["x"] if isinstance(signal["x"], list) else [signal["x"]]
     if not 1 <= len(x) <= max_channels:
         raise BlockError(f"`x` has {len(x)} channels; give 1 to {max_channels}",
-                         line=sub_lines.get("x"))
+                         line=sub_lines.get("x"),
+                         hint="one expression, or a list of expressions (one per channel)")
     for expression in (h, *x):
         if not isinstance(expression, (str, int, float)) or isinstance(expression, bool):
-            raise BlockError(f"`h`/`x` must be expressions in t, not {expression!r}", line=line)
+            raise BlockError(f"`h`/`x` must be expressions in t, not {expression!r}", line=line,
+                             hint="for example `h: 2*exp(-t/2)*step(t)`")
     discrete = signal.get("discrete", False)
     if not isinstance(discrete, bool):
-        raise BlockError("`discrete` must be true or false", line=sub_lines.get("discrete"))
+        raise BlockError("`discrete` must be true or false", line=sub_lines.get("discrete"),
+                         hint="write `discrete: true`")
     t_range = _range(signal["t"], "t", sub_lines)
     tau_range = _range(signal.get("tau", list(t_range)), "tau", sub_lines)
     if discrete and not all(float(bound).is_integer() for bound in (*t_range, *tau_range)):
@@ -516,7 +531,8 @@ def _parse_signal(mapping: dict[str, Any], lines: dict[str, int], *, max_channel
         for key in ("frames", "samples"):
             if key in signal:
                 raise BlockError(f"a discrete signal takes the integers of its ranges; drop "
-                                 f"`{key}`", line=sub_lines.get(key))
+                                 f"`{key}`", line=sub_lines.get(key),
+                                 hint="set the frames with the `t` range, e.g. `t: [-2, 10]`")
         frames = int(t_range[1] - t_range[0]) + 1
         samples = int(tau_range[1] - tau_range[0]) + 1
         if frames > MAX_SIGNAL_FRAMES or samples > MAX_SIGNAL_SAMPLES:
