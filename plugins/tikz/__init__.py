@@ -222,13 +222,13 @@ def _picture_renderer(renderer: str, tex_timeout: float, fence_rule: Any):
                          "drawn with the built-in renderer", kind="tikz",
                          hint="apt-get install texlive-pictures texlive-latex-extra dvisvgm")
             use_tex = False
-        version = RENDERER_VERSION + (f"-tex-{_tex_version()}" if use_tex else "-builtin")
-        cache_store = context.cache("tikz", content_key(version)[:16])
-        key = content_key(token.content, token.meta["title"])
-        cached = cache_store.get(key)
-        if cached is not None:
-            return cached.decode("utf-8") + "\n"
         try:
+            version = RENDERER_VERSION + (f"-tex-{_tex_version()}" if use_tex else "-builtin")
+            cache_store = context.cache("tikz", content_key(version)[:16])
+            key = content_key(token.content, token.meta["title"])
+            cached = cache_store.get(key)
+            if cached is not None:
+                return cached.decode("utf-8") + "\n"
             svg = _draw(token.content, use_tex, tex_timeout, token.meta["title"])
         except TikzError as error:
             context.warn(body_line + error.line, f"TikZ picture not drawn: {error.message}",

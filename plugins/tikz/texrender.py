@@ -43,6 +43,7 @@ ALLOWED_ATTRIBUTES = {"id", "d", "x", "y", "x1", "y1", "x2", "y2", "cx", "cy", "
 _ANCHOR_REPORT = re.compile(r"STRIDE-ANCHOR\{(.*?)\}\{(.*?)\}\{(-?[\d.]+)pt\}\{(-?[\d.]+)pt\}")
 _URL_REFERENCE = re.compile(r"url\(#([^)]*)\)")
 _BLACK = {"#000", "#000000", "black"}
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 
 def available() -> bool:
@@ -53,8 +54,12 @@ def tool_versions() -> str:
     """The TeX and dvisvgm versions, folded into the cache key of TeX-rendered figures."""
     versions = []
     for tool in ("latex", "dvisvgm"):
-        result = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=30,
-                                stdin=subprocess.DEVNULL, check=False)
+        try:
+            result = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=30,
+                                    stdin=subprocess.DEVNULL, check=False)
+        except (OSError, subprocess.TimeoutExpired):
+            raise TikzError(f"cannot run {tool} --version", line=0,
+                            hint="check the TeX installation, or set renderer = \"builtin\"") from None
         versions.append(result.stdout.splitlines()[0] if result.stdout else tool)
     return "; ".join(versions)
 
@@ -73,11 +78,15 @@ def _document(source: str, reports: list[tuple[str, str]]) -> str:
 
 
 def _run(command: list[str], folder: Path, timeout: float, what: str) -> subprocess.CompletedProcess:
+    """Run a TeX tool in ``folder``: paranoid file access, no shell escape, a time limit, and
+    (through the shell's ``ulimit -f``) no file over 64 MB, so a looping picture cannot fill
+    the disk. Output goes to files (the TeX log), never into this process's memory."""
     environment = {**os.environ, "openin_any": "p", "openout_any": "p", "shell_escape": "f"}
+    limited = ["sh", "-c", f'ulimit -f {MAX_FILE_BYTES // 512} && exec "$@"', "sh", *command]
     try:
-        return subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL, env=environment, check=False,
-                              errors="replace")
+        return subprocess.run(limited, cwd=folder, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, timeout=timeout, stdin=subprocess.DEVNULL,
+                              env=environment, check=False)
     except subprocess.TimeoutExpired:
         raise TikzError(f"{what} took longer than {timeout:g} s", line=0,
                         hint="simplify the picture or raise [plugins.tikz] tex_timeout") from None
@@ -94,17 +103,19 @@ def compile_picture(source: str, *, timeout: float,
         (folder / "picture.tex").write_text(_document(source, reports or []), encoding="utf-8")
         latex = _run(["latex", "-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error",
                       "picture.tex"], folder, timeout, "latex")
+        log_file = folder / "picture.log"
+        log = log_file.read_text(encoding="utf-8", errors="replace") if log_file.exists() else ""
         if latex.returncode != 0 or not (folder / "picture.dvi").exists():
-            raise TikzError(f"TeX failed: {_first_error(latex.stdout)}", line=0,
-                            hint="the picture must compile with pdflatex and TikZ; see the TeX "
-                                 "message above")
+            raise TikzError(f"TeX failed: {_first_error(log)}", line=0,
+                            hint="the picture must compile with latex and TikZ; the message is "
+                                 "TeX's first error")
         converted = _run(["dvisvgm", "--no-fonts", "--bbox=papersize", "--precision=4",
                           "--output=picture.svg", "picture.dvi"], folder, timeout, "dvisvgm")
         svg_file = folder / "picture.svg"
         if converted.returncode != 0 or not svg_file.exists():
-            raise TikzError(f"dvisvgm failed: {converted.stderr.strip()[:200]}", line=0,
-                            hint="check the dvisvgm installation")
-        return svg_file.read_text(encoding="utf-8"), latex.stdout
+            message = converted.stderr.decode("utf-8", "replace").strip()[:200]
+            raise TikzError(f"dvisvgm failed: {message}", line=0, hint="check the dvisvgm installation")
+        return svg_file.read_text(encoding="utf-8"), log
 
 
 def _first_error(log: str) -> str:
