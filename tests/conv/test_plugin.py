@@ -125,6 +125,12 @@ def test_check_report_shows_the_mismatch_instead_of_failing():
     assert "<mn class=\"conv-wrong\">122</mn>" in html
 
 
+def test_ragged_expect_is_refused_at_its_line():
+    error = plugin_error(fenced(SEED_002 + "expect: [[10, 3], [6]]\n"))
+    assert "`expect` has rows of different lengths" in error.message
+    assert str(error.location) == "content/posts/demo/post.md:4"
+
+
 def test_expect_with_channels_is_refused():
     error = plugin_error(fenced(SEED_002 + "expect: [[[10, 3], [6, 3]]]\ncheck: report\n"))
     assert "`expect` must be a list or a list of rows" in error.message
