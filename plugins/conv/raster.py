@@ -1,10 +1,11 @@
 """Pillow backend: a ``Scene`` as an animated GIF or a static PNG (its last frame).
 
-Frames are drawn on a transparent RGBA canvas (the page shows through, light or dark), then
-the GIF shares one palette made from the colours of all frames, so that colours do not shift
-between frames; pixels less than half opaque become the GIF's
-transparent index. Pillow's bundled font (``ImageFont.load_default(size)``) keeps the bytes
-identical across machines, whatever fonts they have installed.
+Frames are drawn on a transparent RGBA canvas (the page shows through, light or dark). The GIF
+shares one palette made from the colours of all frames, so that colours do not shift between
+frames; pixels less than half opaque become its transparent index; and when no pixel ever turns
+transparent, frames after the first keep only what changed. Pillow's bundled font
+(``ImageFont.load_default(size)``) keeps the bytes identical across machines, whatever fonts
+they have installed.
 """
 from __future__ import annotations
 
