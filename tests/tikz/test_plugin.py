@@ -10,7 +10,7 @@ from markdown_it import MarkdownIt
 
 from generator.context import ENV_KEY, RenderContext
 from generator.errors import ConfigError
-from plugins.tikz import tikz_plugin
+from plugins.tikz import texrender, tikz_plugin
 
 from ..conftest import SEEDS
 
@@ -130,3 +130,13 @@ def test_jekyll_blocks_are_read_before_block_attributes() -> None:
                      {ENV_KEY: context})
     assert 'id="tikz-n"' in html and ">a</text>" in html
     assert [d.location.line for d in context.diagnostics] == [5]
+
+
+@pytest.mark.skipif(not texrender.available(), reason="latex and dvisvgm are not installed")
+def test_tex_renderer_draws_full_tikz_and_reports_tex_errors(tmp_path: Path) -> None:
+    html, context = render("```{tikz}\n\\draw (0,0) to[out=90,in=180] (1,1);\n```\n\n"
+                           "```{tikz}\n\\node {\\undefinedcommand};\n```\n",
+                           renderer="tex", cache_root=tmp_path)
+    assert html.count('class="tikz tikz-tex"') == 1
+    (warning,) = context.diagnostics
+    assert "Undefined control sequence" in warning.message and warning.location.line == 6
