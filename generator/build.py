@@ -108,6 +108,8 @@ class BuildSession:
     renderer: tuple[str, MarkdownRenderer] | None = None  # (settings fingerprint, renderer)
     changed: frozenset[Path] | None = None
     urls: tuple[str, tuple, dict[str, str], dict[str, str]] | None = None  # see _plan_urls
+    render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
+    #   settings fingerprint, page-cache key): the key's hash is computed once per change
 
     @classmethod
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
@@ -539,7 +541,12 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
     todo: list[ParsedSource] = []
     kept: dict[str, Rendered] = {}
     for item in parsed:
-        key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint)
+        known_key = session.render_keys.get(item.source.rel)
+        if known_key is not None and known_key[:2] == (item.source.digest, fingerprint):
+            key = known_key[2]
+        else:
+            key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint)
+            session.render_keys[item.source.rel] = (item.source.digest, fingerprint, key)
         keys[item.source.rel] = key
         known = None if options.refresh else session.rendered.get(key) or _from_cache(pages_cache,
                                                                                        key)

@@ -157,15 +157,16 @@ def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
     previous = read_manifest(out)
     files = list(files)
     current = {f.path: f.digest() for f in files}
+    # A kept file was checked on disk by the build that kept it; the others are checked here.
     stale = [f for f in files if previous.get(f.path) != current[f.path]
-             or not os.path.isfile(os.path.join(out, f.path))]
+             or f.kept_digest is None and not os.path.isfile(os.path.join(out, f.path))]
     gone = sorted(set(previous) - set(current))
     if not stale and not gone:
         return WriteReport(0, len(files), 0, unchanged=True)
     missing = [f.path for f in stale if f.kept_digest is not None]
     if missing:
-        raise OutputError(f"{out / missing[0]} was expected from the previous build but is gone",
-                          location=SourceLocation(str(out)),
+        raise OutputError(f"{out / missing[0]} was kept from the previous build, which did not "
+                          "write it", location=SourceLocation(str(out)),
                           hint="build again; if it persists, run `python build.py clean`")
     try:
         out.mkdir(parents=True, exist_ok=True)
