@@ -102,7 +102,9 @@ def prune_unused(root: Path, keep: dict[str, set[str]], *, skip: tuple[str, ...]
     for namespace in root.iterdir():
         if not namespace.is_dir() or namespace.name in skip:
             continue
-        for version_dir in namespace.iterdir():
+        # Only folders in this cache's own layout: a plugin may keep other state here
+        # (the run plugin keeps matplotlib's font cache), which is not ours to prune.
+        for version_dir in namespace.glob("v[0-9]*-*"):
             keys = keep.get(f"{namespace.name}/{version_dir.name}")
             if keys is None:
                 shutil.rmtree(version_dir, ignore_errors=True)

@@ -88,3 +88,12 @@ def test_put_is_atomic_no_temp_files_left(tmp_path):
     cache.put("ab" * 8, b"data")
     leftovers = [p for p in (tmp_path / "x").rglob("*") if p.name.startswith(".tmp-")]
     assert leftovers == [] and os.listdir(cache.path_for("ab" * 8).parent) == ["ab" * 8]
+
+
+def test_prune_leaves_folders_outside_the_cache_layout(tmp_path):
+    font_cache = tmp_path / "run-matplotlib" / "fontlist.json"
+    font_cache.parent.mkdir()
+    font_cache.write_text("{}")
+    Cache(tmp_path, "run", "1").put("aa11", b"x")
+    prune_unused(tmp_path, {})
+    assert font_cache.exists() and not (tmp_path / "run" / "v1-1").exists()
