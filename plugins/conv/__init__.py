@@ -43,6 +43,9 @@ INFO = "{conv}"
 PLUGIN_VERSION = "1"
 CACHE_VERSION = f"{PLUGIN_VERSION}-pillow{PIL.__version__}-numpy{np.__version__}"
 RENDERERS = {"gif": render_gif, "png": render_png, "svg": render_svg}
+# Every GIF frame is drawn in memory before the shared palette is known: bound frames x pixels
+# (25 frames of 800 x 400 is 8 million; this keeps a build's memory and time in hand).
+MAX_GIF_PIXELS = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -200,6 +203,13 @@ def _figure(ctx: RenderContext, computed: Plan | SignalPlan, options: ConvOption
             scene: Scene = signal_scene(computed, frame_ms=frame_ms)
         else:
             scene = grid_scene(computed, cell=options.cell_px, frame_ms=frame_ms)
+        pixels = len(scene.frames) * scene.width * scene.height
+        if image_format == "gif" and pixels > MAX_GIF_PIXELS:
+            raise BlockError(f"the GIF would be {len(scene.frames)} frames of {scene.width}x"
+                             f"{scene.height} pixels, {pixels // 1_000_000} million in all; the "
+                             f"limit is {MAX_GIF_PIXELS // 1_000_000} million",
+                             hint="use `format: svg` (frames as vector drawings), a smaller "
+                                  "input or a larger stride")
         entry = ({"width": scene.width, "height": scene.height, "alt": scene.alt},
                  RENDERERS[image_format](scene))
         cache.put(key, _pack(*entry))

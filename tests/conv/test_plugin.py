@@ -164,12 +164,14 @@ def test_yaml_errors_point_into_the_post():
      "the transposed output would have -1 rows", "less padding"),
     (block(input=[[1e308, 1e308]], kernel=[[1e308]]), "the result overflows", "scale"),
     (block(input=[[1] * 40] * 40, kernel=[[1]]), "1600 frames; the limit is 400", "stride"),
+    (block(input=[[1] * 20] * 20, kernel=[[1] * 3] * 3), "the GIF would be 324 frames of",
+     "format: svg"),
     (block(input=[[1] * 40] * 40, kernel=[[1]], mode="transposed", stride=64),
      "the padded input would have", "smaller input"),
     (block(input=[[1] * 12] * 12, kernel=[[1] * 3] * 3, show=["unrolled"]),
      "would print a 100x144 matrix", "smaller example"),
 ], ids=["kernel-too-big", "dilated-too-big", "transposed-padding", "transposed-same",
-        "output-padding", "transposed-cropped", "overflow", "too-many-frames",
+        "output-padding", "transposed-cropped", "overflow", "too-many-frames", "gif-too-big",
         "transposed-too-big", "unrolled-too-big"])
 def test_impossible_or_oversized_blocks_are_plugin_errors(body, message, hint):
     error = plugin_error("Text.\n\n" + fenced(body))
