@@ -40,10 +40,20 @@ def clean_build_of(site: Path, tmp_path: Path) -> dict[str, str]:
     return fresh
 
 
+def sleeping(pid: int) -> bool:
+    try:
+        return "nanosleep" in Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return False
+
+
 def in_session(build: subprocess.Popen) -> list[int]:
-    """Wait until the build runs a post's code (its zygote forked a session); their pids."""
-    return wait_until(lambda: (lambda found: found if len(found) >= 2 else None)(
-        kernel_processes(build.pid)), "the build to run the slow block", process=build)
+    """Wait until the build runs the slow block: a session forked by its zygote is inside
+    ``time.sleep`` (so the build and the zygote are done talking about it); their pids."""
+    def check():
+        found = kernel_processes(build.pid)
+        return found if len(found) >= 2 and any(sleeping(pid) for pid in found[1:]) else None
+    return wait_until(check, "the build to run the slow block", process=build)
 
 
 def writing(site: Path, manifest_before: os.stat_result):
@@ -106,6 +116,10 @@ def test_sigkill_while_code_runs_leaves_the_previous_site(site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
+@pytest.mark.xfail(strict=True, reason="plugins/run (run author): the zygote of a build killed "
+                   "with SIGKILL reads its end of input only when the running block ends, so the "
+                   "post's code runs on for the block's whole timeout (here 600 s); it dies at once "
+                   "only when the kill lands before it reported the session (a broken pipe)")
 def test_sigkill_of_the_build_stops_the_code_it_was_running(site):
     add_post(site, "slow.md", SLOW)
     build = cli("--root", str(site), "-j", "1")
