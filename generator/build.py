@@ -418,7 +418,8 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
-    versions = {post_root(p): f"{keys[p.source.rel]} {p.url} {sorted(p.rendered.dependencies.items())}"
+    versions = {post_root(p):
+                f"{keys[p.source.rel]} {p.url} {sorted(p.rendered.dependencies.items())}"
                 for p in (*site.posts, *site.pages)}
     snapshot = SiteSnapshot(site, versions)
     environment.places = snapshot.places

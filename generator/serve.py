@@ -219,9 +219,10 @@ class Rebuilder:
             traceback.print_exc()
             errors = (f"internal error: {type(error).__name__}: {error}\n"
                       "  hint: this is a bug in Stride; the traceback is in the terminal",)
+        # A failed build leaves the session consistent (page records change only with the
+        # pages they describe, and the writer marks the output incomplete before touching it),
+        # so the build that fixes the error stays incremental.
         if errors:
-            # The session may hold a half-applied build: start the next one from the disk state.
-            self.session = BuildSession.load(self.root / CACHE_DIR, self.out)
             if not self.quiet:
                 print("build failed; serving the last good site:", file=sys.stderr)
                 for error in errors:
@@ -255,9 +256,14 @@ def watched_filter(root: Path):
     return accept
 
 
-def is_code(path: Path) -> bool:
-    return path.suffix == ".py" and any(path.is_relative_to(CODE_ROOT / name)
-                                        for name in CODE_FOLDERS)
+def is_imported_code(path: Path) -> bool:
+    """A module of Stride this process runs: only those need a restart (a tool script or a test
+    beside them does not)."""
+    if path.suffix != ".py" or not any(path.is_relative_to(CODE_ROOT / name)
+                                       for name in CODE_FOLDERS):
+        return False
+    return any(getattr(module, "__file__", None) == str(path)
+               for module in list(sys.modules.values()))
 
 
 def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = False) -> int:
@@ -285,7 +291,7 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
         for changes in watchfiles.watch(*watched, watch_filter=watched_filter(root),
                                         debounce=50, step=20):
             paths = frozenset(Path(path) for _, path in changes)
-            if any(is_code(path) for path in paths):
+            if any(is_imported_code(path) for path in paths):
                 print("Stride's code changed: restarting", flush=True)
                 server.shutdown()
                 server.server_close()
