@@ -1,4 +1,4 @@
-"""``build()``: the whole pipeline, discover -> frontmatter -> markdown -> site -> templates -> writer.
+"""``build()``: the pipeline discover -> frontmatter -> markdown -> site -> templates -> writer.
 
 A build does only the work its changes call for:
 
