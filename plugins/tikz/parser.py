@@ -113,6 +113,8 @@ class Style:
     name: str = ""
     labels: tuple[tuple[str, str, str, int], ...] = ()   # (options, anchor, text, line)
     label_distance: float = 0.0
+    sloped: bool = False     # a node on a segment turns with it
+    auto: str = ""           # "left"/"right": a node on a segment sits beside it
 
     def for_node(self) -> Style:
         """A node inside a path inherits the path's look but not its actions or tips."""
@@ -595,6 +597,10 @@ class Interpreter:
             "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
             "label": lambda: replace(style, labels=style.labels + (_label(need_value(), line),)),
             "label distance": lambda: replace(style, label_distance=length_value()),
+            "sloped": lambda: replace(style, sloped=True),
+            "auto": lambda: replace(style, auto=_choice(key, value or "left", ("left", "right"), line)),
+            "swap": lambda: replace(style, auto={"left": "right", "right": "left"}.get(style.auto, "")),
+            "'": lambda: replace(style, auto={"left": "right", "right": "left"}.get(style.auto, "")),
             "matrix of nodes": lambda: replace(style, matrix_of_nodes=True),
             "column sep": lambda: replace(style, column_sep=length_value()),
             "row sep": lambda: replace(style, row_sep=length_value()),
@@ -838,14 +844,17 @@ class Interpreter:
             # unless it says otherwise, so it is made once that segment is known
             segment_style = style if style.pos is not None else replace(style, pos=0.5)
             builder.waiting.append(lambda segment: self.node_with_labels(
-                name, text, _along(segment, segment_style.pos or 0.0), segment_style, path_style, line))
+                name, text, _along(segment, segment_style.pos or 0.0),
+                _orient(segment_style, segment, segment_style.pos or 0.0), path_style, line))
             return
         if at is not None:
             units = replace(path_style, unit_x=style.unit_x, unit_y=style.unit_y)
             position = builder.resolve(at[0], units, at[1]).point
         elif style.pos is not None and builder.last_segment is not None:
             position = _along(builder.last_segment, style.pos)
+            style = _orient(style, builder.last_segment, style.pos)
         else:
+            # (without pos= a node is not on the segment: sloped and auto do not apply, as in TikZ)
             position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
         builder.nodes.extend(self.node_with_labels(name, text, position, style, path_style, line))
         if builder.current is None and at is None:
@@ -1538,12 +1547,54 @@ def _label(value: str, line: int) -> tuple[str, str, str, int]:
 
 def _label_anchor(ux: float, uy: float) -> str:
     """TikZ's automatic anchor for a label whose direction from the node is (ux, uy)."""
-    x, y = uy, -ux  # PGF turns the unit direction a quarter turn, then tests with 0.05 slack
+    return _auto_anchor(uy, -ux)  # PGF turns the direction a quarter turn first
+
+
+def _auto_anchor(x: float, y: float, *, swap: bool = False) -> str:
+    """``\\tikz@auto@anchor`` (and its ``@prime`` for swap) for a unit direction (x, y): the
+    anchor that puts a node on the left (right) of a segment going that way."""
+    if swap:
+        if x > 0.05:
+            return "north west" if y > 0.05 else "north east" if y < -0.05 else "north"
+        if x < -0.05:
+            return "south west" if y > 0.05 else "south east" if y < -0.05 else "south"
+        return "west" if y > 0 else "east"
     if x > 0.05:
         return "south east" if y > 0.05 else "south west" if y < -0.05 else "south"
     if x < -0.05:
         return "north east" if y > 0.05 else "north west" if y < -0.05 else "north"
     return "east" if y > 0 else "west"
+
+
+def _orient(style: Style, segment: tuple[Point, ...], time: float) -> Style:
+    """A node on a segment: ``sloped`` turns it with the segment (never upside down), ``auto``
+    picks the anchor that puts it beside the segment, as PGF's time transformations do."""
+    if not style.sloped and not style.auto:
+        return style
+    dx, dy = _tangent(segment, time)
+    length_ = math.hypot(dx, dy)
+    if length_ == 0:
+        return style
+    if style.auto:
+        style = replace(style, anchor=_auto_anchor(dx / length_, dy / length_, swap=style.auto == "right"))
+    if style.sloped:
+        if dx < 0:  # "allow upside down" is off: turn the other way round
+            dx, dy = -dx, -dy
+        angle = math.degrees(math.atan2(dy, dx))
+        sx, sy = style.node_shift
+        cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+        style = replace(style, rotate=style.rotate + angle,
+                        node_shift=(sx * cos - sy * sin, sx * sin + sy * cos))
+    return style
+
+
+def _tangent(segment: tuple[Point, ...], time: float) -> Point:
+    if len(segment) == 2:
+        return (segment[1][0] - segment[0][0], segment[1][1] - segment[0][1])
+    p0, c1, c2, p1 = segment
+    t, u = time, 1 - time
+    return tuple(3 * u * u * (c1[i] - p0[i]) + 6 * u * t * (c2[i] - c1[i]) + 3 * t * t * (p1[i] - c2[i])
+                 for i in (0, 1))  # type: ignore[return-value]
 
 
 def _polar(angle: float, radius: float) -> Point:

@@ -130,4 +130,13 @@ REFERENCE_PICTURES = [
 \draw[label distance=1mm] (6,0) -- (8,0) node[draw,midway,label={[name=l6]below:under}] (c) {on};
 \node[draw,label={[name=l7]center:mid},label={[name=l8]left:{a, b}}] (d) at (3,-3) {wide body text};
 """, ["a", "b", "c", "d", "l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8"]),
+    ("sloped and auto nodes", r"""
+\draw (0,0) -- (3,2) node[midway,sloped,above] (a) {sloped above};
+\draw (4,2) -- (7,0) node[pos=0.3,sloped,below=2pt] (b) {down slope};
+\draw (3,-3) -- (0,-1) node[midway,sloped] (c) {backwards};
+\draw (0,-4) .. controls (1,-2) and (2,-6) .. (3,-4) node[pos=0.5,sloped,above] (d) {on a curve};
+\draw[->] (5,-4) -- node[auto] (e) {left} (7,-2);
+\draw[->] (5,-5) -- node[auto,swap] (f) {right} (7,-6);
+\draw (8,0) -- (8,-3) node[auto] (g) {end};
+""", ["a", "b", "c", "d", "e", "f", "g"]),
 ]

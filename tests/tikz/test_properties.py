@@ -35,6 +35,7 @@ FRAGMENTS = [
     "coordinates", "domain=0:1", "samples=3", "samples=1e9", "smooth", r"{sin(\x r)}",
     "start angle=0", "delta angle=90", "to[bend left]", "to[out=90,in=1e9]", "to[looseness=-1]",
     "label=above:x", "label={[draw]30:y}", "label=nowhere:z", "label distance=1e9pt",
+    "sloped", "auto", "swap", "auto=up",
 ]
 
 
