@@ -249,6 +249,20 @@ CONTRAST = """async () => {
   return {checked, failures, unparsable: unparsable.slice(0, 5)};
 }""" % _DESCRIBE
 
+# The background a picture in a post is drawn on: opaque, and light enough for black text (what
+# a figure made for white paper uses) at 4.5:1.
+PICTURE_PAPER = """() => {
+%s
+  const pictures = [...document.querySelectorAll('main img')];
+  return pictures.map((img) => {
+    const m = /rgba?\\(([^)]+)\\)/.exec(getComputedStyle(img).backgroundColor);
+    const [r, g, b, a = 1] = m ? m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number) : [0, 0, 0, 0];
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    const lum = 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+    return {where: describe(img), src: img.currentSrc, alpha: a, blackRatio: (lum + 0.05) / 0.05};
+  });
+}""" % _DESCRIBE
+
 AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ['violations']});
   return result.violations.map((v) => ({

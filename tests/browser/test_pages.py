@@ -214,18 +214,25 @@ def test_mathml_is_laid_out(browser, sites):
 
 
 def test_dark_mode_keeps_text_math_code_and_figures_readable(browser, sites):
+    """Every run of text against what is behind it; and every picture in a post on light paper,
+    so a figure drawn for white paper (black text on a transparent PNG or SVG) stays readable."""
     problems = {}
-    checked = 0
+    checked = pictures = 0
     with browsing(browser, scheme="dark") as page:
         for url in every_page(sites):
             open_page(page, url)
             assert page.evaluate("matchMedia('(prefers-color-scheme: dark)').matches")
             result = page.evaluate(probes.CONTRAST)
             checked += result["checked"]
-            if result["failures"] or result["unparsable"]:
-                problems[url] = result["failures"][:8] + result["unparsable"]
+            found = result["failures"][:8] + result["unparsable"]
+            for picture in page.evaluate(probes.PICTURE_PAPER):
+                pictures += 1
+                if picture["alpha"] < 1 or picture["blackRatio"] < 4.5:
+                    found.append(("picture without light paper behind it", picture))
+            if found:
+                problems[url] = found
     assert not problems, report(problems)
-    assert checked > 500
+    assert checked > 500 and pictures >= 2
 
 
 # Serious or critical axe violations whose fix is outside the theme, each with what must change.
