@@ -42,6 +42,7 @@ PLUGINS: Mapping[str, str] = MappingProxyType({
 })
 TRUSTED_KEY = "stride_trusted_html"
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+FORGED_PLACEHOLDER = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})
 FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
 RENDERER_VERSION = "1"
@@ -205,8 +206,10 @@ class MarkdownRenderer:
         env: dict[str, Any] = {ENV_KEY: context}
         rejected = self.md.options["stride_rejected_links"] = []
         try:
-            tokens = self.md.parse(parsed.body, env)
-            self._report(rejected, parsed.body, context)
+            # The placeholder characters are Stride's; an author's copy could forge one.
+            body = parsed.body.translate(FORGED_PLACEHOLDER)
+            tokens = self.md.parse(body, env)
+            self._report(rejected, body, context)
             html = self.md.renderer.render(tokens, self.md.options, env)
         except StrideError:
             raise
@@ -275,7 +278,11 @@ def _rebase(html: str, base_path: str) -> str:
 
 
 def _restore(html: str, trusted: list[str]) -> str:
-    return PLACEHOLDER.sub(lambda m: trusted[int(m.group(1))], html) if trusted else html
+    """Put trusted plugin output back; a fragment may hold others (math in a figure caption),
+    and each placeholder refers only to fragments rendered before it, so this terminates."""
+    def fragment(match: re.Match) -> str:
+        return PLACEHOLDER.sub(fragment, trusted[int(match.group(1))])
+    return PLACEHOLDER.sub(fragment, html) if trusted else html
 
 
 def _toc(tokens: list[Token]) -> tuple[TocEntry, ...]:

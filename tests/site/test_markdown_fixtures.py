@@ -53,3 +53,9 @@ def test_root_relative_links_follow_the_base_path():
     assert 'src="/blog/img/x.png"' in rendered.html
     assert 'href="/blog/x/"' in rendered.html
     assert 'href="//cdn.example/x"' in rendered.html
+
+
+def test_placeholder_characters_in_a_post_cannot_forge_trusted_output():
+    rendered = render("---\ntitle: t\n---\nText \ue0000\ue001 and `\ue0001\ue001`\n\n$x$\n")
+    assert "\ue000" not in rendered.html and "\ufffd0\ufffd" in rendered.html
+    assert rendered.html.count("<math") == 1
