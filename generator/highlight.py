@@ -39,7 +39,8 @@ def highlight_code(code: str, language: str, attributes: str = "") -> str:
     if numbered:
         lines = body.rstrip("\n").split("\n")
         body = "".join(f'<span class="lineno">{i}</span>{line}\n' for i, line in enumerate(lines, 1))
-    return f'<pre class="highlight"><code{class_attr}>{body}</code></pre>\n'
+    # tabindex: a long line scrolls inside the block, and a keyboard must be able to scroll it
+    return f'<pre class="highlight" tabindex="0"><code{class_attr}>{body}</code></pre>\n'
 
 
 def stylesheet() -> str:

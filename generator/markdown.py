@@ -45,6 +45,7 @@ PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 FORGED_PLACEHOLDER = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})
 FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
+IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)[^>]*>", re.I)
 RENDERER_VERSION = "1"
 
 
@@ -89,7 +90,7 @@ class RenderSettings:
 
 def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownIt:
     md = MarkdownIt("commonmark", {"highlight": highlight_code}).enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin)
+    md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin, label=True)
     md.use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6)
     before = dict(md.renderer.rules)
@@ -105,6 +106,7 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
     for token_type, rule in list(md.renderer.rules.items()):
         if before.get(token_type) is not rule:
             md.renderer.rules[token_type] = _trusted(rule)
+    md.core.ruler.push("stride_focusable_tables", _focusable_tables)
     md.core.ruler.after("block", "stride_audit_blocks", _audit_blocks)
     md.core.ruler.push("stride_audit", _audit_author_html)
     _report_rejected_links(md)
@@ -117,6 +119,13 @@ def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
         stash.append(rule(tokens, idx, options, env))
         return f"\ue000{len(stash) - 1}\ue001"
     return render_trusted
+
+
+def _focusable_tables(state) -> None:
+    """A wide table scrolls inside its own box; tabindex lets a keyboard scroll it."""
+    for token in state.tokens:
+        if token.type == "table_open":
+            token.attrSet("tabindex", "0")
 
 
 def _audit_blocks(state) -> None:
@@ -156,6 +165,12 @@ def _audit_author_html(state) -> None:
         line = block.map[0] if block.map else None
         if block.type == "html_block" and (found := danger_in(block.content)):
             context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html", hint=UNSAFE_HINT)
+        for html in [block.content] if block.type == "html_block" else [
+                child.content for child in block.children or () if child.type == "html_inline"]:
+            for image in IMAGE_WITHOUT_ALT.findall(html):
+                context.warn(line, f"image without alt text: {image[:60]}", kind="a11y",
+                             hint='describe it for readers who cannot see it: alt="..." '
+                                  '(alt="" if it is decoration)')
         for token in block.children or ():
             if token.type == "html_inline" and (found := danger_in(token.content)):
                 context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html",

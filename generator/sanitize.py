@@ -30,6 +30,7 @@ ATTRIBUTES = {
     "track": {"src", "kind", "srclang", "label"},
     "input": {"type", "checked", "disabled"},
     "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan", "scope"},
+    "table": {"tabindex"}, "pre": {"tabindex"},
     "ol": {"start", "type", "reversed"}, "li": {"value"},
     "time": {"datetime"}, "abbr": {"title"}, "q": {"cite"}, "blockquote": {"cite"},
     "col": {"span"}, "colgroup": {"span"},

@@ -57,7 +57,7 @@ def _matrix(values: np.ndarray, *, cell_class: str = "", dim_zeros: bool = False
 
 
 def _math(*parts: str, label: str) -> str:
-    return (f'<math display="block" class="conv-math" aria-label="{escape(label)}">'
+    return (f'<math display="block" class="conv-math" alttext="{escape(label)}">'
             + "".join(parts) + "</math>")
 
 
@@ -169,7 +169,7 @@ def unrolled_view(plan: Plan) -> str:
     shape_note = (f"{unrolled.shape[0]} × {unrolled.shape[1]} matrix "
                   f"(outputs × input cells{channels_note})")
     return (f'<div class="conv-unrolled"><p class="conv-note">{shape_note}</p>'
-            f'<div class="conv-scroll">{product}</div>{reshaped}</div>')
+            f'<div class="conv-scroll" tabindex="0">{product}</div>{reshaped}</div>')
 
 
 def check_view(claimed: np.ndarray, computed: np.ndarray, wrong: np.ndarray | None) -> str:
@@ -192,5 +192,5 @@ def series_view(name: str, positions: Sequence[float], values: Sequence[float]) 
     """A signal's output values as a two-row table of t and y(t)."""
     header = "".join(f"<th scope=\"col\">{drawn_number(t)}</th>" for t in positions)
     cells = "".join(f"<td>{drawn_number(value)}</td>" for value in values)
-    return (f'<div class="conv-scroll"><table class="conv-series"><tr><th scope="row">t</th>'
+    return (f'<div class="conv-scroll" tabindex="0"><table class="conv-series"><tr><th scope="row">t</th>'
             f'{header}</tr><tr><th scope="row">{escape(name)}</th>{cells}</tr></table></div>')

@@ -222,7 +222,24 @@ def _resolve_references(ctx: RenderContext, formula: _Formula, tokens: Sequence[
     return resolved
 
 
+def _lone_reference(formula: _Formula, targets: Mapping[str, _Target]) -> str | None:
+    """``$\\eqref{x}$`` alone is a link in the prose, not math: an HTML ``<a>`` (inside
+    ``<math>`` a link is not reachable as one by assistive technology)."""
+    tokens = [token for token in formula.tokens if token.strip()]
+    if formula.display or len(tokens) < 3 or tokens[0] not in (r"\eqref", r"\ref"):
+        return None
+    argument, end = read_argument(tokens, 1)
+    target = targets.get(group_text(argument))
+    if end != len(tokens) or target is None or not target.number:
+        return None
+    text = target.number if tokens[0] == r"\eqref" else target.number.strip("()")
+    return f'<a class="math-ref" href="#{escapeHtml(target.id)}">{escapeHtml(text)}</a>'
+
+
 def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Target]) -> None:
+    if (link := _lone_reference(formula, targets)) is not None:
+        formula.token.meta["html"] = link
+        return
     try:
         if formula.equation is not None:
             equation = replace(formula.equation, rows=tuple(
@@ -247,7 +264,8 @@ def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Targe
                  "with \\newcommand or plugins.math.macros. The page shows the rest of the formula")
     html = math_element(markup, formula.tex, display=formula.display)
     if formula.token.type == "math_block":
-        html = f'<div class="math-display">{html}</div>\n'
+        # tabindex: a wide equation scrolls in its box, and a keyboard must be able to scroll it
+        html = f'<div class="math-display" tabindex="0">{html}</div>\n'
     formula.token.meta["html"] = html
 
 

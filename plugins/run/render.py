@@ -39,7 +39,8 @@ class BlockView:
 
 def highlight_python(code: str) -> str:
     body = highlight(code, _LEXER, _FORMATTER)
-    return f'<pre class="highlight"><code class="language-python">{body}</code></pre>\n'
+    return (f'<pre class="highlight" tabindex="0"><code class="language-python">{body}</code>'
+            "</pre>\n")
 
 
 def block_open(view: BlockView) -> str:

@@ -108,7 +108,7 @@ def test_equation_numbers_at_the_right_margin(page) -> None:
 
 
 def test_eqref_is_a_working_html_link_to_the_row(page) -> None:
-    link = page.evaluate("""() => { const a = document.querySelector('mtext.math-ref a');
+    link = page.evaluate("""() => { const a = document.querySelector('a.math-ref');
         return {ns: a.namespaceURI, text: a.textContent, target: a.hash,
                 row: document.querySelector(a.hash).tagName.toLowerCase()}; }""")
     assert link == {"ns": "http://www.w3.org/1999/xhtml", "text": "(1)", "target": "#eq-first",

@@ -46,7 +46,7 @@ def test_numbers_run_through_the_page_and_eqref_links() -> None:
     page = render(source)
     assert '<mtd class="math-eqno"><mtext>(1)</mtext>' in page.html
     assert '<mtr id="eq-b">' in page.html and "<mtext>(2)</mtext>" in page.html
-    assert '<a href="#eq-b">(2)</a>' in page.html and '<a href="#eq-b">2</a>' in page.html
+    assert '<a class="math-ref" href="#eq-b">(2)</a>' in page.html and '<a class="math-ref" href="#eq-b">2</a>' in page.html
 
 
 def test_numbering_off_keeps_tags() -> None:

@@ -36,7 +36,7 @@ def test_seed_math_renders_clean(seed: str) -> None:
 def test_seed_000_remark_escapes_numbers_and_forward_reference() -> None:
     page = render(seed_body("000"))
     # \eqref{eq:sample} comes before the equation it names, which is the page's first number.
-    assert '<a href="#eq-sample">(1)</a>' in page.html
+    assert '<a class="math-ref" href="#eq-sample">(1)</a>' in page.html
     assert page.html.index('href="#eq-sample"') < page.html.index('id="eq-sample"')
     # the remark escapes are undone: \\{ is a brace, \\\\ a row break, align\* is align*
     assert r"\{ -1, 0, 1 \}" in page.html and r"\\\\" not in page.html
@@ -58,4 +58,4 @@ def test_seed_002_display_after_text_keeps_the_prose() -> None:
     page = render(seed_body("002"))
     assert "<p>The kernel is <math" in page.html
     assert "<p>and the input matrix is  <math" in page.html
-    assert page.html.count('<div class="math-display">') == 6
+    assert page.html.count('<div class="math-display" tabindex="0">') == 6

@@ -59,3 +59,9 @@ def test_placeholder_characters_in_a_post_cannot_forge_trusted_output():
     rendered = render("---\ntitle: t\n---\nText \ue0000\ue001 and `\ue0001\ue001`\n\n$x$\n")
     assert "\ue000" not in rendered.html and "\ufffd0\ufffd" in rendered.html
     assert rendered.html.count("<math") == 1
+
+
+def test_author_image_without_alt_text_is_reported():
+    rendered = render('---\ntitle: t\n---\n<p align="center">\n  <img src="./a.gif">\n</p>\n\n'
+                      'Inline <img src="b.png" alt="b"> is fine.\n')
+    assert [(d.kind, d.location.line) for d in rendered.diagnostics if d.kind == "a11y"] == [("a11y", 4)]
