@@ -168,10 +168,23 @@ def test_control_characters_are_replaced_and_reported(site):
     assert "Colour \ufffd[31mred\ufffd[0m and a bell\ufffd." in html
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): U+E000 N U+E001 written by an author is "
-                   "taken for the trusted-HTML placeholder: it is replaced by another formula's "
-                   "MathML, or raises a bare IndexError out of MarkdownRenderer.render")
-def test_private_use_placeholder_characters_are_just_text(site):
+def test_private_use_placeholder_characters_cannot_forge_plugin_output(site):
+    # U+E000 N U+E001 is Stride's placeholder for trusted plugin HTML: an author's copy is
+    # replaced (U+FFFD), never taken for a placeholder, and never an IndexError.
     html, result = body_of(site, "$x$ and \ue0000\ue001 and \ue0009\ue001\n")
     assert html.count("<math") == 1
-    assert "\ue0000\ue001" in html and "\ue0009\ue001" in html
+    assert " and \ufffd0\ufffd and \ufffd9\ufffd</p>" in html
+
+
+@pytest.mark.xfail(strict=True, reason="markdown.py (lead): the body is sanitized in one piece, so an "
+                   "unclosed <iframe> or <textarea> (raw text for html5ever) turns the rest of the post "
+                   "into escaped text ('&lt;p&gt;After.&lt;/p&gt;') and the plugin HTML put back "
+                   "into it nests a <div>/<pre> in a <p> (html5lib: unexpected-end-tag)")
+@pytest.mark.parametrize("opening", ["<iframe src=x>", "<textarea>"])
+def test_an_unclosed_raw_text_element_does_not_swallow_the_rest(site, opening):
+    add_post(site, "p.md", f"Text {opening}\n\n$$x$$\n\nAfter.\n")
+    result = build_site(site)
+    page = result.output.joinpath(*PAGE).read_text()
+    parse_html(page)  # well-formed
+    html = post_body(page)
+    assert "<p>After.</p>" in html and "&lt;p&gt;" not in html

@@ -5,9 +5,8 @@ never an "internal error".
 
 Code execution is off (``execute=False``): generated posts may hold ```{python} fences, whose
 behaviour is the subject of test_code_cases.py. Each post is written to disk and read back with
-``read_source`` as a build reads it. Two characters are left out of the alphabets on purpose:
-U+E000/U+E001, the trusted-HTML placeholder, the subject of a strict xfail test in
-test_markup_cases.py."""
+``read_source`` as a build reads it. The alphabets include U+E000/U+E001, the characters of
+Stride's trusted-HTML placeholder: an author's copy must never be taken for one."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,7 +27,7 @@ SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck
 SPECIAL = list("<>&\"'`=*_[](){}!#$\\^|~:-+./%@?;,\n\n\n \t") + ["  ", "\n\n", "    "]
 LETTERS = list("abcxyzABCon0123 ") + ["é", "ß", "漢", "\u202e", "\u00a0", "\ufeff", "\U0001d400",
                                       "\x00", "\x01", "\x1b", "\x0c", "\x7f", "\x85", "\ufdd0",
-                                      "\uffff", "\r"]
+                                      "\uffff", "\r", "\ue000", "\ue001", "\ue0000\ue001"]
 ALPHABET = st.sampled_from(SPECIAL + LETTERS)
 
 
@@ -39,7 +38,8 @@ def text(max_size: int):
 SNIPPETS = [
     # raw HTML, hostile and not
     "<script>alert(1)</script>", "<SCRIPT>", "</script>", "<img src=x onerror=alert(1)>",
-    '<a href="javascript:alert(1)">a</a>', '<a href="java&#x09;script:x">', "<iframe src=x>",
+    '<a href="javascript:alert(1)">a</a>', '<a href="java&#x09;script:x">',
+    "<iframe src=x></iframe>",  # unclosed: test_markup_cases' xfail on raw-text elements
     "<svg><script>x</script></svg>", "<math><mi>x</mi></math>", "<style>", "<!--", "-->",
     '<div onclick="x">', "</div>", "<details open ontoggle=x>", "<b>", "</b>", "<br/>",
     '<span style="color:red">', "</span>", "<![CDATA[x]]>", "<?php x ?>", "<p title='</p><script>'>",
