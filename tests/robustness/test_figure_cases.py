@@ -189,3 +189,12 @@ def test_an_id_that_would_inject_an_attribute_is_refused(site):
     error = conv_error(site, conv('input: [[1, 2], [3, 4]]\nkernel: [[1]]\nid: "x\\" onload=\\"alert(1)"'))
     assert str(error).split("\n")[0] == (
         "content/posts/p.md:8: `id` 'x\" onload=\"alert(1)' cannot name a file")
+
+
+@pytest.mark.xfail(strict=True, reason="plugins/conv (conv author): YAML's ReaderError (a form feed "
+                   "or other character YAML refuses) escapes the plugin: 'internal error while "
+                   "rendering: ReaderError: unacceptable character #x000c'")
+def test_a_form_feed_in_a_conv_block_is_a_located_error(site):
+    error = conv_error(site, conv('input: [[1, 2], [3, 4]]\nkernel: [[1]]\ncaption: "a\x0cb"'))
+    assert not error.message.startswith("internal error")
+    assert error.location.line == 8

@@ -6,9 +6,12 @@ never an "internal error".
 Code execution is off (``execute=False``): generated posts may hold ```{python} fences, whose
 behaviour is the subject of test_code_cases.py. Each post is written to disk and read back with
 ``read_source`` as a build reads it. The alphabets include U+E000/U+E001, the characters of
-Stride's trusted-HTML placeholder: an author's copy must never be taken for one."""
+Stride's trusted-HTML placeholder: an author's copy must never be taken for one. They leave out
+the form feed (U+000C), which HTML allows but YAML does not, until the strict xfail
+test_figure_cases::test_a_form_feed_in_a_conv_block_is_a_located_error passes."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -21,12 +24,15 @@ from generator.markdown import MarkdownRenderer, RenderSettings
 
 from .conftest import live_code, parse_html
 
-SETTINGS = dict(deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+# CI replays the same examples every run (a red CI is a real, reproducible bug); elsewhere each run
+# explores new ones.
+SETTINGS = dict(deadline=None, database=None, derandomize=bool(os.environ.get("CI")),
+                suppress_health_check=[HealthCheck.too_slow])
 
 # What Markdown, HTML, TeX, Liquid and the plugins give meaning to, plus letters and odd Unicode.
 SPECIAL = list("<>&\"'`=*_[](){}!#$\\^|~:-+./%@?;,\n\n\n \t") + ["  ", "\n\n", "    "]
 LETTERS = list("abcxyzABCon0123 ") + ["é", "ß", "漢", "\u202e", "\u00a0", "\ufeff", "\U0001d400",
-                                      "\x00", "\x01", "\x1b", "\x0c", "\x7f", "\x85", "\ufdd0",
+                                      "\x00", "\x01", "\x1b", "\x7f", "\x85", "\ufdd0",
                                       "\uffff", "\r", "\ue000", "\ue001", "\ue0000\ue001"]
 ALPHABET = st.sampled_from(SPECIAL + LETTERS)
 
