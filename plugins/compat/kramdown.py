@@ -24,7 +24,7 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, paragraph
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
@@ -150,6 +150,29 @@ def _kramdown_block(state: StateBlock, start_line: int, end_line: int, silent: b
     else:
         state.line = _extension(state, start_line, end_line, extension)
     return True
+
+
+# kramdown's span-level elements: a line holding only one of their tags starts a paragraph in
+# kramdown, where CommonMark starts an HTML block (its rule 7) that shows the Markdown below it
+# as raw text (`<a name="x" />` over `![figure](...)` and `{: .center}`).
+_SPAN_TAG_LINE = re.compile(
+    r"</?(?:a|abbr|b|bdo|br|cite|code|del|dfn|em|i|img|ins|kbd|mark|q|s|samp|small|span|strong"
+    r"|sub|sup|u|var)(?:\s[^<>]*)?/?>\s*", re.I)
+
+
+def _span_tag_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A lone span-level tag with more text right below it opens a paragraph, as in kramdown."""
+    if state.sCount[start_line] - state.blkIndent >= 4 or start_line + 1 >= end_line:
+        return False
+    if _SPAN_TAG_LINE.fullmatch(_line(state, start_line)) is None:
+        return False
+    following = _line(state, start_line + 1)
+    # more HTML, or kramdown lines (`{: ...}`, `*[ABBR]:`) that the HTML-block pass already
+    # takes back out, keep CommonMark's HTML block
+    if (not following or following.startswith(("<", "{:", "*["))
+            or state.sCount[start_line + 1] < state.blkIndent):
+        return False
+    return paragraph(state, start_line, end_line, silent)
 
 
 def _extension(state: StateBlock, start_line: int, end_line: int, match: re.Match[str]) -> int:
@@ -444,6 +467,7 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     ``{::comment}`` and ``{::nomarkdown}``."""
     md.block.ruler.before("paragraph", "kramdown_block", _kramdown_block,
                           {"alt": ["paragraph", "blockquote", "list"]})
+    md.block.ruler.before("html_block", "kramdown_span_tag_paragraph", _span_tag_paragraph)
     md.block.ruler.before("reference", "kramdown_abbreviation", _abbreviation_definition,
                           {"alt": ["paragraph", "reference"]})
     # right after "text", so a djot-style attribute rule (mdit-py-plugins' attrs, which would

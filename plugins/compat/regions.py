@@ -28,11 +28,12 @@ def _until(opening: str) -> str:
     return rf"(?:(?!\n[ \t]*\n|{opening}).)+?"
 
 
-# Display math first so that `$$` is never read as two inline `$`. `$$` pairs always close, so
-# they may span blank lines (some posts have them inside `aligned`); the other delimiters stay
-# within a paragraph.
+# Display math first so that `$$` is never read as two inline `$`. Every delimiter closes within
+# its paragraph, as the math plugin reads them (its `$$` block holds no blank line, its inline
+# `$$` closes inside the paragraph): a stray `$$` ("$$a$ is") must not pair with the next
+# paragraph's `$$` and hide all the Liquid in between from evaluation.
 _MATH = re.compile(
-    r"(?<!\\)\$\$.+?(?<!\\)\$\$"                                         # $$ display $$
+    r"(?<!\\)\$\$(?:(?!\n[ \t]*\n).)+?(?<!\\)\$\$"                      # $$ display $$
     r"|\\\[" + _until(r"\\\[") + r"\\\]"                                  # \[ display \]
     r"|\\\(" + _until(r"\\\(") + r"\\\)"                                  # \( inline \)
     r"|\\begin\{([a-zA-Z]+\*?)\}" + _until(r"\\begin\{\1\}") + r"\\end\{\1\}"  # environments
