@@ -160,6 +160,23 @@ _SPAN_TAG_LINE = re.compile(
     r"|sub|sup|u|var)(?:\s[^<>]*)?/?>\s*", re.I)
 
 
+# `<a name="x" />` is not a void element in HTML: a browser (and the sanitizer) reads it as an
+# opening `<a>` that swallows the text after it. kramdown writes it out as `<a name="x"></a>`.
+_SELF_CLOSED_SPAN = re.compile(
+    r"<(?P<name>a|abbr|b|bdo|cite|code|del|dfn|em|i|ins|kbd|mark|q|s|samp|small|span|strong|sub"
+    r"|sup|u|var)(?P<attributes>\s[^<>]*?)?\s*/>", re.I)
+
+
+def _close_span_tags(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.content = _SELF_CLOSED_SPAN.sub(r"<\g<name>\g<attributes>></\g<name>>", token.content)
+        for child in token.children or ():
+            if child.type == "html_inline":
+                child.content = _SELF_CLOSED_SPAN.sub(r"<\g<name>\g<attributes>></\g<name>>",
+                                                      child.content)
+
+
 def _span_tag_paragraph(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
     """A lone span-level tag with more text right below it opens a paragraph, as in kramdown."""
     if state.sCount[start_line] - state.blkIndent >= 4 or start_line + 1 >= end_line:
@@ -475,4 +492,5 @@ def kramdown_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.after("text", "kramdown_span_ial", _span_ial)
     md.inline.ruler.after("kramdown_span_ial", "kramdown_span_extension", _span_extension)
     md.core.ruler.after("inline", "kramdown_attributes", lambda state: _Attacher(state).run())
+    md.core.ruler.after("kramdown_attributes", "kramdown_close_span_tags", _close_span_tags)
     add_toc(md)
