@@ -74,6 +74,7 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self.log.append(self.process.stdout.read())
         return self.process.returncode
 
 
@@ -94,6 +95,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
+        print("serve's output:", "".join(running.log), sep="\n")  # shown when a test fails
 
 
 def test_edit_reload_error_overlay_and_fix(server):
