@@ -29,7 +29,7 @@ from .context import ENV_KEY, RenderContext
 from .errors import ConfigError, ContentError, SourceLocation, StrideError
 from .highlight import highlight_code
 from .records import ParsedSource, Rendered, TocEntry
-from .sanitize import danger_in, sanitize
+from .sanitize import danger_in, defuse_raw_text, raw_text_element, sanitize
 
 # Build-time plugins in the order they are applied: compat rewrites Liquid/Hugo syntax before
 # anything else reads the source; math must claim `$` before emphasis does.
@@ -93,6 +93,8 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
     md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin, label=True)
     md.use(attrs_plugin, spans=True).use(attrs_block_plugin)
     md.use(anchors_plugin, min_level=1, max_level=6)
+    md.add_render_rule("html_block", _raw_html)
+    md.add_render_rule("html_inline", _raw_html)
     before = dict(md.renderer.rules)
     for name in PLUGINS:
         try:
@@ -109,8 +111,15 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
     md.core.ruler.push("stride_focusable_tables", _focusable_tables)
     md.core.ruler.after("block", "stride_audit_blocks", _audit_blocks)
     md.core.ruler.push("stride_audit", _audit_author_html)
+    md.core.ruler.push("stride_inline_raw_text", _drop_inline_raw_text)
     _report_rejected_links(md)
     return md
+
+
+def _raw_html(self, tokens, idx, options, env) -> str:
+    """An author's raw HTML, still to be sanitized with the page (so a <div> may open here and
+    close in a later token), with its raw-text elements removed token by token."""
+    return defuse_raw_text(tokens[idx].content)
 
 
 def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
@@ -119,6 +128,26 @@ def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
         stash.append(rule(tokens, idx, options, env))
         return f"\ue000{len(stash) - 1}\ue001"
     return render_trusted
+
+
+def _drop_inline_raw_text(state) -> None:
+    """Inline raw HTML arrives tag by tag: drop a raw-text element (`<script>`, `<iframe>`...)
+    with everything up to its end tag, or to the end of its paragraph when it is never closed.
+    Runs after the audit has reported it."""
+    for block in state.tokens:
+        children = block.children or []
+        kept, skipping = [], None
+        for child in children:
+            if skipping is not None:
+                if child.type == "html_inline" and re.match(rf"</{skipping}\s*>", child.content, re.I):
+                    skipping = None
+                continue
+            if child.type == "html_inline" and (element := raw_text_element(child.content)):
+                skipping = element
+                continue
+            kept.append(child)
+        if len(kept) != len(children):
+            block.children = kept
 
 
 def _focusable_tables(state) -> None:

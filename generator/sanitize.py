@@ -51,6 +51,30 @@ DANGEROUS = re.compile(
     r"|\b(javascript|vbscript|data)\s*:(?!image/(png|gif|jpe?g|webp);)", re.I)
 
 
+# Elements whose content an HTML parser reads as raw text up to their end tag: left unclosed in
+# one raw-HTML token, they would swallow everything after it. None of them is ever published.
+RAW_TEXT_ELEMENT = re.compile(
+    r"<(script|style|iframe|textarea|xmp|noembed|noframes|noscript|plaintext|title)\b[^>]*>"
+    r".*?(?:</\1\s*>|\Z)|</(?:script|style|iframe|textarea|xmp|noembed|noframes|noscript|title)\s*>",
+    re.I | re.S)
+
+
+def defuse_raw_text(fragment: str) -> str:
+    """Remove raw-text elements from one raw-HTML token, each ending at the token's end at the
+    latest, so an unclosed `<iframe>` cannot take the rest of the post with it."""
+    return RAW_TEXT_ELEMENT.sub("", fragment)
+
+
+RAW_TEXT_START = re.compile(
+    r"^<(script|style|iframe|textarea|xmp|noembed|noframes|noscript|plaintext|title)\b", re.I)
+
+
+def raw_text_element(tag: str) -> str | None:
+    """The name of the raw-text element this inline tag opens, if it opens one."""
+    match = RAW_TEXT_START.match(tag)
+    return match.group(1).lower() if match else None
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
                      filter_style_properties=STYLE_PROPERTIES, link_rel=None,

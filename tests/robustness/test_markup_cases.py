@@ -176,10 +176,6 @@ def test_private_use_placeholder_characters_cannot_forge_plugin_output(site):
     assert " and \ufffd0\ufffd and \ufffd9\ufffd</p>" in html
 
 
-@pytest.mark.xfail(strict=True, reason="markdown.py (lead): the body is sanitized in one piece, so an "
-                   "unclosed <iframe> or <textarea> (raw text for html5ever) turns the rest of the post "
-                   "into escaped text ('&lt;p&gt;After.&lt;/p&gt;') and the plugin HTML put back "
-                   "into it nests a <div>/<pre> in a <p> (html5lib: unexpected-end-tag)")
 @pytest.mark.parametrize("opening", ["<iframe src=x>", "<textarea>"])
 def test_an_unclosed_raw_text_element_does_not_swallow_the_rest(site, opening):
     add_post(site, "p.md", f"Text {opening}\n\n$$x$$\n\nAfter.\n")
