@@ -22,7 +22,7 @@ from markdown_it.token import Token
 
 from generator.cache import content_key
 from generator.context import RenderContext, render_context
-from generator.errors import CodeExecutionError, ConfigError, PluginError
+from generator.errors import CodeExecutionError, ConfigError, PluginError, SourceLocation
 
 from . import render, worker
 from .options import FIGURE_FORMATS, BlockOptions, ParsedBlock, parse_block
@@ -96,6 +96,13 @@ class _Cell:
         return self.token.map[0] + 1 + self.block.option_lines
 
 
+# The plugin gets its options' values, not their lines: its errors name the configuration file,
+# and the message names the option and value so the line is easy to find.
+CONFIG_LOCATION = SourceLocation("site.toml")
+SITE_OPTION_EXAMPLES = {"timeout": "30", "memory_limit_mb": "2048", "output_limit_bytes": "100000",
+                        "process_limit": "64", "fig_width": "6.4", "fig_height": "4.8"}
+
+
 def _check_site_options(**values) -> None:
     numbers = {"timeout": float, "memory_limit_mb": int, "output_limit_bytes": int,
                "process_limit": int, "fig_width": float, "fig_height": float}
@@ -105,10 +112,14 @@ def _check_site_options(**values) -> None:
         if isinstance(value, bool) or not isinstance(value, allowed) or value <= 0:
             raise ConfigError(f"[plugins.run] {name} must be a positive "
                               f"{'number' if kind is float else 'whole number'}, not {value!r}",
-                              hint="see docs/run.md for the options of [plugins.run]")
+                              location=CONFIG_LOCATION,
+                              hint=f"for example, under [plugins.run]: {name} = "
+                                   f"{SITE_OPTION_EXAMPLES[name]} (see docs/run.md)")
     if values["fig_format"] not in FIGURE_FORMATS:
         raise ConfigError(f"[plugins.run] fig_format must be one of {FIGURE_FORMATS}, "
-                          f"not {values['fig_format']!r}", hint="use \"svg\" or \"png\"")
+                          f"not {values['fig_format']!r}", location=CONFIG_LOCATION,
+                          hint="for example, under [plugins.run]: fig_format = \"svg\" "
+                               "(or \"png\")")
 
 
 def _is_cell(token: Token) -> bool:

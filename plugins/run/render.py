@@ -7,6 +7,7 @@ phase like any paragraph, so ``$math$`` in a ``fig-cap`` is rendered and sanitiz
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -16,6 +17,23 @@ from pygments.lexers import PythonLexer
 
 _LEXER = PythonLexer(stripnl=False, ensurenl=False)
 _FORMATTER = HtmlFormatter(nowrap=True)
+
+# A terminal's control sequences (colours, cursor moves: ESC [ ... final byte, ESC ] ... BEL/ST,
+# ESC and one character): formatting for a terminal, meaningless in a page, so they are dropped.
+_TERMINAL_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+# What HTML does not allow in text (a parse error, so not a well-formed page): C0 controls but
+# tab, newline, form feed and carriage return; DEL and the C1 controls; lone surrogates;
+# noncharacters.
+_NOT_IN_HTML = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef"
+                          + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}"
+                                    for plane in range(17))
+                          + "]")
+
+
+def printable(text: str) -> str:
+    """``text`` as a page can show it: terminal control sequences removed, and every other
+    character HTML does not allow (NUL, a lone ESC, BEL...) replaced by U+FFFD."""
+    return _NOT_IN_HTML.sub("\ufffd", _TERMINAL_SEQUENCE.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -51,7 +69,7 @@ def block_open(view: BlockView) -> str:
     for css_class, text in (("run-stdout", view.stdout), ("run-stderr", view.stderr),
                             ("run-result", view.value), ("run-error", view.traceback)):
         if text:
-            parts.append(f'<pre class="{css_class}">{escape(text)}</pre>\n')
+            parts.append(f'<pre class="{css_class}">{escape(printable(text))}</pre>\n')
     return "".join(parts)
 
 

@@ -70,9 +70,6 @@ def test_process_limit_bounds_forks(site):
     assert 0 < len(pids) <= 16
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/run (run author): control characters a block "
-                   "prints (NUL, ESC colour codes) are copied into the page, which is then not "
-                   "well-formed HTML (html5lib: invalid-codepoint)")
 def test_control_characters_in_output_keep_the_page_well_formed(site):
     add_post(site, "ctl.md", cell("print('a\\x00b\\x1b[31mred\\x1b[0m\\x07')"))
     page = build_site(site).output.joinpath("2024", "01", "ctl", "index.html").read_text()

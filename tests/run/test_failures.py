@@ -275,3 +275,10 @@ def test_a_fork_that_falls_through_the_block_does_not_run_the_rest_twice(site):
     html = site.render(cell("import os\nforked = os.fork()\n", "echo: false")
                        + cell(second, "echo: false"), cached=False).html
     assert '<pre class="run-stdout">parent\n</pre>' in html
+
+
+def test_control_characters_printed_by_a_block_never_reach_the_page(site):
+    code = "print('a\\x00b\\x1b[31mred\\x1b[0m\\x07 \\x7f\\x85\\ufffe\\tc')\n"
+    html = site.render(cell(code, "echo: false"), cached=False).html
+    # Colour codes are dropped; NUL, BEL, DEL, C1 and noncharacters become U+FFFD; tab stays.
+    assert '<pre class="run-stdout">a\ufffdbred\ufffd \ufffd\ufffd\ufffd\tc\n</pre>' in html

@@ -100,6 +100,15 @@ def test_bad_site_option_is_a_config_error(site, option, value):
         site.render("text\n", **{option: value})
     assert option in raised.value.message
     assert raised.value.hint
+    assert raised.value.location == SourceLocation("site.toml")
+
+
+def test_bad_site_option_names_the_option_and_value_and_shows_an_example(site):
+    with pytest.raises(ConfigError) as raised:
+        site.render("text\n", timeout=-1)
+    assert str(raised.value) == ("site.toml: [plugins.run] timeout must be a positive number, not -1"
+                                 "\n  hint: for example, under [plugins.run]: timeout = 30 "
+                                 "(see docs/run.md)")
 
 
 # --------------------------------------------------------------------------- properties
