@@ -365,7 +365,14 @@ class _Builder:
     def _big(self, reader: _Reader, token: str) -> str:
         """``\\bigl(``: a delimiter of a fixed size, whatever it encloses."""
         height, form = _BIG_COMMANDS[token]
-        delimiter = reader.next_nonspace() or "."
+        delimiter = reader.next_nonspace()
+        if delimiter is None or delimiter.isalnum():
+            # TeX stops with "Missing delimiter": say so rather than drop the command unseen.
+            # A letter or digit after it is no delimiter and is kept as written.
+            if delimiter is not None:
+                reader.index -= 1
+            self.unsupported.append(f"{token} without a delimiter")
+            return ""
         if delimiter == ".":
             return ""
         symbol = convert_symbol(delimiter) if delimiter.startswith("\\") else None

@@ -101,6 +101,19 @@ def test_unsupported_command_warns_and_renders_the_rest() -> None:
     assert "<mi>a</mi><mo>+</mo>" in page.html
 
 
+@pytest.mark.parametrize("tex", ["$x \\big$", "$x \\Bigg$", "$\\bigl x$"])
+def test_big_without_a_delimiter_warns_at_its_line(tex) -> None:
+    page = render("Text\nmore " + tex + "\n")
+    [warning] = messages(page)
+    assert warning.startswith("post.md:2: warning[math]: unsupported TeX \\")
+    assert "without a delimiter" in warning
+    assert "<mi>x</mi>" in page.html  # the rest is shown, a letter after it included
+
+
+def test_big_with_a_null_delimiter_is_silent() -> None:
+    assert messages(render("$\\big. x \\big|$\n")) == []
+
+
 def test_identical_tex_is_converted_once() -> None:
     convert_tex.cache_clear()
     render("$\\frac{a}{b}$ and $\\frac{a}{b}$ and\n\n$$\\frac{a}{b}$$\n")

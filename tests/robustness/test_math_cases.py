@@ -57,8 +57,6 @@ def test_raw_ampersand_outside_a_table(site):
     assert texts(tree, "annotation") == ["a & b"]
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/math (math author): \\big with no delimiter is "
-                   "dropped silently; TeX stops with 'Missing delimiter'")
 def test_big_without_a_delimiter_is_reported(site):
     html, tree, warnings = math_page(site, r"$x \big$")
     assert len(warnings) == 1 and warnings[0].startswith("content/posts/p.md:5: warning[math]: ")
