@@ -15,12 +15,14 @@ it after the build; ``serve`` keeps one warm in memory across rebuilds.
 """
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
 import functools
 import hashlib
 import json
 import os
 import pickle
+import signal
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -41,6 +43,8 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
     from .templates import PageJob, RenderedPage, TrackingEnvironment
 
 CACHE_DIR = ".stride-cache"
+LOCK_NAME = "build.lock"
+PR_SET_PDEATHSIG = 1  # prctl(2)
 PAGE_CACHE_VERSION = "1"
 STATE_VERSION = "2"
 CODE_ROOT = Path(__file__).resolve().parent.parent
@@ -167,7 +171,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
     out = options.output
     check_output_folder(out, root)
     cache_root = root / CACHE_DIR
-    with build_lock(cache_root / "build.lock"):
+    with build_lock(cache_root / LOCK_NAME):
         if session is not None:
             return _build_locked(options, root, out, cache_root, started, progress, session)
         stamp = stamp_path(cache_root, out)
@@ -486,7 +490,8 @@ def _render_jobs(environment: TrackingEnvironment, site, todo: list[tuple[int, P
     chunks = [range(start, len(pages), workers) for start in range(workers)]
     try:
         with concurrent.futures.ProcessPoolExecutor(
-                workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_tie_worker_to_build) as pool:
             done = list(pool.map(_render_chunk, chunks))
     finally:
         _page_context = None
@@ -610,9 +615,21 @@ def _render_parallel(todo: list[ParsedSource], settings: RenderSettings, jobs: i
     import multiprocessing
 
     context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
+                                                initializer=_tie_worker_to_build) as pool:
         chunk = max(1, len(todo) // (workers * 4))
         yield from zip(todo, pool.map(_render_one, todo, chunksize=chunk))
+
+
+def _tie_worker_to_build() -> None:
+    """A render worker dies with the build that forked it, so a kill -9 of the build never
+    leaves workers holding the build lock (inherited by fork); on Ctrl-C it ends at once and
+    quietly (its code-running session dies with it), and the build reports the interruption once."""
+    signal.signal(signal.SIGINT, lambda _signal, _frame: os._exit(130))
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() == 1:  # the build died before prctl took effect
+        os._exit(1)
 
 
 def _count_figures(cache_root: Path, rendered: Mapping[str, object], fresh: set[str],

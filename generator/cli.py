@@ -204,15 +204,22 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from .build import CACHE_DIR
-    from .writer import MANIFEST, check_output_folder
+    from .build import CACHE_DIR, LOCK_NAME
+    from .writer import MANIFEST, build_lock, check_output_folder, sweep_leftovers
 
     root = args.root.resolve()
     out = (args.out or root / "public").resolve()
     check_output_folder(out, root)
-    if (out / MANIFEST).exists():
-        shutil.rmtree(out)
-    shutil.rmtree(root / CACHE_DIR, ignore_errors=True)
+    cache = root / CACHE_DIR
+    # Wait for a running build, and keep the lock file itself: a build queued behind this
+    # clean holds it open, and must stay serialised with any build that starts afterwards.
+    with build_lock(cache / LOCK_NAME):
+        sweep_leftovers(out)
+        if (out / MANIFEST).exists():
+            shutil.rmtree(out)
+        for entry in cache.iterdir():
+            if entry.name != LOCK_NAME:
+                shutil.rmtree(entry) if entry.is_dir() else entry.unlink()
     if not args.quiet:
         print(f"removed {out} and {root / CACHE_DIR}")
     return 0

@@ -79,7 +79,7 @@ def _stat(path: str) -> Stat | None:
 def _digest(path: str) -> str:
     try:
         with open(path, "rb") as handle:
-            return hashlib.sha256(handle.read()).hexdigest()
+            return hashlib.file_digest(handle, "sha256").hexdigest()  # streamed, never whole
     except OSError:
         return "missing"
 

@@ -1,16 +1,13 @@
-"""Write the built site into its output folder, touching only what changed.
+"""Write the built site into its output folder atomically, touching only what changed.
 
-The output folder holds a manifest of the digest of every file Stride wrote. A build hands the
-writer every file of the new site; files whose digest matches the manifest are left alone (a page
-the build did not even re-render comes as ``OutputFile.kept``), the others are written to a
-temporary file beside their target and renamed over it, so a reader never sees half a page, and
-files of the previous site that are gone are removed. An edit therefore costs what it changed, not
-the size of the site.
-
-Before the first change the manifest is marked incomplete and only the complete manifest is
-written at the end: after a killed build the next one trusts nothing it finds and rewrites every
-file. A failed build fails before the writer runs, so the previous site stays as it was. Output
-folders that would destroy an author's files are refused.
+The new site is staged in a folder beside the output: files whose digest matches the previous
+build's manifest are hard-linked from the previous site (a page the build did not even re-render
+comes as ``OutputFile.kept``), the others are written. The staged folder then replaces the output
+in one rename. A build that fails, is killed or runs out of disk leaves the previous site complete
+and byte-identical; the next build sweeps what it left (and puts the previous site back if it was
+killed between the two renames of the swap). An unchanged rebuild writes nothing, and an edit
+costs what it changed plus one link per unchanged file. Output folders that would destroy an
+author's files are refused.
 """
 from __future__ import annotations
 
@@ -30,6 +27,7 @@ from .errors import OutputError, SourceLocation
 MANIFEST = ".stride-manifest.json"
 MANIFEST_VERSION = 2
 TEMP_PREFIX = ".stride-tmp-"
+OLD_PREFIX = ".stride-old-"
 
 
 @dataclass(frozen=True)
@@ -75,18 +73,17 @@ def check_output_folder(out: Path, site_root: Path) -> None:
     root = site_root.resolve()
     home = Path.home().resolve()
     content = (root / "content").resolve()
-    problems = {
-        out == Path(out.anchor): "the filesystem root",
-        out == home: "your home folder",
-        out == root or root.is_relative_to(out): "the site folder or one of its parents",
-        out == content or content.is_relative_to(out) or out.is_relative_to(content):
-            "the content folder (or a folder around or inside it)",
-        (out / ".git").exists(): "a folder holding a git repository",
-        (root / "theme").exists() and ((root / "theme").resolve() == out
-                                       or out.is_relative_to((root / "theme").resolve())):
-            "the theme folder",
-    }
-    for refused, why in problems.items():
+    theme = (root / "theme").resolve()
+    problems = [
+        (out == Path(out.anchor), "the filesystem root"),
+        (out == home, "your home folder"),
+        (out == root or root.is_relative_to(out), "the site folder or one of its parents"),
+        (out == content or content.is_relative_to(out) or out.is_relative_to(content),
+         "the content folder (or a folder around or inside it)"),
+        ((out / ".git").exists(), "a folder holding a git repository"),
+        (theme.exists() and (theme == out or out.is_relative_to(theme)), "the theme folder"),
+    ]
+    for refused, why in problems:
         if refused:
             raise OutputError(f"refusing to build into {out}: it is {why}",
                               location=SourceLocation(str(out)),
@@ -113,11 +110,18 @@ def build_lock(lock_path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _staging(out: Path) -> Path:
+    return out.parent / f"{TEMP_PREFIX}{out.name}-{os.getpid()}"
+
+
 def sweep_leftovers(out: Path) -> None:
-    """Remove the temporary files a killed build left inside the output folder."""
-    if out.is_dir():
-        for leftover in out.rglob(f"{TEMP_PREFIX}*"):
-            leftover.unlink(missing_ok=True)
+    """Clean up after a killed build: put the previous site back if the kill came between the
+    two renames of the swap, then delete staged and retired copies."""
+    retired = sorted(out.parent.glob(f"{OLD_PREFIX}{out.name}-*"))
+    if not out.exists() and retired:
+        os.rename(retired.pop(), out)
+    for leftover in (*retired, *out.parent.glob(f"{TEMP_PREFIX}{out.name}-*")):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def read_manifest(out: Path) -> dict[str, str]:
@@ -133,67 +137,67 @@ def read_manifest(out: Path) -> dict[str, str]:
     return files if isinstance(files, dict) else {}
 
 
-def _write_manifest(out: Path, files: dict[str, str], *, complete: bool) -> None:
-    _atomic_write(out / MANIFEST, json.dumps({"version": MANIFEST_VERSION, "complete": complete,
-                                              "files": files}, sort_keys=True).encode())
-
-
-def _atomic_write(target: Path, data: bytes | None = None, source: Path | None = None) -> None:
-    temp = target.with_name(f"{TEMP_PREFIX}{os.getpid()}-{target.name}")
-    try:
-        if data is not None:
-            temp.write_bytes(data)
-        else:
-            assert source is not None
-            shutil.copyfile(source, temp)  # streamed in chunks, never read whole
-        os.replace(temp, target)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
+def _write_manifest(folder: Path, files: dict[str, str]) -> None:
+    (folder / MANIFEST).write_text(json.dumps({"version": MANIFEST_VERSION, "complete": True,
+                                               "files": files}, sort_keys=True))
 
 
 def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
     out = out.resolve()
+    sweep_leftovers(out)
     previous = read_manifest(out)
     files = list(files)
     current = {f.path: f.digest() for f in files}
-    # A kept file was checked on disk by the build that kept it; the others are checked here.
-    stale = [f for f in files if previous.get(f.path) != current[f.path]
-             or f.kept_digest is None and not os.path.isfile(os.path.join(out, f.path))]
-    gone = sorted(set(previous) - set(current))
-    if not stale and not gone:
+    unchanged = {f.path for f in files if previous.get(f.path) == current[f.path]
+                 and (f.kept_digest is not None or os.path.isfile(os.path.join(out, f.path)))}
+    gone = set(previous) - set(current)
+    if len(unchanged) == len(files) and not gone:
         return WriteReport(0, len(files), 0, unchanged=True)
-    missing = [f.path for f in stale if f.kept_digest is not None]
+    missing = [f.path for f in files if f.kept_digest is not None and f.path not in unchanged]
     if missing:
         raise OutputError(f"{out / missing[0]} was kept from the previous build, which did not "
                           "write it", location=SourceLocation(str(out)),
                           hint="build again; if it persists, run `python build.py clean`")
+    stage = _staging(out)
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        if not previous:
-            sweep_leftovers(out)
-        _write_manifest(out, {}, complete=False)
-        for path in gone:
-            _remove(out, path)
-        for item in stale:
-            target = out / item.path
+        stage.mkdir(parents=True)
+        for item in files:
+            target = stage / item.path
             target.parent.mkdir(parents=True, exist_ok=True)
-            _atomic_write(target, item.data, item.source)
-        _write_manifest(out, current, complete=True)
+            if item.path in unchanged and _link(out / item.path, target):
+                continue
+            if item.data is not None:
+                target.write_bytes(item.data)
+            else:
+                assert item.source is not None
+                shutil.copyfile(item.source, target)  # streamed in chunks, never read whole
+        _write_manifest(stage, current)
+        _swap(stage, out)
     except OSError as error:
+        shutil.rmtree(stage, ignore_errors=True)
         hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
             "check the folder's permissions and free space"
         raise OutputError(f"could not write the site: {error.strerror or error}",
                           location=SourceLocation(str(out)),
-                          hint=hint + "; the next build rewrites every file") from None
-    return WriteReport(len(stale), len(files) - len(stale), len(gone), unchanged=False)
+                          hint=hint + "; the previous site was left as it was") from None
+    written = len(files) - len(unchanged)
+    return WriteReport(written, len(unchanged), len(gone), unchanged=False)
 
 
-def _remove(out: Path, path: str) -> None:
-    """Delete a file of the previous site and the folders it leaves empty."""
-    target = out / path
-    target.unlink(missing_ok=True)
-    folder = target.parent
-    while folder != out and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
-        folder = folder.parent
+def _link(existing: Path, target: Path) -> bool:
+    """Reuse an unchanged file of the previous site; False where hard links are not possible."""
+    try:
+        os.link(existing, target)
+        return True
+    except OSError:
+        return False
+
+
+def _swap(stage: Path, out: Path) -> None:
+    if not out.exists():
+        os.rename(stage, out)
+        return
+    retired = out.parent / f"{OLD_PREFIX}{out.name}-{os.getpid()}"
+    os.rename(out, retired)
+    os.rename(stage, out)
+    shutil.rmtree(retired, ignore_errors=True)

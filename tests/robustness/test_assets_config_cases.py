@@ -98,9 +98,6 @@ def _shared_memory_with(free: int) -> Path | None:
     return shm
 
 
-@pytest.mark.xfail(strict=True, reason="uptodate.py (writing-loop engineer): the up-to-date stamp "
-                   "hashes recently modified inputs with handle.read(), so a fresh 2 GB asset is read "
-                   "whole (MemoryError under a 768 MB address space, a traceback from the CLI)")
 def test_a_2_gb_asset_is_streamed_not_read_into_memory(tmp_path):
     size = 2 * 2**30
     memory = 768 * 2**20  # the build's whole address space: well under the asset's size

@@ -71,13 +71,6 @@ def writing(site: Path, manifest_before: os.stat_result):
     return check
 
 
-IN_PLACE_WRITER = pytest.mark.xfail(
-    strict=True, reason="writer.py (writing-loop engineer): the incremental writer replaces files "
-    "one by one inside the live output after marking its manifest incomplete, so a build killed, "
-    "interrupted or failing while it writes leaves a mix of old and new files and a changed "
-    "manifest (issue 9: the previous site must stay byte-identical); the next build rewrites all")
-
-
 @pytest.fixture
 def big_site(site: Path) -> Path:
     """A post and a few thousand static files, built once: the previous site."""
@@ -116,10 +109,6 @@ def test_sigkill_while_code_runs_leaves_the_previous_site(site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/run (run author): the zygote of a build killed "
-                   "with SIGKILL reads its end of input only when the running block ends, so the "
-                   "post's code runs on for the block's whole timeout (here 600 s); it dies at once "
-                   "only when the kill lands before it reported the session (a broken pipe)")
 def test_sigkill_of_the_build_stops_the_code_it_was_running(site):
     add_post(site, "slow.md", SLOW)
     build = cli("--root", str(site), "-j", "1")
@@ -140,9 +129,6 @@ def lock_holders(lock: Path) -> list[str]:
             if line.split()[5 if line.split()[1] != "->" else 6].endswith(inode)]
 
 
-@pytest.mark.xfail(strict=True, reason="build.py (writing-loop engineer): render workers are forked "
-                   "while the build lock is held, inherit it, and outlive a build killed with "
-                   "SIGKILL, so the next build of the site waits for them forever")
 def test_sigkill_of_a_parallel_build_frees_the_lock(site):
     add_post(site, "a.md", "A plain post.\n")
     add_post(site, "slow.md", SLOW)
@@ -160,7 +146,6 @@ def test_sigkill_of_a_parallel_build_frees_the_lock(site):
         end_processes(kernels + workers)
 
 
-@IN_PLACE_WRITER
 def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweeps(big_site,
                                                                                   tmp_path):
     site = big_site
@@ -201,7 +186,6 @@ def test_ctrl_c_while_code_runs(site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
-@IN_PLACE_WRITER
 def test_ctrl_c_while_writing(big_site, tmp_path):
     site = big_site
     before = first_build(site)
@@ -218,9 +202,6 @@ def test_ctrl_c_while_writing(big_site, tmp_path):
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
-@pytest.mark.xfail(strict=True, reason="build.py (writing-loop engineer): on Ctrl-C a parallel build "
-                   "prints each render worker's KeyboardInterrupt traceback, and the zygote a "
-                   "worker started (plugins/run) is never shut down, so the post's code runs on")
 def test_ctrl_c_of_a_parallel_build(site):
     add_post(site, "a.md", "A plain post.\n")
     add_post(site, "slow.md", SLOW)
@@ -245,7 +226,6 @@ def _file_size_limit(limit: int):
     return apply
 
 
-@IN_PLACE_WRITER
 def test_a_write_that_fails_leaves_the_previous_site(site, tmp_path):
     add_post(site, "a.md", "Version one.\n")
     write(site / "content" / "static" / "small.bin", "x" * 1000)
@@ -279,7 +259,6 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(mount_point)], check=True)
 
 
-@IN_PLACE_WRITER
 def test_a_full_disk_leaves_the_previous_site(site, small_disk, tmp_path):
     out = small_disk / "public"
     add_post(site, "a.md", "Version one.\n")
@@ -337,9 +316,6 @@ def test_two_builds_of_one_site_take_turns(site, tmp_path):
     assert leftovers(site) == []
 
 
-@pytest.mark.xfail(strict=True, reason="cli.py (writing-loop engineer): `clean` does not take the "
-                   "build lock: during a build it deletes .stride-cache (the lock file with it), so "
-                   "a third build locks a new file and runs beside the first")
 def test_clean_waits_for_a_running_build(site):
     add_post(site, "a.md", SLOW)
     first = cli("--root", str(site), "-j", "1")

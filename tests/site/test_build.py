@@ -213,7 +213,8 @@ def test_cli_contract(site, tmp_path):
     (site / "content" / "posts" / "bad.md").unlink()
     assert run_cli("--root", str(site)).returncode == 0
     assert run_cli("clean", "--root", str(site)).returncode == 0
-    assert not (site / "public").exists() and not (site / ".stride-cache").exists()
+    assert not (site / "public").exists()
+    assert [p.name for p in (site / ".stride-cache").iterdir()] == ["build.lock"]
     assert (site / "content" / "posts" / "2024-01-01-x.md").exists()
 
 
