@@ -45,6 +45,10 @@ PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 FORGED_PLACEHOLDER = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})
 FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
+# markdown-it scans forward from every `[` for a closing `]`: a paragraph of unclosed brackets
+# costs time quadratic in their number (128 KB of `[^`: seconds; 256 KB: most of a minute). No
+# real paragraph comes near this many.
+MAX_BRACKETS_PER_BLOCK = 10_000
 IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)[^>]*>", re.I)
 RENDERER_VERSION = "1"
 
@@ -110,6 +114,7 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
             md.renderer.rules[token_type] = _trusted(rule)
     md.core.ruler.push("stride_focusable_tables", _focusable_tables)
     md.core.ruler.after("block", "stride_audit_blocks", _audit_blocks)
+    md.core.ruler.after("block", "stride_bracket_budget", _bracket_budget)
     md.core.ruler.push("stride_audit", _audit_author_html)
     md.core.ruler.push("stride_inline_raw_text", _drop_inline_raw_text)
     _report_rejected_links(md)
@@ -128,6 +133,17 @@ def _trusted(rule: Callable[..., str]) -> Callable[..., str]:
         stash.append(rule(tokens, idx, options, env))
         return f"\ue000{len(stash) - 1}\ue001"
     return render_trusted
+
+
+def _bracket_budget(state) -> None:
+    for block in state.tokens:
+        if block.type == "inline" and block.content.count("[") > MAX_BRACKETS_PER_BLOCK:
+            context: RenderContext | None = state.env.get(ENV_KEY)
+            where = context.location(block.map[0]) if context and block.map else None
+            raise ContentError(
+                f"this paragraph holds {block.content.count('['):,} `[`, more than "
+                f"{MAX_BRACKETS_PER_BLOCK:,}: Markdown's link syntax makes it too slow to parse",
+                location=where, hint="put such text in a code block, or escape the brackets as \\[")
 
 
 def _drop_inline_raw_text(state) -> None:
