@@ -322,12 +322,14 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Di
                             if s.path in changed else s for s in previous.sources)
             session.discovery = replace(previous, sources=sources)
             return session.discovery
+    from .markdown import plugin_stylesheets
+
     found = discover(root, themes[0])
+    static = {**plugin_stylesheets(), **found.static_files}
     if len(themes) > 1:  # a partial site theme: built-in static files fill the gaps
         builtin = discover(root, themes[1]).static_files
-        static = {**{k: v for k, v in builtin.items() if k.startswith("/static/")},
-                  **found.static_files}
-        found = replace(found, static_files=static)
+        static = {**{k: v for k, v in builtin.items() if k.startswith("/static/")}, **static}
+    found = replace(found, static_files=static)
     session.discovery = found
     return found
 
@@ -417,8 +419,10 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     # part of every page's record, so a new site theme re-renders only what it overrides.
     environment_key = content_key(config_digest, *(str(t) for t in theme_roots(root)))
     if session.environment is None or session.environment[0] != environment_key:
+        from .markdown import plugin_stylesheets
         session.environment = (environment_key,
-                               make_environment(root, config, cache_root / "templates"))
+                               make_environment(root, config, cache_root / "templates",
+                                                stylesheets=tuple(sorted(plugin_stylesheets()))))
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))

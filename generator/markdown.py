@@ -58,6 +58,13 @@ def load_plugin(name: str) -> Callable[..., None]:
     return getattr(importlib.import_module(module_name), function_name)
 
 
+def plugin_stylesheets() -> dict[str, Path]:
+    """Each plugin's own stylesheet (``plugins/<name>/<name>.css``): URL path -> file."""
+    root = Path(__file__).resolve().parent.parent / "plugins"
+    return {f"/static/plugins/{name}.css": root / name / f"{name}.css"
+            for name in PLUGINS if (root / name / f"{name}.css").is_file()}
+
+
 def plugin_option_names() -> dict[str, frozenset[str]]:
     """Each plugin's keyword-only options: exactly what ``[plugins.NAME]`` may set."""
     names = {}

@@ -115,8 +115,9 @@ class TrackingEnvironment(jinja2.Environment):
         return hashlib.sha256(source.encode("utf-8")).hexdigest()
 
 
-def make_environment(site_root: Path, config: SiteConfig,
-                     bytecode_folder: Path | None = None) -> TrackingEnvironment:
+def make_environment(site_root: Path, config: SiteConfig, bytecode_folder: Path | None = None,
+                     *, stylesheets: tuple[str, ...] = ()) -> TrackingEnvironment:
+    """The Jinja environment; ``stylesheets`` are the plugins' URL paths every page links."""
     loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(root / "templates"))
                                   for root in theme_roots(site_root)])
     # Compiled templates are cached on disk: a one-post rebuild must not recompile the theme.
@@ -126,7 +127,8 @@ def make_environment(site_root: Path, config: SiteConfig,
     env = TrackingEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                               bytecode_cache=bytecode)
-    env.globals.update(url=config.link, absolute=config.absolute, config=config, tag_slug=tag_slug)
+    env.globals.update(url=config.link, absolute=config.absolute, config=config, tag_slug=tag_slug,
+                       stylesheets=list(stylesheets))
     env.filters["date"] = lambda value, fmt=None: value.strftime(fmt or config.date_format)
     env.filters["iso"] = lambda value: value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return env

@@ -10,6 +10,7 @@ import html5lib
 import pytest
 
 from generator.build import BuildOptions, build
+from generator.check import check_site
 from generator.errors import BuildFailed, OutputError, StrideError
 
 from ..conftest import REPO, run_cli, write
@@ -54,8 +55,10 @@ def test_seed_posts_build_and_read_well(seed_site):
 
 
 def test_every_page_of_the_demo_site_is_valid_html5(tmp_path):
-    result = build(BuildOptions(root=REPO, out=tmp_path / "public"))
+    result = build(BuildOptions(root=REPO, out=tmp_path / "public", strict=True))
     assert result.posts >= 3
+    report = check_site(REPO, result.output, validate=False)
+    assert not report.problems, report.problems
     pages = html_pages(result.output)
     assert len(pages) > 10
     for page in pages:
