@@ -13,6 +13,9 @@ block the build), ``block-I.json`` (the manifest: value, error, figures), figure
 ``progress`` (the top-level statement being run) and ``faults`` (faulthandler's dump on a crash or
 on the zygote's SIGUSR1 before a timeout kill). The zygote is a child subreaper, so a process that
 double-forks or calls ``setsid`` still ends up its child and is killed when the session ends.
+The zygote dies with the build process, even mid-block (kill -9 of the build, a render worker
+ending on Ctrl-C without atexit): the kernel sends it a parent-death signal (PR_SET_PDEATHSIG)
+and its stdin reaches EOF, which ``supervise`` watches; it then kills every process below it.
 
 Why by hand: jupyter_client/nbclient start a kernel (an interpreter plus a pyplot import) per
 notebook and talk ZeroMQ; none of them forks a pre-imported interpreter, applies rlimits, enforces
@@ -77,21 +80,70 @@ LANDLOCK_WRITE_RIGHTS = (
 
 # --------------------------------------------------------------------------- zygote
 
+class BuildGone(Exception):
+    """The process that started us is gone (killed, interrupted, exited without a word)."""
+
+
 def main() -> None:
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.animation  # noqa: F401  (warm: every animation needs it)
-    import matplotlib.pyplot  # noqa: F401  (the import this process exists to pay once)
-    import numpy  # noqa: F401
-    warm_up_drawing()
-    become_subreaper()
-    for line in iter(sys.stdin.buffer.readline, b""):
-        outcome = supervise(json.loads(line))
-        sys.stdout.buffer.write(json.dumps(outcome).encode() + b"\n")
-        sys.stdout.buffer.flush()
-    # End of input: the build is over, or the process that started us is gone without a word
-    # (a pool worker exits without atexit). Either way our folder, sessions' included, goes.
-    shutil.rmtree(os.environ["HOME"], ignore_errors=True)
+    # The build process's pid, to tell its death from the end of the thread that started us.
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    try:
+        die_with(parent)
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.animation  # noqa: F401  (warm: every animation needs it)
+        import matplotlib.pyplot  # noqa: F401  (the import this process exists to pay once)
+        import numpy  # noqa: F401
+        warm_up_drawing()
+        become_subreaper()
+        while (line := read_request()) is not None:
+            outcome = supervise(json.loads(line))
+            sys.stdout.buffer.write(json.dumps(outcome).encode() + b"\n")
+            sys.stdout.buffer.flush()
+    except (BuildGone, BrokenPipeError):
+        pass
+    finally:
+        # End of input, or the build died (perhaps mid-session): every process a session left,
+        # and our folder with the sessions' files, go with us.
+        signal.pthread_sigmask(signal.SIG_BLOCK, PARENT_DEATH_SIGNALS)
+        kill_descendants(os.getpid())
+        shutil.rmtree(os.environ["HOME"], ignore_errors=True)
+
+
+# PR_SET_PDEATHSIG's signal, and what else ends the zygote cleanly (taking its sessions along).
+PARENT_DEATH_SIGNAL = signal.SIGUSR2
+PARENT_DEATH_SIGNALS = {PARENT_DEATH_SIGNAL, signal.SIGTERM, signal.SIGHUP}
+
+
+def die_with(parent: int) -> None:
+    """End (with every session) when ``parent`` dies, even while a block runs: the kernel sends
+    PARENT_DEATH_SIGNAL then; a session in progress also sees EOF on stdin (``supervise``)."""
+    def handle(signum, frame):
+        # PDEATHSIG also fires when the *thread* that started us ends: only a new parent counts.
+        if signum != PARENT_DEATH_SIGNAL or os.getppid() != parent:
+            raise BuildGone
+    for signum in PARENT_DEATH_SIGNALS:
+        signal.signal(signum, handle)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL, 0, 0, 0)
+    if os.getppid() != parent:  # died before the prctl took effect
+        raise SystemExit(0)
+
+
+_requests = bytearray()  # what was read from stdin and not yet handled
+
+
+def read_request() -> bytes | None:
+    """The next request line from stdin (fd 0, unbuffered, so ``supervise`` can watch it too);
+    None at end of input."""
+    while b"\n" not in _requests:
+        chunk = os.read(0, 65536)
+        if not chunk:
+            return None
+        _requests.extend(chunk)
+    line, _, rest = bytes(_requests).partition(b"\n")
+    _requests[:] = rest
+    return line
 
 
 def warm_up_drawing() -> None:
@@ -137,10 +189,18 @@ def supervise(request: dict) -> dict:
     timeouts = [block["timeout"] for block in request["blocks"]]
     deadline = time.monotonic() + timeouts[0]
     pending = b""
-    watched = [status_read, pidfd]
+    # stdin too: its end (the build killed or gone) must stop the session at once, not after
+    # the block's timeout. The build sends nothing while a session runs.
+    watched = [status_read, pidfd, 0]
     timed_out = False
     while True:
         readable = select.select(watched, [], [], max(deadline - time.monotonic(), 0))[0]
+        if 0 in readable:
+            chunk = os.read(0, 65536)
+            if not chunk:
+                kill_group(pid)
+                raise BuildGone  # main() kills what is left of the session
+            _requests.extend(chunk)
         if status_read in readable:
             chunk = os.read(status_read, 4096)
             if not chunk:  # closed by the session's end; the pidfd will say so
@@ -275,6 +335,8 @@ def descendants(root: int) -> list[tuple[int, bool]]:
 def run_session(request: dict, status_fd: int) -> None:
     """The forked child: isolate, then run every block, reporting each on ``status_fd``."""
     os.setsid()
+    for signum in PARENT_DEATH_SIGNALS:  # the zygote's handlers are not the block's
+        signal.signal(signum, signal.SIG_DFL)
     io_dir = Path(request["io_dir"])
     # Off the zygote's pipes at once: a stray write to its stdout would garble the protocol.
     for fd, path, flags in ((0, os.devnull, os.O_RDONLY),

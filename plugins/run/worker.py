@@ -96,8 +96,8 @@ class Zygote:
         self.log_path = self.home / "zygote.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-P", str(KERNEL_SCRIPT)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=log, cwd=self.home,
+                [sys.executable, "-P", str(KERNEL_SCRIPT), str(os.getpid())],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, cwd=self.home,
                 env=scrubbed_environment(self.home, matplotlib_dir), start_new_session=True)
         self.owner = os.getpid()
         self.pending = b""

@@ -282,3 +282,54 @@ def test_control_characters_printed_by_a_block_never_reach_the_page(site):
     html = site.render(cell(code, "echo: false"), cached=False).html
     # Colour codes are dropped; NUL, BEL, DEL, C1 and noncharacters become U+FFFD; tab stays.
     assert '<pre class="run-stdout">a\ufffdbred\ufffd \ufffd\ufffd\ufffd\tc\n</pre>' in html
+
+
+BUILD_SCRIPT = """
+import os, signal, sys
+from pathlib import Path
+from markdown_it import MarkdownIt
+from generator.context import RenderContext
+from plugins.run import run_plugin
+if sys.argv[1] == "exit-on-sigint":  # as a pool worker does: no atexit, no shutdown()
+    signal.signal(signal.SIGINT, lambda *_: os._exit(130))
+context = RenderContext(source_path="p.md", source_dir=Path(sys.argv[2]), execute=True,
+                        cache_root=None)
+MarkdownIt("commonmark").use(run_plugin, timeout=300).render(sys.stdin.read(), {"stride": context})
+"""
+
+
+def wait_for(condition, guard: float = 60) -> None:
+    """Poll ``condition``; ``guard`` only bounds a hang (no timed assertion)."""
+    give_up = time.monotonic() + guard
+    while not condition():
+        assert time.monotonic() < give_up, "hang guard"
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("end", ["sigkill", "sigint-without-atexit"])
+def test_the_running_block_ends_with_the_build_process(site, end):
+    """kill -9 of the build, or a render worker that exits on Ctrl-C without atexit: the
+    zygote notices at once (parent-death signal, EOF on its stdin) and takes the block's
+    processes with it, those that left its process group included."""
+    marker = f"stride-test-{uuid.uuid4()}"
+    code = sleeper(marker, new_session=True) + "import time\ntime.sleep(300)\n"
+    build = subprocess.Popen(
+        [sys.executable, "-c", BUILD_SCRIPT,
+         "exit-on-sigint" if end.startswith("sigint") else "-", str(site.post_dir)],
+        stdin=subprocess.PIPE, cwd=Path(__file__).parents[2], start_new_session=True)
+    try:
+        build.stdin.write(cell(code).encode())
+        build.stdin.close()
+        wait_for(lambda: marked_processes(marker))
+        # the zygote and the session it forked (same command line)
+        zygotes = marked_processes(f"{kernel.__file__}\0{build.pid}\0")
+        assert len(zygotes) == 2
+        os.killpg(build.pid, signal.SIGKILL if end == "sigkill" else signal.SIGINT)
+        build.wait(60)
+        wait_for(lambda: not marked_processes(marker) and not any(map(alive, zygotes)), guard=10)
+    finally:
+        for pid in marked_processes(marker):
+            os.kill(pid, signal.SIGKILL)
+        if build.poll() is None:
+            build.kill()
+            build.wait()
