@@ -109,10 +109,29 @@ def _build(args: argparse.Namespace) -> int:
         if bar:
             bar.clear()
     if not args.quiet:
-        for diagnostic in result.diagnostics:
-            print(diagnostic, file=sys.stderr)
+        print_warnings(result.diagnostics, every=args.verbose)
         print(summary_line(result))
     return 0
+
+
+SHOWN_PER_KIND = 3
+
+
+def print_warnings(diagnostics, *, every: bool) -> None:
+    """Each warning with its file:line and hint; past a few of one kind (a migrated blog can
+    have hundreds of missing images), one line for the rest of that kind, unless -v."""
+    by_kind: dict[str, list] = {}
+    for diagnostic in diagnostics:
+        by_kind.setdefault(diagnostic.kind, []).append(diagnostic)
+    for kind, items in by_kind.items():
+        shown = items if every else items[:SHOWN_PER_KIND]
+        for diagnostic in shown:
+            print(diagnostic, file=sys.stderr)
+        if len(items) > len(shown):
+            rest = items[len(shown):]
+            files = len({d.location.path for d in rest})
+            print(f"warning[{kind}]: {_count(len(rest), 'more warning')} of this kind in "
+                  f"{_count(files, 'file')} (-v lists them all)", file=sys.stderr)
 
 
 def _interactive(args: argparse.Namespace) -> bool:

@@ -237,3 +237,15 @@ def test_symlink_out_of_the_site_is_not_followed(site, tmp_path_factory):
     result = build(BuildOptions(root=site))
     assert result.posts == 1
     assert any("symbolic link" in d.message for d in result.diagnostics)
+
+
+def test_many_warnings_of_one_kind_are_summarised(site):
+    body = "\n\n".join(f"![figure {n}](/assets/missing-{n}.png)" for n in range(6))
+    add_post(site, "2024-01-01-x.md", body=body)
+    result = run_cli("--root", str(site))
+    assert result.returncode == 0, result.stderr
+    listed = [line for line in result.stderr.splitlines() if line.startswith("content/")]
+    assert len(listed) == 3
+    assert "warning[asset]: 3 more warnings of this kind in 1 file (-v lists them all)" in result.stderr
+    verbose = run_cli("--root", str(site), "-v", "--refresh")
+    assert len([l for l in verbose.stderr.splitlines() if l.startswith("content/")]) == 6
