@@ -11,6 +11,7 @@ import datetime as dt
 import re
 import tomllib
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -226,6 +227,7 @@ def _stem(source: SourceFile) -> str:
     return DATE_PREFIX.sub("", stem)
 
 
+@lru_cache(maxsize=4096)
 def slugify(text: str) -> str:
     normal = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", normal.lower()).strip("-")
