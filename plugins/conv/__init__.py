@@ -32,7 +32,7 @@ from .geometry import Plan, plan
 from .raster import render_gif, render_png
 from .scene import Scene
 from .signal import SignalPlan, plan_signal, signal_scene
-from .spec import FORMATS, BlockError, GridSpec, parse_block
+from .spec import FORMATS, BlockError, GridSpec, SignalSpec, parse_block
 from .svg import render_svg
 from .views import (check_view, flipped_kernel_view, kernel_view, result_view, series_view,
                     sizes_view, steps_view, unrolled_view)
@@ -109,33 +109,48 @@ def _block_location(ctx: RenderContext, token: Token, block_line: int | None) ->
 
 def _render_block(token: Token, env, options: ConvOptions) -> str:
     ctx = render_context(env)
+    spec = None
     try:
         spec = parse_block(token.content, max_side=options.max_input_side,
                            max_channels=options.max_channels)
-        if isinstance(spec, GridSpec):
-            computed = plan(spec, max_cells=options.max_cells)
-            frames = computed.result.size
-        else:
-            computed = plan_signal(spec)
-            frames = len(computed.frame_times)
-        common = spec.common
-        check = _check_expect(computed)
-        figure = ""
-        if "animation" in common.show or common.id is not None:
-            if frames > options.max_frames:
-                raise BlockError(f"the animation would have {frames} frames; the limit is "
-                                 f"{options.max_frames}",
-                                 hint="use a smaller input or a larger stride, or show "
-                                      "`result` without `animation` and `id`")
-            # With an `id` but without `animation`, the file is only written, for a post that
-            # shows it with its own <img src="./ID.gif">.
-            figure = _figure(ctx, computed, options)
-        parts = [figure if view == "animation" else _view(view, computed)
-                 for view in common.show]
-        parts.append(check)
-    except BlockError as error:
-        raise PluginError(error.message, location=_block_location(ctx, token, error.line),
-                          hint=error.hint) from None
+        # A float overflow (1e308 * 10) is an error of the block, not an `inf` shown as a
+        # result with numpy's RuntimeWarning on the build's stderr.
+        with np.errstate(over="raise"):
+            return _render_spec(ctx, spec, options)
+    except FloatingPointError:
+        error = BlockError("the numbers overflow: a value computed from them is beyond the "
+                           "largest floating-point number (about 1.8e308), so it would not be "
+                           "a finite number",
+                           line=spec.input_line if isinstance(spec, GridSpec) else spec.h_line,
+                           hint="use smaller numbers: scale the input or the kernel down, "
+                                "e.g. to the range -1..1")
+    except BlockError as caught:
+        error = caught
+    raise PluginError(error.message, location=_block_location(ctx, token, error.line),
+                      hint=error.hint)
+
+
+def _render_spec(ctx: RenderContext, spec: GridSpec | SignalSpec, options: ConvOptions) -> str:
+    if isinstance(spec, GridSpec):
+        computed = plan(spec, max_cells=options.max_cells)
+        frames = computed.result.size
+    else:
+        computed = plan_signal(spec)
+        frames = len(computed.frame_times)
+    common = spec.common
+    check = _check_expect(computed)
+    figure = ""
+    if "animation" in common.show or common.id is not None:
+        if frames > options.max_frames:
+            raise BlockError(f"the animation would have {frames} frames; the limit is "
+                             f"{options.max_frames}",
+                             hint="use a smaller input or a larger stride, or show "
+                                  "`result` without `animation` and `id`")
+        # With an `id` but without `animation`, the file is only written, for a post that
+        # shows it with its own <img src="./ID.gif">.
+        figure = _figure(ctx, computed, options)
+    parts = [figure if view == "animation" else _view(view, computed) for view in common.show]
+    parts.append(check)
     mode = spec.mode if isinstance(spec, GridSpec) else "signal"
     return f'<div class="conv conv-{mode}">\n' + "\n".join(filter(None, parts)) + "\n</div>\n"
 

@@ -192,8 +192,9 @@ def plan(spec: GridSpec, *, max_cells: int) -> Plan:
         products = windows * weights[:, None, None, :, :]
         result = products.sum(axis=(0, 3, 4))
     if not np.isfinite(result).all():
-        raise BlockError("the result overflows: its values are too large for 64-bit floats",
-                         hint="scale the input or the kernel down")
+        raise BlockError("the result overflows: its values are beyond the largest 64-bit "
+                         "float (about 1.8e308), so they would not be finite numbers",
+                         line=spec.input_line, hint="scale the input or the kernel down")
     return Plan(spec=spec, rows=rows, columns=columns, picture=picture, is_input=is_input,
                 weights=np.ascontiguousarray(weights), window_stride=window_stride,
                 products=products, result=result)

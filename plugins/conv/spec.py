@@ -82,6 +82,7 @@ class GridSpec:
     dilation: tuple[int, int]
     output_padding: tuple[int, int]
     common: Common
+    input_line: int | None = None  # block line of `input:`, for messages about the result
 
 
 @dataclass(frozen=True)
@@ -121,22 +122,31 @@ def parse_block(text: str, *, max_side: int, max_channels: int) -> GridSpec | Si
 
 def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
     """The top-level mapping and the block line of each key (nested ones as ``signal.h``)."""
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # reads the whole text: refuses characters YAML does not
         node = loader.get_single_node()
         _refuse_aliases(node)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
         raise BlockError(f"the block is not valid YAML: {error.problem or error.context}",
-                         line=mark.line if mark else None,
+                         line=_error_line(text, error),
                          hint="the block body is YAML: `key: value` lines, lists as [1, 2, 3]; "
                               "quote text that contains ':' or '#'") from None
-    except yaml.YAMLError as error:
+    except yaml.reader.ReaderError as error:
+        character = (f"U+{error.character:04X}" if isinstance(error.character, int)
+                     else repr(error.character))
+        raise BlockError(f"the block is not valid YAML: it holds the character {character}, "
+                         "which YAML does not allow",
+                         line=_last_line(text[:error.position]),
+                         hint="remove it; in a double-quoted string, write it as an escape "
+                              "such as \"\\f\" or \"\\x07\"") from None
+    except yaml.YAMLError as error:  # any other: still said at the block, never a traceback
         raise BlockError(f"the block is not valid YAML: {error}",
                          hint="the block body is YAML: `key: value` lines") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not isinstance(data, dict):
         raise BlockError("the block must be a YAML mapping of keys such as `input:` and `kernel:`",
                          line=0, hint="start with `input: |` followed by rows of numbers")
@@ -147,6 +157,24 @@ def _load_yaml(text: str) -> tuple[dict[str, Any], dict[str, int]]:
             for sub_key, _ in value.value:
                 lines[f"{key.value}.{sub_key.value}"] = sub_key.start_mark.line
     return {str(key): value for key, value in data.items()}, lines
+
+
+def _last_line(text: str) -> int:
+    """The 0-based line on which ``text`` ends."""
+    return text.count("\n")
+
+
+def _error_line(text: str, error: yaml.MarkedYAMLError) -> int | None:
+    """The block line a YAML error is about, always a line of the block.
+
+    At the end of the text the scanner's problem mark lies past the last line (where it found
+    nothing): the context mark (``while scanning a simple key``) says where the trouble began.
+    """
+    last = _last_line(text.rstrip("\n"))
+    mark = error.problem_mark
+    if (mark is None or mark.line > last) and error.context_mark is not None:
+        mark = error.context_mark
+    return None if mark is None else min(mark.line, last)
 
 
 def _refuse_aliases(root: yaml.Node | None) -> None:
@@ -488,7 +516,7 @@ def _parse_grid(mapping: dict[str, Any], lines: dict[str, int], *, max_side: int
                      default=1),
         dilation=_pair(mapping.get("dilation"), "dilation", lines, one_dimensional, minimum=1,
                        default=1),
-        output_padding=output_padding, common=common)
+        output_padding=output_padding, common=common, input_line=lines.get("input"))
 
 
 # --- the signal form ---------------------------------------------------------------------------

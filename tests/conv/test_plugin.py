@@ -256,6 +256,13 @@ def test_discrete_signal_expect_and_expression_errors():
     assert "`h`: the expression is not finite at t = -1" in error.message
 
 
+def test_overflowing_result_is_an_error_at_the_input_line(recwarn):
+    error = plugin_error("Text.\n\n" + fenced("kernel: [[10.0]]\ninput: [[1e308, 1e308]]\n"))
+    assert str(error.location) == "content/posts/demo/post.md:5"
+    assert "overflows" in error.message and "finite" in error.message
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
 def test_overflowing_signal_output_is_an_error_at_h():
     error = plugin_error(fenced("signal:\n  h: 1e200*step(t)\n  x: 1e200*rect(t)\n  t: [-1, 1]\n"))
     assert "y(t) overflows" in error.message

@@ -77,6 +77,10 @@ def test_text_rows_round_trip(channels):
 @pytest.mark.parametrize("text, line, message, hint", [
     ("input: [[1, 2]]\nkernal: [[1]]\n", 1, "unknown key `kernal`", "did you mean `kernel`?"),
     ("input: [[1, 2]\nkernel: [[1]]\n", 1, "not valid YAML", "YAML"),
+    # an unclosed fence's prose: at the line YAML could not read, not one past the block
+    ("input: [[1, 2]]\nkernel: [[1]]\n\nMore prose.\n", 3, "could not find expected ':'", "YAML"),
+    ('input: [[1, 2]]\nkernel: [[1]]\ncaption: "a\x0cb"\n', 2,
+     "holds the character U+000C, which YAML does not allow", "escape"),
     ("input: |\n  1 2\n  3\nkernel: [[1]]\n", 0, "rows of different lengths", "same number"),
     ("input: |\n  1 x\nkernel: [[1]]\n", 0, "not numbers", "separated by spaces"),
     ("input: [[1, 2]]\nkernel: [1, 2]\n", 1, "both be 1-D or both 2-D", "1-D"),

@@ -132,9 +132,6 @@ def conv_error(site, body: str) -> PluginError:
     return error
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/conv (conv author): a YAML error found at the "
-                   "end of the block is reported one line past the block (the scanner's end mark), "
-                   "not at the line it could not read (the context mark)")
 def test_unterminated_conv_fence_is_an_error_at_the_first_line_it_cannot_read(site):
     error = conv_error(site, "```{conv}\ninput: [[1, 2], [3, 4]]\nkernel: [[1]]\n\nMore prose.\n")
     assert str(error).split("\n")[0] == (
@@ -170,8 +167,6 @@ def test_nan_input(site):
     assert str(error).split("\n")[0] == "content/posts/p.md:6: `input` must be a finite number, not nan"
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/conv (conv author): products that overflow float64 "
-                   "give an `inf` result silently (numpy's RuntimeWarning goes to the build's stderr)")
 def test_overflowing_result_is_an_error(site):
     error = conv_error(site, conv("input: [[1.0e+308, 1.0e+308], [1.0e+308, 1.0e+308]]\n"
                                   "kernel: [[10.0, 10.0], [10.0, 10.0]]"))
@@ -191,9 +186,6 @@ def test_an_id_that_would_inject_an_attribute_is_refused(site):
         "content/posts/p.md:8: `id` 'x\" onload=\"alert(1)' cannot name a file")
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/conv (conv author): YAML's ReaderError (a form feed "
-                   "or other character YAML refuses) escapes the plugin: 'internal error while "
-                   "rendering: ReaderError: unacceptable character #x000c'")
 def test_a_form_feed_in_a_conv_block_is_a_located_error(site):
     error = conv_error(site, conv('input: [[1, 2], [3, 4]]\nkernel: [[1]]\ncaption: "a\x0cb"'))
     assert not error.message.startswith("internal error")
