@@ -728,8 +728,14 @@ class _Renderer:
         """Turn a paired code tag into a fenced code block, keeping the body byte for byte
         (except `{% raw %}` markers, whose only purpose was to stop Jekyll evaluating it)."""
         code = re.sub(r"\{%-?\s*(end)?raw\s*-?%\}", "", self.source[open_end:close_start])
-        self.edits.replace(open_start, close_end,
-                           sitepaths.fenced_block(self.source, open_start, close_end, code, info))
+        block = sitepaths.fenced_block(self.source, open_start, close_end, code, info)
+        if (block.count("\n") > self.source.count("\n", open_start, close_end)
+                and sitepaths.starts_a_line(self.source, open_start)):
+            # The fence needs more lines than the tags took (`{% highlight %}x{% endhighlight %}`
+            # on one line): it is parsed from the store where its marker stands, and what
+            # followed the tags on their last line stays there, so no later line moves.
+            block = self.store.add(block.rstrip("\n") + "\n")
+        self.edits.replace(open_start, close_end, block)
 
     def _tag_include(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=False)
@@ -861,11 +867,13 @@ def render_liquid(source: str, ctx: RenderContext, store: IncludeStore, *,
 
 
 def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """A block-level `{% include %}`: its text is parsed as Markdown where the tag stood."""
+    """A block-level `{% include %}` (or a code tag's fence): its text is parsed as Markdown
+    where the marker stands; text after the marker on its line is parsed after it, as if it
+    began the line (a fence from `{% highlight %}x{% endhighlight %} more`)."""
     start = state.bMarks[start_line] + state.tShift[start_line]
     if not state.src.startswith("\ue010", start):
         return False
-    marker = _INCLUDE_MARKER.fullmatch(state.src[start:state.eMarks[start_line]].strip())
+    marker = _INCLUDE_MARKER.match(state.src, start, state.eMarks[start_line])
     store = include_store(state.env)
     # the author's own text may hold these private-use characters: only real markers count
     if marker is None or int(marker.group(1)) >= len(store.texts):
@@ -878,7 +886,16 @@ def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bo
         token.level += state.level
         if token.map is not None:
             token.map = [start_line, start_line + 1]
-    state.line = start_line + 1
+    rest = state.src[marker.end():state.eMarks[start_line]]
+    if not rest.strip():
+        state.line = start_line + 1
+        return True
+    # The rest of the line starts a block of its own on this line (its warnings keep it).
+    spaces = len(rest) - len(rest.lstrip(" \t"))
+    state.bMarks[start_line] = marker.end()
+    state.tShift[start_line] = spaces
+    state.sCount[start_line] = state.blkIndent
+    state.md.block.tokenize(state, start_line, end_line)
     return True
 
 

@@ -149,6 +149,11 @@ def _line_end(source: str, position: int) -> int:
     return len(source) if end < 0 else end
 
 
+def starts_a_line(source: str, start: int) -> bool:
+    """Whether only indentation and blockquote markers stand before ``start`` on its line."""
+    return _BLOCK_PREFIX.fullmatch(source[_line_start(source, start):start]) is not None
+
+
 def stands_alone(source: str, start: int, end: int) -> bool:
     """Whether ``source[start:end]`` is alone on its line(s), so it may become a block."""
     return (_BLOCK_PREFIX.fullmatch(source[_line_start(source, start):start]) is not None

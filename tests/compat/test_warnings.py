@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from generator.context import ENV_KEY
 
 from .conftest import CORPUS, make_context, make_markdown
@@ -35,6 +37,25 @@ def test_highlight_opened_mid_line_says_lines_moved(render) -> None:
     assert [d.kind for d in diagnostics] == ["liquid", "liquid"]
     assert "moved later lines down" in diagnostics[1].message
     assert str(diagnostics[1].location) == "content/posts/2019-01-01-conv.md:1:6"
+
+
+@pytest.mark.parametrize("source", [
+    "{% highlight c %}int x;{% endhighlight %}\n\n{% bogus %}\n",
+    "{% highlight c %}{% endhighlight %} more.\n\n{% bogus %}\n",
+    "> {% highlight c %}int x;{% endhighlight %}\n\n{% bogus %}\n",
+])
+def test_highlight_on_one_line_keeps_later_lines_exact(render, source) -> None:
+    html, diagnostics = render(source)
+    assert lines(diagnostics) == [
+        "content/posts/2019-01-01-conv.md:3:1: warning[liquid]: the Liquid tag `{% bogus %}` "
+        "is not supported; it is removed"]
+    assert '<code class="language-c">' in html
+
+
+def test_text_after_a_one_line_highlight_is_kept_after_the_code(render) -> None:
+    html, _ = render("{% highlight c %}int x;{% endhighlight %} *more*\ntext.\n")
+    assert html.index("int x;") < html.index("<em>more</em>")
+    assert "text." in html
 
 
 def test_highlight_info_carries_line_numbers_and_highlighted_lines(markdown) -> None:

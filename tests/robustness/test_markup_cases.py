@@ -186,9 +186,6 @@ def test_an_unclosed_raw_text_element_does_not_swallow_the_rest(site, opening):
     assert "<p>After.</p>" in html and "&lt;p&gt;" not in html
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/compat (compat author): `{% highlight %}...{% "
-                   "endhighlight %}` on one line is rewritten into a fence that adds lines, so what "
-                   "follows is reported 2 lines too low (p.md:7 for line 5)")
 def test_warnings_after_an_inline_highlight_tag_keep_their_line(site):
     html, result = body_of(site, "{% highlight python %}{% endhighlight %}<script>alert(1)</script>\n")
     assert [w.split("\n")[0] for w in warnings_of(result, "html")] == [
