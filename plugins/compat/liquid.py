@@ -729,13 +729,19 @@ class _Renderer:
         (except `{% raw %}` markers, whose only purpose was to stop Jekyll evaluating it)."""
         code = re.sub(r"\{%-?\s*(end)?raw\s*-?%\}", "", self.source[open_end:close_start])
         block = sitepaths.fenced_block(self.source, open_start, close_end, code, info)
-        if (block.count("\n") > self.source.count("\n", open_start, close_end)
-                and sitepaths.starts_a_line(self.source, open_start)):
+        start = open_start
+        if block.count("\n") > self.source.count("\n", open_start, close_end):
             # The fence needs more lines than the tags took (`{% highlight %}x{% endhighlight %}`
-            # on one line): it is parsed from the store where its marker stands, and what
-            # followed the tags on their last line stays there, so no later line moves.
-            block = self.store.add(block.rstrip("\n") + "\n")
-        self.edits.replace(open_start, close_end, block)
+            # on one line, or opened after text): it is parsed from the store where a one-line
+            # marker stands (with the text before it on its line, when no other edit touched
+            # that text), and what followed the tags on their last line stays there, so no
+            # later line moves.
+            start = sitepaths.block_start(self.source, open_start)
+            if self.edits.touches(start, open_start):
+                start = open_start  # keep the fallback: lines shift, and the caller says so
+            else:
+                block = self.store.add((self.source[start:open_start] + block).strip("\n") + "\n")
+        self.edits.replace(start, close_end, block)
 
     def _tag_include(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=False)

@@ -166,6 +166,11 @@ class LinePreservingEdits:
                 self.first_shift = start
         self._edits.append((start, end, replacement))
 
+    def touches(self, start: int, end: int) -> bool:
+        """Whether an edit already made overlaps ``source[start:end]``."""
+        return any(edit_start < end and start < edit_end
+                   for edit_start, edit_end, _ in self._edits)
+
     def apply(self) -> str:
         pieces = []
         cursor = 0

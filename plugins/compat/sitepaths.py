@@ -149,9 +149,11 @@ def _line_end(source: str, position: int) -> int:
     return len(source) if end < 0 else end
 
 
-def starts_a_line(source: str, start: int) -> bool:
-    """Whether only indentation and blockquote markers stand before ``start`` on its line."""
-    return _BLOCK_PREFIX.fullmatch(source[_line_start(source, start):start]) is not None
+def block_start(source: str, position: int) -> int:
+    """Where a block may begin on ``position``'s line: past its indentation and blockquote
+    markers."""
+    line_start = _line_start(source, position)
+    return line_start + _BLOCK_PREFIX.match(source, line_start, position).end() - line_start
 
 
 def stands_alone(source: str, start: int, end: int) -> bool:

@@ -32,17 +32,26 @@ def test_multi_line_tags_keep_later_lines_in_place(render) -> None:
         "is not supported; it is removed"]
 
 
-def test_highlight_opened_mid_line_says_lines_moved(render) -> None:
-    _, diagnostics = render("Text {% highlight c %}int x;{% endhighlight %} more.\n\n{% bogus %}\n")
-    assert [d.kind for d in diagnostics] == ["liquid", "liquid"]
-    assert "moved later lines down" in diagnostics[1].message
-    assert str(diagnostics[1].location) == "content/posts/2019-01-01-conv.md:1:6"
+def test_highlight_opened_mid_line_keeps_later_lines_exact(render) -> None:
+    html, diagnostics = render("Text {% highlight c %}int x;{% endhighlight %} more.\n\n"
+                               "{% bogus %}\n")
+    assert [str(d.location) for d in diagnostics] == ["content/posts/2019-01-01-conv.md:3:1"]
+    assert html.index("<p>Text</p>") < html.index("int x;") < html.index("more.")
+
+
+def test_highlight_after_other_liquid_on_its_line_says_lines_moved(render) -> None:
+    _, diagnostics = render("{{ page.title }} {% highlight c %}int x;{% endhighlight %} more.\n\n"
+                            "{% bogus %}\n")
+    assert "moved later lines down" in diagnostics[-1].message
+    assert str(diagnostics[-1].location) == "content/posts/2019-01-01-conv.md:1:18"
 
 
 @pytest.mark.parametrize("source", [
     "{% highlight c %}int x;{% endhighlight %}\n\n{% bogus %}\n",
     "{% highlight c %}{% endhighlight %} more.\n\n{% bogus %}\n",
     "> {% highlight c %}int x;{% endhighlight %}\n\n{% bogus %}\n",
+    "> Text {% highlight c %}int x;{% endhighlight %}\n\n{% bogus %}\n",
+    "Text {% highlight c %}\nint x;{% endhighlight %}\n{% bogus %}\n",
 ])
 def test_highlight_on_one_line_keeps_later_lines_exact(render, source) -> None:
     html, diagnostics = render(source)
