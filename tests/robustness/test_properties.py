@@ -6,11 +6,11 @@ never an "internal error".
 Code execution is off (``execute=False``): generated posts may hold ```{python} fences, whose
 behaviour is the subject of test_code_cases.py. Each post is written to disk and read back with
 ``read_source`` as a build reads it. The alphabets include U+E000/U+E001, the characters of
-Stride's trusted-HTML placeholder: an author's copy must never be taken for one. They leave out
-the form feed (U+000C), which HTML allows but YAML does not, until the strict xfail
-test_figure_cases::test_a_form_feed_in_a_conv_block_is_a_located_error passes, and Liquid's
-`{% highlight %}` tags until test_markup_cases::
-test_warnings_after_an_inline_highlight_tag_keep_their_line passes."""
+Stride's trusted-HTML placeholder: an author's copy must never be taken for one; and the form
+feed (U+000C), which HTML allows but YAML does not (test_figure_cases::
+test_a_form_feed_in_a_conv_block_is_a_located_error). The snippets include Liquid's
+`{% highlight %}` tags, alone and paired on one line (test_markup_cases::
+test_warnings_after_an_inline_highlight_tag_keep_their_line)."""
 from __future__ import annotations
 
 import os
@@ -35,7 +35,7 @@ SETTINGS = dict(deadline=None, database=None, derandomize=bool(os.environ.get("C
 SPECIAL = list("<>&\"'`=*_[](){}!#$\\^|~:-+./%@?;,\n\n\n \t") + ["  ", "\n\n", "    "]
 LETTERS = list("abcxyzABCon0123 ") + ["é", "ß", "漢", "\u202e", "\u00a0", "\ufeff", "\U0001d400",
                                       "\x00", "\x01", "\x1b", "\x7f", "\x85", "\ufdd0",
-                                      "\uffff", "\r", "\ue000", "\ue001", "\ue0000\ue001"]
+                                      "\uffff", "\r", "\x0c", "\ue000", "\ue001", "\ue0000\ue001"]
 ALPHABET = st.sampled_from(SPECIAL + LETTERS)
 
 
@@ -69,6 +69,7 @@ SNIPPETS = [
     # Liquid / Hugo / kramdown
     "{{ page.title }}", "{% raw %}", "{% endraw %}", "{% include x.html %}", "{{< figure src=\"x.png\" >}}", "{{< ref \"x\" >}}", "{{% x %}}",
     "{% post_url x %}", "{{ site.url }}", "*[HTML]: Hyper", "{:toc}",
+    "{% highlight python %}", "{% endhighlight %}", "{% highlight c %}x{% endhighlight %}",
 ]
 PIECES = st.one_of(st.sampled_from(SNIPPETS), text(12))
 FRONT = "---\ntitle: T\ndate: 2024-01-01\n---\n"
