@@ -42,6 +42,8 @@ PLUGINS: Mapping[str, str] = MappingProxyType({
 })
 TRUSTED_KEY = "stride_trusted_html"
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
+# A start or end tag of sanitized HTML, attribute values included (quoted values may hold `>`).
+TAG = re.compile(r"""<[A-Za-z/][^\s>/]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
 FORGED_PLACEHOLDER = str.maketrans({"\ue000": "\ufffd", "\ue001": "\ufffd"})
 FOOTNOTE_REFERENCE = re.compile(r"\[\^([^\]\s]+)\]")
 UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
@@ -346,10 +348,16 @@ def _rebase(html: str, base_path: str) -> str:
 
 def _restore(html: str, trusted: list[str]) -> str:
     """Put trusted plugin output back; a fragment may hold others (math in a figure caption),
-    and each placeholder refers only to fragments rendered before it, so this terminates."""
+    and each placeholder refers only to fragments rendered before it, so this terminates.
+    Malformed author HTML (an unclosed attribute quote) can pull a placeholder into a tag: such
+    a one is dropped, never restored inside an attribute."""
+    if not trusted:
+        return html
+    html = TAG.sub(lambda tag: PLACEHOLDER.sub("", tag.group(0)), html)
+
     def fragment(match: re.Match) -> str:
         return PLACEHOLDER.sub(fragment, trusted[int(match.group(1))])
-    return PLACEHOLDER.sub(fragment, html) if trusted else html
+    return PLACEHOLDER.sub(fragment, html)
 
 
 def _toc(tokens: list[Token]) -> tuple[TocEntry, ...]:

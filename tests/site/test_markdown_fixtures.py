@@ -65,3 +65,11 @@ def test_author_image_without_alt_text_is_reported():
     rendered = render('---\ntitle: t\n---\n<p align="center">\n  <img src="./a.gif">\n</p>\n\n'
                       'Inline <img src="b.png" alt="b"> is fine.\n')
     assert [(d.kind, d.location.line) for d in rendered.diagnostics if d.kind == "a11y"] == [("a11y", 4)]
+
+
+def test_trusted_output_never_lands_inside_an_attribute():
+    # An unclosed quote in the author's HTML swallows what follows into an attribute value.
+    rendered = render("---\ntitle: t\n---\n<p title='unclosed>\n\n$x$ and ```{conv}``` text\n")
+    html5 = __import__("html5lib").HTMLParser(strict=False)
+    html5.parseFragment(rendered.html)
+    assert html5.errors == [] and "<math" not in rendered.html.split("title=")[1].split(">")[0]
