@@ -29,7 +29,7 @@ from .context import ENV_KEY, RenderContext
 from .errors import ConfigError, ContentError, SourceLocation, StrideError
 from .highlight import highlight_code
 from .records import ParsedSource, Rendered, TocEntry
-from .sanitize import danger_in, defuse_raw_text, raw_text_element, sanitize
+from .sanitize import confine_tags, danger_in, defuse_raw_text, raw_text_element, sanitize
 
 # Build-time plugins in the order they are applied: compat rewrites Liquid/Hugo syntax before
 # anything else reads the source; math must claim `$` before emphasis does.
@@ -133,7 +133,7 @@ def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownI
 def _raw_html(self, tokens, idx, options, env) -> str:
     """An author's raw HTML, still to be sanitized with the page (so a <div> may open here and
     close in a later token), with its raw-text elements removed token by token."""
-    return defuse_raw_text(tokens[idx].content)
+    return confine_tags(defuse_raw_text(tokens[idx].content))
 
 
 def _trusted(rule: Callable[..., str]) -> Callable[..., str]:

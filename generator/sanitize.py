@@ -75,6 +75,27 @@ def raw_text_element(tag: str) -> str | None:
     return match.group(1).lower() if match else None
 
 
+def confine_tags(fragment: str) -> str:
+    """An author's raw-HTML block that ends inside a tag (an unclosed `<p title='...`) would take
+    everything after it into that tag: show the unfinished tag as text instead."""
+    state, tag_start, quote = "text", 0, ""
+    for index, char in enumerate(fragment):
+        if state == "text":
+            following = fragment[index + 1: index + 2]
+            if char == "<" and (following.isalpha() or following in ("/", "!")):
+                state, tag_start = "tag", index
+        elif state == "tag":
+            if char in "\"'":
+                state, quote = "quote", char
+            elif char == ">":
+                state = "text"
+        elif char == quote:
+            state = "tag"
+    if state == "text":
+        return fragment
+    return fragment[:tag_start] + html.escape(fragment[tag_start:])
+
+
 def sanitize(html: str) -> str:
     return nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES,
                      filter_style_properties=STYLE_PROPERTIES, link_rel=None,
