@@ -224,13 +224,14 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
                   progress: Progress | None, session: BuildSession) -> BuildResult:
     from .config import load_config
     from .frontmatter import parse_source
-    from .markdown import RenderSettings, plugin_option_names
+    from .markdown import RenderSettings, check_plugin_option, plugin_option_names
     from .records import Post
     from .site import assemble, link_table, plan_urls
     from .templates import theme_roots
 
     wall_started = time.time()
-    config = load_config(root, plugin_options=plugin_option_names())
+    config = load_config(root, plugin_options=plugin_option_names(),
+                         check_option=check_plugin_option)
     themes = theme_roots(root)
     found = _discover(root, themes, session)
     static = dict(found.static_files)

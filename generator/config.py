@@ -8,7 +8,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -19,6 +19,9 @@ import yaml
 from .errors import ConfigError, SourceLocation
 
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
+# (plugin, option, value) -> None, raising ConfigError, TypeError or ValueError for a bad value:
+# the plugins know their values, the config knows the line.
+OptionCheck = Callable[[str, str, Any], None]
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 
 
@@ -86,8 +89,8 @@ def find_config(root: Path) -> Path | None:
     return found[0] if found else None
 
 
-def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = MappingProxyType({})
-                ) -> SiteConfig:
+def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = MappingProxyType({}),
+                check_option: OptionCheck | None = None) -> SiteConfig:
     """Read and validate the site's config; defaults everywhere when there is none.
 
     ``plugin_options`` maps each known plugin to the option names its function accepts.
@@ -122,7 +125,7 @@ def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = Ma
     if not isinstance(raw, dict):
         raise ConfigError(f"the configuration must be a table of settings, not {type(raw).__name__}",
                           location=SourceLocation(name, 1), hint="write `title = \"My blog\"` lines")
-    return _validate(raw, text, name, plugin_options)
+    return _validate(raw, text, name, plugin_options, check_option)
 
 
 def _line_of(text: str, key: str) -> int:
@@ -139,7 +142,8 @@ def _suggest(key: str, choices: list[str]) -> str:
 
 
 def _validate(raw: dict[str, Any], text: str, name: str,
-              plugin_options: Mapping[str, frozenset[str]]) -> SiteConfig:
+              plugin_options: Mapping[str, frozenset[str]],
+              check_option: OptionCheck | None) -> SiteConfig:
     hints = get_type_hints(SiteConfig)
     known = [f.name for f in dataclasses.fields(SiteConfig) if f.name != "source"]
     values: dict[str, Any] = {"source": name}
@@ -149,7 +153,7 @@ def _validate(raw: dict[str, Any], text: str, name: str,
             raise ConfigError(f"unknown setting `{key}`", location=where, hint=_suggest(key, known))
         expected = hints[key]
         if key == "plugins":
-            values[key] = _validate_plugins(value, text, name, plugin_options)
+            values[key] = _validate_plugins(value, text, name, plugin_options, check_option)
         elif key == "menu":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"`menu` must be a list of page slugs, not {value!r}", location=where,
@@ -200,8 +204,8 @@ def _check_permalink(pattern: str, where: SourceLocation) -> None:
                           location=where, hint='permalink = "/{year}/{month}/{slug}/"')
 
 
-def _validate_plugins(value: Any, text: str, name: str,
-                      plugin_options: Mapping[str, frozenset[str]]) -> Mapping[str, Mapping[str, Any]]:
+def _validate_plugins(value: Any, text: str, name: str, plugin_options: Mapping[str, frozenset[str]],
+                      check_option: OptionCheck | None) -> Mapping[str, Mapping[str, Any]]:
     if not isinstance(value, dict):
         raise ConfigError("`plugins` must be a table of tables: [plugins.math] ...",
                           location=SourceLocation(name, _line_of(text, "plugins")))
@@ -219,5 +223,20 @@ def _validate_plugins(value: Any, text: str, name: str,
                 raise ConfigError(f"unknown option `{option}` of plugin `{plugin}`",
                                   location=SourceLocation(name, _line_of(text, option)),
                                   hint=_suggest(option, sorted(plugin_options[plugin])))
+            if check_option is not None:
+                _check_option(check_option, plugin, option, options[option],
+                              SourceLocation(name, _line_of(text, option)))
         checked[plugin] = dict(options)
     return checked
+
+
+def _check_option(check: OptionCheck, plugin: str, option: str, value: Any,
+                  where: SourceLocation) -> None:
+    try:
+        check(plugin, option, value)
+    except ConfigError as error:
+        raise ConfigError(error.message, location=where,
+                          hint=error.hint or f"see docs/{plugin}.md") from None
+    except (TypeError, ValueError) as error:
+        raise ConfigError(f"invalid [plugins.{plugin}] {option} = {value!r}: {error}",
+                          location=where, hint=f"see docs/{plugin}.md") from None

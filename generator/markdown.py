@@ -67,6 +67,11 @@ def plugin_stylesheets() -> dict[str, Path]:
             for name in PLUGINS if (root / name / f"{name}.css").is_file()}
 
 
+def check_plugin_option(name: str, option: str, value: Any) -> None:
+    """Let the plugin judge one option's value on a scratch parser (it raises if it is bad)."""
+    load_plugin(name)(MarkdownIt(), **{option: value})
+
+
 def plugin_option_names() -> dict[str, frozenset[str]]:
     """Each plugin's keyword-only options: exactly what ``[plugins.NAME]`` may set."""
     names = {}

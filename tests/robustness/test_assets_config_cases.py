@@ -196,9 +196,6 @@ def test_config_error_through_the_cli(site):
     assert result.stderr == "error: site.toml:3: unknown setting `titel`\n  hint: did you mean `title`?\n"
 
 
-@pytest.mark.xfail(strict=True, reason="config.py (lead): an invalid [plugins.run] value is a "
-                   "ConfigError at `site.toml` naming the option and value (plugins/run), but a "
-                   "plugin gets only values, so the line must come from the config loader")
 def test_invalid_plugin_option_value_names_its_line(site):
     error = config_error(site, 'title = "T"\n\n[plugins.run]\ntimeout = -1\n')
     assert str(error.location) == "site.toml:4"
