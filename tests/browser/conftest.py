@@ -132,9 +132,11 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Served
                "seeds": ServedSite("seeds", seeds.output, seeds_base, seeds.diagnostics)}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium for the session (never a downloaded browser)."""
+    """One headless Debian Chromium per test module (never a downloaded browser). Not per
+    session: Playwright's sync API refuses to start while another module's driver is still
+    running in the same xdist worker."""
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
     sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
