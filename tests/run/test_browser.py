@@ -63,6 +63,9 @@ def open_page(browser, page_file: Path, **context_options):
 
 def test_every_image_loads_and_has_alt_text(browser, page_file):
     tab = open_page(browser, page_file)
+    # The figures are loading="lazy": bring each into view and wait until it is decoded.
+    tab.evaluate("""async () => { for (const image of document.images) {
+        image.scrollIntoView(); await image.decode().catch(() => null); } }""")
     images = tab.evaluate("[...document.images].map(i => ({alt: i.alt, width: i.naturalWidth,"
                           " src: i.currentSrc.split('/').pop()}))")
     assert [image["alt"] for image in images] == ["a line tilting up", "a rising line"]

@@ -1,6 +1,7 @@
 """`build.py serve` for real: a subprocess on a free port, fetched with urllib and a browser."""
 from __future__ import annotations
 
+import queue
 import signal
 import socket
 import subprocess
@@ -35,24 +36,31 @@ class Server:
             [sys.executable, str(REPO / "build.py"), "serve", "--root", str(site), "--port",
              str(self.port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.log: list[str] = []
+        # Lines are read on a thread: select() on the pipe cannot see lines that readline()
+        # has already pulled into Python's buffer, and would wait for output that came long ago.
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(target=self._read_lines, daemon=True).start()
         self._wait_for_line("serving http://127.0.0.1:")
 
+    def _read_lines(self) -> None:
+        for line in self.process.stdout:
+            self._lines.put(line)
+        self._lines.put(None)
+
     def _wait_for_line(self, marker: str) -> None:
-        import selectors
         import time
 
         deadline = time.monotonic() + STARTUP_SECONDS
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while time.monotonic() < deadline:
-                if not selector.select(timeout=deadline - time.monotonic()):
-                    break
-                line = self.process.stdout.readline()
-                if not line:
-                    break
-                self.log.append(line)
-                if marker in line:
-                    return
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                break
+            self.log.append(line)
+            if marker in line:
+                return
         self.stop()
         raise AssertionError(f"serve did not start: {''.join(self.log)}")
 
@@ -74,7 +82,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.append(self.process.stdout.read())
+        while (line := self._lines.get(timeout=30)) is not None:  # the reader sees EOF
+            self.log.append(line)
         return self.process.returncode
 
 
