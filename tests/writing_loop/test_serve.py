@@ -82,7 +82,14 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        while (line := self._lines.get(timeout=30)) is not None:  # the reader sees EOF
+        # What serve printed before it ended; its children may hold the pipe open past that.
+        while True:
+            try:
+                line = self._lines.get(timeout=1)
+            except queue.Empty:
+                break
+            if line is None:
+                break
             self.log.append(line)
         return self.process.returncode
 
