@@ -53,10 +53,9 @@ DANGEROUS = re.compile(
 
 # Elements whose content an HTML parser reads as raw text up to their end tag: left unclosed in
 # one raw-HTML token, they would swallow everything after it. None of them is ever published.
+RAW_TEXT_NAMES = "script|style|iframe|textarea|xmp|noembed|noframes|noscript|plaintext|title"
 RAW_TEXT_ELEMENT = re.compile(
-    r"<(script|style|iframe|textarea|xmp|noembed|noframes|noscript|plaintext|title)\b[^>]*>"
-    r".*?(?:</\1\s*>|\Z)|</(?:script|style|iframe|textarea|xmp|noembed|noframes|noscript|title)\s*>",
-    re.I | re.S)
+    rf"<({RAW_TEXT_NAMES})\b[^>]*>.*?(?:</\1\s*>|\Z)|</(?:{RAW_TEXT_NAMES})\s*>", re.I | re.S)
 
 
 def defuse_raw_text(fragment: str) -> str:
@@ -65,8 +64,7 @@ def defuse_raw_text(fragment: str) -> str:
     return RAW_TEXT_ELEMENT.sub("", fragment)
 
 
-RAW_TEXT_START = re.compile(
-    r"^<(script|style|iframe|textarea|xmp|noembed|noframes|noscript|plaintext|title)\b", re.I)
+RAW_TEXT_START = re.compile(rf"^<({RAW_TEXT_NAMES})\b", re.I)
 
 
 def raw_text_element(tag: str) -> str | None:
