@@ -35,6 +35,7 @@ from .uptodate import (current_summary, forget_stamp, scan_inputs, stamp_path, s
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
 
 if TYPE_CHECKING:  # the Markdown stack is imported only when something must be rendered
+    from .cache import ShardedCache
     from .config import SiteConfig
     from .discover import Discovery
     from .incremental import PageRecord
@@ -46,7 +47,7 @@ CACHE_DIR = ".stride-cache"
 LOCK_NAME = "build.lock"
 PR_SET_PDEATHSIG = 1  # prctl(2)
 PAGE_CACHE_VERSION = "1"
-STATE_VERSION = "2"
+STATE_VERSION = "3"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
@@ -111,6 +112,7 @@ class BuildSession:
     environment: tuple[str, TrackingEnvironment] | None = None  # (config digest, env)
     renderer: tuple[str, MarkdownRenderer] | None = None  # (settings fingerprint, renderer)
     changed: frozenset[Path] | None = None
+    page_cache: ShardedCache | None = None  # renders by page-cache key, on disk
     urls: tuple[str, tuple, dict[str, str], dict[str, str]] | None = None  # see _plan_urls
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
     #   settings fingerprint, page-cache key): the key's hash is computed once per change
@@ -132,10 +134,9 @@ class BuildSession:
         return session
 
     def save(self, cache_root: Path, out: Path) -> None:
-        # The parses are kept without the files' text, which the next build reads anyway.
-        parsed = {rel: replace(item, source=replace(item.source, text=""))
-                  for rel, item in self.parsed.items()}
-        for path, values in ((_parsed_state(cache_root), (parsed, self.urls)),
+        # The parses keep their files' text: the next build takes the files whose stat has not
+        # changed from here instead of reading them (``discover``).
+        for path, values in ((_parsed_state(cache_root), (self.parsed, self.urls)),
                              (_pages_state(cache_root, out), (self.pages,))):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
@@ -325,7 +326,8 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Di
             return session.discovery
     from .markdown import plugin_stylesheets
 
-    found = discover(root, themes[0])
+    known = {item.source.path: item.source for item in session.parsed.values()}
+    found = discover(root, themes[0], known)
     static = {**plugin_stylesheets(), **found.static_files}
     if len(themes) > 1:  # a partial site theme: built-in static files fill the gaps
         builtin = discover(root, themes[1]).static_files
@@ -542,10 +544,13 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
                 ) -> tuple[dict[str, Rendered | StrideError], dict[str, str], set[str]]:
     """Every post's render, from memory, the page cache or the renderer; returns the renders,
     each post's page-cache key and the posts rendered now."""
-    from .cache import Cache, content_key
+    from .cache import ShardedCache, content_key
     from .records import Rendered
 
-    pages_cache = Cache(cache_root, "pages", session.code, read=not options.refresh)
+    pages_cache = session.page_cache
+    if pages_cache is None or pages_cache.read == options.refresh:
+        pages_cache = session.page_cache = ShardedCache(cache_root, "pages", session.code,
+                                                        read=not options.refresh)
     fingerprint = settings.fingerprint()
     results: dict[str, Rendered | StrideError] = {}
     keys: dict[str, str] = {}
@@ -575,6 +580,7 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
             pages_cache.put(keys[item.source.rel], pickle.dumps(result, protocol=5))
         if progress:
             progress(item.source.rel, done, total)
+    pages_cache.flush()
     session.rendered = kept
     return results, keys, {item.source.rel for item in todo}
 
@@ -665,9 +671,10 @@ def _written_since(path: Path, since: float) -> bool:
 def _prune_caches(cache_root: Path, session: BuildSession) -> None:
     """Drop page-cache and plugin-cache entries no current post used; every post reports its
     keys, whether it was rendered now or came from a cache."""
-    from .cache import Cache, prune_unused
+    from .cache import ShardedCache, prune_unused
 
-    Cache(cache_root, "pages", session.code).prune(set(session.rendered))
+    (session.page_cache or ShardedCache(cache_root, "pages", session.code)).prune(
+        set(session.rendered))
     keep: dict[str, set[str]] = {}
     for result in session.rendered.values():
         for folder, keys in result.cache_keys.items():

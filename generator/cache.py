@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -91,6 +92,74 @@ class Cache:
                     entry.unlink(missing_ok=True)
                     removed += 1
         return removed
+
+
+class ShardedCache:
+    """A cache of many small entries kept in a few files (``shard-<hex digit>.pickle``).
+
+    One file per entry costs a file system round trip per entry read, and opening a file is the
+    dominant cost of loading a thousand post renders; sixteen shards keep a one-post edit cheap to
+    write (one shard changes) and a full load cheap to read. Shards load when first needed. Same
+    layout (``ROOT/<namespace>/v<FORMAT>-<version>/``) and the same ``read`` switch as ``Cache``;
+    only one build at a time writes it (the build lock).
+    """
+
+    def __init__(self, root: Path, namespace: str, version: str, *, read: bool = True):
+        self.read = read
+        self.base = root / namespace
+        self.directory = self.base / f"v{CACHE_FORMAT}-{version}"
+        self._shards: dict[str, dict[str, bytes]] = {}
+        self._dirty: set[str] = set()
+
+    def _shard(self, key: str) -> dict[str, bytes]:
+        name = key[:1]
+        if name not in self._shards:
+            self._shards[name] = self._load(self.directory / f"shard-{name}.pickle")
+        return self._shards[name]
+
+    @staticmethod
+    def _load(path: Path) -> dict[str, bytes]:
+        try:
+            entries = pickle.loads(path.read_bytes())
+        except Exception:  # missing, truncated or foreign: an empty shard, never a crash
+            return {}
+        return entries if isinstance(entries, dict) else {}
+
+    def get(self, key: str) -> bytes | None:
+        return self._shard(key).get(key) if self.read else None
+
+    def put(self, key: str, data: bytes) -> None:
+        self._shard(key)[key] = data
+        self._dirty.add(key[:1])
+
+    def flush(self) -> None:
+        """Write the shards that changed (temp file + rename: a killed build keeps the old one)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for name in sorted(self._dirty):
+            target = self.directory / f"shard-{name}.pickle"
+            temp = target.with_name(f".tmp-{os.getpid()}-{target.name}")
+            try:
+                temp.write_bytes(pickle.dumps(self._shards[name], protocol=5))
+                os.replace(temp, target)
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+        self._dirty.clear()
+
+    def prune(self, keep: set[str]) -> None:
+        """Drop entries not in ``keep`` and every other version's folder, then flush."""
+        if self.base.is_dir():
+            for version_dir in self.base.iterdir():
+                if version_dir != self.directory:
+                    shutil.rmtree(version_dir, ignore_errors=True)
+        if self.directory.is_dir():
+            for path in self.directory.glob("shard-*.pickle"):
+                name = path.name[len("shard-"):-len(".pickle")]
+                entries = self._shard(name)
+                if any(key not in keep for key in entries):
+                    self._shards[name] = {k: v for k, v in entries.items() if k in keep}
+                    self._dirty.add(name)
+        self.flush()
 
 
 def prune_unused(root: Path, keep: dict[str, set[str]], *, skip: tuple[str, ...] = ()) -> int:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from .records import SourceFile
 
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
 MAX_SOURCE_BYTES = 2_000_000
+# A file modified this close to the moment it was read could change again without its mtime
+# moving (timestamps are coarse: git's "racily clean" problem), so its stat is not trusted.
+RACY_NS = 2_000_000_000
 # Characters HTML forbids in a document (controls other than tab, line feed and form feed, and
 # noncharacters): a page holding one is not well-formed, so they are replaced when a post is read.
 FORBIDDEN_CHARACTERS = re.compile(
@@ -25,6 +29,11 @@ FORBIDDEN_CHARACTERS = re.compile(
     "\U0005fffe\U0005ffff\U0006fffe\U0006ffff\U0007fffe\U0007ffff\U0008fffe\U0008ffff"
     "\U0009fffe\U0009ffff\U000afffe\U000affff\U000bfffe\U000bffff\U000cfffe\U000cffff"
     "\U000dfffe\U000dffff\U000efffe\U000effff\U000ffffe\U000fffff\U0010fffe\U0010ffff]")
+# The same set widened to one range above U+1FFFE: a character class of scattered astral code
+# points makes `re` more than ten times slower on every text, so this finds the (rare) texts that
+# need the exact pattern at all.
+MAYBE_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff"
+                             "\U0001fffe-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -94,9 +103,27 @@ def read_source(path: Path, site_root: Path, content_root: Path, kind: str,
         raise ContentError("the file is not valid UTF-8", location=SourceLocation(rel, line, column),
                            hint="save it as UTF-8 in your editor") from None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = FORBIDDEN_CHARACTERS.sub("\ufffd", text)
+    if MAYBE_FORBIDDEN.search(text):
+        text = FORBIDDEN_CHARACTERS.sub("\ufffd", text)
+    trusted = time.time_ns() - stat.st_mtime_ns > RACY_NS
     return SourceFile(path=path, rel=rel, content_rel=_rel(path, content_root), kind=kind, text=text,
-                      digest=hashlib.sha256(data).hexdigest(), mtime=stat.st_mtime, bundle=bundle)
+                      digest=hashlib.sha256(data).hexdigest(), mtime=stat.st_mtime, bundle=bundle,
+                      stat=_signature(stat) if trusted else ())
+
+
+def _signature(stat: os.stat_result) -> tuple[int, ...]:
+    return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino)
+
+
+def _unchanged(path: Path, known: SourceFile | None, kind: str, bundle: Path | None) -> bool:
+    """Whether the last build's read of ``path`` still holds: same place in the site, and a
+    trusted stat equal to today's (any write moves the ctime, even one that restores the mtime)."""
+    if known is None or not known.stat or known.kind != kind or known.bundle != bundle:
+        return False
+    try:
+        return _signature(path.stat()) == known.stat
+    except OSError:
+        return False
 
 
 def forbidden_characters(path: Path, rel: str) -> Diagnostic | None:
@@ -114,7 +141,11 @@ def forbidden_characters(path: Path, rel: str) -> Diagnostic | None:
                       "delete it: control characters are not allowed in a web page", "discover")
 
 
-def discover(site_root: Path, theme_root: Path) -> Discovery:
+def discover(site_root: Path, theme_root: Path,
+             known: Mapping[Path, SourceFile] | None = None) -> Discovery:
+    """The site's files. ``known`` holds the last build's reads: a file whose stat has not
+    changed since is taken from it instead of being read and hashed again."""
+    known = known or {}
     content = site_root / "content"
     diagnostics: list[Diagnostic] = []
     sources: list[SourceFile] = []
@@ -126,7 +157,9 @@ def discover(site_root: Path, theme_root: Path) -> Discovery:
         bundles = {p.parent for p in markdown if p.stem == "index" and p.parent != folder}
         for path in markdown:
             bundle = path.parent if path.parent in bundles else None
-            sources.append(read_source(path, site_root, content, kind, bundle))
+            previous = known.get(path)
+            sources.append(previous if _unchanged(path, previous, kind, bundle) else
+                           read_source(path, site_root, content, kind, bundle))
             if "\ufffd" in sources[-1].text and (found := forbidden_characters(path, sources[-1].rel)):
                 diagnostics.append(found)
         for path in files:

@@ -87,7 +87,7 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
             value: Any = value_node.value
         else:
             try:
-                value = yaml.load(yaml.serialize(value_node), Loader=_YAML_LOADER)
+                value = _construct(value_node)
             except (yaml.YAMLError, ValueError) as error:
                 raise FrontmatterError(f"cannot read `{key}`: {error}",
                                        location=SourceLocation(source.rel,
@@ -95,6 +95,15 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
                                        hint="check the value's syntax") from None
         result[key] = value
     return result
+
+
+def _construct(node: yaml.Node) -> Any:
+    """The Python value of a composed node, as ``yaml.load`` would make it."""
+    loader = _YAML_LOADER("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
 
 
 def _first_alias(raw: str, source: SourceFile) -> SourceLocation | None:

@@ -31,6 +31,9 @@ class SourceFile:
     digest: str
     mtime: float
     bundle: Path | None = None
+    # (size, mtime_ns, ctime_ns, inode) when the file was read; () when it had been modified too
+    # recently for its timestamps to be trusted. Equal stats let the next build skip the read.
+    stat: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

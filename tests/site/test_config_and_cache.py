@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cache import Cache, content_key, prune_unused
+from generator.cache import Cache, ShardedCache, content_key, prune_unused
 from generator.config import SiteConfig, load_config
 from generator.errors import ConfigError
 
@@ -97,3 +97,31 @@ def test_prune_leaves_folders_outside_the_cache_layout(tmp_path):
     Cache(tmp_path, "run", "1").put("aa11", b"x")
     prune_unused(tmp_path, {})
     assert font_cache.exists() and not (tmp_path / "run" / "v1-1").exists()
+
+
+def test_sharded_cache_round_trip_prune_and_corruption(tmp_path):
+    cache = ShardedCache(tmp_path, "pages", "1")
+    keys = [content_key(str(n)) for n in range(40)]
+    for key in keys:
+        cache.put(key, key.encode())
+    cache.flush()
+    reopened = ShardedCache(tmp_path, "pages", "1")
+    assert all(reopened.get(key) == key.encode() for key in keys)
+    assert ShardedCache(tmp_path, "pages", "1", read=False).get(keys[0]) is None
+    assert ShardedCache(tmp_path, "pages", "2").get(keys[0]) is None
+    reopened.prune(set(keys[:5]))
+    pruned = ShardedCache(tmp_path, "pages", "1")
+    assert [key for key in keys if pruned.get(key) is not None] == keys[:5]
+    shard = next((tmp_path / "pages" / "v1-1").glob("shard-*.pickle"))
+    shard.write_bytes(b"not a pickle")
+    assert all(ShardedCache(tmp_path, "pages", "1").get(key) is None
+               for key in keys if f"shard-{key[0]}" == shard.stem)
+    assert not list((tmp_path / "pages" / "v1-1").glob(".tmp-*"))
+
+
+def test_prune_of_a_sharded_cache_drops_other_versions(tmp_path):
+    old = ShardedCache(tmp_path, "pages", "old")
+    old.put("ab", b"x")
+    old.flush()
+    ShardedCache(tmp_path, "pages", "new").prune(set())
+    assert [p.name for p in (tmp_path / "pages").iterdir()] == ["v1-new"]
