@@ -38,10 +38,10 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
     from .cache import ShardedCache
     from .config import SiteConfig
     from .discover import Discovery
-    from .incremental import PageRecord
+    from .incremental import PageRecord, SiteSnapshot
     from .markdown import MarkdownRenderer, RenderSettings
     from .records import ParsedSource, Rendered, SourceFile
-    from .templates import PageJob, RenderedPage, TrackingEnvironment
+    from .templates import PageJob, TrackingEnvironment
 
 CACHE_DIR = ".stride-cache"
 LOCK_NAME = "build.lock"
@@ -415,7 +415,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     from .cache import content_key
     from .incremental import SiteSnapshot, post_root
     from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css, theme_roots
-    from .writer import bytes_digest, read_manifest
+    from .writer import read_manifest
 
     config_digest = content_key(repr(config))
     # Which theme folders exist decides the loader; which file each template name resolves to is
@@ -453,11 +453,10 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
             continue
         todo.append((len(files), job, arguments))
         files.append(OutputFile(job.path))  # replaced below by the rendered page
-    for (index, job, arguments), page in zip(todo, _render_jobs(environment, site, todo, jobs)):
-        digest = bytes_digest(page.data)
-        records[job.path] = snapshot.record(page.reads, page.templates, template_digest,
-                                            arguments, digest)
-        files[index] = OutputFile(job.path, data=page.data)
+    for (index, job, _), (data, record) in zip(todo, _render_jobs(
+            _PageContext(environment, site, snapshot, template_digest, todo), jobs)):
+        records[job.path] = record
+        files[index] = OutputFile(job.path, data=data)
     environment.places = {}
     session.pages = records
     files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
@@ -465,36 +464,56 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     return files, sources, tuple(job.path for _, job, _ in todo)
 
 
-# What forked page-rendering workers inherit: the environment (with the site's places), the site
-# and the jobs, so none of them is pickled. Records must keep their identity in the workers: the
-# places that say which post an attribute read belongs to are keyed by object id.
-_page_context: tuple[TrackingEnvironment, object, list[PageJob]] | None = None
+@dataclass(frozen=True)
+class _PageContext:
+    """What page rendering needs; forked workers inherit it, so none of it is pickled. Records
+    must keep their identity in the workers: the places that say which post an attribute read
+    belongs to are keyed by object id."""
+
+    environment: TrackingEnvironment
+    site: object
+    snapshot: SiteSnapshot
+    template_digest: Callable[[str], str | None]
+    todo: list[tuple[int, PageJob, str]]
 
 
-def _render_chunk(indices: range) -> list[RenderedPage | StrideError]:
-    environment, site, pages = _page_context
-    results: list[RenderedPage | StrideError] = []
-    for index in indices:
+_page_context: _PageContext | None = None
+
+
+def _render_page(context: _PageContext, position: int) -> tuple[bytes, PageRecord]:
+    """A page and its record (what it read, with digests), made where it was rendered: in a
+    worker during a full build, so that the digests are computed in parallel too."""
+    from .writer import bytes_digest
+
+    _, job, arguments = context.todo[position]
+    page = context.environment.render_page(job, context.site)
+    return page.data, context.snapshot.record(page.reads, page.templates,
+                                              context.template_digest, arguments,
+                                              bytes_digest(page.data))
+
+
+def _render_chunk(positions: range) -> list[tuple[bytes, PageRecord] | StrideError]:
+    results: list[tuple[bytes, PageRecord] | StrideError] = []
+    for position in positions:
         try:
-            results.append(environment.render_page(pages[index], site))
+            results.append(_render_page(_page_context, position))
         except StrideError as error:
             results.append(error)
     return results
 
 
-def _render_jobs(environment: TrackingEnvironment, site, todo: list[tuple[int, PageJob, str]],
-                 jobs: int) -> list[RenderedPage]:
+def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageRecord]]:
     """Render the pages, in worker processes when there are many (a full build)."""
     global _page_context
-    pages = [job for _, job, _ in todo]
-    workers = min(jobs or os.cpu_count() or 1, len(pages) // PAGES_PER_WORKER)
+    count = len(context.todo)
+    workers = min(jobs or os.cpu_count() or 1, count // PAGES_PER_WORKER)
     if workers <= 1:
-        return [environment.render_page(job, site) for job in pages]
+        return [_render_page(context, position) for position in range(count)]
     import concurrent.futures
     import multiprocessing
 
-    _page_context = (environment, site, pages)
-    chunks = [range(start, len(pages), workers) for start in range(workers)]
+    _page_context = context
+    chunks = [range(start, count, workers) for start in range(workers)]
     try:
         with concurrent.futures.ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("fork"),
@@ -502,8 +521,8 @@ def _render_jobs(environment: TrackingEnvironment, site, todo: list[tuple[int, P
             done = list(pool.map(_render_chunk, chunks))
     finally:
         _page_context = None
-    results: list[RenderedPage] = []
-    for position in range(len(pages)):
+    results: list[tuple[bytes, PageRecord]] = []
+    for position in range(count):
         result = done[position % workers][position // workers]
         if isinstance(result, StrideError):
             raise result
@@ -572,12 +591,13 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
             continue
         todo.append(item)
     total = len(todo)
-    for done, (item, result) in enumerate(_render_parallel(todo, settings, options.jobs, session),
-                                          1):
+    for done, (item, outcome) in enumerate(_render_parallel(todo, settings, options.jobs,
+                                                            session), 1):
+        result = pickle.loads(outcome) if isinstance(outcome, bytes) else outcome
         results[item.source.rel] = result
         if isinstance(result, Rendered):
             kept[keys[item.source.rel]] = result
-            pages_cache.put(keys[item.source.rel], pickle.dumps(result, protocol=5))
+            pages_cache.put(keys[item.source.rel], outcome)
         if progress:
             progress(item.source.rel, done, total)
     pages_cache.flush()
@@ -600,9 +620,11 @@ def _from_cache(cache, key: str) -> Rendered | None:
 _worker_renderer: MarkdownRenderer | None = None
 
 
-def _render_one(item: ParsedSource) -> Rendered | StrideError:
+def _render_one(item: ParsedSource) -> bytes | StrideError:
+    """A render, pickled where it was made: the page cache stores exactly these bytes, so the
+    build process does not pickle every render a second time."""
     try:
-        return _worker_renderer.render(item)
+        return pickle.dumps(_worker_renderer.render(item), protocol=5)
     except StrideError as error:
         return error
 
