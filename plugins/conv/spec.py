@@ -16,12 +16,12 @@ from typing import Any
 
 import yaml
 
+from . import FORMATS
 from .expressions import ExpressionError, parse_expression
 
 MODES = ("correlation", "convolution", "transposed")
 VIEWS = ("animation", "steps", "result", "kernel", "flipped_kernel", "unrolled", "sizes")
 SIGNAL_VIEWS = ("animation", "result")
-FORMATS = ("gif", "svg", "png")
 CHECKS = ("fail", "report")
 PADDING_NAMES = ("valid", "same", "full")
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")

@@ -35,8 +35,6 @@ _PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER_OPEN}(\\d+){PLACEHOL
 REFERENCE_COMMAND = r"\@ref"  # \eqref/\ref after the page pass resolved them: \@ref{id}{text}
 
 ROW_BREAKS = frozenset({r"\\", r"\cr", r"\newline"})
-NUMBERED_ENVIRONMENTS = frozenset({"equation", "align", "gather", "multline", "alignat", "flalign",
-                                   "eqnarray"})
 
 _FENCES = {
     "pmatrix": ("(", ")"), "bmatrix": ("[", "]"), "Bmatrix": ("{", "}"), "vmatrix": ("|", "|"),

@@ -13,9 +13,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .convert import (NUMBERED_ENVIRONMENTS, convert_tex, find_environment_end, split_cells,
-                      split_rows)
-from .tex import group_text, read_argument, serialize
+from .convert import convert_tex, find_environment_end, split_cells, split_rows
+from .tex import NUMBERED_ENVIRONMENTS, group_text, read_argument, serialize
 
 _ALIGNED_KINDS = frozenset({"align", "alignat", "flalign", "eqnarray"})
 

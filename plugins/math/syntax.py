@@ -18,7 +18,7 @@ import re
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
 
-from .convert import NUMBERED_ENVIRONMENTS
+from .tex import NUMBERED_ENVIRONMENTS
 
 _ENVIRONMENT_START = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")(\*?)\}")
 

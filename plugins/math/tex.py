@@ -32,6 +32,11 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 
+# amsmath's environments whose rows are numbered: they may stand alone outside `$$` (``syntax``)
+# and an equation is read row by row when it is one of them (``equations``).
+NUMBERED_ENVIRONMENTS = frozenset({"equation", "align", "gather", "multline", "alignat", "flalign",
+                                   "eqnarray"})
+
 DEFINING_COMMANDS = frozenset(
     {r"\newcommand", r"\renewcommand", r"\providecommand", r"\def", r"\gdef",
      r"\DeclareMathOperator"}

@@ -3,6 +3,8 @@
 The leading ``#|`` lines of a block are one YAML mapping (``#| fig-cap: "a: b"`` and
 ``#| depends: [a.csv, b.csv]`` work as in Quarto). Every name and value is checked against
 ``OPTION_TYPES``; a mistake is a ``PluginError`` at the option's own ``post.md:LINE``.
+The site's options are the defaults (``BlockOptions``) and the limits of every session
+(``SessionLimits``).
 """
 from __future__ import annotations
 
@@ -41,6 +43,15 @@ class BlockOptions:
     fig_height: float = 4.8
     timeout: float = 30.0          # seconds for this block
     depends: tuple[str, ...] = ()  # files beside the post, relative to its folder
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """What the site allows each session (``[plugins.run]``); a block cannot change them."""
+
+    memory_limit_mb: int
+    output_limit_bytes: int
+    process_limit: int
 
 
 # Quarto's option name -> the BlockOptions field it sets.

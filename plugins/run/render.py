@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from html import escape
+from typing import TYPE_CHECKING
 
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
-_LEXER = PythonLexer(stripnl=False, ensurenl=False)
-_FORMATTER = HtmlFormatter(nowrap=True)
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 # A terminal's control sequences (colours, cursor moves: ESC [ ... final byte, ESC ] ... BEL/ST,
 # ESC and one character): formatting for a terminal, meaningless in a page, so they are dropped.
@@ -55,8 +56,16 @@ class BlockView:
     traceback: str | None
 
 
+@cache
+def _python_highlighter() -> tuple[Lexer, HtmlFormatter]:
+    """Made with the first block shown: the lexer compiles its many patterns when it is built
+    (some 20 ms), which a build whose posts have no ``{python}`` block never needs."""
+    from pygments.lexers.python import PythonLexer
+    return PythonLexer(stripnl=False, ensurenl=False), HtmlFormatter(nowrap=True)
+
+
 def highlight_python(code: str) -> str:
-    body = highlight(code, _LEXER, _FORMATTER)
+    body = highlight(code, *_python_highlighter())
     return (f'<pre class="highlight" tabindex="0"><code class="language-python">{body}</code>'
             "</pre>\n")
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import kernel
+from .options import SessionLimits
 from .results import Animation, BlockOutput, Failure, Figure, SessionCrash
 
 KERNEL_SCRIPT = Path(kernel.__file__)
@@ -50,13 +51,6 @@ class BlockProgram:
     fig_height: float
     warning: bool
     error: bool  # keep running the session after this block raises
-
-
-@dataclass(frozen=True)
-class SessionLimits:
-    memory_limit_mb: int
-    output_limit_bytes: int
-    process_limit: int
 
 
 @dataclass(frozen=True)

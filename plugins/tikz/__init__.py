@@ -8,16 +8,16 @@
 
 Both become ``tikz_figure_open``, ``tikz_picture``, an optional ``figcaption`` holding an inline
 token (so captions get Markdown and math like any paragraph), and ``tikz_figure_close``. The
-``tikz_picture`` render rule lays the picture out with ``parser`` and writes it with ``svg``
-(or hands it to real TeX with ``renderer="tex"``), caching the SVG by content. A picture outside
-the supported subset is a ``kind="tikz"`` warning at its ``post.md:LINE`` naming the command,
-and the page shows the TikZ source as code instead.
+``tikz_picture`` render rule hands the picture to ``draw``, which lays it out with ``parser`` and
+writes it with ``svg`` (or hands it to real TeX with ``renderer="tex"``), caching the SVG by
+content; ``draw`` is imported with the first picture, so a build without one never loads the
+layout engine. A picture outside the supported subset is a ``kind="tikz"`` warning at its
+``post.md:LINE`` naming the command, and the page shows the TikZ source as code instead.
 """
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache
 from typing import Any
 
 import yaml
@@ -26,19 +26,11 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.cache import content_key
 from generator.context import render_context
-from generator.errors import ConfigError, PluginError, SourceLocation
-
-from . import texrender
-from .model import TikzError
-from .parser import interpret
-from .svg import describe, render_svg
+from generator.errors import ConfigError, SourceLocation
 
 __all__ = ["tikz_plugin"]
 
-# Bump whenever the built-in renderer's output for the same input changes.
-RENDERER_VERSION = "1"
 RENDERERS = ("builtin", "tex")
 FENCE_INFO = "{tikz}"
 FENCE_OPTIONS = ("caption", "id", "alt")
@@ -206,54 +198,9 @@ def _push_figure(tokens: list[Token], level: int, body: str, *, body_line: int,
 
 # --- drawing ---------------------------------------------------------------------------------
 
-@cache
-def _tex_version() -> str:
-    return texrender.tool_versions()
-
-
 def _picture_renderer(renderer: str, tex_timeout: float, fence_rule: Any):
     def render_picture(self, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
-        token = tokens[idx]
-        context = render_context(env)
-        body_line: int = token.meta["body_line"]
-        use_tex = renderer == "tex"
-        if use_tex and not texrender.available():
-            context.warn(body_line, "renderer = \"tex\" but latex or dvisvgm is not installed; "
-                         "drawn with the built-in renderer", kind="tikz",
-                         hint="apt-get install texlive-pictures texlive-latex-extra dvisvgm")
-            use_tex = False
-        try:
-            version = RENDERER_VERSION + (f"-tex-{_tex_version()}" if use_tex else "-builtin")
-            cache_store = context.cache("tikz", content_key(version)[:16])
-            key = content_key(token.content, token.meta["title"])
-            cached = cache_store.get(key)
-            if cached is not None:
-                return cached.decode("utf-8") + "\n"
-            svg = _draw(token.content, use_tex, tex_timeout, token.meta["title"])
-        except TikzError as error:
-            context.warn(body_line + error.line, f"TikZ picture not drawn: {error.message}",
-                         hint=error.hint, kind="tikz")
-            return _as_code(fence_rule, token, options, env)
-        except (ArithmeticError, ValueError, IndexError, KeyError, RecursionError) as error:
-            raise PluginError(f"internal error in the TikZ renderer: {type(error).__name__}: {error}",
-                              location=context.location(body_line),
-                              hint="this is a bug in Stride: please report it with this picture; "
-                                   "meanwhile set [plugins.tikz] renderer = \"tex\"") from error
-        cache_store.put(key, svg.encode("utf-8"))
-        return svg + "\n"
+        from .draw import render_picture as draw  # the layout engine loads with the first picture
+        return draw(tokens[idx], options, env, renderer=renderer, tex_timeout=tex_timeout,
+                    fence_rule=fence_rule)
     return render_picture
-
-
-def _draw(source: str, use_tex: bool, tex_timeout: float, title: str) -> str:
-    if use_tex:
-        return texrender.render(source, timeout=tex_timeout, title=title,
-                                description="Diagram drawn with TikZ.")
-    diagram = interpret(source)
-    return render_svg(diagram, title=title, description=describe(diagram))
-
-
-def _as_code(fence_rule: Any, token: Token, options: Any, env: Any) -> str:
-    """The picture's source through the page's fence rule (escaped, highlighted as LaTeX)."""
-    code = Token("fence", "code", 0, info="latex", content=token.content, markup="```",
-                 map=token.map, block=True)
-    return fence_rule([code], 0, options, env)

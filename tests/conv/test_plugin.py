@@ -205,7 +205,7 @@ def test_figures_come_from_the_cache_without_drawing(tmp_path, monkeypatch):
     def no_drawing(*args, **kwargs):
         raise AssertionError("a cached figure was drawn again")
 
-    monkeypatch.setattr(conv, "grid_scene", no_drawing)
+    monkeypatch.setattr("plugins.conv.block.grid_scene", no_drawing)
     html, second = render(body, cache_root=tmp_path)
     assert second.assets == {"cached.gif": b"planted figure"}
     assert 'alt="cross-correlation' in html
