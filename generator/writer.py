@@ -1,13 +1,24 @@
 """Write the built site into its output folder atomically, touching only what changed.
 
-The new site is staged in a folder beside the output: files whose digest matches the previous
-build's manifest are hard-linked from the previous site (a page the build did not even re-render
-comes as ``OutputFile.kept``), the others are written. The staged folder then replaces the output
-in one rename. A build that fails, is killed or runs out of disk leaves the previous site complete
-and byte-identical; the next build sweeps what it left (and puts the previous site back if it was
-killed between the two renames of the swap). An unchanged rebuild writes nothing, and an edit
-costs what it changed plus one link per unchanged file. Output folders that would destroy an
-author's files are refused.
+A first build writes the whole site into a folder beside the output and renames it into place.
+Later builds change the output in place, so an edit costs what it changed, whatever the size of
+the site; files whose digest matches the previous build's manifest are not touched at all (a page
+the build did not even re-render comes as ``OutputFile.kept``). The change is made in three steps:
+
+1. Stage: every new or changed file, and the new manifest, is written into a stage folder beside
+   the output (same filesystem); the current version of every file about to be replaced or
+   removed is hard-linked there too. A failure here leaves the output untouched.
+2. Journal: the list of files to replace and remove and of folders to create is written into the
+   stage atomically. From then on the change can always be undone from the stage.
+3. Apply: removed files are unlinked and folders left empty removed, then each staged file is
+   renamed over its target (a web server reading the folder never sees a half-written file), the
+   manifest last. Deleting the journal commits the build; the stage is deleted after it.
+
+A build that fails or is interrupted (Ctrl-C) while applying puts the previous site back at once;
+one that is killed leaves its journal, and the next build's ``sweep_leftovers`` rolls the change
+back before anything else. Either way the previous site is complete and byte-identical. Only
+paths listed in the previous manifest are ever removed, folders only when empty, and output
+folders that would destroy an author's files are refused.
 """
 from __future__ import annotations
 
@@ -16,9 +27,10 @@ import fcntl
 import hashlib
 import json
 import os
+import posixpath
 import shutil
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +40,8 @@ MANIFEST = ".stride-manifest.json"
 MANIFEST_VERSION = 2
 TEMP_PREFIX = ".stride-tmp-"
 OLD_PREFIX = ".stride-old-"
+JOURNAL = "journal.json"
+JOURNAL_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -114,43 +128,70 @@ def _staging(out: Path) -> Path:
     return out.parent / f"{TEMP_PREFIX}{out.name}-{os.getpid()}"
 
 
+def _leftovers(out: Path, prefix: str) -> list[Path]:
+    """Folders that builds of ``out`` left beside it: PREFIX, the output's name, "-" and a pid
+    (so ``public-2``'s folders are not taken for ``public``'s)."""
+    start = f"{prefix}{out.name}-"
+    try:
+        return sorted(entry for entry in out.parent.iterdir()
+                      if entry.name.startswith(start) and entry.name[len(start):].isdigit())
+    except FileNotFoundError:
+        return []
+
+
 def sweep_leftovers(out: Path) -> None:
-    """Clean up after a killed build: put the previous site back if the kill came between the
-    two renames of the swap, then delete staged and retired copies."""
-    retired = sorted(out.parent.glob(f"{OLD_PREFIX}{out.name}-*"))
+    """Clean up after a killed build: undo the change it was applying in place (its stage holds
+    a journal), or put the previous site back if it was killed between the two renames of a swap;
+    then delete staged and retired copies."""
+    retired = _leftovers(out, OLD_PREFIX)
     if not out.exists() and retired:
         os.rename(retired.pop(), out)
-    for leftover in (*retired, *out.parent.glob(f"{TEMP_PREFIX}{out.name}-*")):
+    for leftover in retired:
         shutil.rmtree(leftover, ignore_errors=True)
+    for stage in _leftovers(out, TEMP_PREFIX):
+        try:
+            _abandon(stage, out)
+        except OSError as error:
+            raise OutputError(f"could not undo the unfinished build in {stage}: "
+                              f"{error.strerror or error}", location=SourceLocation(str(out)),
+                              hint="check the folders' permissions and build again; the previous "
+                                   "site is put back before anything else") from None
 
 
 def read_manifest(out: Path) -> dict[str, str]:
     """Output path -> digest of what the last complete build wrote; empty when not trustworthy."""
+    return _trusted_manifest(out) or {}
+
+
+def _trusted_manifest(out: Path) -> dict[str, str] | None:
     try:
         data = json.loads((out / MANIFEST).read_text())
     except (OSError, ValueError):
-        return {}
+        return None
     if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION \
             or not data.get("complete"):
-        return {}
+        return None
     files = data.get("files")
-    return files if isinstance(files, dict) else {}
+    return files if isinstance(files, dict) else None
 
 
-def _write_manifest(folder: Path, files: dict[str, str]) -> None:
-    (folder / MANIFEST).write_text(json.dumps({"version": MANIFEST_VERSION, "complete": True,
-                                               "files": files}, sort_keys=True))
+def _manifest(files: dict[str, str]) -> OutputFile:
+    return OutputFile(MANIFEST, data=json.dumps({"version": MANIFEST_VERSION, "complete": True,
+                                                 "files": files}, sort_keys=True).encode())
 
 
 def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
+    """Make ``out`` hold ``files`` and the manifest that lists them, changing only what differs
+    from the previous build (see the module's docstring)."""
     out = out.resolve()
     sweep_leftovers(out)
-    previous = read_manifest(out)
+    previous = _trusted_manifest(out)
+    known = previous or {}
     files = list(files)
     current = {f.path: f.digest() for f in files}
-    unchanged = {f.path for f in files if previous.get(f.path) == current[f.path]
+    unchanged = {f.path for f in files if known.get(f.path) == current[f.path]
                  and (f.kept_digest is not None or os.path.isfile(os.path.join(out, f.path)))}
-    gone = set(previous) - set(current)
+    gone = sorted(set(known) - set(current))
     if len(unchanged) == len(files) and not gone:
         return WriteReport(0, len(files), 0, unchanged=True)
     missing = [f.path for f in files if f.kept_digest is not None and f.path not in unchanged]
@@ -158,39 +199,50 @@ def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
         raise OutputError(f"{out / missing[0]} was kept from the previous build, which did not "
                           "write it", location=SourceLocation(str(out)),
                           hint="build again; if it persists, run `python build.py clean`")
+    changed = [f for f in files if f.path not in unchanged]
+    try:
+        if previous is None:  # a first build, or an output whose manifest cannot be trusted
+            _write_whole(out, [*files, _manifest(current)])
+        else:
+            _write_changes(out, [*changed, _manifest(current)], gone)
+    except OSError as error:
+        hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
+            "check the folder's permissions and free space"
+        # A roll-back that failed too leaves its journal, and the next build's sweep finishes it.
+        left = "the next build puts the previous site back" \
+            if (_staging(out) / JOURNAL).exists() else "the previous site was left as it was"
+        raise OutputError(f"could not write the site: {error.strerror or error}",
+                          location=SourceLocation(str(out)), hint=f"{hint}; {left}") from None
+    return WriteReport(len(changed), len(unchanged), len(gone), unchanged=False)
+
+
+def _write_file(item: OutputFile, target: Path) -> None:
+    if item.data is not None:
+        target.write_bytes(item.data)
+    else:
+        assert item.source is not None
+        shutil.copyfile(item.source, target)  # streamed in chunks, never read whole
+
+
+# ------------------------------------------------------------------ a whole site, swapped in
+
+def _write_whole(out: Path, files: list[OutputFile]) -> None:
+    """Stage the whole site beside the output and rename it into place: the cheapest way to
+    write every file."""
     stage = _staging(out)
     try:
         stage.mkdir(parents=True)
+        folders = {stage}
         for item in files:
             target = stage / item.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if item.path in unchanged and _link(out / item.path, target):
-                continue
-            if item.data is not None:
-                target.write_bytes(item.data)
-            else:
-                assert item.source is not None
-                shutil.copyfile(item.source, target)  # streamed in chunks, never read whole
-        _write_manifest(stage, current)
+            if target.parent not in folders:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                folders.add(target.parent)
+            _write_file(item, target)
         _swap(stage, out)
-    except OSError as error:
+    except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
-        hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
-            "check the folder's permissions and free space"
-        raise OutputError(f"could not write the site: {error.strerror or error}",
-                          location=SourceLocation(str(out)),
-                          hint=hint + "; the previous site was left as it was") from None
-    written = len(files) - len(unchanged)
-    return WriteReport(written, len(unchanged), len(gone), unchanged=False)
-
-
-def _link(existing: Path, target: Path) -> bool:
-    """Reuse an unchanged file of the previous site; False where hard links are not possible."""
-    try:
-        os.link(existing, target)
-        return True
-    except OSError:
-        return False
+        raise
 
 
 def _swap(stage: Path, out: Path) -> None:
@@ -199,5 +251,185 @@ def _swap(stage: Path, out: Path) -> None:
         return
     retired = out.parent / f"{OLD_PREFIX}{out.name}-{os.getpid()}"
     os.rename(out, retired)
-    os.rename(stage, out)
+    try:
+        os.rename(stage, out)
+    except BaseException:
+        os.rename(retired, out)
+        raise
     shutil.rmtree(retired, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ a change, applied in place
+
+@dataclass(frozen=True)
+class _Journal:
+    """A change to apply to the output in place, written into the stage before its first step so
+    that it can always be undone. For ``writes[i]`` the stage holds the new file ``new-i`` and,
+    when the path held a file, that file as ``old-i``; for ``removes[j]`` it holds ``gone-j``."""
+
+    writes: tuple[tuple[str, bool], ...]  # (path, whether its previous file is in the stage)
+    removes: tuple[str, ...]
+    folders: tuple[str, ...]  # created for new files, parents first
+    emptied: tuple[str, ...]  # folders the removals may leave empty, children first
+
+    def apply(self, out: Path, stage: Path) -> None:
+        # Removals first: a removed file may stand where a new file's folder goes, and back.
+        for path in self.removes:
+            _unlink(out / path)
+        for folder in self.emptied:
+            try:
+                os.rmdir(out / folder)
+            except OSError:  # still holds something (perhaps the author's): stays
+                pass
+        for folder in self.folders:
+            os.mkdir(out / folder)
+        for index, (path, _) in enumerate(self.writes):
+            os.replace(stage / f"new-{index}", out / path)
+
+    def roll_back(self, out: Path, stage: Path) -> None:
+        """Undo ``apply`` wherever it stopped; a roll-back that is itself stopped can be run
+        again."""
+        for index, (path, saved) in enumerate(self.writes):
+            if saved:
+                _put_back(stage / f"old-{index}", out / path)
+            else:
+                _unlink(out / path)
+        for folder in reversed(self.folders):
+            try:
+                os.rmdir(out / folder)
+            except OSError:  # never created, or holds something that is not ours
+                pass
+        for index, path in enumerate(self.removes):
+            _put_back(stage / f"gone-{index}", out / path)
+
+    def save(self, stage: Path) -> None:
+        temp = stage / f"{JOURNAL}.tmp"
+        temp.write_text(json.dumps({"version": JOURNAL_VERSION, "writes": self.writes,
+                                    "removes": self.removes, "folders": self.folders,
+                                    "emptied": self.emptied}))
+        os.replace(temp, stage / JOURNAL)  # a journal is whole or absent
+
+    @classmethod
+    def load(cls, stage: Path) -> _Journal | None:
+        try:
+            text = (stage / JOURNAL).read_text()
+        except FileNotFoundError:
+            return None
+        try:
+            data = json.loads(text)
+            if data["version"] != JOURNAL_VERSION:
+                raise ValueError(data["version"])
+            return cls(tuple((str(path), bool(saved)) for path, saved in data["writes"]),
+                       tuple(map(str, data["removes"])), tuple(map(str, data["folders"])),
+                       tuple(map(str, data["emptied"])))
+        except (ValueError, KeyError, TypeError):
+            raise OutputError(f"cannot undo the unfinished build in {stage}: its journal is "
+                              "unreadable", location=SourceLocation(str(stage / JOURNAL)),
+                              hint="delete that folder and the output folder, then build "
+                                   "again") from None
+
+
+def _write_changes(out: Path, changed: list[OutputFile], gone: list[str]) -> None:
+    """Write ``changed`` (the manifest last) and remove ``gone`` in place: stage, journal, apply,
+    commit (see the module's docstring)."""
+    stage = _staging(out)
+    try:
+        journal = _stage(out, stage, changed, gone)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)  # the output was not touched
+        raise
+    try:
+        journal.save(stage)
+        journal.apply(out, stage)
+        os.unlink(stage / JOURNAL)  # the commit point: the new site stands
+    except BaseException:
+        # Put the previous site back now. Should the roll-back be stopped too (a second Ctrl-C,
+        # the disk failing), its journal stays for the next build's sweep.
+        with suppress(BaseException):
+            _abandon(stage, out)
+        raise
+    shutil.rmtree(stage, ignore_errors=True)
+
+
+def _stage(out: Path, stage: Path, changed: list[OutputFile], gone: list[str]) -> _Journal:
+    """Write the new files into the stage and keep there the output's files they replace and
+    the files to remove; the output itself is not changed."""
+    stage.mkdir()
+    writes = []
+    for index, item in enumerate(changed):
+        _write_file(item, stage / f"new-{index}")
+        writes.append((item.path, _save(out / item.path, stage / f"old-{index}")))
+    removes: list[str] = []
+    for path in gone:  # a path that is missing, or a folder now, is left alone
+        if _save(out / path, stage / f"gone-{len(removes)}"):
+            removes.append(path)
+    new = [path for path, saved in writes if not saved]
+    needed = {folder for path, _ in writes for folder in _ancestors(path)}
+    emptied = {folder for path in removes for folder in _ancestors(path)} - needed
+    return _Journal(tuple(writes), tuple(removes), tuple(_missing_folders(out, new)),
+                    tuple(sorted(emptied, reverse=True)))
+
+
+def _save(existing: Path, copy: Path) -> bool:
+    """Keep the output's current file at a path in the stage: a hard link (a copy where the
+    filesystem has none). False when the path holds no file."""
+    try:
+        os.link(existing, copy, follow_symlinks=False)
+    except (FileNotFoundError, NotADirectoryError):  # nothing there, or a file in its place
+        return False
+    except OSError:
+        if not existing.is_file():  # a folder: never Stride's to move
+            return False
+        shutil.copyfile(existing, copy)  # a filesystem without hard links
+    return True
+
+
+def _ancestors(path: str) -> Iterator[str]:
+    folder = posixpath.dirname(path)
+    while folder:
+        yield folder
+        folder = posixpath.dirname(folder)
+
+
+def _missing_folders(out: Path, paths: list[str]) -> list[str]:
+    """The folders to create for new files, parents first (one stat per distinct folder)."""
+    missing: set[str] = set()
+    present = {""}
+    for path in paths:
+        folder = posixpath.dirname(path)
+        while folder not in present and folder not in missing:
+            if os.path.isdir(out / folder):
+                present.add(folder)
+            else:
+                missing.add(folder)
+                folder = posixpath.dirname(folder)
+    return sorted(missing)
+
+
+def _unlink(path: Path) -> None:
+    """Remove a file that may be gone already; a folder is never removed."""
+    try:
+        os.unlink(path)
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+        pass
+
+
+def _put_back(saved: Path, target: Path) -> None:
+    try:
+        os.replace(saved, target)
+    except FileNotFoundError:
+        if not os.path.lexists(saved):
+            return  # put back already, by a roll-back that was itself stopped
+        os.makedirs(target.parent, exist_ok=True)  # its folder was removed as empty
+        os.replace(saved, target)
+
+
+def _abandon(stage: Path, out: Path) -> None:
+    """Undo the change a stage was applying, if it had got as far as its journal, then delete
+    the stage."""
+    journal = _Journal.load(stage)
+    if journal is not None:
+        if out.is_dir():  # an output deleted since is not brought back in pieces
+            journal.roll_back(out, stage)
+        os.unlink(stage / JOURNAL)
+    shutil.rmtree(stage, ignore_errors=True)

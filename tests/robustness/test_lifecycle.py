@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from generator.writer import JOURNAL, sweep_leftovers
+
 from ..conftest import REPO, write
 from .conftest import (HANG_GUARD, add_post, alive, cli, descendants, end_processes,
                        kernel_processes, leftovers, run_cli, snapshot, wait_until)
@@ -57,9 +59,8 @@ def in_session(build: subprocess.Popen) -> list[int]:
 
 
 def writing(site: Path, manifest_before: os.stat_result):
-    """True once the writer is committed to writing: it made its temporary folder beside the
-    output (a writer that swaps a finished folder in), or it changed the output's manifest (a
-    writer that works in place marks it incomplete before it replaces files)."""
+    """True once the writer is committed to writing: it made its stage folder beside the output,
+    or (should a writer ever work without one) it changed the output's manifest."""
     def check():
         if any(site.glob(".stride-tmp-*")):
             return True
@@ -69,6 +70,12 @@ def writing(site: Path, manifest_before: os.stat_result):
             return True
         return (now.st_ino, now.st_mtime_ns) != (manifest_before.st_ino, manifest_before.st_mtime_ns)
     return check
+
+
+def applying(site: Path):
+    """True while the writer changes the output in place: its stage holds the journal that lets
+    a sweep undo the change."""
+    return lambda: any(site.glob(f".stride-tmp-public-*/{JOURNAL}"))
 
 
 @pytest.fixture
@@ -163,6 +170,24 @@ def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweep
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
+def test_sigkill_while_changing_the_output_is_undone_by_the_sweep(big_site, tmp_path):
+    site = big_site
+    before = first_build(site)
+    change_everything(site)
+    build = cli("--root", str(site), "-j", "1")
+    wait_until(applying(site), "the build to start changing the output", process=build)
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait(HANG_GUARD)
+    assert applying(site)(), "the build was not killed while it changed the output"
+    sweep_leftovers((site / "public").resolve())  # what the next build does first
+    assert snapshot(site / "public") == before
+    assert leftovers(site) == []
+    result = run_cli("--root", str(site))
+    assert result.returncode == 0, result.stderr
+    assert leftovers(site) == []
+    assert snapshot(site / "public") == clean_build_of(site, tmp_path)
+
+
 def test_ctrl_c_while_code_runs(site, tmp_path):
     add_post(site, "a.md", "Version one.\n")
     before = first_build(site)
@@ -199,6 +224,21 @@ def test_ctrl_c_while_writing(big_site, tmp_path):
     assert snapshot(site / "public") == before
     assert run_cli("--root", str(site)).returncode == 0
     assert leftovers(site) == []
+    assert snapshot(site / "public") == clean_build_of(site, tmp_path)
+
+
+def test_ctrl_c_while_changing_the_output_puts_the_previous_site_back(big_site, tmp_path):
+    site = big_site
+    before = first_build(site)
+    change_everything(site)
+    build = cli("--root", str(site), "-j", "1")
+    wait_until(applying(site), "the build to start changing the output", process=build)
+    os.killpg(build.pid, signal.SIGINT)
+    out, err = build.communicate(timeout=HANG_GUARD)
+    assert (build.returncode, err) == (130, "interrupted: the previous site was left as it was\n")
+    assert snapshot(site / "public") == before  # put back at once, not by the next build
+    assert leftovers(site) == []
+    assert run_cli("--root", str(site)).returncode == 0
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
