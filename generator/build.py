@@ -47,7 +47,7 @@ CACHE_DIR = ".stride-cache"
 LOCK_NAME = "build.lock"
 PR_SET_PDEATHSIG = 1  # prctl(2)
 PAGE_CACHE_VERSION = "1"
-STATE_VERSION = "3"
+STATE_VERSION = "4"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
@@ -113,7 +113,8 @@ class BuildSession:
     renderer: tuple[str, MarkdownRenderer] | None = None  # (settings fingerprint, renderer)
     changed: frozenset[Path] | None = None
     page_cache: ShardedCache | None = None  # renders by page-cache key, on disk
-    urls: tuple[str, tuple, dict[str, str], dict[str, str]] | None = None  # see _plan_urls
+    urls: tuple[str, tuple, dict[str, str], dict[str, str], str] | None = None  # _plan_urls
+    pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
     #   settings fingerprint, page-cache key): the key's hash is computed once per change
 
@@ -122,7 +123,7 @@ class BuildSession:
         """The state the last command-line build saved; empty when missing, foreign or stale."""
         session = cls(code=code_fingerprint())
         for path, attributes in ((_parsed_state(cache_root), ("parsed", "urls")),
-                                 (_pages_state(cache_root, out), ("pages",))):
+                                 (_pages_state(cache_root, out), ("pages", "pages_structure"))):
             try:
                 code, values = pickle.loads(path.read_bytes())
             except Exception:  # missing, truncated or from another version: start afresh
@@ -137,7 +138,7 @@ class BuildSession:
         # The parses keep their files' text: the next build takes the files whose stat has not
         # changed from here instead of reading them (``discover``).
         for path, values in ((_parsed_state(cache_root), (self.parsed, self.urls)),
-                             (_pages_state(cache_root, out), (self.pages,))):
+                             (_pages_state(cache_root, out), (self.pages, self.pages_structure))):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
             temp.write_bytes(pickle.dumps((self.code, values), protocol=5))
@@ -250,7 +251,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         parsed.append(item)
     if errors:
         raise BuildFailed(errors)
-    urls, links = _plan_urls(parsed, config, session, plan_urls, link_table)
+    urls, links, structure = _plan_urls(parsed, config, session, plan_urls, link_table)
     asset_paths = {_join(urls[p.source.rel], f.name)
                    for p in parsed for f in found.bundle_files.get(p.source.rel, ())}
     settings = RenderSettings(
@@ -279,6 +280,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
 
     site = assemble(posts, pages, static)
     files, page_sources, pages_rendered = _render_pages(site, config, root, out, cache_root, keys,
+                                                        structure,
                                                         session, options.jobs)
     files.extend(OutputFile(url.lstrip("/"), source=path) for url, path in sorted(static.items()))
     for post in (*site.posts, *site.pages):
@@ -358,20 +360,22 @@ def _parse(source: SourceFile, session: BuildSession,
 
 
 def _plan_urls(parsed: list[ParsedSource], config: SiteConfig, session: BuildSession,
-               plan_urls, link_table) -> tuple[dict[str, str], dict[str, str]]:
+               plan_urls, link_table) -> tuple[dict[str, str], dict[str, str], str]:
     """URLs and the link table depend on the posts' paths, metadata and the config alone: while
     those equal the last build's, its answer stands (unchanged parses are the very same objects,
-    so the comparison is mostly identity)."""
+    so the comparison is mostly identity). The third value names this structure: a new token
+    whenever any of it changed."""
     metas = tuple((item.source.rel, item.source.content_rel, item.meta) for item in parsed)
     known = session.urls
     if known is not None and known[0] == repr(config) and len(known[1]) == len(metas) and all(
             a[0] == b[0] and a[1] == b[1] and (a[2] is b[2] or a[2] == b[2])
             for a, b in zip(known[1], metas)):
-        return known[2], known[3]
+        return known[2], known[3], known[4]
     urls = plan_urls(parsed, config)
     links = link_table(parsed, urls)
-    session.urls = (repr(config), metas, urls, links)
-    return urls, links
+    token = os.urandom(8).hex()
+    session.urls = (repr(config), metas, urls, links, token)
+    return urls, links, token
 
 
 def _site_vars(config: SiteConfig) -> dict[str, object]:
@@ -409,9 +413,15 @@ def _unique(files: list[OutputFile]) -> list[OutputFile]:
 # ---------------------------------------------------------------- templated pages
 
 def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
-                  keys: Mapping[str, str], session: BuildSession, jobs: int
-                  ) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
-    """Render the pages whose inputs changed; keep the others' files as they are."""
+                  keys: Mapping[str, str], structure: str, session: BuildSession,
+                  jobs: int) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
+    """Render the pages whose inputs changed; keep the others' files as they are.
+
+    When the site's structure is the one the page records were made for (``structure``, from
+    ``_plan_urls``: same posts, paths, metadata and config, so every page is planned with the
+    same arguments as when its record was made), only the pages whose
+    records read something that changed are even looked at: an edit to one post's body costs
+    what reads that post, not a comparison per page of the site."""
     from .cache import content_key
     from .incremental import SiteSnapshot, post_root
     from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css, theme_roots
@@ -436,6 +446,10 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment.places = snapshot.places
     template_digest = functools.lru_cache(maxsize=None)(environment.template_digest)
     written = read_manifest(out)
+    # The records were made for this structure and this environment (config and theme folders)
+    structure = f"{structure} {environment_key}"
+    suspects = snapshot.suspects(session.pages, template_digest) \
+        if structure == session.pages_structure else None
     records: dict[str, PageRecord] = {}
     files: list[OutputFile] = []
     sources: dict[str, str] = {}
@@ -443,8 +457,14 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     for job in plan_pages(site, config, build_time):
         post = job.arguments.get("post")
         sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
-        arguments = snapshot.arguments_text(job.template, job.url, job.arguments, config_digest)
         old = session.pages.get(job.path)
+        if old is not None and suspects is not None and job.path not in suspects \
+                and written.get(job.path) == old.output \
+                and os.path.isfile(os.path.join(out, job.path)):
+            records[job.path] = old
+            files.append(OutputFile.kept(job.path, old.output))
+            continue
+        arguments = snapshot.arguments_text(job.template, job.url, job.arguments, config_digest)
         if old is not None and written.get(job.path) == old.output \
                 and snapshot.is_current(old, arguments, template_digest) \
                 and os.path.isfile(os.path.join(out, job.path)):
@@ -459,6 +479,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
         files[index] = OutputFile(job.path, data=data)
     environment.places = {}
     session.pages = records
+    session.pages_structure = structure
     files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
     sources[PYGMENTS_CSS] = "Pygments styles"
     return files, sources, tuple(job.path for _, job, _ in todo)

@@ -120,6 +120,44 @@ class SiteSnapshot:
                 return False
         return True
 
+    def suspects(self, records: Mapping[str, PageRecord],
+                 template_digest: Callable[[str], str | None]) -> set[str]:
+        """The pages (output paths) whose record read something that may have changed: a post
+        whose version moved, an aggregate value that differs, a template whose source differs.
+        Every other page is current, provided it is rendered with the same arguments as before:
+        the caller knows that when the site's structure (paths, metadata, config) is unchanged,
+        and so skips encoding the arguments of a thousand pages to compare them."""
+        changed_templates: dict[tuple[str, str], bool] = {}
+        changed_values: dict[tuple[str, str, str], bool] = {}
+        found: set[str] = set()
+        for path, record in records.items():
+            for name, digest in record.templates:
+                key = (name, digest)
+                if key not in changed_templates:
+                    changed_templates[key] = template_digest(name) != digest
+                if changed_templates[key]:
+                    found.add(path)
+                    break
+            else:
+                for reads in record.reads:
+                    if reads.version:
+                        if self.versions.get(reads.root) != reads.version:
+                            found.add(path)
+                            break
+                        continue
+                    if any(self._value_changed(reads.root, value_path, digest, changed_values)
+                           for value_path, digest in reads.values):
+                        found.add(path)
+                        break
+        return found
+
+    def _value_changed(self, root: str, path: str, digest: str,
+                       memo: dict[tuple[str, str, str], bool]) -> bool:
+        key = (root, path, digest)
+        if key not in memo:
+            memo[key] = self.value_digest(root, path) != digest
+        return memo[key]
+
     def record(self, reads: Mapping[str, Iterable[str]], templates: Iterable[str],
                template_digest: Callable[[str], str | None], arguments: str,
                output: str) -> PageRecord:

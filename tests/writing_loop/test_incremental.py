@@ -163,3 +163,35 @@ def test_pruning_the_plugin_caches_spares_the_builds_own_folders(blog):
     build(BuildOptions(root=blog, jobs=1))
     assert kept.read_text() == "served site"
     assert not stale.exists()
+
+
+def test_a_body_edit_compares_only_the_pages_that_read_the_post(blog, monkeypatch):
+    from generator.incremental import SiteSnapshot
+
+    build(BuildOptions(root=blog, jobs=1))
+    compared: list[str] = []
+    encode = SiteSnapshot.arguments_text
+    monkeypatch.setattr(SiteSnapshot, "arguments_text",
+                        lambda self, template, url, *rest: compared.append(url)
+                        or encode(self, template, url, *rest))
+    add_post(blog, 7, body="Summary of post 7.\n\nAn edited body.")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml"}
+    # the pages that read post 7 at all (itself, its neighbours, its index page, tags, archive,
+    # feed): a dozen, not the site's thirty
+    assert "/2024/01/post-07/" in compared and len(compared) < 15
+    assert "/2024/01/post-01/" not in compared
+
+
+def test_pages_built_into_a_second_output_are_not_taken_for_current_after_a_new_post(
+        blog, tmp_path):
+    """The page records of each output are checked against the structure they were made for:
+    output B last built before a post was added must not keep its stale neighbour links."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    build(BuildOptions(root=blog, out=first, jobs=1))
+    build(BuildOptions(root=blog, out=second, jobs=1))
+    add_post(blog, 20)
+    build(BuildOptions(root=blog, out=first, jobs=1))
+    add_post(blog, 20, body="Summary of post 20.\n\nEdited.")
+    result = build(BuildOptions(root=blog, out=second, jobs=1))
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
