@@ -18,24 +18,30 @@ from __future__ import annotations
 import ctypes
 import datetime as dt
 import functools
+import gc
 import hashlib
 import json
 import os
 import pickle
+import re
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError
-from .uptodate import (current_summary, forget_stamp, scan_inputs, stamp_path, stat_outputs,
+from .uptodate import (compare_stamp, forget_stamp, scan_inputs, stamp_path, stat_outputs,
                        write_stamp)
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
 
+from .cache import ShardedCache
+
 if TYPE_CHECKING:  # the Markdown stack is imported only when something must be rendered
-    from .cache import ShardedCache
+    from concurrent.futures import Executor
+
     from .config import SiteConfig
     from .discover import Discovery
     from .incremental import PageRecord, SiteSnapshot
@@ -47,16 +53,18 @@ CACHE_DIR = ".stride-cache"
 LOCK_NAME = "build.lock"
 PR_SET_PDEATHSIG = 1  # prctl(2)
 PAGE_CACHE_VERSION = "1"
-STATE_VERSION = "4"
+STATE_VERSION = "6"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
 # Plugin cache namespaces whose entries are figures and run code: what the summary counts.
 FIGURE_NAMESPACES = ("conv", "run", "tikz")
 # Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
-OWN_CACHE_FOLDERS = ("pages", "state", "stamps", "templates", "serve")
+OWN_CACHE_FOLDERS = ("pages", "parsed", "records", "state", "stamps", "templates", "serve")
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 PAGES_PER_WORKER = 100  # fewer pages than this render in the build process: forking costs more
+# Cached renders to unpickle that make it worth rendering even a single post in a worker meanwhile
+OVERLAP_MIN = 200
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,10 @@ class BuildSession:
     changed: frozenset[Path] | None = None
     page_cache: ShardedCache | None = None  # renders by page-cache key, on disk
     urls: tuple[str, tuple, dict[str, str], dict[str, str], str] | None = None  # _plan_urls
+    saved: tuple[dict[str, ParsedSource], dict[str, PageRecord]] = field(
+        default_factory=lambda: ({}, {}))  # parses and page records as they are on disk
+    stores: tuple[ShardedCache, ShardedCache] | None = None  # where they are: loaded once
+    pages_unread: bool = False  # the page records are still on disk only (``page_records``)
     pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
     #   settings fingerprint, page-cache key): the key's hash is computed once per change
@@ -122,8 +134,17 @@ class BuildSession:
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
         """The state the last command-line build saved; empty when missing, foreign or stale."""
         session = cls(code=code_fingerprint())
-        for path, attributes in ((_parsed_state(cache_root), ("parsed", "urls")),
-                                 (_pages_state(cache_root, out), ("pages", "pages_structure"))):
+        parsed, records = session.stores = (_parsed_store(cache_root, session.code),
+                                            _records_store(cache_root, out, session.code))
+        for rel, stored in parsed.entries().items():
+            try:
+                session.parsed[rel] = _thaw_parse(stored)
+            except Exception:  # a corrupt or foreign entry: that file is read again
+                continue
+        session.saved = (dict(session.parsed), {})
+        session.pages_unread = True
+        for path, attributes in ((_urls_state(cache_root), ("urls",)),
+                                 (_pages_state(cache_root, out), ("pages_structure",))):
             try:
                 code, values = pickle.loads(path.read_bytes())
             except Exception:  # missing, truncated or from another version: start afresh
@@ -134,11 +155,37 @@ class BuildSession:
                     setattr(session, attribute, value)
         return session
 
+    def page_records(self) -> dict[str, PageRecord]:
+        """The page records, read from disk the first time they are needed."""
+        if self.pages_unread:
+            from .incremental import PageRecord
+
+            self.pages = {path: record for path, record in self.stores[1].entries().items()
+                          if isinstance(record, PageRecord)}
+            self.saved = (self.saved[0], dict(self.pages))
+            self.pages_unread = False
+        return self.pages
+
     def save(self, cache_root: Path, out: Path) -> None:
         # The parses keep their files' text: the next build takes the files whose stat has not
-        # changed from here instead of reading them (``discover``).
-        for path, values in ((_parsed_state(cache_root), (self.parsed, self.urls)),
-                             (_pages_state(cache_root, out), (self.pages, self.pages_structure))):
+        # changed from here instead of reading them (``discover``). They are stored in shards, so
+        # an edit rewrites one shard, not the text of every post.
+        if self.discovery is not None:
+            present = {source.rel for source in self.discovery.sources}
+            self.parsed = {rel: item for rel, item in self.parsed.items() if rel in present}
+        parsed, records = self.stores or (_parsed_store(cache_root, self.code),
+                                          _records_store(cache_root, out, self.code))
+        stored = [(parsed, self.parsed, self.saved[0], _freeze_parse)]
+        if not self.pages_unread:
+            stored.append((records, self.pages, self.saved[1], None))
+        for store, current, saved, freeze in stored:
+            for key, value in current.items():
+                if saved.get(key) is not value:
+                    store.put(key, freeze(value) if freeze else value)
+            store.prune(set(current))
+        self.saved = (dict(self.parsed), dict(self.pages))
+        for path, values in ((_urls_state(cache_root), (self.urls,)),
+                             (_pages_state(cache_root, out), (self.pages_structure,))):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
             temp.write_bytes(pickle.dumps((self.code, values), protocol=5))
@@ -149,8 +196,33 @@ def _out_key(out: Path) -> str:
     return hashlib.sha256(str(out).encode()).hexdigest()[:16]
 
 
-def _parsed_state(cache_root: Path) -> Path:
-    return cache_root / "state" / f"v{STATE_VERSION}-parsed.pickle"
+def _parsed_store(cache_root: Path, code: str) -> ShardedCache:
+    return ShardedCache(cache_root, "parsed", f"{STATE_VERSION}-{code}")
+
+
+def _records_store(cache_root: Path, out: Path, code: str) -> ShardedCache:
+    """Page records, per output folder: output path -> ``PageRecord``."""
+    return ShardedCache(cache_root, f"records/{_out_key(out)}", f"{STATE_VERSION}-{code}")
+
+
+def _freeze_parse(item: ParsedSource) -> tuple[ParsedSource, int]:
+    """A parse as stored: the body, almost always the end of the file's text, is not kept twice."""
+    text, body = item.source.text, item.body
+    if text.endswith(body):
+        return replace(item, body=""), len(body)
+    return item, -1
+
+
+def _thaw_parse(stored: tuple[ParsedSource, int]) -> ParsedSource:
+    item, body_length = stored
+    if body_length < 0:
+        return item
+    text = item.source.text
+    return replace(item, body=text[len(text) - body_length:])
+
+
+def _urls_state(cache_root: Path) -> Path:
+    return cache_root / "state" / f"v{STATE_VERSION}-urls.pickle"
 
 
 def _pages_state(cache_root: Path, out: Path) -> Path:
@@ -179,12 +251,21 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
         stamp = stamp_path(cache_root, out)
         scan = scan_inputs(root, CODE_ROOT, _stamped_extras(stamp))
         settings = json.dumps([options.drafts, options.strict])
-        summary = None if options.refresh else current_summary(stamp, scan, settings, out)
+        summary, changed = (None, None) if options.refresh else \
+            compare_stamp(stamp, scan, settings, out)
         if summary is not None:
             return _unchanged_result(summary, out, started)
         forget_stamp(stamp)
-        session = BuildSession.load(cache_root, out)
-        result = _build_locked(options, root, out, cache_root, started, progress, session)
+        with _warm_workers(root, options.jobs, changed) as workers:
+            session = BuildSession.load(cache_root, out)
+            # The last build's state lasts the whole build: the cyclic collector need not walk
+            # it again and again while the build allocates (a tenth of an edit's time).
+            gc.freeze()
+            try:
+                result = _build_locked(options, root, out, cache_root, started, progress,
+                                       session, workers)
+            finally:
+                gc.unfreeze()
         session.save(cache_root, out)
         _prune_caches(cache_root, session)
         summary = _summary(result, session, root)
@@ -223,7 +304,8 @@ def _unchanged_result(summary: dict, out: Path, started: float) -> BuildResult:
 
 
 def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path, started: float,
-                  progress: Progress | None, session: BuildSession) -> BuildResult:
+                  progress: Progress | None, session: BuildSession,
+                  workers: Executor | None = None) -> BuildResult:
     from .config import load_config
     from .frontmatter import parse_source
     from .markdown import RenderSettings, check_plugin_option, plugin_option_names
@@ -262,7 +344,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         excerpt_separator=config.excerpt_separator, summary_words=config.summary_words)
 
     rendered, keys, fresh = _render_all(parsed, settings, options, root, cache_root, progress,
-                                        session)
+                                        session, workers)
     posts, pages = [], []
     diagnostics: list[Diagnostic] = list(found.diagnostics)
     for item in parsed:
@@ -448,7 +530,8 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     written = read_manifest(out)
     # The records were made for this structure and this environment (config and theme folders)
     structure = f"{structure} {environment_key}"
-    suspects = snapshot.suspects(session.pages, template_digest) \
+    previous = session.page_records()
+    suspects = snapshot.suspects(previous, template_digest) \
         if structure == session.pages_structure else None
     records: dict[str, PageRecord] = {}
     files: list[OutputFile] = []
@@ -457,7 +540,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     for job in plan_pages(site, config, build_time):
         post = job.arguments.get("post")
         sources[job.path] = post.source.rel if post is not None else f"template {job.template}"
-        old = session.pages.get(job.path)
+        old = previous.get(job.path)
         if old is not None and suspects is not None and job.path not in suspects \
                 and written.get(job.path) == old.output \
                 and os.path.isfile(os.path.join(out, job.path)):
@@ -580,10 +663,15 @@ def _file_digest(path: str, root: Path) -> str:
 
 
 def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: BuildOptions,
-                root: Path, cache_root: Path, progress: Progress | None, session: BuildSession
+                root: Path, cache_root: Path, progress: Progress | None, session: BuildSession,
+                workers: Executor | None
                 ) -> tuple[dict[str, Rendered | StrideError], dict[str, str], set[str]]:
     """Every post's render, from memory, the page cache or the renderer; returns the renders,
-    each post's page-cache key and the posts rendered now."""
+    each post's page-cache key and the posts rendered now.
+
+    Renders that must be made start in worker processes before the cached ones are unpickled, so
+    that after a one-post edit one core renders the post while the other loads the rest (and the
+    page records the next step needs)."""
     from .cache import ShardedCache, content_key
     from .records import Rendered
 
@@ -595,6 +683,7 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
     results: dict[str, Rendered | StrideError] = {}
     keys: dict[str, str] = {}
     todo: list[ParsedSource] = []
+    cached: list[tuple[ParsedSource, str, Rendered | bytes]] = []
     kept: dict[str, Rendered] = {}
     for item in parsed:
         known_key = session.render_keys.get(item.source.rel)
@@ -604,40 +693,47 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
             key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint)
             session.render_keys[item.source.rel] = (item.source.digest, fingerprint, key)
         keys[item.source.rel] = key
-        known = None if options.refresh else session.rendered.get(key) or _from_cache(pages_cache,
-                                                                                       key)
-        if known is not None and all(_file_digest(p, root) == d
-                                     for p, d in known.dependencies.items()):
-            results[item.source.rel] = kept[key] = known
-            continue
-        todo.append(item)
-    total = len(todo)
-    for done, (item, outcome) in enumerate(_render_parallel(todo, settings, options.jobs,
-                                                            session), 1):
-        result = pickle.loads(outcome) if isinstance(outcome, bytes) else outcome
-        results[item.source.rel] = result
-        if isinstance(result, Rendered):
-            kept[keys[item.source.rel]] = result
-            pages_cache.put(keys[item.source.rel], outcome)
-        if progress:
-            progress(item.source.rel, done, total)
+        known = None if options.refresh else session.rendered.get(key) or pages_cache.get(key)
+        if known is None:
+            todo.append(item)
+        else:
+            cached.append((item, key, known))
+    unpickling = sum(isinstance(known, bytes) for _, _, known in cached)
+    with _Renderer(settings, options.jobs, session, workers,
+                   pool=len(todo) > 1 or (bool(todo) and unpickling >= OVERLAP_MIN)) as renderer:
+        renderer.submit(todo)
+        for item, key, known in cached:
+            render = _unpickled(known) if isinstance(known, bytes) else known
+            if render is not None and all(_file_digest(p, root) == d
+                                          for p, d in render.dependencies.items()):
+                results[item.source.rel] = kept[key] = render
+            else:
+                todo.append(item)
+                renderer.submit([item])
+        session.page_records()  # loaded now, while the workers render
+        for done, (item, outcome) in enumerate(renderer.results(), 1):
+            result = pickle.loads(outcome) if isinstance(outcome, bytes) else outcome
+            results[item.source.rel] = result
+            if isinstance(result, Rendered):
+                kept[keys[item.source.rel]] = result
+                pages_cache.put(keys[item.source.rel], outcome)
+            if progress:
+                progress(item.source.rel, done, len(todo))
     pages_cache.flush()
     session.rendered = kept
     return results, keys, {item.source.rel for item in todo}
 
 
-def _from_cache(cache, key: str) -> Rendered | None:
-    cached = cache.get(key)
-    if cached is None:
-        return None
+def _unpickled(data: bytes) -> Rendered | None:
     try:
-        return pickle.loads(cached)
+        return pickle.loads(data)
     except Exception:  # a corrupt or foreign entry is a miss, never a crash
         return None
 
 
-# The renderer the forked workers inherit from the build process: built (and its options
-# checked) before forking, so a bad plugin option is one error, not a broken pool.
+# The renderer of a worker process: inherited from the build process when the worker was forked
+# after it was built (and its options checked, so a bad plugin option is one error, not a broken
+# pool), else built in the worker from the settings that come with the posts.
 _worker_renderer: MarkdownRenderer | None = None
 
 
@@ -650,29 +746,137 @@ def _render_one(item: ParsedSource) -> bytes | StrideError:
         return error
 
 
-def _render_parallel(todo: list[ParsedSource], settings: RenderSettings, jobs: int,
-                     session: BuildSession):
+def _render_many(settings: RenderSettings, items: list[ParsedSource]
+                 ) -> list[bytes | StrideError]:
     global _worker_renderer
-    if not todo:
-        return
-    from .markdown import MarkdownRenderer
+    if _worker_renderer is None or _worker_renderer.settings != settings:
+        from .markdown import MarkdownRenderer
 
-    fingerprint = repr(settings)
-    if session.renderer is None or session.renderer[0] != fingerprint:
-        session.renderer = (fingerprint, MarkdownRenderer(settings))
-    _worker_renderer = session.renderer[1]
-    workers = min(jobs or os.cpu_count() or 1, len(todo))
-    if workers <= 1:
-        yield from ((item, _render_one(item)) for item in todo)
+        try:
+            _worker_renderer = MarkdownRenderer(settings)
+        except StrideError as error:
+            return [error for _ in items]
+    return [_render_one(item) for item in items]
+
+
+# A fence's language, for warming up workers: ```python, ~~~ c++ (not ```{python}, which runs).
+FENCE_LANGUAGE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re.M)
+WARM_UP_FILES = 20
+
+
+@contextmanager
+def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
+                  ) -> Iterator[Executor | None]:
+    """Worker processes forked at the start of a command-line build that will render posts,
+    which import the Markdown stack and compile the highlighters the changed posts use while the
+    build process loads its state; ``_render_all`` gives them the posts. None when no Markdown
+    file changed (or there is one core)."""
+    markdown = [path for path in changed if path.lower().endswith(MARKDOWN_SUFFIXES)
+                and "/content/" in path] if changed is not None else None
+    cores = jobs or os.cpu_count() or 1
+    if cores <= 1 or markdown == []:
+        yield None
         return
     import concurrent.futures
     import multiprocessing
 
-    context = multiprocessing.get_context("fork")
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context,
-                                                initializer=_tie_worker_to_build) as pool:
-        chunk = max(1, len(todo) // (workers * 4))
-        yield from zip(todo, pool.map(_render_one, todo, chunksize=chunk))
+    executor = concurrent.futures.ProcessPoolExecutor(
+        cores if markdown is None else min(cores, len(markdown)),
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_warm_up, initargs=(root, _warm_up_text(markdown)))
+    executor.submit(int)  # workers start with the first task: now, not when posts arrive
+    try:
+        yield executor
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _warm_up_text(paths: list[str] | None) -> str:
+    """A small document with math and a fence per language the changed posts use."""
+    languages: set[str] = set()
+    for path in (paths or [])[:WARM_UP_FILES]:
+        try:
+            languages.update(FENCE_LANGUAGE.findall(Path(path).read_text(errors="replace")))
+        except OSError:
+            continue
+    if paths is None:
+        languages.add("python")
+    fences = "".join(f"```{language}\nx = 1\n```\n\n" for language in sorted(languages))
+    return f"# Warm-up\n\n$x^2$ and $$\\sum_i x_i$$\n\n{fences}"
+
+
+def _warm_up(root: Path, text: str) -> None:
+    _tie_worker_to_build()
+    from .frontmatter import parse_source
+    from .markdown import MarkdownRenderer, RenderSettings
+    from .records import SourceFile
+
+    source = SourceFile(path=root / "content" / "warm-up.md", rel="warm-up.md",
+                        content_rel="warm-up.md", kind="post", text=text, digest="", mtime=0.0)
+    try:  # only a head start: nothing it could raise may stop the worker
+        MarkdownRenderer(RenderSettings(site_root=root, execute=False)).render(
+            parse_source(source))
+    except Exception:
+        pass
+
+
+class _Renderer:
+    """Renders posts in the build process, or in worker processes (one per core, or the warm
+    ones the build started) that start working as soon as posts are submitted; ``results``
+    gives them back in submission order."""
+
+    def __init__(self, settings: RenderSettings, jobs: int, session: BuildSession,
+                 workers: Executor | None, *, pool: bool):
+        self.settings, self.session = settings, session
+        self.workers = (jobs or os.cpu_count() or 1) if pool else 1
+        self.executor, self.own_executor = workers, False
+        self.started = False
+        self.submitted: list[tuple[list[ParsedSource], object]] = []
+
+    def __enter__(self) -> _Renderer:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.own_executor:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self) -> None:
+        global _worker_renderer
+        from .markdown import MarkdownRenderer
+
+        self.started = True
+        fingerprint = repr(self.settings)
+        if self.session.renderer is None or self.session.renderer[0] != fingerprint:
+            self.session.renderer = (fingerprint, MarkdownRenderer(self.settings))
+        _worker_renderer = self.session.renderer[1]
+        if self.executor is None and self.workers > 1:
+            import concurrent.futures
+            import multiprocessing
+
+            self.executor = concurrent.futures.ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("fork"),
+                initializer=_tie_worker_to_build)
+            self.own_executor = True
+
+    def submit(self, items: list[ParsedSource]) -> None:
+        if not items:
+            return
+        if not self.started:
+            self._start()
+        if self.executor is None:
+            self.submitted.append((items, None))
+            return
+        size = max(1, len(items) // (self.workers * 4))
+        for start in range(0, len(items), size):
+            chunk = items[start:start + size]
+            self.submitted.append((chunk, self.executor.submit(_render_many, self.settings,
+                                                               chunk)))
+
+    def results(self):
+        for items, future in self.submitted:
+            outcomes = future.result() if future is not None else \
+                [_render_one(item) for item in items]
+            yield from zip(items, outcomes)
 
 
 def _tie_worker_to_build() -> None:

@@ -13,7 +13,9 @@ import os
 import pickle
 import shutil
 import tempfile
+import zlib
 from pathlib import Path
+from typing import Any
 
 CACHE_FORMAT = 1
 
@@ -95,42 +97,58 @@ class Cache:
 
 
 class ShardedCache:
-    """A cache of many small entries kept in a few files (``shard-<hex digit>.pickle``).
+    """Many small entries (bytes or any picklable value) kept in a few files.
 
     One file per entry costs a file system round trip per entry read, and opening a file is the
-    dominant cost of loading a thousand post renders; sixteen shards keep a one-post edit cheap to
-    write (one shard changes) and a full load cheap to read. Shards load when first needed. Same
-    layout (``ROOT/<namespace>/v<FORMAT>-<version>/``) and the same ``read`` switch as ``Cache``;
-    only one build at a time writes it (the build lock).
+    dominant cost of loading a thousand post renders; sixteen shards (``shard-<hex digit>.pickle``,
+    chosen by a checksum of the key) keep a one-post edit cheap to write (one shard changes) and
+    a full load cheap to read. Shards load when first needed. Same layout
+    (``ROOT/<namespace>/v<FORMAT>-<version>/``) and the same ``read`` switch as ``Cache``; only
+    one build at a time writes it (the build lock).
     """
 
     def __init__(self, root: Path, namespace: str, version: str, *, read: bool = True):
         self.read = read
         self.base = root / namespace
         self.directory = self.base / f"v{CACHE_FORMAT}-{version}"
-        self._shards: dict[str, dict[str, bytes]] = {}
+        self._shards: dict[str, dict[str, Any]] = {}
         self._dirty: set[str] = set()
 
-    def _shard(self, key: str) -> dict[str, bytes]:
-        name = key[:1]
+    @staticmethod
+    def shard_name(key: str) -> str:
+        return f"{zlib.crc32(key.encode('utf-8', 'surrogatepass')) & 15:x}"
+
+    def _shard(self, key: str) -> dict[str, Any]:
+        return self._named_shard(self.shard_name(key))
+
+    def _named_shard(self, name: str) -> dict[str, Any]:
         if name not in self._shards:
             self._shards[name] = self._load(self.directory / f"shard-{name}.pickle")
         return self._shards[name]
 
     @staticmethod
-    def _load(path: Path) -> dict[str, bytes]:
+    def _load(path: Path) -> dict[str, Any]:
         try:
             entries = pickle.loads(path.read_bytes())
         except Exception:  # missing, truncated or foreign: an empty shard, never a crash
             return {}
         return entries if isinstance(entries, dict) else {}
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str) -> Any:
         return self._shard(key).get(key) if self.read else None
 
-    def put(self, key: str, data: bytes) -> None:
-        self._shard(key)[key] = data
-        self._dirty.add(key[:1])
+    def entries(self) -> dict[str, Any]:
+        """Every entry on disk (empty when not reading)."""
+        if not self.read or not self.directory.is_dir():
+            return {}
+        found: dict[str, Any] = {}
+        for path in sorted(self.directory.glob("shard-*.pickle")):
+            found.update(self._named_shard(path.name[len("shard-"):-len(".pickle")]))
+        return found
+
+    def put(self, key: str, value: Any) -> None:
+        self._shard(key)[key] = value
+        self._dirty.add(self.shard_name(key))
 
     def flush(self) -> None:
         """Write the shards that changed (temp file + rename: a killed build keeps the old one)."""
@@ -155,7 +173,7 @@ class ShardedCache:
         if self.directory.is_dir():
             for path in self.directory.glob("shard-*.pickle"):
                 name = path.name[len("shard-"):-len(".pickle")]
-                entries = self._shard(name)
+                entries = self._named_shard(name)
                 if any(key not in keep for key in entries):
                     self._shards[name] = {k: v for k, v in entries.items() if k in keep}
                     self._dirty.add(name)

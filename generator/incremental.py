@@ -34,6 +34,9 @@ class RootReads:
     version: str  # "" for aggregates, which are always compared value by value
     values: tuple[tuple[str, str], ...]  # (attribute path, digest of the value)
 
+    def __reduce__(self):  # a thousand pages hold ten thousand of these: pickled as plain tuples
+        return RootReads, (self.root, self.version, self.values)
+
 
 @dataclass(frozen=True)
 class PageRecord:
@@ -43,6 +46,9 @@ class PageRecord:
     arguments: str  # the template, URL, arguments and config digest it was rendered with
     reads: tuple[RootReads, ...]
     output: str  # digest of the bytes written
+
+    def __reduce__(self):
+        return PageRecord, (self.templates, self.arguments, self.reads, self.output)
 
 
 def post_root(post: Post) -> str:

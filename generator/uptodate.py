@@ -128,21 +128,25 @@ def forget_stamp(path: Path) -> None:
         pass
 
 
-def current_summary(path: Path, scan: InputScan, options: str, out: Path) -> dict | None:
-    """The last build's summary when nothing changed since it and its output is intact, else None."""
+def compare_stamp(path: Path, scan: InputScan, options: str, out: Path
+                  ) -> tuple[dict | None, tuple[str, ...] | None]:
+    """The last build's summary when nothing changed since it and its output is intact (else
+    None), and the inputs whose stat differs from the stamp's (None when there is no usable
+    stamp: anything may have changed)."""
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
-        return None
+        return None, None
     if not isinstance(data, dict) or data.get("version") != STAMP_VERSION \
             or data.get("options") != options:
-        return None
+        return None, None
     recorded = {name: tuple(stat) for name, stat in data.get("inputs", {}).items()}
     if recorded != scan.files:
-        return None
+        return None, tuple(name for name, stat in scan.files.items()
+                           if recorded.get(name) != stat)
     if any(_digest(name) != digest for name, digest in data.get("racy", {}).items()):
-        return None
+        return None, tuple(data.get("racy", {}))
     outputs = data.get("outputs", {})
     if any(_stat(str(out / name)) != tuple(stat) for name, stat in outputs.items()):
-        return None
-    return data.get("summary")
+        return None, ()
+    return data.get("summary"), ()

@@ -115,7 +115,7 @@ def test_sharded_cache_round_trip_prune_and_corruption(tmp_path):
     shard = next((tmp_path / "pages" / "v1-1").glob("shard-*.pickle"))
     shard.write_bytes(b"not a pickle")
     assert all(ShardedCache(tmp_path, "pages", "1").get(key) is None
-               for key in keys if f"shard-{key[0]}" == shard.stem)
+               for key in keys if f"shard-{ShardedCache.shard_name(key)}" == shard.stem)
     assert not list((tmp_path / "pages" / "v1-1").glob(".tmp-*"))
 
 
