@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
 
     from .config import SiteConfig
     from .discover import Discovery
-    from .incremental import PageRecord, SiteSnapshot
+    from .incremental import PageRecord, RecordIndex, SiteSnapshot
     from .markdown import MarkdownRenderer, RenderSettings
     from .records import ParsedSource, Rendered, SourceFile
     from .templates import PageJob, TrackingEnvironment
@@ -126,6 +126,7 @@ class BuildSession:
         default_factory=lambda: ({}, {}))  # parses and page records as they are on disk
     stores: tuple[ShardedCache, ShardedCache] | None = None  # where they are: loaded once
     pages_unread: bool = False  # the page records are still on disk only (``page_records``)
+    record_index: RecordIndex = field(default_factory=lambda: _record_index())
     pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
     #   settings fingerprint, page-cache key): the key's hash is computed once per change
@@ -190,6 +191,12 @@ class BuildSession:
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
             temp.write_bytes(pickle.dumps((self.code, values), protocol=5))
             os.replace(temp, path)
+
+
+def _record_index() -> RecordIndex:
+    from .incremental import RecordIndex
+
+    return RecordIndex()
 
 
 def _out_key(out: Path) -> str:
@@ -531,8 +538,10 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     # The records were made for this structure and this environment (config and theme folders)
     structure = f"{structure} {environment_key}"
     previous = session.page_records()
-    suspects = snapshot.suspects(previous, template_digest) \
-        if structure == session.pages_structure else None
+    suspects = None
+    if structure == session.pages_structure:
+        session.record_index.update(previous)
+        suspects = session.record_index.suspects(snapshot, template_digest)
     records: dict[str, PageRecord] = {}
     files: list[OutputFile] = []
     sources: dict[str, str] = {}

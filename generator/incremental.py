@@ -16,7 +16,7 @@ reads are compared value by value.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from .records import Post, Site
@@ -57,6 +57,71 @@ def post_root(post: Post) -> str:
 
 def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+# What a page's record depends on, as one hashable key: a post root at a version, an aggregate's
+# value at a path with its digest, or a template with the digest of its source.
+Dependency = tuple[str, str, str, str]
+
+
+def _dependencies(record: PageRecord) -> Iterator[Dependency]:
+    for name, digest in record.templates:
+        yield ("template", name, "", digest)
+    for reads in record.reads:
+        if reads.version:
+            yield ("version", reads.root, "", reads.version)
+        else:
+            for path, digest in reads.values:
+                yield ("value", reads.root, path, digest)
+
+
+class RecordIndex:
+    """Page records by what they depend on, kept up to date across builds (``serve`` keeps one
+    for its whole life), so that the pages an edit may affect are found from the few things that
+    changed rather than by going through every page's record."""
+
+    def __init__(self) -> None:
+        self._records: dict[str, PageRecord] = {}
+        self._pages: dict[Dependency, set[str]] = {}
+
+    def update(self, records: Mapping[str, PageRecord]) -> None:
+        for path in [path for path in self._records if path not in records]:
+            self._drop(path)
+        for path, record in records.items():
+            if self._records.get(path) is not record:
+                self._drop(path)
+                self._records[path] = record
+                for dependency in _dependencies(record):
+                    self._pages.setdefault(dependency, set()).add(path)
+
+    def _drop(self, path: str) -> None:
+        record = self._records.pop(path, None)
+        if record is not None:
+            for dependency in _dependencies(record):
+                pages = self._pages.get(dependency)
+                if pages is not None:
+                    pages.discard(path)
+                    if not pages:
+                        del self._pages[dependency]
+
+    def suspects(self, snapshot: SiteSnapshot,
+                 template_digest: Callable[[str], str | None]) -> set[str]:
+        """The pages whose record read something that may have changed: a post whose version
+        moved, an aggregate value that differs, a template whose source differs. Every other
+        page is current, provided it is rendered with the same arguments as before: the caller
+        knows that when the site's structure (paths, metadata, config) is unchanged, and so skips
+        encoding the arguments of a thousand pages to compare them."""
+        found: set[str] = set()
+        for (kind, root, path, digest), pages in self._pages.items():
+            if kind == "version":
+                changed = snapshot.versions.get(root) != digest
+            elif kind == "value":
+                changed = snapshot.value_digest(root, path) != digest
+            else:
+                changed = template_digest(root) != digest
+            if changed:
+                found |= pages
+        return found
 
 
 class SiteSnapshot:
@@ -125,44 +190,6 @@ class SiteSnapshot:
             if any(self.value_digest(reads.root, path) != digest for path, digest in reads.values):
                 return False
         return True
-
-    def suspects(self, records: Mapping[str, PageRecord],
-                 template_digest: Callable[[str], str | None]) -> set[str]:
-        """The pages (output paths) whose record read something that may have changed: a post
-        whose version moved, an aggregate value that differs, a template whose source differs.
-        Every other page is current, provided it is rendered with the same arguments as before:
-        the caller knows that when the site's structure (paths, metadata, config) is unchanged,
-        and so skips encoding the arguments of a thousand pages to compare them."""
-        changed_templates: dict[tuple[str, str], bool] = {}
-        changed_values: dict[tuple[str, str, str], bool] = {}
-        found: set[str] = set()
-        for path, record in records.items():
-            for name, digest in record.templates:
-                key = (name, digest)
-                if key not in changed_templates:
-                    changed_templates[key] = template_digest(name) != digest
-                if changed_templates[key]:
-                    found.add(path)
-                    break
-            else:
-                for reads in record.reads:
-                    if reads.version:
-                        if self.versions.get(reads.root) != reads.version:
-                            found.add(path)
-                            break
-                        continue
-                    if any(self._value_changed(reads.root, value_path, digest, changed_values)
-                           for value_path, digest in reads.values):
-                        found.add(path)
-                        break
-        return found
-
-    def _value_changed(self, root: str, path: str, digest: str,
-                       memo: dict[tuple[str, str, str], bool]) -> bool:
-        key = (root, path, digest)
-        if key not in memo:
-            memo[key] = self.value_digest(root, path) != digest
-        return memo[key]
 
     def record(self, reads: Mapping[str, Iterable[str]], templates: Iterable[str],
                template_digest: Callable[[str], str | None], arguments: str,

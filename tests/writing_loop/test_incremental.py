@@ -137,11 +137,14 @@ EDITS = st.lists(st.tuples(st.sampled_from(["title", "tags", "date", "body", "ad
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(edits=EDITS)
-def test_any_sequence_of_edits_builds_what_a_full_build_builds(tmp_path_factory, edits):
+@given(edits=EDITS, warm=st.booleans())
+def test_any_sequence_of_edits_builds_what_a_full_build_builds(tmp_path_factory, edits, warm):
+    """From the command line (a session loaded from disk each time) or in ``serve`` (one warm
+    session for every rebuild)."""
     site = make_site(tmp_path_factory.mktemp("site"), posts=6)
     out = site / "public"
-    build(BuildOptions(root=site, jobs=1))
+    session = BuildSession() if warm else None
+    build(BuildOptions(root=site, jobs=1), session=session)
     for step, (kind, number) in enumerate(edits):
         path = site / "content" / "posts" / f"post-{number:02d}.md"
         if kind == "delete":
@@ -154,7 +157,7 @@ def test_any_sequence_of_edits_builds_what_a_full_build_builds(tmp_path_factory,
             add_post(site, number, day=20 + step)
         else:
             add_post(site, number, body=f"Summary {step}.\n\nBody {step} of {number}.")
-        build(BuildOptions(root=site, jobs=1))
+        build(BuildOptions(root=site, jobs=1), session=session)
     assert snapshot(out) == full_build(site, site.parent / (site.name + "-reference"))
 
 
