@@ -220,8 +220,9 @@ class Rebuilder:
             errors = (f"internal error: {type(error).__name__}: {error}\n"
                       "  hint: this is a bug in Stride; the traceback is in the terminal",)
         # A failed build leaves the session consistent (page records change only with the
-        # pages they describe, and the writer marks the output incomplete before touching it),
-        # so the build that fixes the error stays incremental.
+        # pages they describe, and a page is kept only while the output's manifest, which the
+        # writer replaces last and restores on failure, lists the bytes its record made), so
+        # the build that fixes the error stays incremental.
         if errors:
             if not self.quiet:
                 print("build failed; serving the last good site:", file=sys.stderr)
