@@ -528,8 +528,8 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
-    versions = {post_root(p):
-                f"{keys[p.source.rel]} {p.url} {sorted(p.rendered.dependencies.items())}"
+    versions = {post_root(p): f"{keys[p.source.rel]} {p.url} "
+                f"{sorted(p.rendered.dependencies.items())} {sorted(p.rendered.lookups.items())}"
                 for p in (*site.posts, *site.pages)}
     snapshot = SiteSnapshot(site, versions)
     environment.places = snapshot.places
@@ -682,6 +682,7 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
     that after a one-post edit one core renders the post while the other loads the rest (and the
     page records the next step needs)."""
     from .cache import ShardedCache, content_key
+    from .context import lookups_hold
     from .records import Rendered
 
     pages_cache = session.page_cache
@@ -714,7 +715,8 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
         for item, key, known in cached:
             render = _unpickled(known) if isinstance(known, bytes) else known
             if render is not None and all(_file_digest(p, root) == d
-                                          for p, d in render.dependencies.items()):
+                                          for p, d in render.dependencies.items()) \
+                    and lookups_hold(render.lookups, settings.link_table, settings.static_paths):
                 results[item.source.rel] = kept[key] = render
             else:
                 todo.append(item)

@@ -7,7 +7,7 @@ into the immutable ``Rendered`` record.
 """
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ class RenderContext:
     link_table: dict[str, str] = field(default_factory=dict)  # source rel path / stem -> URL path
     static_paths: frozenset[str] = frozenset()                # URL paths of static files and assets
     site_root: Path | None = None                             # the folder holding content/ and config
+    lookups: dict[tuple[str, str], str | None] = field(default_factory=dict)  # see find_link
 
     def location(self, body_line: int | None = None, column: int = 0) -> SourceLocation:
         """The file location of a 0-based body line (as in ``token.map[0]``)."""
@@ -74,6 +75,20 @@ class RenderContext:
         self.assets[name] = data
         return f"./{name}"
 
+    def find_link(self, key: str) -> str | None:
+        """The URL path the link table gives ``key`` (a source path or a stem). Every question
+        and its answer is recorded, so that a cached render is redone when, and only when, an
+        answer it got has changed: adding a post re-renders the posts that referred to it."""
+        answer = self.lookups[("link", key)] = lookup_answer("link", key, self.link_table,
+                                                             self.static_paths)
+        return answer
+
+    def has_static(self, url_path: str) -> bool:
+        """Whether the site has a static file or post asset at ``url_path`` (recorded too)."""
+        answer = self.lookups[("static", url_path)] = lookup_answer(
+            "static", url_path, self.link_table, self.static_paths)
+        return answer is not None
+
     def add_dependency(self, path: str, digest: str) -> None:
         """Record a file the render read, so an incremental build re-renders when it changes."""
         self.dependencies[path] = digest
@@ -85,3 +100,18 @@ def render_context(env: MutableMapping[str, Any]) -> RenderContext:
     if context is None:
         context = env[ENV_KEY] = RenderContext(source_path="<string>", source_dir=Path("."))
     return context
+
+
+def lookup_answer(kind: str, key: str, link_table: Mapping[str, str],
+                  static_paths: frozenset[str]) -> str | None:
+    """What ``RenderContext.find_link`` ("link") or ``has_static`` ("static") answers."""
+    if kind == "link":
+        return link_table.get(key)
+    return "present" if key in static_paths else None
+
+
+def lookups_hold(lookups: Mapping[tuple[str, str], str | None], link_table: Mapping[str, str],
+                 static_paths: frozenset[str]) -> bool:
+    """Whether every question a render asked gets the same answer today."""
+    return all(lookup_answer(kind, key, link_table, static_paths) == answer
+               for (kind, key), answer in lookups.items())

@@ -83,7 +83,11 @@ def plugin_option_names() -> dict[str, frozenset[str]]:
 
 @dataclass(frozen=True)
 class RenderSettings:
-    """Site-wide inputs of every post's render; their fingerprint joins each page's cache key."""
+    """Site-wide inputs of every post's render; their fingerprint joins each page's cache key.
+
+    The link table and the static paths are not part of it: a render records the entries it
+    looked up (``Rendered.lookups``), and a cached render stands while those answers do, so
+    adding a post does not render every other post again."""
 
     site_root: Path
     plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -102,7 +106,6 @@ class RenderSettings:
         return content_key(RENDERER_VERSION, repr(sorted((k, sorted(v.items())) for k, v in
                                                          self.plugin_options.items())),
                            repr(self.execute), repr(sorted(self.site_vars.items())), self.base_path,
-                           repr(sorted(self.link_table.items())), repr(sorted(self.static_paths)),
                            self.excerpt_separator, str(self.summary_words))
 
 
@@ -309,7 +312,8 @@ class MarkdownRenderer:
             diagnostics=parsed.diagnostics + tuple(context.diagnostics),
             dependencies=dict(context.dependencies),
             cache_keys={cache.folder_name: frozenset(cache.used)
-                        for cache in context.caches.values()})
+                        for cache in context.caches.values()},
+            lookups=dict(context.lookups))
 
     @staticmethod
     def _report(rejected: list[str], body: str, context: RenderContext) -> None:

@@ -84,6 +84,9 @@ class Rendered:
     diagnostics: tuple[Diagnostic, ...] = ()
     dependencies: Mapping[str, str] = field(default_factory=dict)  # path -> digest of files the render read
     cache_keys: Mapping[str, frozenset[str]] = field(default_factory=dict)  # namespace/version -> keys
+    # What the render asked of the site's link table and static files, with the answers:
+    # (kind, key) -> answer (see ``RenderContext.find_link``)
+    lookups: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

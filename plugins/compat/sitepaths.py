@@ -1,8 +1,8 @@
 """Site-relative URLs, post references and code fences, shared by the Liquid and Hugo dialects.
 
 URL paths are resolved against ``ctx.base_path`` (the path the site is served under) and checked
-against ``ctx.static_paths``; references to other posts (`{% post_url %}`, `{% link %}`,
-`{{< ref >}}`) go through ``ctx.link_table``.
+against ``ctx.has_static``; references to other posts (`{% post_url %}`, `{% link %}`,
+`{{< ref >}}`) go through ``ctx.find_link``, which records each question for the page cache.
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def check_asset(ctx: RenderContext, site_relative: str, body_line: int | None) -
     if not _FILE_EXTENSION.search(site_relative) or site_relative.endswith(".html"):
         return
     # markdown-it percent-encodes link targets (`my plot.png` -> `my%20plot.png`); files are not
-    if site_relative in ctx.static_paths or unquote(site_relative) in ctx.static_paths:
+    if ctx.has_static(site_relative) or ctx.has_static(unquote(site_relative)):
         return
     ctx.warn(body_line, f"`{site_relative}` is not a file of this site",
              hint="copy it into the site's static folder (or beside the post) under that path, "
@@ -112,20 +112,20 @@ def lookup_post(ctx: RenderContext, reference: str) -> str | None:
     candidates = [path, re.sub(r"^_?posts/", "posts/", path), re.sub(r"^content/", "", path),
                   f"posts/{path}", f"pages/{path}", stem]
     for candidate in candidates:
-        if candidate in ctx.link_table:
-            return _post_url(ctx, ctx.link_table[candidate])
+        if (url_path := ctx.find_link(candidate)) is not None:
+            return _post_url(ctx, url_path)
     if path.endswith("index.md"):  # a page bundle (Hugo's index.md or _index.md) by its folder
         folder = posixpath.dirname(path)
         for candidate in (folder, posixpath.basename(folder)):
-            if candidate in ctx.link_table:
-                return _post_url(ctx, ctx.link_table[candidate])
+            if (url_path := ctx.find_link(candidate)) is not None:
+                return _post_url(ctx, url_path)
     return None
 
 
 def lookup_file(ctx: RenderContext, reference: str) -> str | None:
     """A static file named by its path from the site root (Jekyll's ``{% link assets/x.pdf %}``)."""
     site_relative = "/" + reference.strip().lstrip("/")
-    if site_relative in ctx.static_paths:
+    if ctx.has_static(site_relative):
         return resolve_site_path(ctx, site_relative, None, check=False)
     return None
 

@@ -52,6 +52,7 @@ def test_new_post_shifts_the_index_pages_and_the_sitemap(blog, tmp_path):
     build(BuildOptions(root=blog, jobs=1))
     add_post(blog, 20, tags="math")
     result = build(BuildOptions(root=blog, jobs=1))
+    assert result.rendered == 1  # the other posts' renders did not look the new one up
     assert {"index.html", "page/2/index.html", "page/3/index.html", "sitemap.xml",
             "tags/math/index.html", "2024/01/post-12/index.html"} <= set(result.pages_rendered)
     assert "tags/signals/index.html" not in result.pages_rendered
@@ -212,4 +213,19 @@ def test_an_edit_rendered_by_warm_workers_equals_a_full_build(blog, tmp_path):
     assert result.rendered == 1
     page = (result.output / "2024" / "01" / "post-05" / "index.html").read_text()
     assert "<math" in page and 'class="language-rust"' in page
+    assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_a_post_that_refers_to_a_missing_post_is_rendered_again_when_it_appears(blog, tmp_path):
+    add_post(blog, 3, body="Summary of post 3.\n\nSee [the sequel]({% post_url post-20 %}) and "
+                           "![a plot](/images/plot.png).")
+    first = build(BuildOptions(root=blog, jobs=1))
+    assert any("post-20" in d.message for d in first.diagnostics)
+    add_post(blog, 20)
+    write(blog / "content" / "static" / "images" / "plot.png", "not really a PNG")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert result.rendered == 2  # the new post, and post 3 whose questions got new answers
+    page = (result.output / "2024" / "01" / "post-03" / "index.html").read_text()
+    assert 'href="/2024/01/post-20/"' in page
+    assert not any(d.location.path.endswith("post-03.md") for d in result.diagnostics)
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
