@@ -126,6 +126,9 @@ class BuildSession:
         default_factory=lambda: ({}, {}))  # parses and page records as they are on disk
     stores: tuple[ShardedCache, ShardedCache] | None = None  # where they are: loaded once
     pages_unread: bool = False  # the page records are still on disk only (``page_records``)
+    lookup_basis: tuple[Mapping[str, str], frozenset[str]] | None = None  # see _render_all
+    versions: dict[str, tuple[Rendered, str, str, str]] = field(default_factory=dict)  # rel ->
+    #   (render, page-cache key, URL, version): a post's version is made once per change
     record_index: RecordIndex = field(default_factory=lambda: _record_index())
     pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
@@ -486,6 +489,19 @@ def _output_folder(url: str) -> str:
     return path.rsplit("/", 1)[0] + "/" if "/" in path else ""
 
 
+def _version(post, key: str, session: BuildSession) -> str:
+    """What a post's page records compare: its render (by page-cache key, what it read and
+    asked) and its URL."""
+    known = session.versions.get(post.source.rel)
+    if known is not None and known[0] is post.rendered and known[1:3] == (key, post.url):
+        return known[3]
+    version = (f"{key} {post.url} {sorted(post.rendered.dependencies.items())} "
+               f"{sorted(post.rendered.lookups.items())}")
+    session.versions[post.source.rel] = (post.rendered, key, post.url, version)
+    return version
+
+
+@functools.lru_cache(maxsize=4096)
 def _rel_to(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root).as_posix()
@@ -528,8 +544,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment = session.environment[1]
     build_time = max((p.meta.updated or p.meta.date for p in site.posts),
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
-    versions = {post_root(p): f"{keys[p.source.rel]} {p.url} "
-                f"{sorted(p.rendered.dependencies.items())} {sorted(p.rendered.lookups.items())}"
+    versions = {post_root(p): _version(p, keys[p.source.rel], session)
                 for p in (*site.posts, *site.pages)}
     snapshot = SiteSnapshot(site, versions)
     environment.places = snapshot.places
@@ -709,6 +724,11 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
         else:
             cached.append((item, key, known))
     unpickling = sum(isinstance(known, bytes) for _, _, known in cached)
+    # Renders kept in memory were checked against the last build's link table and static
+    # files; while those are the same, their answers are too.
+    basis = (settings.link_table, settings.static_paths)
+    same_basis = session.lookup_basis is not None and session.lookup_basis[0] is basis[0] \
+        and session.lookup_basis[1] == basis[1]
     with _Renderer(settings, options.jobs, session, workers,
                    pool=len(todo) > 1 or (bool(todo) and unpickling >= OVERLAP_MIN)) as renderer:
         renderer.submit(todo)
@@ -716,7 +736,8 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
             render = _unpickled(known) if isinstance(known, bytes) else known
             if render is not None and all(_file_digest(p, root) == d
                                           for p, d in render.dependencies.items()) \
-                    and lookups_hold(render.lookups, settings.link_table, settings.static_paths):
+                    and ((same_basis and render is known) or lookups_hold(
+                        render.lookups, settings.link_table, settings.static_paths)):
                 results[item.source.rel] = kept[key] = render
             else:
                 todo.append(item)
@@ -732,6 +753,7 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
                 progress(item.source.rel, done, len(todo))
     pages_cache.flush()
     session.rendered = kept
+    session.lookup_basis = basis
     return results, keys, {item.source.rel for item in todo}
 
 
