@@ -3,9 +3,7 @@
 
 See `python build.py --help`; the work is done by generator.build.build().
 """
-import sys
-
-from generator.cli import main
+from generator.cli import exit_quickly, main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_quickly(main())

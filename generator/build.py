@@ -878,11 +878,13 @@ class _Renderer:
         from .markdown import MarkdownRenderer
 
         self.started = True
+        if self.executor is not None:  # warm workers build their renderer from the settings
+            return
         fingerprint = repr(self.settings)
         if self.session.renderer is None or self.session.renderer[0] != fingerprint:
             self.session.renderer = (fingerprint, MarkdownRenderer(self.settings))
         _worker_renderer = self.session.renderer[1]
-        if self.executor is None and self.workers > 1:
+        if self.workers > 1:
             import concurrent.futures
             import multiprocessing
 

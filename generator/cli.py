@@ -7,13 +7,16 @@ a build with nothing to do must not pay for the Markdown stack.
 from __future__ import annotations
 
 import argparse
+import atexit
 import datetime as dt
 import os
 import shutil
 import sys
+import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NoReturn
 
 from .errors import BuildFailed, StrideError
 
@@ -60,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     deploy.add_argument("--no-validator", action="store_true",
                         help="skip the W3C Nu HTML validator during the check")
     return parser
+
+
+def exit_quickly(status: int) -> NoReturn:
+    """End the command-line process without freeing the build's objects one by one (tens of
+    milliseconds after a large build): output is flushed and the exit handlers run (they stop
+    worker processes), then the operating system reclaims the memory at once."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if threading.active_count() > 1:  # a thread still working is waited for, as usual
+        sys.exit(status)
+    atexit._run_exitfuncs()
+    os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> int:
