@@ -54,11 +54,15 @@ def _parser() -> argparse.ArgumentParser:
                        help="skip the W3C Nu HTML validator (it needs Java)")
     deploy = commands.add_parser("deploy", parents=[common],
                                  help="build --strict, check, then publish to a git branch or folder")
-    target = deploy.add_mutually_exclusive_group(required=True)
-    target.add_argument("--remote", help="git repository to push to (URL or path)")
-    target.add_argument("--folder", type=Path, help="folder to publish into")
-    deploy.add_argument("--branch", default="gh-pages", help="branch to publish (default: %(default)s)")
-    deploy.add_argument("--cname", help="custom domain written to CNAME (GitHub Pages)")
+    target = deploy.add_mutually_exclusive_group()
+    target.add_argument("--remote", help="git repository to push to (URL or path; default: "
+                                         "[deploy] remote in the config)")
+    target.add_argument("--folder", type=Path, help="folder to publish into (default: [deploy] "
+                                                    "folder in the config)")
+    deploy.add_argument("--branch", help="branch to publish (default: [deploy] branch, else "
+                                         "gh-pages)")
+    deploy.add_argument("--cname", help="custom domain written to CNAME (GitHub Pages; default: "
+                                        "[deploy] cname)")
     deploy.add_argument("--message", help="commit message (default: names the source commit)")
     deploy.add_argument("--no-validator", action="store_true",
                         help="skip the W3C Nu HTML validator during the check")
@@ -209,10 +213,22 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _deploy(args: argparse.Namespace) -> int:
+    from .config import load_config
     from .deploy import DeployTarget, deploy
+    from .markdown import plugin_option_names
 
-    target = DeployTarget(remote=args.remote, folder=args.folder, branch=args.branch,
-                          cname=args.cname, message=args.message)
+    # Flags win over the [deploy] table; a target named on the command line replaces the
+    # configured one whichever kind it is.
+    configured = load_config(args.root, plugin_options=plugin_option_names()).deploy
+    remote = args.remote or (None if args.folder else configured.get("remote"))
+    folder = args.folder or (args.root / configured["folder"]
+                             if not (args.remote or remote) and "folder" in configured else None)
+    if remote is None and folder is None:
+        raise StrideError("deploy needs a target", hint="pass --remote URL or --folder PATH, or "
+                          "set remote or folder under [deploy] in the site's config")
+    target = DeployTarget(remote=remote, folder=folder,
+                          branch=args.branch or configured.get("branch", "gh-pages"),
+                          cname=args.cname or configured.get("cname"), message=args.message)
     published = deploy(args.root, target, out=args.out, validate=not args.no_validator,
                        log=None if args.quiet else print)
     if not args.quiet:

@@ -23,6 +23,7 @@ CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
 # the plugins know their values, the config knows the line.
 OptionCheck = Callable[[str, str, Any], None]
 PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
+DEPLOY_KEYS = ("remote", "branch", "cname", "folder")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ class SiteConfig:
     """Page slugs linked in the header, in order (default: every page in content/pages/)."""
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     """Per-plugin options: [plugins.math] macros = {...}; see each plugin's documentation."""
+    deploy: Mapping[str, str] = field(default_factory=dict)
+    """Where `build.py deploy` publishes: [deploy] remote, branch, cname, or folder (flags win)."""
     source: str = ""
     """The config file this came from (set by the loader, not by the site)."""
 
@@ -154,6 +157,8 @@ def _validate(raw: dict[str, Any], text: str, name: str,
         expected = hints[key]
         if key == "plugins":
             values[key] = _validate_plugins(value, text, name, plugin_options, check_option)
+        elif key == "deploy":
+            values[key] = _validate_deploy(value, text, name)
         elif key == "menu":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"`menu` must be a list of page slugs, not {value!r}", location=where,
@@ -202,6 +207,30 @@ def _check_permalink(pattern: str, where: SourceLocation) -> None:
     if "{slug}" not in pattern or not pattern.startswith("/"):
         raise ConfigError(f"permalink {pattern!r} must start with / and contain {{slug}}",
                           location=where, hint='permalink = "/{year}/{month}/{slug}/"')
+
+
+def _validate_deploy(value: Any, text: str, name: str) -> Mapping[str, str]:
+    where = SourceLocation(name, _line_of(text, "deploy"))
+    if not isinstance(value, dict):
+        raise ConfigError(f"`deploy` must be a table, not {_as_written(value)}", location=where,
+                          hint='[deploy]\nremote = "git@github.com:me/me.github.io.git"')
+    for key, setting in value.items():
+        line = SourceLocation(name, _line_of(text, key))
+        if key not in DEPLOY_KEYS:
+            raise ConfigError(f"unknown [deploy] setting `{key}`", location=line,
+                              hint=_suggest(key, list(DEPLOY_KEYS)))
+        if not isinstance(setting, str) or not setting.strip():
+            raise ConfigError(f"[deploy] `{key}` must be text in quotes, not "
+                              f"{_as_written(setting)}", location=line,
+                              hint=f'for example: {key} = "{_DEPLOY_EXAMPLES[key]}"')
+    if "remote" in value and "folder" in value:
+        raise ConfigError("[deploy] sets both `remote` and `folder`", location=where,
+                          hint="publish to a git repository (remote) or to a folder, not both")
+    return dict(value)
+
+
+_DEPLOY_EXAMPLES = {"remote": "git@github.com:me/me.github.io.git", "branch": "gh-pages",
+                    "cname": "blog.example.org", "folder": "/srv/www/blog"}
 
 
 def _validate_plugins(value: Any, text: str, name: str, plugin_options: Mapping[str, frozenset[str]],

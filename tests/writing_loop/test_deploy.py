@@ -95,3 +95,38 @@ def test_the_command_line(site, remote):
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     assert "index.html" in published(remote, "pages")
+
+
+def test_the_deploy_table_names_the_target_and_flags_override_it(site, remote, tmp_path):
+    write(site / "site.toml", f'title = "Loop"\n\n[deploy]\nremote = "{remote}"\n'
+                              'branch = "pages"\ncname = "blog.example.org"\n')
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "deploy", "--root", str(site),
+                          "--no-validator", "-q"], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert {"index.html", "CNAME"} <= published(remote, "pages")
+    mirror = tmp_path / "mirror"
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "deploy", "--root", str(site),
+                          "--folder", str(mirror), "--no-validator", "-q"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (mirror / "index.html").is_file() and (mirror / "CNAME").is_file()
+
+
+@pytest.mark.parametrize("table, message, line", [
+    ('[deploy]\nremot = "x"\n', "unknown [deploy] setting `remot`; did you mean `remote`?", 4),
+    ('[deploy]\nfolder = 3\n', "[deploy] `folder` must be text in quotes, not 3", 4),
+    ('[deploy]\nremote = "x"\nfolder = "y"\n', "[deploy] sets both `remote` and `folder`", 3),
+])
+def test_a_bad_deploy_table_is_refused_with_its_line(site, table, message, line):
+    write(site / "site.toml", f'title = "Loop"\n\n{table}')
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "deploy", "--root", str(site),
+                          "--no-validator"], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert f"site.toml:{line}" in run.stderr and message.split(";")[0] in run.stderr
+
+
+def test_deploy_without_a_target_says_how_to_name_one(site):
+    run = subprocess.run([sys.executable, str(REPO / "build.py"), "deploy", "--root", str(site),
+                          "--no-validator"], capture_output=True, text=True)
+    assert run.returncode == 1 and "deploy needs a target" in run.stderr
+    assert "[deploy]" in run.stderr and "Traceback" not in run.stderr
