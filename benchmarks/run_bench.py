@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,13 +65,20 @@ def render_posts(indices: list[int], cache_root: str) -> dict:
     md = MarkdownIt("commonmark").use(run_plugin)
     started = time.perf_counter()
     figures = 0
+    each: list[float] = []
     for index in indices:
         context = RenderContext(source_path=f"content/posts/p{index}/index.md",
                                 source_dir=Path(cache_root), cache_root=Path(cache_root))
+        post_started = time.perf_counter()
         md.render(post_markdown(index), {"stride": context})
+        each.append(time.perf_counter() - post_started)
         figures += len(context.assets)
     elapsed = time.perf_counter() - started
-    report = {"seconds": elapsed, "figures": figures, "worker_started": worker._zygote is not None,
+    # The first post starts the worker and imports numpy and matplotlib; the others show what
+    # one more uncached figure costs after that.
+    report = {"seconds": elapsed, "figures": figures, "first": each[0] if each else 0.0,
+              "next": statistics.median(each[1:]) if len(each) > 1 else 0.0,
+              "worker_started": worker._zygote is not None,
               "numpy_imported": "numpy" in sys.modules,
               "matplotlib_imported": "matplotlib" in sys.modules}
     shutdown()  # reaps the zygote, so its CPU time (and its sessions') is counted below
@@ -137,6 +145,10 @@ def main() -> None:
         best_cached = min(cached, key=lambda report: report["seconds"])
         print(f"cold, {jobs} process(es):   {best_cold['seconds']:6.2f} s, "
               f"{best_cold['cpu']:5.2f} CPU s ({best_cold['figures']} figures)")
+        if jobs == 1:
+            print(f"  first figure (starts the worker, imports matplotlib): "
+                  f"{best_cold['first'] * 1000:.0f} ms; each next uncached figure: "
+                  f"{best_cold['next'] * 1000:.0f} ms (median)")
         print(f"cached, {jobs} process(es): {best_cached['seconds']:6.2f} s, "
               f"{best_cached['cpu']:5.2f} CPU s; worker started: "
               f"{any(r['worker_started'] for r in cached)}; numpy imported: "
