@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError
+from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
 from .uptodate import (compare_stamp, forget_stamp, scan_inputs, stamp_path, stat_outputs,
                        write_stamp)
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
@@ -639,6 +639,7 @@ def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageReco
         return [_render_page(context, position) for position in range(count)]
     import concurrent.futures
     import multiprocessing
+    from concurrent.futures.process import BrokenProcessPool
 
     _page_context = context
     chunks = [range(start, count, workers) for start in range(workers)]
@@ -647,6 +648,8 @@ def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageReco
                 workers, mp_context=multiprocessing.get_context("fork"),
                 initializer=_tie_worker_to_build) as pool:
             done = list(pool.map(_render_chunk, chunks))
+    except BrokenProcessPool:
+        raise WorkerDied() from None
     finally:
         _page_context = None
     results: list[tuple[bytes, PageRecord]] = []
@@ -908,9 +911,14 @@ class _Renderer:
                                                                chunk)))
 
     def results(self):
+        from concurrent.futures.process import BrokenProcessPool
+
         for items, future in self.submitted:
-            outcomes = future.result() if future is not None else \
-                [_render_one(item) for item in items]
+            try:
+                outcomes = future.result() if future is not None else \
+                    [_render_one(item) for item in items]
+            except BrokenProcessPool:
+                raise WorkerDied() from None
             yield from zip(items, outcomes)
 
 

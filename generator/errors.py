@@ -84,6 +84,15 @@ class CodeExecutionError(PluginError):
     """Code run at build time raised, timed out or crashed."""
 
 
+class WorkerDied(StrideError):
+    """A worker process of the build ended abruptly (killed, or out of memory)."""
+
+    def __init__(self, message: str = "a worker process of the build ended abruptly (killed, or "
+                 "out of memory)", *, location: SourceLocation | None = None,
+                 hint: str = "build again; `-j 1` builds in one process, which needs less memory"):
+        super().__init__(message, location=location, hint=hint)
+
+
 class OutputError(StrideError):
     """The output folder cannot be written safely."""
 

@@ -18,8 +18,8 @@ import pytest
 from generator.writer import JOURNAL, sweep_leftovers
 
 from ..conftest import REPO, write
-from .conftest import (HANG_GUARD, add_post, alive, cli, descendants, end_processes,
-                       kernel_processes, leftovers, run_cli, snapshot, wait_until)
+from .conftest import (HANG_GUARD, add_post, alive, children, cli, command_line, descendants,
+                       end_processes, kernel_processes, leftovers, run_cli, snapshot, wait_until)
 
 SLOW = "Slow.\n\n```{python}\n#| timeout: 600\nimport time\ntime.sleep(600)\n```\n"
 FAST = "Fast.\n\n```{python}\nprint('fast block ran')\n```\n"
@@ -372,3 +372,30 @@ def test_clean_waits_for_a_running_build(site):
         first.communicate(timeout=HANG_GUARD)
         cleaner.communicate(timeout=HANG_GUARD)
         end_processes(kernels)
+
+
+def test_a_render_worker_killed_mid_build_is_a_clear_error_and_the_site_stays(site):
+    """The system may kill a worker (out of memory): the build says so, never a traceback, and
+    the previous site and the lock are as they were."""
+    add_post(site, "a.md", "A plain post.\n")
+    add_post(site, "b.md", FAST)
+    before = first_build(site)
+    add_post(site, "b.md", SLOW)
+    add_post(site, "a.md", "A plain post, edited.\n")
+    build = cli("--root", str(site), "-j", "2")
+    kernels = in_session(build)
+    workers = [pid for pid in children(build.pid) if "kernel.py" not in command_line(pid)]
+    try:
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        _, stderr = build.communicate(timeout=HANG_GUARD)
+        assert build.returncode == 1
+        assert "a worker process of the build ended abruptly" in stderr
+        assert "Traceback" not in stderr
+        assert snapshot(site / "public") == before
+        wait_until(lambda: not any(alive(pid) for pid in kernels),
+                   "the dead worker's code sessions to end")
+    finally:
+        end_processes([*workers, *kernels])
+        build.kill()
