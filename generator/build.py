@@ -327,7 +327,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     config = load_config(root, plugin_options=plugin_option_names(),
                          check_option=check_plugin_option)
     themes = theme_roots(root)
-    found = _discover(root, themes, session)
+    found = _discover(root, themes, session, refresh=options.refresh)
     static = dict(found.static_files)
 
     errors: list[StrideError] = []
@@ -401,7 +401,8 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
                        page_sources={f.path: page_sources.get(f.path, "") for f in files})
 
 
-def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Discovery:
+def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession, *,
+              refresh: bool = False) -> Discovery:
     """The site's files. When the caller knows that only existing posts changed, and they sit in
     folders of Markdown files only (so which files belong to which post cannot have changed),
     those posts are read again and the rest of the last discovery is kept."""
@@ -420,7 +421,8 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession) -> Di
             return session.discovery
     from .markdown import plugin_stylesheets
 
-    known = {item.source.path: item.source for item in session.parsed.values()}
+    # --refresh trusts nothing from the last build: every file is read again
+    known = {} if refresh else {item.source.path: item.source for item in session.parsed.values()}
     found = discover(root, themes[0], known)
     static = {**plugin_stylesheets(), **found.static_files}
     if len(themes) > 1:  # a partial site theme: built-in static files fill the gaps

@@ -1,6 +1,7 @@
 """Incremental builds: what an edit re-renders, and that the result equals a full build."""
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -229,3 +230,21 @@ def test_a_post_that_refers_to_a_missing_post_is_rendered_again_when_it_appears(
     assert 'href="/2024/01/post-20/"' in page
     assert not any(d.location.path.endswith("post-03.md") for d in result.diagnostics)
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_only_changed_files_are_read_and_refresh_reads_them_all(blog, monkeypatch):
+    import generator.discover
+
+    for path in (blog / "content").rglob("*.md"):  # old enough for their stat to be trusted
+        os.utime(path, (time.time() - 3600,) * 2)
+    build(BuildOptions(root=blog, jobs=1))
+    read: list[str] = []
+    original = generator.discover.read_source
+    monkeypatch.setattr(generator.discover, "read_source",
+                        lambda path, *rest: read.append(path.name) or original(path, *rest))
+    add_post(blog, 5, body="Summary of post 5.\n\nEdited.")
+    build(BuildOptions(root=blog, jobs=1))
+    assert read == ["post-05.md"]
+    read.clear()
+    build(BuildOptions(root=blog, jobs=1, refresh=True))
+    assert len(read) == 13
