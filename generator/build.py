@@ -188,6 +188,9 @@ class BuildSession:
                     store.put(key, freeze(value) if freeze else value)
             store.prune(set(current))
         self.saved = (dict(self.parsed), dict(self.pages))
+        for stale in (cache_root / "state").glob("v*-*.pickle"):  # an older Stride's state
+            if not stale.name.startswith(f"v{STATE_VERSION}-"):
+                stale.unlink(missing_ok=True)
         for path, values in ((_urls_state(cache_root), (self.urls,)),
                              (_pages_state(cache_root, out), (self.pages_structure,))):
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -248,3 +248,10 @@ def test_only_changed_files_are_read_and_refresh_reads_them_all(blog, monkeypatc
     read.clear()
     build(BuildOptions(root=blog, jobs=1, refresh=True))
     assert len(read) == 13
+
+
+def test_an_older_strides_state_files_are_removed(blog):
+    stale = write(blog / ".stride-cache" / "state" / "v0-parsed.pickle", "from an old version")
+    build(BuildOptions(root=blog, jobs=1))
+    assert not stale.exists()
+    assert any((blog / ".stride-cache" / "state").glob("v*-urls.pickle"))
