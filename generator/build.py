@@ -467,6 +467,9 @@ def _plan_urls(parsed: list[ParsedSource], config: SiteConfig, session: BuildSes
     if known is not None and known[0] == repr(config) and len(known[1]) == len(metas) and all(
             a[0] == b[0] and a[1] == b[1] and (a[2] is b[2] or a[2] == b[2])
             for a, b in zip(known[1], metas)):
+        # Keep today's metadata objects, so that the next comparison is by identity (the stored
+        # ones were loaded from disk, equal but not the same).
+        session.urls = (known[0], metas, *known[2:])
         return known[2], known[3], known[4]
     urls = plan_urls(parsed, config)
     links = link_table(parsed, urls)
