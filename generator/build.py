@@ -554,6 +554,8 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
                      default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
     versions = {post_root(p): _version(p, keys[p.source.rel], session)
                 for p in (*site.posts, *site.pages)}
+    for gone in session.versions.keys() - keys.keys():
+        del session.versions[gone]
     snapshot = SiteSnapshot(site, versions)
     environment.places = snapshot.places
     template_digest = functools.lru_cache(maxsize=None)(environment.template_digest)

@@ -44,6 +44,8 @@ class RenderContext:
     site_vars: dict[str, Any] = field(default_factory=dict)   # title, base_url, author...
     page_vars: dict[str, Any] = field(default_factory=dict)   # this post's frontmatter
     base_path: str = "/"                                      # URL path the site is served under
+    # Read these two through find_link and has_static: the page cache keeps a render only while
+    # the answers it got stand, and it knows them only from those two methods.
     link_table: dict[str, str] = field(default_factory=dict)  # source rel path / stem -> URL path
     static_paths: frozenset[str] = frozenset()                # URL paths of static files and assets
     site_root: Path | None = None                             # the folder holding content/ and config
