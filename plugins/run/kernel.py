@@ -6,7 +6,9 @@ on stdin: for each it forks a session child that runs a post's blocks in order i
 and it answers with JSON lines on stdout: ``{"session": pid}`` once the session is forked, and
 ``{"timed_out": bool, "exit_code": int}`` once it is over and every process it left is gone.
 
-The session child (``run_session``) starts a new session (``setsid``), applies rlimits, works in a
+The session child (``run_session``) is pid 1 of process and mount namespaces of its own, with its
+own ``/proc`` (``own_process_namespace``: no other process is visible to a block, the build's
+environment included), starts a new session (``setsid``), applies rlimits, works in a
 scratch folder, and writes everything it produces to files in the session's ``io`` folder:
 ``block-I.stdout`` / ``.stderr`` (its fds 1 and 2: files, never pipes, so no process it spawns can
 block the build), ``block-I.json`` (the manifest: value, error, figures), figure and GIF files,
@@ -55,6 +57,11 @@ SESSION_SETUP_FAILED = 70  # EX_SOFTWARE
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_PDEATHSIG = 1
 PR_SET_NO_NEW_PRIVS = 38
+# Namespaces (linux/sched.h) and mount flags (linux/mount.h)
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 2, 4, 8, 1 << 14, 1 << 18
 # Landlock (Linux >= 5.13): the same syscall numbers on every architecture.
 SYS_LANDLOCK_CREATE_RULESET = 444
 SYS_LANDLOCK_ADD_RULE = 445
@@ -176,7 +183,8 @@ def supervise(request: dict) -> dict:
     if pid == 0:
         try:
             os.close(status_read)
-            run_session(request, status_write)  # ends with os._exit(0)
+            isolated = own_process_namespace()  # returns in the session, as its pid 1
+            run_session(request, status_write, isolated)  # ends with os._exit(0)
         except BaseException:  # noqa: BLE001 (setting up the session failed: say why, then go)
             traceback.print_exc()  # into the session's log, fd 2 by then
         finally:
@@ -223,6 +231,55 @@ def supervise(request: dict) -> dict:
     os.close(status_read)
     kill_descendants(os.getpid())
     return {"timed_out": timed_out, "exit_code": os.waitstatus_to_exitcode(status)}
+
+
+def own_process_namespace() -> bool:
+    """Put the session in a process namespace of its own, so that its ``/proc`` shows no other
+    process: not the build's environment (``/proc/<pid>/environ``), not the author's shell.
+
+    Called in the child the zygote forked: it enters new PID and mount namespaces (and a user
+    namespace that maps the user to itself, when not root), forks the session, which returns from
+    here as pid 1 of the namespace, and stays behind as the session's stand-in for the zygote:
+    it ends when the session ends, with its status, passes SIGUSR1 (the traceback request) on,
+    and its death (the timeout's SIGKILL to its group) ends the session and, the session being
+    the namespace's init, every process in it. False, and no fork, when the kernel refuses the
+    namespaces (a container without user namespaces): the session then runs as before.
+    """
+    libc = ctypes.CDLL(None, use_errno=True)
+    uid, gid = os.getuid(), os.getgid()
+    flags = CLONE_NEWPID | CLONE_NEWNS | (0 if uid == 0 else CLONE_NEWUSER)
+    if libc.unshare(flags) != 0:
+        return False
+    if uid != 0:
+        try:
+            Path("/proc/self/setgroups").write_text("deny")
+            Path("/proc/self/uid_map").write_text(f"{uid} {uid} 1")
+            Path("/proc/self/gid_map").write_text(f"{gid} {gid} 1")
+        except OSError:
+            return False  # nothing forked yet: the session runs here, in the old /proc view
+    os.setpgid(0, 0)  # the zygote kills this process's group on a timeout
+    session = os.fork()
+    if session == 0:
+        return True
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    signal.signal(signal.SIGUSR1, lambda _signal, _frame: os.kill(session, signal.SIGUSR1))
+    quiet = os.open(os.devnull, os.O_RDWR)  # off the zygote's protocol pipes
+    for fd in (0, 1):
+        os.dup2(quiet, fd)
+    _, status = os.waitpid(session, 0)
+    if os.WIFSIGNALED(status):  # end the same way, so the zygote reports the same cause
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+
+
+def mount_own_proc() -> bool:
+    """A ``/proc`` of the session's namespace over the build's (mount changes stay private)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        return False
+    return libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) == 0
 
 
 def dump_traceback(pid: int, fault_file: Path) -> None:
@@ -332,8 +389,9 @@ def descendants(root: int) -> list[tuple[int, bool]]:
 
 # --------------------------------------------------------------------------- session child
 
-def run_session(request: dict, status_fd: int) -> None:
-    """The forked child: isolate, then run every block, reporting each on ``status_fd``."""
+def run_session(request: dict, status_fd: int, isolated: bool) -> None:
+    """The forked child: isolate, then run every block, reporting each on ``status_fd``.
+    ``isolated``: it is pid 1 of its own process and mount namespaces."""
     os.setsid()
     for signum in PARENT_DEATH_SIGNALS:  # the zygote's handlers are not the block's
         signal.signal(signum, signal.SIG_DFL)
@@ -352,6 +410,8 @@ def run_session(request: dict, status_fd: int) -> None:
     restrict(resource.RLIMIT_AS, limits["memory_limit_mb"] * 2**20)
     # RLIMIT_NPROC counts every process of the user, so the bound is relative to what runs now.
     restrict(resource.RLIMIT_NPROC, user_process_count() + limits["process_limit"])
+    if isolated:  # after the count above, which needs every process of the user in view
+        mount_own_proc()
     restrict(resource.RLIMIT_FSIZE, FILE_SIZE_LIMIT_BYTES)
     restrict(resource.RLIMIT_CORE, 0)
     # Past RLIMIT_FSIZE a write fails with EFBIG instead of killing the process silently.

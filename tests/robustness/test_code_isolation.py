@@ -32,9 +32,6 @@ def test_environment_secrets_are_not_in_the_code_environment(site):
     assert "STRIDE_TEST_SECRET" not in stdout and SECRET not in stdout
 
 
-@pytest.mark.xfail(strict=True, reason="plugins/run (run author): a block can read "
-                   "/proc/<build pid>/environ (same user, same pid namespace), so the build's "
-                   "secrets reach it through its parent processes")
 def test_environment_secrets_are_not_readable_through_proc(site):
     # Only says which processes hold the secret; never prints other processes' environments.
     code = ("import pathlib\nholders = []\nfor p in pathlib.Path('/proc').glob('[0-9]*/environ'):\n"
@@ -42,6 +39,19 @@ def test_environment_secrets_are_not_readable_through_proc(site):
             "            holders.append(p.parent.name)\n    except OSError:\n        pass\n"
             "print('holders:', *holders)")
     assert build_with_secret(site, code) == "holders:\n"
+
+
+def test_the_build_stays_hidden_when_the_code_unmounts_its_proc(site):
+    """The session's /proc is mounted over the build's; taking it off must not reveal the build
+    (a sandboxed process may not change mounts)."""
+    code = ("import ctypes, pathlib\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "print('umount:', libc.umount2(b'/proc', 2), ctypes.get_errno() != 0)\n"
+            "holders = []\nfor p in pathlib.Path('/proc').glob('[0-9]*/environ'):\n"
+            "    try:\n        if b'STRIDE_TEST_SECRET' in p.read_bytes():\n"
+            "            holders.append(p.parent.name)\n    except OSError:\n        pass\n"
+            "print('holders:', *holders)")
+    stdout = build_with_secret(site, code)
+    assert stdout.splitlines() == ["umount: -1 True", "holders:"]
 
 
 def test_code_cannot_write_outside_its_scratch_folder(site):
