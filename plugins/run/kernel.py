@@ -179,10 +179,13 @@ def supervise(request: dict) -> dict:
     the next block's clock. Returns how the session ended.
     """
     status_read, status_write = os.pipe()
+    group = pids_cgroup(request["limits"]["process_limit"])
     pid = os.fork()
     if pid == 0:
         try:
             os.close(status_read)
+            if group is not None:  # before the session forks: every process of it is counted
+                (group / "cgroup.procs").write_text(str(os.getpid()))
             isolated = own_process_namespace()  # returns in the session, as its pid 1
             run_session(request, status_write, isolated)  # ends with os._exit(0)
         except BaseException:  # noqa: BLE001 (setting up the session failed: say why, then go)
@@ -230,7 +233,45 @@ def supervise(request: dict) -> dict:
     os.close(pidfd)
     os.close(status_read)
     kill_descendants(os.getpid())
+    if group is not None:
+        remove_cgroup(group)
     return {"timed_out": timed_out, "exit_code": os.waitstatus_to_exitcode(status)}
+
+
+def pids_cgroup(process_limit: int) -> Path | None:
+    """A new pids cgroup for one session, capped at ``process_limit`` (plus the session and its
+    stand-in), where this process may make one: the cap binds root too, which RLIMIT_NPROC does
+    not. None elsewhere (no pids controller, or not ours to write), and RLIMIT_NPROC alone
+    applies."""
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if "pids" not in controllers.split(","):
+            continue
+        parent = Path("/sys/fs/cgroup/pids") / path.lstrip("/")
+        group = parent / f"stride-run-{os.getpid()}-{time.monotonic_ns()}"
+        try:
+            group.mkdir()
+        except OSError:
+            return None
+        try:
+            (group / "pids.max").write_text(str(process_limit + 2))
+            return group
+        except OSError:
+            remove_cgroup(group)
+            return None
+    return None
+
+
+def remove_cgroup(group: Path) -> None:
+    """Remove a session's cgroup once its processes are gone (killed; a moment to be reaped)."""
+    for _ in range(1000):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.001)
 
 
 def own_process_namespace() -> bool:
