@@ -55,6 +55,8 @@ def open_page(page, url: str) -> Visit:
         "response": lambda r: r.status >= 400 and visit.failed_requests.append(
             f"{r.url} (HTTP {r.status})"),
     }
+    icons_of = "[...document.querySelectorAll('link[rel~=icon]')].map((l) => l.href)"
+    leaving = page.evaluate(icons_of)  # the page this navigation leaves may still fetch its icon
     for event, handler in handlers.items():
         page.on(event, handler)
     try:
@@ -63,8 +65,9 @@ def open_page(page, url: str) -> Visit:
             visit.failed_requests.append(f"{url} (HTTP {response and response.status})")
         page.evaluate("document.fonts.ready.then(() => true)")
         # The icon is the one request a page makes after its load event, lazily; the next
-        # navigation may cancel it. Any other cancelled request is a failure.
-        icons = page.evaluate("[...document.querySelectorAll('link[rel~=icon]')].map((l) => l.href)")
+        # navigation may cancel it (this page's, or the one it left). Any other cancelled
+        # request is a failure.
+        icons = {*page.evaluate(icons_of), *leaving}
         visit.failed_requests += [a for a in aborted if a.split(" (")[0] not in icons]
     finally:
         for event, handler in handlers.items():
