@@ -73,8 +73,11 @@ def exit_quickly(status: int) -> NoReturn:
     """End the command-line process without freeing the build's objects one by one (tens of
     milliseconds after a large build): output is flushed and the exit handlers run (they stop
     worker processes), then the operating system reclaims the memory at once."""
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except OSError:  # the reader went away (`build.py | head`): nothing left to tell it
+            pass
     if threading.active_count() > 1:  # a thread still working is waited for, as usual
         sys.exit(status)
     atexit._run_exitfuncs()
