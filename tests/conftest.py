@@ -37,3 +37,13 @@ def seed_site(site: Path) -> Path:
 def run_cli(*args: str, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, str(REPO / "build.py"), *args], cwd=cwd,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def pids_cgroup_available() -> bool:
+    """Whether the run plugin can give its sessions a pids cgroup on this machine."""
+    from plugins.run import kernel
+
+    group = kernel.pids_cgroup(1)
+    if group is not None:
+        kernel.remove_cgroup(group)
+    return group is not None

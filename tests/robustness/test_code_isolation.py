@@ -7,9 +7,7 @@ import re
 
 import pytest
 
-from plugins.run import kernel
-
-from ..conftest import write
+from ..conftest import pids_cgroup_available, write
 from .conftest import add_post, alive, build_failure, build_site, parse_html, post_body, run_cli
 
 SECRET = "s3cr3t-token-value-for-the-test"
@@ -65,14 +63,7 @@ def test_code_cannot_write_outside_its_scratch_folder(site):
     assert str(error).split("\n")[0].startswith("content/posts/writer.md:8: PermissionError")
 
 
-def _pids_cgroup_available() -> bool:
-    group = kernel.pids_cgroup(1)
-    if group is not None:
-        kernel.remove_cgroup(group)
-    return group is not None
-
-
-@pytest.mark.xfail(os.geteuid() == 0 and not _pids_cgroup_available(), strict=True,
+@pytest.mark.xfail(os.geteuid() == 0 and not pids_cgroup_available(), strict=True,
                    reason="plugins/run (run author): RLIMIT_NPROC is not enforced for root, and "
                           "this machine gives no pids cgroup, so process_limit does not bound a "
                           "block run by root (a fork bomb is only stopped by the timeout)")
