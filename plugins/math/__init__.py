@@ -50,7 +50,7 @@ def math_plugin(md: MarkdownIt, *, macros: Mapping[str, str] = _NO_MACROS,
     except TexError as error:
         raise ConfigError(f"plugins.math.macros: {error.message}", location=SourceLocation("site.toml"),
                           hint=error.hint) from None
-    settings = Settings(site_macros, tex_escapes, numbering)
+    settings = Settings(site_macros, tex_escapes, numbering, macros_key=repr(sorted(macros.items())))
     md.block.ruler.before("fence", "math_block", math_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("escape", "math_inline", math_inline_rule)
@@ -66,6 +66,7 @@ class Settings:
     macros: Mapping[str, Macro]
     tex_escapes: str
     numbering: bool
+    macros_key: str  # the macro definitions as given: formulas expanded with them are memoised
 
 
 def _formulas(tokens: Sequence[Token]) -> list[tuple[Token, int]]:

@@ -173,6 +173,8 @@ def css_color(model: str | None, value: str) -> str | None:
 
 def split_rows(tokens: Sequence[str]) -> list[list[str]]:
     """Split at top-level row breaks (``\\\\``, ``\\cr``), skipping ``\\\\[1ex]`` spacing."""
+    if ROW_BREAKS.isdisjoint(tokens):  # most formulas and groups: no scan token by token
+        return [list(tokens)]
     rows: list[list[str]] = [[]]
     depth = 0
     index = 0
@@ -264,33 +266,6 @@ class _Builder:
 
     def __init__(self) -> None:
         self.unsupported: list[str] = []
-        # Commands whose MathML Stride builds itself (the handler returns markup)...
-        self._built: dict[str, Callable[[_Reader, str], str]] = {
-            r"\begin": self._begin, r"\phantom": self._phantom, r"\raisebox": self._raisebox,
-            r"\includegraphics": self._image, r"\colorbox": self._colorbox,
-            r"\fcolorbox": self._colorbox, r"\url": self._url, REFERENCE_COMMAND: self._reference,
-            r"\cancelto": self._cancel_to,
-        }
-        for table, handler in (
-            (_TEXT_COMMANDS, self._text_command), (_BIG_COMMANDS, self._big),
-            (_OVER_ACCENTS, self._accent), (_UNDER_ACCENTS, self._accent),
-            (_EXTENSIBLE_ARROWS, self._extensible_arrow), (_ENCLOSURES, self._enclosure),
-            (_LOGOS, self._logo), (_EXTRA_OPERATORS, self._extra_symbol),
-            (_EXTRA_IDENTIFIERS, self._extra_symbol),
-        ):
-            self._built.update(dict.fromkeys(table, handler))
-        # ...and commands rewritten into TeX that latex2mathml reads (the handler returns tokens).
-        self._rewriting: dict[str, Callable[[_Reader, str, list[str]], list[str]]] = {
-            r"\color": self._color, r"\textcolor": self._color, r"\Set": self._bracketed,
-            r"\set": self._bracketed, r"\Braket": self._bracketed, r"\braket": self._bracketed,
-            "'": self._primes, r"\label": self._numbering, r"\tag": self._numbering,
-            r"\nonumber": self._numbering, r"\notag": self._numbering,
-            r"\hspace": self._space, r"\hskip": self._space, r"\mathrm": self._upright,
-            r"\mathup": self._upright,
-            **dict.fromkeys(_NAMED_COLOR_COMMANDS, self._named_color),
-            **dict.fromkeys(_DROPPED_WRAPPERS, self._dropped_wrapper),
-            **dict.fromkeys(_OPERATOR_NAMES, self._operator_name),
-        }
 
     def build(self, tokens: Sequence[str], *, display: bool, top: bool = False) -> str:
         """MathML for ``tokens``: the structure built here, the rest by latex2mathml."""
@@ -325,12 +300,12 @@ class _Builder:
         out: list[str] = []
         while reader.index < len(tokens):
             token = reader.next()
-            built = self._verb if is_verb(token) else self._built.get(token)
-            rewritten = self._rewriting.get(token)
+            built = _Builder._verb if is_verb(token) else _BUILT.get(token)
+            rewritten = _REWRITING.get(token)
             if built is not None:
-                out += self._placeholder(pieces, built(reader, token))
+                out += self._placeholder(pieces, built(self, reader, token))
             elif rewritten is not None:
-                out += rewritten(reader, token, pieces)
+                out += rewritten(self, reader, token, pieces)
             elif token == "{":
                 end = matching_brace(tokens, reader.index - 1)
                 out += ["{", *self._rewrite(tokens[reader.index:end], pieces, display=display), "}"]
@@ -727,6 +702,37 @@ class _Builder:
             else:
                 emit(token)
 
+
+
+# What ``_Builder._rewrite`` does with a command, built once (a conversion only looks them up).
+# Commands whose MathML Stride builds itself (the handler returns markup)...
+_BUILT: dict[str, Callable[[_Builder, _Reader, str], str]] = {
+    r"\begin": _Builder._begin, r"\phantom": _Builder._phantom, r"\raisebox": _Builder._raisebox,
+    r"\includegraphics": _Builder._image, r"\colorbox": _Builder._colorbox,
+    r"\fcolorbox": _Builder._colorbox, r"\url": _Builder._url, REFERENCE_COMMAND: _Builder._reference,
+    r"\cancelto": _Builder._cancel_to,
+}
+for _table, _handler in (
+    (_TEXT_COMMANDS, _Builder._text_command), (_BIG_COMMANDS, _Builder._big),
+    (_OVER_ACCENTS, _Builder._accent), (_UNDER_ACCENTS, _Builder._accent),
+    (_EXTENSIBLE_ARROWS, _Builder._extensible_arrow), (_ENCLOSURES, _Builder._enclosure),
+    (_LOGOS, _Builder._logo), (_EXTRA_OPERATORS, _Builder._extra_symbol),
+    (_EXTRA_IDENTIFIERS, _Builder._extra_symbol),
+):
+    _BUILT.update(dict.fromkeys(_table, _handler))
+del _table, _handler
+# ...and commands rewritten into TeX that latex2mathml reads (the handler returns tokens).
+_REWRITING: dict[str, Callable[[_Builder, _Reader, str, list[str]], list[str]]] = {
+    r"\color": _Builder._color, r"\textcolor": _Builder._color, r"\Set": _Builder._bracketed,
+    r"\set": _Builder._bracketed, r"\Braket": _Builder._bracketed, r"\braket": _Builder._bracketed,
+    "'": _Builder._primes, r"\label": _Builder._numbering, r"\tag": _Builder._numbering,
+    r"\nonumber": _Builder._numbering, r"\notag": _Builder._numbering,
+    r"\hspace": _Builder._space, r"\hskip": _Builder._space, r"\mathrm": _Builder._upright,
+    r"\mathup": _Builder._upright,
+    **dict.fromkeys(_NAMED_COLOR_COMMANDS, _Builder._named_color),
+    **dict.fromkeys(_DROPPED_WRAPPERS, _Builder._dropped_wrapper),
+    **dict.fromkeys(_OPERATOR_NAMES, _Builder._operator_name),
+}
 
 def _restyled(style: frozenset[str], change: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
     removed, added = change

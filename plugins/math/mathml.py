@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from xml.etree.ElementTree import Element, SubElement, tostring
+from xml.etree.ElementTree import Element, SubElement
 
 from latex2mathml.commands import FUNCTIONS
 from latex2mathml.converter import Converter
@@ -219,8 +220,33 @@ def _table_classes(table: Element) -> None:
                 cell.set("class", " ".join(names))
 
 
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ATTRIBUTE_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;",
+                                    "\r": "&#13;", "\n": "&#10;", "\t": "&#09;"})
+
+
 def _serialize(element: Element) -> str:
-    return tostring(element, encoding="unicode", short_empty_elements=False)
+    """The markup ElementTree's ``tostring(..., short_empty_elements=False)`` writes for a tree of
+    plain (namespace-less) MathML tags, without its namespace bookkeeping: that bookkeeping was
+    a tenth of a post's math time."""
+    parts: list[str] = []
+    _write(element, parts.append)
+    return "".join(parts)
+
+
+def _write(element: Element, write: Callable[[str], object]) -> None:
+    tag = element.tag
+    write("<" + tag)
+    for name, value in element.attrib.items():
+        write(f' {name}="{value.translate(_ATTRIBUTE_ESCAPES)}"')
+    write(">")
+    if element.text:
+        write(element.text.translate(_TEXT_ESCAPES))
+    for child in element:
+        _write(child, write)
+    write(f"</{tag}>")
+    if element.tail:
+        write(element.tail.translate(_TEXT_ESCAPES))
 
 
 @lru_cache(maxsize=8192)
@@ -240,7 +266,8 @@ def convert_fragment(tex: str, display: bool) -> Fragment:
     row = math[0] if len(math) else Element("mrow")
     unsupported: list[str] = []
     _sanitize(row, unsupported)
-    _space_functions(row)
+    if any(node.text in _FUNCTION_NAMES for node in row.iter("mi")):  # else nothing to space
+        _space_functions(row)
     return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
 
 

@@ -21,7 +21,7 @@ from .convert import PRIVATE_MARKERS, REFERENCE_COMMAND, convert_tex
 from .equations import Equation, label_id, read_equation, render_equation
 from .escapes import MODES, undo_remark_escapes, uses_remark_escapes
 from .mathml import math_element
-from .tex import Macro, TexError, expand, group_text, read_argument, serialize, tokenize
+from .tex import DEFINING_COMMANDS, Macro, TexError, expand, group_text, read_argument, serialize, tokenize
 
 FRONTMATTER_KEY = "math_escapes"
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, non-characters); they can
@@ -68,7 +68,9 @@ def render_page(state: StateCore, settings: Settings, found: Sequence[tuple[Toke
     ctx = render_context(state.env)
     mode = _escape_mode(ctx, settings)
     remark = mode == "remark" or (mode == "auto" and uses_remark_escapes(t.content for t, _ in found))
-    macros = dict(settings.macros)  # \newcommand in a post adds to these for the rest of it
+    # \newcommand in a post adds to these for the rest of it; until one does, expansions with
+    # the site's macros alone are shared by every post of the process.
+    macros = _SiteMacros(dict(settings.macros), settings.macros_key)
     targets: dict[str, _Target] = {}
     formulas = [_read(ctx, token, line, remark, macros) for token, line in found]
     counter = 0
@@ -80,15 +82,48 @@ def render_page(state: StateCore, settings: Settings, found: Sequence[tuple[Toke
             _convert(ctx, formula, targets)
 
 
+class _SiteMacros:
+    """A post's macros, and whether they are still the site's: then a formula's expansion is
+    looked up in a memo shared by all posts (most formulas of a blog repeat somewhere)."""
+
+    MEMO_SIZE = 8192
+    _memo: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def __init__(self, macros: dict[str, Macro], key: str):
+        self.macros, self.key = macros, key
+        self.pristine = True
+
+    def expand(self, tex: str) -> list[str]:
+        if not self.pristine or any(command in tex for command in DEFINING_COMMANDS):
+            return self._expand_changing(tex)
+        memo_key = (tex, self.key)
+        known = self._memo.get(memo_key)
+        if known is None:
+            tokens = self._expand_changing(tex)
+            if not self.pristine:  # a site macro defined one: this post's own from now on
+                return tokens
+            if len(self._memo) >= self.MEMO_SIZE:
+                self._memo.clear()
+            known = self._memo[memo_key] = tuple(tokens)
+        return list(known)
+
+    def _expand_changing(self, tex: str) -> list[str]:
+        before = dict(self.macros) if self.pristine else None
+        tokens = expand(tokenize(tex), self.macros)
+        if before is not None and before != self.macros:
+            self.pristine = False
+        return tokens
+
+
 def _read(ctx: RenderContext, token: Token, line: int, remark: bool,
-          macros: dict[str, Macro]) -> _Formula:
+          macros: _SiteMacros) -> _Formula:
     # Private-use markers are the pipeline's and the converter's placeholders, never TeX.
     content = PRIVATE_MARKERS.sub("", _XML_INVALID.sub("\ufffd", token.content))
     tex = undo_remark_escapes(content) if remark else content
     display = token.type == "math_block" or bool(token.meta.get("display"))
     formula = _Formula(token, line, tex.strip(), display)
     try:
-        formula.tokens = expand(tokenize(tex), macros)
+        formula.tokens = macros.expand(tex)
         internal = next((t for t in formula.tokens if t.startswith("\\@")), None)
         if internal is not None:
             raise TexError(f"{internal} is internal to TeX packages", f"remove {internal}")

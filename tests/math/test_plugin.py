@@ -5,6 +5,7 @@ import pytest
 
 from generator.errors import ConfigError
 from plugins.math.convert import convert_tex
+from plugins.math.tex import tokenize
 
 from .conftest import render
 
@@ -61,6 +62,34 @@ def test_site_macros_and_post_newcommand_hold_for_the_rest_of_the_post() -> None
     assert page.html.count("<mi>ℝ</mi>") == 2 and "<mi>𝐯</mi>" in page.html
     assert messages(page) == []
     assert "merror" in render("$\\vb{v}$\n").html  # a new post starts without the definition
+
+
+def test_expansions_are_shared_by_posts_but_definitions_stay_in_theirs() -> None:
+    assert "merror" in render("$\\vc{v}$\n").html  # the undefined expansion is memoised...
+    page = render("$\\newcommand{\\vc}[1]{\\mathbf{#1}}$ and $\\vc{v}$\n")
+    assert "<mi>𝐯</mi>" in page.html  # ...and not used once a post defines the macro
+    assert "merror" in render("$\\vc{v}$\n").html
+
+
+def test_memoised_expansions_belong_to_their_site_macros() -> None:
+    assert "<mi>ℝ</mi>" in render("$\\R$\n", macros={r"\R": r"\mathbb{R}"}).html
+    assert "<mi>ℛ</mi>" in render("$\\R$\n", macros={r"\R": r"\mathcal{R}"}).html
+
+
+def test_a_site_macro_that_defines_one_defines_it_for_its_post_only() -> None:
+    macros = {r"\setup": r"\newcommand{\y}{Y}"}
+    assert "<mi>Y</mi>" in render("$\\setup x$ then $\\y$\n", macros=macros).html
+    assert "merror" in render("$\\y$\n", macros=macros).html
+
+
+def test_a_repeated_formula_is_tokenized_once(monkeypatch) -> None:
+    import plugins.math.page as page
+
+    calls = []
+    monkeypatch.setattr(page._SiteMacros, "_memo", {})
+    monkeypatch.setattr(page, "tokenize", lambda tex: calls.append(tex) or tokenize(tex))
+    render("$a_{memo} + b$, again $a_{memo} + b$ and $c_{memo}$\n")
+    assert calls == ["a_{memo} + b", "c_{memo}"]
 
 
 @pytest.mark.parametrize("options", [{"macros": {"R": "x"}}, {"tex_escapes": "gatsby"},

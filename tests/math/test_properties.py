@@ -49,3 +49,25 @@ def test_any_markdown_with_delimiters_parses(source: str) -> None:
 @given(st.text(max_size=60))
 def test_arbitrary_text_as_math(text: str) -> None:
     assert_well_formed(render(f"\\({text}\\)\n").html)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(TEX_PIECES, max_size=25).map("".join), st.booleans(),
+       st.text(alphabet='ab&<>"\'\r\n\t \ue000', max_size=12))
+def test_markup_is_what_elementtree_writes(tex: str, display: bool, text: str) -> None:
+    """Stride's serialiser skips ElementTree's namespace bookkeeping; what it writes must not
+    differ from ``tostring`` by a byte, for latex2mathml's trees and for any text or value."""
+    from xml.etree.ElementTree import Element, SubElement, tostring
+
+    from latex2mathml.converter import Converter
+
+    from plugins.math.mathml import _sanitize, _serialize
+
+    try:
+        tree = Converter(display="block" if display else "inline").convert_to_element(tex)
+    except Exception:  # noqa: BLE001 - broken TeX: the hand-built tree below still runs
+        tree = Element("math")
+    _sanitize(tree, [])
+    extra = SubElement(tree, "mtext", {"class": text, "title": text * 2})
+    extra.text, extra.tail = text, text
+    assert _serialize(tree) == tostring(tree, encoding="unicode", short_empty_elements=False)
