@@ -25,13 +25,15 @@ import os
 import pickle
 import re
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .discover import RACY_NS
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
 from .uptodate import (compare_stamp, forget_stamp, scan_inputs, stamp_path, stat_outputs,
                        write_stamp)
@@ -57,6 +59,7 @@ STATE_VERSION = "6"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
 LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
+CODE_MEMO = "code-fingerprint.json"
 # Plugin cache namespaces whose entries are figures and run code: what the summary counts.
 FIGURE_NAMESPACES = ("conv", "run", "tikz")
 # Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
@@ -137,7 +140,7 @@ class BuildSession:
     @classmethod
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
         """The state the last command-line build saved; empty when missing, foreign or stale."""
-        session = cls(code=code_fingerprint())
+        session = cls(code=code_fingerprint(cache_root))
         parsed, records = session.stores = (_parsed_store(cache_root, session.code),
                                             _records_store(cache_root, out, session.code))
         for rel, stored in parsed.entries().items():
@@ -673,10 +676,58 @@ def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageReco
 
 # ---------------------------------------------------------------- rendering with the page cache
 
-@functools.lru_cache(maxsize=1)
-def code_fingerprint() -> str:
+def code_fingerprint(cache_root: Path) -> str:
     """Stride's own code and library versions: a change to either re-renders every post.
-    One per process: ``serve`` restarts itself when Stride's code changes."""
+
+    Reading the code and asking importlib.metadata costs a build 30 ms, so the fingerprint is
+    kept in the cache under the stat of the code files and of the folders libraries are
+    installed in (installing or upgrading one renames its dist-info folder there). Files
+    modified in the last seconds are not trusted to have a settled stat: then it is worked out."""
+    stat_key = _code_stat_key()
+    memo = cache_root / "state" / CODE_MEMO
+    if stat_key is not None:
+        try:
+            known = json.loads(memo.read_text())
+            if known["key"] == stat_key:
+                return str(known["fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    fingerprint = _code_digest()
+    if stat_key is not None:
+        with suppress(OSError):
+            memo.parent.mkdir(parents=True, exist_ok=True)
+            temporary = memo.with_name(f"{memo.name}.{os.getpid()}")
+            temporary.write_text(json.dumps({"key": stat_key, "fingerprint": fingerprint}))
+            os.replace(temporary, memo)
+    return fingerprint
+
+
+def _code_stat_key() -> str | None:
+    """A digest of the stat of Stride's code files and of the library folders; None when one
+    of them changed too recently to be sure its stat will show the next change."""
+    entries: list[str] = [PAGE_CACHE_VERSION, sys.version]
+    newest = 0
+    for folder in CODE_ROOTS:
+        for directory, subfolders, files in os.walk(CODE_ROOT / folder):
+            subfolders[:] = sorted(name for name in subfolders if name != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    stat = os.stat(os.path.join(directory, name))
+                    entries.append(f"{directory}/{name}:{stat.st_size}:{stat.st_mtime_ns}")
+                    newest = max(newest, stat.st_mtime_ns)
+    for entry in sys.path:
+        with suppress(OSError):
+            stat = os.stat(entry or ".")
+            entries.append(f"{entry}:{stat.st_mtime_ns}")
+            newest = max(newest, stat.st_mtime_ns)
+    if time.time_ns() - newest < RACY_NS:
+        return None
+    return hashlib.sha256("\n".join(entries).encode()).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _code_digest() -> str:
+    """One per process: ``serve`` restarts itself when Stride's code changes."""
     from importlib.metadata import PackageNotFoundError, version
 
     digest = hashlib.sha256(PAGE_CACHE_VERSION.encode())
