@@ -68,6 +68,7 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 PAGES_PER_WORKER = 100  # fewer pages than this render in the build process: forking costs more
 # Cached renders to unpickle that make it worth rendering even a single post in a worker meanwhile
 OVERLAP_MIN = 200
+MIN_CHUNK = 4  # posts sent to a render worker at a time, at least
 
 
 @dataclass(frozen=True)
@@ -596,7 +597,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     for (index, job, _), (data, record) in zip(todo, _render_jobs(
             _PageContext(environment, site, snapshot, template_digest, todo), jobs)):
         records[job.path] = record
-        files[index] = OutputFile(job.path, data=data)
+        files[index] = OutputFile(job.path, data=data, data_digest=record.output)
     environment.places = {}
     session.pages = records
     session.pages_structure = structure
@@ -965,11 +966,15 @@ class _Renderer:
         if self.executor is None:
             self.submitted.append((items, None))
             return
-        size = max(1, len(items) // (self.workers * 4))
-        for start in range(0, len(items), size):
+        # Chunks shrink as the posts run out (guided scheduling): few round trips early, and at
+        # the end no core idles while the other finishes a long chunk.
+        start = 0
+        while start < len(items):
+            size = max(MIN_CHUNK, (len(items) - start) // (self.workers * 2))
             chunk = items[start:start + size]
             self.submitted.append((chunk, self.executor.submit(_render_many, self.settings,
                                                                chunk)))
+            start += size
 
     def results(self):
         from concurrent.futures.process import BrokenProcessPool

@@ -53,6 +53,7 @@ class OutputFile:
     data: bytes | None = None
     source: Path | None = None
     kept_digest: str | None = None
+    data_digest: str | None = None  # ``bytes_digest(data)``, when whoever made it has it already
 
     @classmethod
     def kept(cls, path: str, digest: str) -> OutputFile:
@@ -62,7 +63,7 @@ class OutputFile:
         if self.kept_digest is not None:
             return self.kept_digest
         if self.data is not None:
-            return bytes_digest(self.data)
+            return self.data_digest or bytes_digest(self.data)
         assert self.source is not None
         stat = self.source.stat()
         # Large static files are compared by size and mtime, never read into memory.
