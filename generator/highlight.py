@@ -5,10 +5,12 @@ import html
 import re
 from functools import lru_cache
 
-from pygments import highlight as pygments_highlight
+from pygments import format as pygments_format
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
+
+from .fast_lexing import get_tokens
 
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "monokai"
@@ -39,7 +41,7 @@ def highlight_code(code: str, language: str, attributes: str = "") -> str:
     if lexer is None:
         body = html.escape(code)
     else:
-        body = pygments_highlight(code, lexer, _INLINE_FORMATTER)
+        body = pygments_format(get_tokens(lexer, code), _INLINE_FORMATTER)
     if numbered:
         lines = body.rstrip("\n").split("\n")
         body = "".join(f'<span class="lineno">{i}</span>{line}\n' for i, line in enumerate(lines, 1))
