@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -61,26 +62,36 @@ class SiteConfig:
     source: str = ""
     """The config file this came from (set by the loader, not by the site)."""
 
-    @property
+    # The URL parts below are cached on the instance (the config is frozen, so they cannot go
+    # stale): templates call link() and absolute() tens of times on every page.
+    @functools.cached_property
     def base_path(self) -> str:
         """The URL path the site lives under: "/" or "/blog/"."""
         match = re.match(r"^[a-z][a-z0-9+.-]*://[^/]*(/.*)?$", self.base_url, re.I)
         path = (match.group(1) if match else "/") or "/"
         return path if path.endswith("/") else path + "/"
 
-    @property
+    @functools.cached_property
     def origin(self) -> str:
         """scheme://host of base_url, without the path."""
         match = re.match(r"^([a-z][a-z0-9+.-]*://[^/]*)", self.base_url, re.I)
         return match.group(1) if match else ""
 
+    @functools.cached_property
+    def _link_prefix(self) -> str:
+        return self.base_path.rstrip("/")
+
+    @functools.cached_property
+    def _absolute_prefix(self) -> str:
+        return self.origin + self._link_prefix
+
     def absolute(self, url_path: str) -> str:
         """A site-relative URL path ("/2024/01/x/") as an absolute URL."""
-        return self.origin + self.base_path.rstrip("/") + url_path
+        return self._absolute_prefix + url_path
 
     def link(self, url_path: str) -> str:
         """A site-relative URL path as the path a browser requests (base path included)."""
-        return self.base_path.rstrip("/") + url_path
+        return self._link_prefix + url_path
 
 
 def find_config(root: Path) -> Path | None:

@@ -13,12 +13,14 @@ import datetime as dt
 import functools
 import hashlib
 import math
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.runtime import BlockReference, Context, Macro
 
 from .config import SiteConfig
 from .errors import SourceLocation, StrideError
@@ -28,6 +30,7 @@ from .site import tag_slug
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 PYGMENTS_CSS = "static/css/pygments.css"
+DATE_MEMO_SIZE = 100_000  # formatted dates kept by each date filter: a few per post
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,29 @@ def theme_roots(site_root: Path) -> tuple[Path, ...]:
     return (own, BUILTIN_THEME) if own.is_dir() and own.resolve() != BUILTIN_THEME else (BUILTIN_THEME,)
 
 
+class _DirectCallContext(Context):
+    """Jinja's template context, calling straight away what takes no context: the environment's
+    ``direct_calls`` and Jinja's own macros and blocks (``self.title()``), which Jinja never marks.
+
+    Jinja's ``call`` first probes the callable for ``pass_context`` and the like, which costs more
+    than ``url()`` itself, and a page makes dozens of such calls."""
+
+    def call(__self, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805 (Jinja's names)
+        direct = __self.environment.direct_calls.get(id(__obj)) is __obj
+        if not direct and type(__obj) not in _UNMARKED:
+            return super().call(__obj, *args, **kwargs)
+        kwargs.pop("_loop_vars", None)  # what Jinja hands to the callables that take the
+        kwargs.pop("_block_vars", None)  # context; these do not
+        try:
+            return __obj(*args, **kwargs)
+        except StopIteration:  # as Jinja's call answers it
+            return __self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
+_UNMARKED = frozenset({Macro, BlockReference})
+
+
 class TrackingEnvironment(jinja2.Environment):
     """A Jinja environment that notes what each page reads from the records placed in it.
 
@@ -68,26 +94,32 @@ class TrackingEnvironment(jinja2.Environment):
     template then reads inside them is.
     """
 
+    context_class = _DirectCallContext
+    # Functions of the templates that take no context, by id (see _DirectCallContext)
+    direct_calls: Mapping[int, Callable[..., Any]] = {}
     places: Mapping[int, tuple[str, str]] = {}
-    _reads: dict[str, set[str]] | None = None
+    _reads: defaultdict[str, set[str]] | None = None
     _loaded: set[str] | None = None
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        value = super().getattr(obj, attribute)
-        if self._reads is not None:
-            self._note(obj, attribute, value)
+        # Every attribute a template reads comes through here, so the common case (a plain
+        # attribute of an object that is not a record) costs one call and one dict lookup.
+        try:
+            value = getattr(obj, attribute)
+        except AttributeError:  # an item of that name, or undefined: as Jinja does it
+            value = super().getattr(obj, attribute)
+        place = self.places.get(id(obj))
+        if place is not None and self._reads is not None and id(value) not in self.places:
+            self._reads[place[0]].add(place[1] + attribute)
         return value
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         value = super().getitem(obj, argument)
-        if self._reads is not None and isinstance(argument, str):
-            self._note(obj, argument, value)
-        return value
-
-    def _note(self, obj: Any, attribute: str, value: Any) -> None:
         place = self.places.get(id(obj))
-        if place is not None and id(value) not in self.places:
-            self._reads.setdefault(place[0], set()).add(place[1] + attribute)
+        if place is not None and self._reads is not None and isinstance(argument, str) \
+                and id(value) not in self.places:
+            self._reads[place[0]].add(place[1] + argument)
+        return value
 
     def get_template(self, name, parent=None, globals=None):  # noqa: A002 (Jinja's signature)
         if self._loaded is not None and isinstance(name, str):
@@ -95,7 +127,7 @@ class TrackingEnvironment(jinja2.Environment):
         return super().get_template(name, parent, globals)
 
     def render_page(self, job: PageJob, site: Site) -> RenderedPage:
-        self._reads, self._loaded = {}, set()
+        self._reads, self._loaded = defaultdict(set), set()
         try:
             text = self.get_template(job.template).render(site=site, page_url=job.url,
                                                           **job.arguments)
@@ -124,14 +156,43 @@ def make_environment(site_root: Path, config: SiteConfig, bytecode_folder: Path 
     bytecode = jinja2.FileSystemBytecodeCache(str(bytecode_folder)) if bytecode_folder else None
     if bytecode_folder:
         bytecode_folder.mkdir(parents=True, exist_ok=True)
+    # cache_size=-1: the loaded templates (a theme's dozen) in a plain dict, without the LRU
+    # bookkeeping Jinja would otherwise do each time a page loads one
     env = TrackingEnvironment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined,
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
-                              bytecode_cache=bytecode)
-    env.globals.update(url=config.link, absolute=config.absolute, config=config, tag_slug=tag_slug,
-                       stylesheets=list(stylesheets))
-    env.filters["date"] = lambda value, fmt=None: value.strftime(fmt or config.date_format)
-    env.filters["iso"] = lambda value: value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+                              bytecode_cache=bytecode, cache_size=-1)
+    functions = {"url": config.link, "absolute": config.absolute, "tag_slug": tag_slug}
+    env.globals.update(functions, config=config, stylesheets=list(stylesheets))
+    env.direct_calls = {id(function): function for function in functions.values()}
+    env.filters["date"] = _memo_by_identity(
+        lambda value, fmt=None: value.strftime(fmt or config.date_format))
+    env.filters["iso"] = _memo_by_identity(
+        lambda value: value.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     return env
+
+
+def _memo_by_identity(format_date: Callable[..., str]) -> Callable[..., str]:
+    """``format_date`` remembering its answers: a post's date is shown on its page, an index
+    page, each of its tags' pages and the archive. Dates are told apart by identity, not
+    equality, because equal datetimes (one instant in two time zones) may print differently;
+    the memo holds each date it answered for, so no other object can take that id meanwhile.
+    It starts again when full, so a long ``serve`` does not keep every date it ever saw."""
+    answers: dict[tuple[int, tuple[Any, ...]], tuple[Any, str]] = {}
+
+    def remembered(value: Any, *arguments: Any, **options: Any) -> str:
+        if options:  # date(fmt=...): not what the theme writes, so not worth remembering
+            return format_date(value, *arguments, **options)
+        key = (id(value), arguments)
+        known = answers.get(key)
+        if known is not None:
+            return known[1]
+        if len(answers) >= DATE_MEMO_SIZE:
+            answers.clear()
+        text = format_date(value, *arguments)
+        answers[key] = (value, text)
+        return text
+
+    return remembered
 
 
 def plan_pages(site: Site, config: SiteConfig, build_time: dt.datetime) -> tuple[PageJob, ...]:
