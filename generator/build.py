@@ -378,9 +378,38 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         raise BuildFailed(errors)
 
     site = assemble(posts, pages, static)
+    from .writer import discard_stage, open_stage
+
+    # A first build writes every page: the page workers write them into the stage themselves.
+    stage = open_stage(out)
+    try:
+        report, page_sources, files, pages_rendered = _write_pages_and_files(
+            site, config, root, out, cache_root, keys, structure, session, options.jobs, found,
+            static, stage)
+    except BaseException:
+        discard_stage(stage)
+        raise
+    sources_file = page_sources_path(cache_root, out)
+    sources_file.parent.mkdir(parents=True, exist_ok=True)
+    sources_file.write_text(json.dumps(page_sources, sort_keys=True))
+    run, cached = _count_figures(cache_root, rendered, fresh, wall_started)
+    return BuildResult(posts=len(site.posts), pages=len(site.pages), rendered=len(fresh),
+                       diagnostics=tuple(diagnostics), write=report,
+                       seconds=time.perf_counter() - started, output=out,
+                       sources=tuple(p.source.rel for p in parsed), pages_rendered=pages_rendered,
+                       figures_run=run, figures_cached=cached,
+                       page_sources={f.path: page_sources.get(f.path, "") for f in files})
+
+
+def _write_pages_and_files(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
+                           keys: Mapping[str, str], structure: str, session: BuildSession,
+                           jobs: int, found, static: Mapping[str, Path], stage: Path | None
+                           ) -> tuple[WriteReport, dict[str, str], list[OutputFile],
+                                      tuple[str, ...]]:
+    from .writer import write_site
+
     files, page_sources, pages_rendered = _render_pages(site, config, root, out, cache_root, keys,
-                                                        structure,
-                                                        session, options.jobs)
+                                                        structure, session, jobs, stage)
     files.extend(OutputFile(url.lstrip("/"), source=path) for url, path in sorted(static.items()))
     for post in (*site.posts, *site.pages):
         folder = _output_folder(post.url)
@@ -394,18 +423,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     for url, path in static.items():
         page_sources[url.lstrip("/")] = _rel_to(path, root)
     files = _unique(files)
-    from .writer import write_site
-    report = write_site(out, files)
-    sources_file = page_sources_path(cache_root, out)
-    sources_file.parent.mkdir(parents=True, exist_ok=True)
-    sources_file.write_text(json.dumps(page_sources, sort_keys=True))
-    run, cached = _count_figures(cache_root, rendered, fresh, wall_started)
-    return BuildResult(posts=len(site.posts), pages=len(site.pages), rendered=len(fresh),
-                       diagnostics=tuple(diagnostics), write=report,
-                       seconds=time.perf_counter() - started, output=out,
-                       sources=tuple(p.source.rel for p in parsed), pages_rendered=pages_rendered,
-                       figures_run=run, figures_cached=cached,
-                       page_sources={f.path: page_sources.get(f.path, "") for f in files})
+    return write_site(out, files, stage), page_sources, files, pages_rendered
 
 
 def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession, *,
@@ -531,7 +549,8 @@ def _unique(files: list[OutputFile]) -> list[OutputFile]:
 
 def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
                   keys: Mapping[str, str], structure: str, session: BuildSession,
-                  jobs: int) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
+                  jobs: int, stage: Path | None
+                  ) -> tuple[list[OutputFile], dict[str, str], tuple[str, ...]]:
     """Render the pages whose inputs changed; keep the others' files as they are.
 
     When the site's structure is the one the page records were made for (``structure``, from
@@ -595,9 +614,10 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
         todo.append((len(files), job, arguments))
         files.append(OutputFile(job.path))  # replaced below by the rendered page
     for (index, job, _), (data, record) in zip(todo, _render_jobs(
-            _PageContext(environment, site, snapshot, template_digest, todo), jobs)):
+            _PageContext(environment, site, snapshot, template_digest, todo, stage), jobs)):
         records[job.path] = record
-        files[index] = OutputFile(job.path, data=data, data_digest=record.output)
+        files[index] = OutputFile.in_stage(job.path, record.output) if data is None else \
+            OutputFile(job.path, data=data, data_digest=record.output)
     environment.places = {}
     session.pages = records
     session.pages_structure = structure
@@ -617,25 +637,35 @@ class _PageContext:
     snapshot: SiteSnapshot
     template_digest: Callable[[str], str | None]
     todo: list[tuple[int, PageJob, str]]
+    stage: Path | None  # where a page is written as soon as it is rendered (a first build)
 
 
 _page_context: _PageContext | None = None
 
 
-def _render_page(context: _PageContext, position: int) -> tuple[bytes, PageRecord]:
+def _render_page(context: _PageContext, position: int) -> tuple[bytes | None, PageRecord]:
     """A page and its record (what it read, with digests), made where it was rendered: in a
-    worker during a full build, so that the digests are computed in parallel too."""
-    from .writer import bytes_digest
+    worker during a full build, so that the digests are computed (and the page written into the
+    stage, then None instead of its bytes) in parallel too."""
+    from .writer import bytes_digest, stage_file
 
     _, job, arguments = context.todo[position]
     page = context.environment.render_page(job, context.site)
-    return page.data, context.snapshot.record(page.reads, page.templates,
-                                              context.template_digest, arguments,
-                                              bytes_digest(page.data))
+    record = context.snapshot.record(page.reads, page.templates, context.template_digest,
+                                     arguments, bytes_digest(page.data))
+    if context.stage is None:
+        return page.data, record
+    stage_file(context.stage, job.path, page.data)
+    return None, record
 
 
-def _render_chunk(positions: range) -> list[tuple[bytes, PageRecord] | StrideError]:
-    results: list[tuple[bytes, PageRecord] | StrideError] = []
+def _start_page_worker() -> None:
+    _tie_worker_to_build()
+    gc.freeze()  # the site it inherited lasts its life: the collector need not walk it
+
+
+def _render_chunk(positions: range) -> list[tuple[bytes | None, PageRecord] | StrideError]:
+    results: list[tuple[bytes | None, PageRecord] | StrideError] = []
     for position in positions:
         try:
             results.append(_render_page(_page_context, position))
@@ -644,7 +674,7 @@ def _render_chunk(positions: range) -> list[tuple[bytes, PageRecord] | StrideErr
     return results
 
 
-def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageRecord]]:
+def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes | None, PageRecord]]:
     """Render the pages, in worker processes when there are many (a full build)."""
     global _page_context
     count = len(context.todo)
@@ -660,13 +690,13 @@ def _render_jobs(context: _PageContext, jobs: int) -> list[tuple[bytes, PageReco
     try:
         with concurrent.futures.ProcessPoolExecutor(
                 workers, mp_context=multiprocessing.get_context("fork"),
-                initializer=_tie_worker_to_build) as pool:
+                initializer=_start_page_worker) as pool:
             done = list(pool.map(_render_chunk, chunks))
     except BrokenProcessPool:
         raise WorkerDied() from None
     finally:
         _page_context = None
-    results: list[tuple[bytes, PageRecord]] = []
+    results: list[tuple[bytes | None, PageRecord]] = []
     for position in range(count):
         result = done[position % workers][position // workers]
         if isinstance(result, StrideError):
@@ -916,6 +946,9 @@ def _warm_up(root: Path, text: str) -> None:
             parse_source(source))
     except Exception:
         pass
+    # What the worker imported and compiled lasts its life: the collector need not walk it
+    # again and again while posts allocate (a fortieth of a post's time).
+    gc.freeze()
 
 
 class _Renderer:

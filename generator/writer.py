@@ -54,14 +54,22 @@ class OutputFile:
     source: Path | None = None
     kept_digest: str | None = None
     data_digest: str | None = None  # ``bytes_digest(data)``, when whoever made it has it already
+    staged: bool = False  # already written into the stage ``open_stage`` made (``data_digest``)
 
     @classmethod
     def kept(cls, path: str, digest: str) -> OutputFile:
         return cls(path, kept_digest=digest)
 
+    @classmethod
+    def in_stage(cls, path: str, digest: str) -> OutputFile:
+        return cls(path, data_digest=digest, staged=True)
+
     def digest(self) -> str:
         if self.kept_digest is not None:
             return self.kept_digest
+        if self.staged:
+            assert self.data_digest is not None
+            return self.data_digest
         if self.data is not None:
             return self.data_digest or bytes_digest(self.data)
         assert self.source is not None
@@ -140,16 +148,18 @@ def _leftovers(out: Path, prefix: str) -> list[Path]:
         return []
 
 
-def sweep_leftovers(out: Path) -> None:
+def sweep_leftovers(out: Path, *, keep: Path | None = None) -> None:
     """Clean up after a killed build: undo the change it was applying in place (its stage holds
     a journal), or put the previous site back if it was killed between the two renames of a swap;
-    then delete staged and retired copies."""
+    then delete staged and retired copies (but ``keep``, this build's own stage)."""
     retired = _leftovers(out, OLD_PREFIX)
     if not out.exists() and retired:
         os.rename(retired.pop(), out)
     for leftover in retired:
         shutil.rmtree(leftover, ignore_errors=True)
     for stage in _leftovers(out, TEMP_PREFIX):
+        if stage == keep:
+            continue
         try:
             _abandon(stage, out)
         except OSError as error:
@@ -157,6 +167,50 @@ def sweep_leftovers(out: Path) -> None:
                               f"{error.strerror or error}", location=SourceLocation(str(out)),
                               hint="check the folders' permissions and build again; the previous "
                                    "site is put back before anything else") from None
+
+
+def open_stage(out: Path) -> Path | None:
+    """The stage of a build that will write the whole site (the output has no manifest to trust:
+    a first build), made now so that pages can be written into it as they are rendered
+    (``stage_file``, then ``OutputFile.in_stage``), in parallel, before ``write_site``. None when
+    the site will be changed in place. The caller passes it to ``write_site``, or to
+    ``discard_stage`` if the build stops before that."""
+    out = out.resolve()
+    if _trusted_manifest(out) is not None:
+        return None
+    sweep_leftovers(out)
+    stage = _staging(out)
+    try:
+        stage.mkdir(parents=True)
+    except OSError as error:
+        raise _write_error(error, out, "the previous site was left as it was") from None
+    return stage
+
+
+def stage_file(stage: Path, path: str, data: bytes) -> None:
+    target = stage / path
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    except OSError as error:
+        raise _write_error(error, _output_of(stage), "the previous site was left as it was") \
+            from None
+
+
+def _output_of(stage: Path) -> Path:
+    return stage.parent / stage.name.removeprefix(TEMP_PREFIX).rpartition("-")[0]
+
+
+def _write_error(error: OSError, out: Path, left: str) -> OutputError:
+    hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
+        "check the folder's permissions and free space"
+    return OutputError(f"could not write the site: {error.strerror or error}",
+                       location=SourceLocation(str(out)), hint=f"{hint}; {left}")
+
+
+def discard_stage(stage: Path | None) -> None:
+    if stage is not None:
+        shutil.rmtree(stage, ignore_errors=True)
 
 
 def read_manifest(out: Path) -> dict[str, str]:
@@ -181,19 +235,20 @@ def _manifest(files: dict[str, str]) -> OutputFile:
                                                  "files": files}, sort_keys=True).encode())
 
 
-def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
+def write_site(out: Path, files: Iterable[OutputFile], stage: Path | None = None) -> WriteReport:
     """Make ``out`` hold ``files`` and the manifest that lists them, changing only what differs
-    from the previous build (see the module's docstring)."""
+    from the previous build (see the module's docstring). With the ``stage`` of ``open_stage``,
+    the whole site is written: its staged files are there already."""
     out = out.resolve()
-    sweep_leftovers(out)
-    previous = _trusted_manifest(out)
+    sweep_leftovers(out, keep=stage)
+    previous = None if stage is not None else _trusted_manifest(out)
     known = previous or {}
     files = list(files)
     current = {f.path: f.digest() for f in files}
     unchanged = {f.path for f in files if known.get(f.path) == current[f.path]
                  and (f.kept_digest is not None or os.path.isfile(os.path.join(out, f.path)))}
     gone = sorted(set(known) - set(current))
-    if len(unchanged) == len(files) and not gone:
+    if len(unchanged) == len(files) and not gone and stage is None:
         return WriteReport(0, len(files), 0, unchanged=True)
     missing = [f.path for f in files if f.kept_digest is not None and f.path not in unchanged]
     if missing:
@@ -203,17 +258,14 @@ def write_site(out: Path, files: Iterable[OutputFile]) -> WriteReport:
     changed = [f for f in files if f.path not in unchanged]
     try:
         if previous is None:  # a first build, or an output whose manifest cannot be trusted
-            _write_whole(out, [*files, _manifest(current)])
+            _write_whole(out, [*files, _manifest(current)], stage)
         else:
             _write_changes(out, [*changed, _manifest(current)], gone)
     except OSError as error:
-        hint = "free some disk space and build again" if error.errno == errno.ENOSPC else \
-            "check the folder's permissions and free space"
         # A roll-back that failed too leaves its journal, and the next build's sweep finishes it.
         left = "the next build puts the previous site back" \
             if (_staging(out) / JOURNAL).exists() else "the previous site was left as it was"
-        raise OutputError(f"could not write the site: {error.strerror or error}",
-                          location=SourceLocation(str(out)), hint=f"{hint}; {left}") from None
+        raise _write_error(error, out, left) from None
     return WriteReport(len(changed), len(unchanged), len(gone), unchanged=False)
 
 
@@ -227,14 +279,17 @@ def _write_file(item: OutputFile, target: Path) -> None:
 
 # ------------------------------------------------------------------ a whole site, swapped in
 
-def _write_whole(out: Path, files: list[OutputFile]) -> None:
-    """Stage the whole site beside the output and rename it into place: the cheapest way to
-    write every file."""
-    stage = _staging(out)
-    try:
+def _write_whole(out: Path, files: list[OutputFile], stage: Path | None) -> None:
+    """Stage the whole site beside the output (in ``stage``, where some files may be already)
+    and rename it into place: the cheapest way to write every file."""
+    if stage is None:
+        stage = _staging(out)
         stage.mkdir(parents=True)
+    try:
         folders = {stage}
         for item in files:
+            if item.staged:
+                continue
             target = stage / item.path
             if target.parent not in folders:
                 target.parent.mkdir(parents=True, exist_ok=True)

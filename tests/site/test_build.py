@@ -9,13 +9,14 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from generator.build import BuildOptions, build
+from generator.build import PAGES_PER_WORKER, BuildOptions, build
 from generator.check import check_site
 from generator.errors import BuildFailed, OutputError, StrideError
 
 from ..conftest import REPO, run_cli, write
 
 POST = "---\ntitle: {title}\ndate: {date}\ntags: [{tags}]\n---\n\n{body}\n"
+PAGES_FOR_TWO_WORKERS = 2 * PAGES_PER_WORKER
 
 
 def add_post(site: Path, name: str, title: str = "A post", date: str = "2024-01-01",
@@ -123,6 +124,19 @@ def test_url_collision_names_both_files(site):
         build(BuildOptions(root=site))
     text = str(caught.value)
     assert "content/posts/a.md" in text and "content/posts/b.md" in text
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_first_build_stopped_while_writing_pages_leaves_nothing_behind(site, jobs):
+    """A first build writes its pages into the stage as they are rendered: a template error
+    on the last of them must still leave no output and no stage."""
+    for number in range(PAGES_FOR_TWO_WORKERS):
+        add_post(site, f"p{number:03d}.md", title=f"Post {number}", body="Hi.")
+    write(site / "theme" / "templates" / "tag.html", "{{ tag.no_such_attribute }}")
+    with pytest.raises(StrideError):
+        build(BuildOptions(root=site, jobs=jobs))
+    assert not (site / "public").exists()
+    assert sorted(p.name for p in site.iterdir() if p.name.startswith(".stride-tmp")) == []
 
 
 def test_folder_posts_copy_their_files(site):

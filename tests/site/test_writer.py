@@ -17,7 +17,8 @@ import pytest
 
 from generator.errors import OutputError
 from generator.writer import (JOURNAL, MANIFEST, MANIFEST_VERSION, OutputFile, bytes_digest,
-                              read_manifest, sweep_leftovers, write_site)
+                              discard_stage, open_stage, read_manifest, stage_file,
+                              sweep_leftovers, write_site)
 
 # The filesystem calls through which the writer changes anything (shutil.rmtree and os.makedirs
 # go through them too); a step is one such call.
@@ -162,6 +163,43 @@ def test_first_build_writes_the_whole_site_and_its_manifest(tmp_path):
     assert (report.written, report.kept, report.removed) == (len(OLD), 0, 0)
     assert not report.unchanged
     assert leftovers(out) == []
+
+
+def test_pages_written_into_the_stage_beforehand_make_the_same_site(tmp_path):
+    out = tmp_path / "site" / "public"
+    stage = open_stage(out)
+    assert stage is not None and leftovers(out) == [stage.name]
+    pages = {path: data for path, data in OLD.items() if path.endswith(".html")}
+    for path, data in pages.items():
+        stage_file(stage, path, data)
+    files = [OutputFile.in_stage(path, bytes_digest(data)) for path, data in pages.items()]
+    files += [OutputFile(path, data=data) for path, data in OLD.items() if path not in pages]
+    report = write_site(out, files, stage)
+    assert contents(out) == OLD and leftovers(out) == []
+    assert read_manifest(out) == {path: bytes_digest(data) for path, data in OLD.items()}
+    assert report.written == len(OLD)
+
+
+def test_an_output_with_a_manifest_is_changed_in_place_not_staged_beforehand(tmp_path):
+    assert open_stage(previous_site(tmp_path)) is None
+
+
+def test_a_stage_the_build_gives_up_on_is_discarded(tmp_path):
+    out = previous_site(tmp_path)
+    (out / MANIFEST).unlink()  # no manifest to trust: the next build writes the whole site
+    stage = open_stage(out)
+    stage_file(stage, "index.html", b"half a build")
+    discard_stage(stage)
+    assert contents(out) == OLD and leftovers(out) == []
+
+
+def test_a_page_that_cannot_be_staged_is_an_error_that_names_the_output(tmp_path):
+    out = tmp_path / "public"
+    stage = open_stage(out)
+    stage_file(stage, "a", b"a file where a folder is needed")
+    with pytest.raises(OutputError) as caught:
+        stage_file(stage, "a/index.html", b"page")
+    assert caught.value.location.path == str(out) and "previous site" in caught.value.hint
 
 
 def test_an_unchanged_rebuild_touches_nothing(tmp_path):
