@@ -126,7 +126,9 @@ def _compiled_states(lexer_class: type) -> Mapping[str, tuple[Step, ...]] | None
     stock_loop = (issubclass(lexer_class, RegexLexer)
                   and lexer_class.get_tokens_unprocessed is RegexLexer.get_tokens_unprocessed
                   and lexer_class.get_tokens is Lexer.get_tokens
-                  and "_tokens" in vars(lexer_class))
+                  and "_tokens" in vars(lexer_class)
+                  # what get_tokens does before lexing, in the Pygments this was written against
+                  and hasattr(lexer_class, "_preprocess_lexer_input"))
     if not stock_loop:
         return None
     rules_by_state = lexer_class._tokens
