@@ -1,6 +1,8 @@
 """Write the built site into its output folder atomically, touching only what changed.
 
-A first build writes the whole site into a folder beside the output and renames it into place.
+A first build writes the whole site into a folder beside the output and renames it into place;
+the folder can be opened first (``open_stage``) so that the pages are written into it, in
+parallel, as they are rendered.
 Later builds change the output in place, so an edit costs what it changed, whatever the size of
 the site; files whose digest matches the previous build's manifest are not touched at all (a page
 the build did not even re-render comes as ``OutputFile.kept``). The change is made in three steps:
