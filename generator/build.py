@@ -378,14 +378,28 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         raise BuildFailed(errors)
 
     site = assemble(posts, pages, static)
-    from .writer import discard_stage, open_stage
+    from .writer import discard_stage, open_stage, write_site
 
     # A first build writes every page: the page workers write them into the stage themselves.
     stage = open_stage(out)
     try:
-        report, page_sources, files, pages_rendered = _write_pages_and_files(
-            site, config, root, out, cache_root, keys, structure, session, options.jobs, found,
-            static, stage)
+        files, page_sources, pages_rendered = _render_pages(
+            site, config, root, out, cache_root, keys, structure, session, options.jobs, stage)
+        files.extend(OutputFile(url.lstrip("/"), source=path)
+                     for url, path in sorted(static.items()))
+        for post in (*site.posts, *site.pages):
+            folder = _output_folder(post.url)
+            for bundled in found.bundle_files.get(post.source.rel, ()):
+                if bundled.name not in post.rendered.assets:
+                    files.append(OutputFile(folder + bundled.name, source=bundled))
+                    page_sources[folder + bundled.name] = post.source.rel
+            for name, data in sorted(post.rendered.assets.items()):
+                files.append(OutputFile(folder + name, data=data))
+                page_sources[folder + name] = post.source.rel
+        for url, path in static.items():
+            page_sources[url.lstrip("/")] = _rel_to(path, root)
+        files = _unique(files)
+        report = write_site(out, files, stage)
     except BaseException:
         discard_stage(stage)
         raise
@@ -399,31 +413,6 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
                        sources=tuple(p.source.rel for p in parsed), pages_rendered=pages_rendered,
                        figures_run=run, figures_cached=cached,
                        page_sources={f.path: page_sources.get(f.path, "") for f in files})
-
-
-def _write_pages_and_files(site, config: SiteConfig, root: Path, out: Path, cache_root: Path,
-                           keys: Mapping[str, str], structure: str, session: BuildSession,
-                           jobs: int, found, static: Mapping[str, Path], stage: Path | None
-                           ) -> tuple[WriteReport, dict[str, str], list[OutputFile],
-                                      tuple[str, ...]]:
-    from .writer import write_site
-
-    files, page_sources, pages_rendered = _render_pages(site, config, root, out, cache_root, keys,
-                                                        structure, session, jobs, stage)
-    files.extend(OutputFile(url.lstrip("/"), source=path) for url, path in sorted(static.items()))
-    for post in (*site.posts, *site.pages):
-        folder = _output_folder(post.url)
-        for bundled in found.bundle_files.get(post.source.rel, ()):
-            if bundled.name not in post.rendered.assets:
-                files.append(OutputFile(folder + bundled.name, source=bundled))
-                page_sources[folder + bundled.name] = post.source.rel
-        for name, data in sorted(post.rendered.assets.items()):
-            files.append(OutputFile(folder + name, data=data))
-            page_sources[folder + name] = post.source.rel
-    for url, path in static.items():
-        page_sources[url.lstrip("/")] = _rel_to(path, root)
-    files = _unique(files)
-    return write_site(out, files, stage), page_sources, files, pages_rendered
 
 
 def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession, *,
