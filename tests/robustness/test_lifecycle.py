@@ -170,12 +170,19 @@ def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweep
     assert snapshot(site / "public") == clean_build_of(site, tmp_path)
 
 
-def test_sigkill_while_changing_the_output_is_undone_by_the_sweep(big_site, tmp_path):
-    site = big_site
+def changing_the_output(site: Path) -> tuple[dict[str, str], subprocess.Popen]:
+    """The site as built, and a build of its changed version caught while it changes the
+    output in place."""
     before = first_build(site)
     change_everything(site)
     build = cli("--root", str(site), "-j", "1")
     wait_until(applying(site), "the build to start changing the output", process=build)
+    return before, build
+
+
+def test_sigkill_while_changing_the_output_is_undone_by_the_sweep(big_site, tmp_path):
+    site = big_site
+    before, build = changing_the_output(site)
     os.kill(build.pid, signal.SIGKILL)
     build.wait(HANG_GUARD)
     assert applying(site)(), "the build was not killed while it changed the output"
@@ -229,10 +236,7 @@ def test_ctrl_c_while_writing(big_site, tmp_path):
 
 def test_ctrl_c_while_changing_the_output_puts_the_previous_site_back(big_site, tmp_path):
     site = big_site
-    before = first_build(site)
-    change_everything(site)
-    build = cli("--root", str(site), "-j", "1")
-    wait_until(applying(site), "the build to start changing the output", process=build)
+    before, build = changing_the_output(site)
     os.killpg(build.pid, signal.SIGINT)
     out, err = build.communicate(timeout=HANG_GUARD)
     assert (build.returncode, err) == (130, "interrupted: the previous site was left as it was\n")
