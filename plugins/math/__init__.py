@@ -24,7 +24,7 @@ from generator.errors import ConfigError, SourceLocation
 
 from .escapes import MODES
 from .syntax import math_block_rule, math_inline_rule
-from .tex import Macro, TexError, parse_macros
+from .tex import DEFINING_COMMANDS, Macro, TexError, parse_macros
 
 __all__ = ["math_plugin"]
 
@@ -50,7 +50,10 @@ def math_plugin(md: MarkdownIt, *, macros: Mapping[str, str] = _NO_MACROS,
     except TexError as error:
         raise ConfigError(f"plugins.math.macros: {error.message}", location=SourceLocation("site.toml"),
                           hint=error.hint) from None
-    settings = Settings(site_macros, tex_escapes, numbering, macros_key=repr(sorted(macros.items())))
+    defining = any(token in DEFINING_COMMANDS
+                   for macro in site_macros.values() for token in macro.body)
+    settings = Settings(site_macros, tex_escapes, numbering,
+                        macros_key=None if defining else repr(sorted(macros.items())))
     md.block.ruler.before("fence", "math_block", math_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("escape", "math_inline", math_inline_rule)
@@ -66,7 +69,9 @@ class Settings:
     macros: Mapping[str, Macro]
     tex_escapes: str
     numbering: bool
-    macros_key: str  # the macro definitions as given: formulas expanded with them are memoised
+    # The macro definitions as given: formulas expanded with them alone are memoised under it.
+    # None when a site macro defines macros itself: then expanding one changes what the next sees.
+    macros_key: str | None
 
 
 def _formulas(tokens: Sequence[Token]) -> list[tuple[Token, int]]:

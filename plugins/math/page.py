@@ -21,7 +21,8 @@ from .convert import PRIVATE_MARKERS, REFERENCE_COMMAND, convert_tex
 from .equations import Equation, label_id, read_equation, render_equation
 from .escapes import MODES, undo_remark_escapes, uses_remark_escapes
 from .mathml import math_element
-from .tex import DEFINING_COMMANDS, Macro, TexError, expand, group_text, read_argument, serialize, tokenize
+from .tex import (DEFINING_COMMANDS, Macro, TexError, expand, group_text, read_argument, serialize,
+                  tokenize)
 
 FRONTMATTER_KEY = "math_escapes"
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, non-characters); they can
@@ -89,30 +90,21 @@ class _SiteMacros:
     MEMO_SIZE = 8192
     _memo: dict[tuple[str, str], tuple[str, ...]] = {}
 
-    def __init__(self, macros: dict[str, Macro], key: str):
+    def __init__(self, macros: dict[str, Macro], key: str | None):
         self.macros, self.key = macros, key
-        self.pristine = True
 
     def expand(self, tex: str) -> list[str]:
-        if not self.pristine or any(command in tex for command in DEFINING_COMMANDS):
-            return self._expand_changing(tex)
+        if self.key is not None and any(command in tex for command in DEFINING_COMMANDS):
+            self.key = None  # the post may define a macro here: its own from now on
+        if self.key is None:
+            return expand(tokenize(tex), self.macros)
         memo_key = (tex, self.key)
         known = self._memo.get(memo_key)
         if known is None:
-            tokens = self._expand_changing(tex)
-            if not self.pristine:  # a site macro defined one: this post's own from now on
-                return tokens
             if len(self._memo) >= self.MEMO_SIZE:
                 self._memo.clear()
-            known = self._memo[memo_key] = tuple(tokens)
+            known = self._memo[memo_key] = tuple(expand(tokenize(tex), self.macros))
         return list(known)
-
-    def _expand_changing(self, tex: str) -> list[str]:
-        before = dict(self.macros) if self.pristine else None
-        tokens = expand(tokenize(tex), self.macros)
-        if before is not None and before != self.macros:
-            self.pristine = False
-        return tokens
 
 
 def _read(ctx: RenderContext, token: Token, line: int, remark: bool,
