@@ -69,11 +69,10 @@ class OutputFile:
     def digest(self) -> str:
         if self.kept_digest is not None:
             return self.kept_digest
-        if self.staged:
-            assert self.data_digest is not None
+        if self.data_digest is not None:
             return self.data_digest
         if self.data is not None:
-            return self.data_digest or bytes_digest(self.data)
+            return bytes_digest(self.data)
         assert self.source is not None
         stat = self.source.stat()
         # Large static files are compared by size and mtime, never read into memory.
@@ -150,18 +149,16 @@ def _leftovers(out: Path, prefix: str) -> list[Path]:
         return []
 
 
-def sweep_leftovers(out: Path, *, keep: Path | None = None) -> None:
+def sweep_leftovers(out: Path) -> None:
     """Clean up after a killed build: undo the change it was applying in place (its stage holds
     a journal), or put the previous site back if it was killed between the two renames of a swap;
-    then delete staged and retired copies (but ``keep``, this build's own stage)."""
+    then delete staged and retired copies."""
     retired = _leftovers(out, OLD_PREFIX)
     if not out.exists() and retired:
         os.rename(retired.pop(), out)
     for leftover in retired:
         shutil.rmtree(leftover, ignore_errors=True)
     for stage in _leftovers(out, TEMP_PREFIX):
-        if stage == keep:
-            continue
         try:
             _abandon(stage, out)
         except OSError as error:
@@ -242,8 +239,11 @@ def write_site(out: Path, files: Iterable[OutputFile], stage: Path | None = None
     from the previous build (see the module's docstring). With the ``stage`` of ``open_stage``,
     the whole site is written: its staged files are there already."""
     out = out.resolve()
-    sweep_leftovers(out, keep=stage)
-    previous = None if stage is not None else _trusted_manifest(out)
+    if stage is not None:  # open_stage swept, then made it: the whole site is written
+        previous = None
+    else:
+        sweep_leftovers(out)
+        previous = _trusted_manifest(out)
     known = previous or {}
     files = list(files)
     current = {f.path: f.digest() for f in files}
