@@ -897,6 +897,11 @@ def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
     import concurrent.futures
     import multiprocessing
 
+    # The build process imports the Markdown stack and the plugins anyway (to check the config);
+    # imported before the fork, the workers inherit them instead of each importing them again.
+    from .markdown import PLUGINS, load_plugin
+    for name in PLUGINS:
+        load_plugin(name)
     executor = concurrent.futures.ProcessPoolExecutor(
         cores if markdown is None else min(cores, len(markdown)),
         mp_context=multiprocessing.get_context("fork"),
