@@ -124,16 +124,15 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
     count = 0
     while stack:
         node, depth = stack.pop()
-        where = SourceLocation(source.rel, node.start_mark.line + 2, node.start_mark.column + 1)
         if id(node) in seen_nodes:
             raise FrontmatterError("YAML aliases (*name) are not allowed in frontmatter",
-                                   location=_first_alias(raw, source) or where,
+                                   location=_first_alias(raw, source) or _at(node, source),
                                    hint="write the value out instead of an alias")
         seen_nodes.add(id(node))
         count += 1
         if depth > MAX_YAML_DEPTH or count > MAX_YAML_NODES:
             raise FrontmatterError("the frontmatter is nested too deeply or is too large",
-                                   location=where,
+                                   location=_at(node, source),
                                    hint=f"keep it under {MAX_YAML_DEPTH} levels and "
                                         f"{MAX_YAML_NODES} values")
         if isinstance(node, yaml.MappingNode):
@@ -141,16 +140,18 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 if key in keys:
-                    raise FrontmatterError(
-                        f"duplicate key `{key}`",
-                        location=SourceLocation(source.rel, key_node.start_mark.line + 2,
-                                                key_node.start_mark.column + 1),
-                        hint="keep one of the two lines")
+                    raise FrontmatterError(f"duplicate key `{key}`", location=_at(key_node, source),
+                                           hint="keep one of the two lines")
                 keys.add(key)
                 stack.append((key_node, depth + 1))
                 stack.append((value_node, depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             stack.extend((child, depth + 1) for child in node.value)
+
+
+def _at(node: yaml.Node, source: SourceFile) -> SourceLocation:
+    """Where a node of the frontmatter starts, as a line of the file (after the ``---``)."""
+    return SourceLocation(source.rel, node.start_mark.line + 2, node.start_mark.column + 1)
 
 
 def _yaml_error(error: yaml.YAMLError, source: SourceFile, raw: str) -> FrontmatterError:
