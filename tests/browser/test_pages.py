@@ -164,6 +164,7 @@ def test_screenshots_fill_the_viewport_width(browser, sites, artifacts, width, s
     with browsing(browser, width, scheme) as page:
         for name, url in shots.items():
             open_page(page, url)
+            page.evaluate(probes.MEDIA)  # a full-page shot does not load lazy images by itself
             data = page.screenshot(full_page=True, path=artifacts / f"{name}-{width}-{scheme}.png")
             shot_width, shot_height = png_size(data)
             assert shot_width == width, f"{url} at {width}px is {shot_width}px wide"
