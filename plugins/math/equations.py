@@ -125,6 +125,7 @@ def label_id(label: str) -> str:
 class RenderedEquation:
     markup: str
     unsupported: tuple[str, ...]
+    numbered: bool = False  # a column of numbers at the right margin
 
 
 def render_equation(equation: Equation, numbers: Sequence[str | None],
@@ -170,4 +171,4 @@ def render_equation(equation: Equation, numbers: Sequence[str | None],
             parts.append(f'<mtd class="math-eqno">{content}</mtd>')
         parts.append("</mtr>")
     parts.append("</mtable>")
-    return RenderedEquation("".join(parts), tuple(unsupported))
+    return RenderedEquation("".join(parts), tuple(unsupported), numbered)

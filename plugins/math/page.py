@@ -209,13 +209,14 @@ def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Targe
     if (link := _lone_reference(formula, targets)) is not None:
         formula.token.meta["html"] = link
         return
+    numbered = False
     try:
         if formula.equation is not None:
             equation = replace(formula.equation, rows=tuple(
                 replace(row, tokens=tuple(_resolve_references(ctx, formula, row.tokens, targets)))
                 for row in formula.equation.rows))
             rendered = render_equation(equation, formula.numbers, formula.ids)
-            markup, unsupported = rendered.markup, rendered.unsupported
+            markup, unsupported, numbered = rendered.markup, rendered.unsupported, rendered.numbered
         else:
             resolved = _resolve_references(ctx, formula, formula.tokens, targets)
             converted = convert_tex(serialize(resolved), formula.display)
@@ -231,7 +232,8 @@ def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Targe
         ctx.warn(formula.line, f"unsupported TeX {', '.join(unsupported)} in {_excerpt(formula.tex)}",
                  kind="math", hint="docs/math.md lists what is supported; define missing commands "
                  "with \\newcommand or plugins.math.macros. The page shows the rest of the formula")
-    html = math_element(markup, formula.tex, display=formula.display)
+    html = math_element(markup, formula.tex, display=formula.display,
+                        extra_class="math-numbered" if numbered else "")
     if formula.token.type == "math_block":
         # tabindex: a wide equation scrolls in its box, and a keyboard must be able to scroll it
         html = f'<div class="math-display" tabindex="0">{html}</div>\n'

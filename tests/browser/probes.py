@@ -78,7 +78,8 @@ MEDIA = """async () => {
 }""" % _DESCRIBE
 
 # MathML layout: fractions stacked, `=` of aligned rows at one x, fences as tall as the tables
-# they enclose. Written against MathML structure (mfrac, mtable > mtr > mtd, mo siblings), not
+# they enclose, equation numbers ("(3)" alone in a row's last cell) at the right margin of the
+# display's box. Written against MathML structure (mfrac, mtable > mtr > mtd, mo siblings), not
 # against the math plugin's class names.
 MATH = """async () => {
 %s
@@ -103,10 +104,23 @@ MATH = """async () => {
   };
   const alignments = [];
   const fences = [];
+  const numbers = [];
   for (const table of document.querySelectorAll('mtable')) {
     const box = table.getBoundingClientRect();
     if (!visible(box)) continue;
     const rows = [...table.children].filter((r) => r.localName === 'mtr');
+    const holder = table.closest('math').parentElement;
+    for (const row of rows) {
+      const last = [...row.children].filter((c) => c.localName === 'mtd').pop();
+      const shown = last && last.firstElementChild;
+      if (!shown || !/^\\(\\d+\\)$/.test(last.textContent.trim())) continue;
+      const style = getComputedStyle(holder);
+      const margin = holder.getBoundingClientRect().right - parseFloat(style.paddingRight)
+        - parseFloat(style.borderRightWidth);
+      numbers.push({where: describe(row), number: last.textContent.trim(),
+                    right: shown.getBoundingClientRect().right, margin,
+                    overflows: holder.scrollWidth > holder.clientWidth});
+    }
     const columns = new Map();
     for (const row of rows) {
       [...row.children].filter((c) => c.localName === 'mtd').forEach((cell, index) => {
@@ -129,7 +143,7 @@ MATH = """async () => {
       }
     }
   }
-  return {fractions, alignments, fences,
+  return {fractions, alignments, fences, numbers,
           mathElements: document.querySelectorAll('math').length};
 }""" % _DESCRIBE
 

@@ -193,7 +193,7 @@ def test_images_animations_and_diagrams_load(browser, sites):
 
 def test_mathml_is_laid_out(browser, sites):
     problems: dict[str, list] = {}
-    totals = {"fractions": 0, "alignments": 0, "fences": 0}
+    totals = {"fractions": 0, "alignments": 0, "fences": 0, "numbers": 0}
     with browsing(browser) as page:
         for url in every_page(sites):
             open_page(page, url)
@@ -208,13 +208,18 @@ def test_mathml_is_laid_out(browser, sites):
             for fence in math["fences"]:
                 if fence["fenceHeight"] < fence["tableHeight"] * 0.95:
                     found.append(("bracket shorter than its matrix", fence))
+            for number in math["numbers"]:
+                # a display wider than the column scrolls: its number ends the scrolled line
+                if not number["overflows"] and abs(number["right"] - number["margin"]) > 2:
+                    found.append(("equation number not at the right margin", number))
             for key in totals:
                 totals[key] += len(math[key])
             if found:
                 problems[url] = found
     assert not problems, report(problems)
     # the seeds and the demo hold many of each: a probe that finds none is broken, not passing
-    assert totals["fractions"] >= 10 and totals["alignments"] >= 3 and totals["fences"] >= 6, totals
+    assert totals["fractions"] >= 10 and totals["alignments"] >= 3 and totals["fences"] >= 6 \
+        and totals["numbers"] >= 5, totals
 
 
 def test_dark_mode_keeps_text_math_code_and_figures_readable(browser, sites):
