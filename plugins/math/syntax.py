@@ -20,6 +20,8 @@ from markdown_it.rules_inline import StateInline
 
 from .tex import NUMBERED_ENVIRONMENTS
 
+# MathJax reads \eqref and \ref in prose too (its processRefs option, on by default).
+_REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")
 _ENVIRONMENT_START = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")(\*?)\}")
 
 
@@ -79,9 +81,15 @@ def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: b
 
 
 def math_inline_rule(state: StateInline, silent: bool) -> bool:
-    """``$x$``, ``$$x$$`` (inline, as kramdown), ``\\(x\\)`` and ``\\[x\\]`` inside a paragraph."""
+    """``$x$``, ``$$x$$`` (inline, as kramdown), ``\\(x\\)`` and ``\\[x\\]`` inside a paragraph,
+    and a bare ``\\eqref{label}`` or ``\\ref{label}`` in the prose."""
     source = state.src
     position = state.pos
+    if source.startswith(("\\eqref{", "\\ref{"), position):
+        reference = _REFERENCE.match(source, position, state.posMax)
+        if reference is None:
+            return False
+        return _push(state, silent, reference.group(), "", reference.end(), display=False)
     if source.startswith("\\(", position) or source.startswith("\\[", position):
         closing = "\\)" if source[position + 1] == "(" else "\\]"
         end = _find_unescaped(source, closing, position + 2, state.posMax)

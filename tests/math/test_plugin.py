@@ -31,6 +31,13 @@ def test_undefined_reference_warns_and_shows_question_marks() -> None:
     assert "<mtext>(??)</mtext>" in page.html
 
 
+def test_undefined_bare_reference_in_prose_warns_at_its_line() -> None:
+    page = render("Intro.\n\nSee \\ref{fig:nowhere} here.\n")
+    [warning] = messages(page)
+    assert "post.md:3" in warning and "\\ref{fig:nowhere}: no equation has this label" in warning
+    assert "<mtext>??</mtext>" in page.html
+
+
 def test_label_on_an_unnumbered_equation_warns_and_references_show_question_marks() -> None:
     page = render("$$\n\\begin{align*}\nx \\label{eq:y}\n\\end{align*}\n$$\n"
                   "See $\\eqref{eq:y}$.\n")
