@@ -127,6 +127,19 @@ _EXTRA_OPERATORS = {r"\minuso": "⦵", r"\backslash": "\\", r"\vcentcolon": "∶
 _EXTRA_IDENTIFIERS = {r"\P": "¶", r"\dag": "†", r"\ddag": "‡", r"\copyright": "©"}
 # Operator names of LaTeX that latex2mathml does not know; \operatorname gives their spacing.
 _OPERATOR_NAMES = frozenset({r"\arg"})
+# Operators whose scripts TeX sets below and above in a display (latex2mathml does so only for
+# \sum and \prod unless told \limits); in a sentence they stay beside them.
+_LIMITS_OPERATORS = frozenset({
+    r"\lim", r"\limsup", r"\liminf", r"\varlimsup", r"\varliminf", r"\injlim", r"\projlim",
+    r"\varinjlim", r"\varprojlim", r"\max", r"\min", r"\sup", r"\inf", r"\det", r"\Pr",
+    r"\gcd", r"\argmin", r"\argmax", r"\sum", r"\prod", r"\coprod", r"\bigcup", r"\bigcap",
+    r"\bigvee", r"\bigwedge", r"\bigoplus", r"\bigotimes", r"\bigodot", r"\biguplus",
+    r"\bigsqcup"})
+# In an operator name: TeX's spaces become one thin space, \! none; \mathrm and the like only
+# repeat what an operator name already is (upright).
+_NAME_SPACES = {r"\,": "\u2009", r"\:": "\u2009", r"\;": "\u2009", r"\ ": "\u2009", "~": "\u2009",
+                r"\thinspace": "\u2009", r"\!": ""}
+_NAME_WRAPPERS = frozenset({r"\mathrm", r"\text", r"\textrm", r"\mathup", r"\rm"})
 # invisible in MathML: line-break hints ("\*" is a discretionary times), \relax, \vcenter's box
 _DROPPED = frozenset({r"\*", r"\/", r"\nobreak", r"\allowbreak", r"\relax", r"\displaybreak",
                       r"\vcenter"})
@@ -479,6 +492,26 @@ class _Builder:
     def _operator_name(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         return [r"\operatorname", "{", *token[1:], "}"]
 
+    def _limits(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``\\lim_{x \\to 0}``, ``\\max_i``, ``\\bigcup_i``: limits below in a display."""
+        return [token, r"\limits"] if reader.display and reader.peek() in ("_", "^") else [token]
+
+    def _named_operator(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """``\\operatorname{Var}``, ``\\operatorname*{arg\\,min}`` (limits below in a display, as
+        ``\\DeclareMathOperator*`` gives), ``\\mathop{\\mathrm{E}}``: one upright operator.
+        latex2mathml reads only a bare word there; spaces or ``\\mathrm`` break it apart."""
+        starred = token == r"\operatorname" and reader.peek() == "*"
+        if starred:
+            reader.next_nonspace()
+        argument = reader.argument()
+        name = _operator_text(argument)
+        if name is None:  # not a name (\mathop{\overline{\mathrm{lim}}}...): its structure
+            return [r"\mathop", "{", *self._rewrite(argument, pieces, display=reader.display), "}"]
+        if not re.fullmatch(r"[A-Za-z\u2009]+", name):  # digits, hyphens: latex2mathml splits them
+            return self._placeholder(pieces, text_element("mo", name))
+        limits = (starred or token == r"\mathop") and reader.display and reader.peek() in ("_", "^")
+        return [r"\operatorname", "{", name, "}", *([r"\limits"] if limits else [])]
+
     def _space(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         if reader.peek() == "*":  # \hspace* only differs from \hspace at a line break
             reader.next_nonspace()
@@ -732,7 +765,30 @@ _REWRITING: dict[str, Callable[[_Builder, _Reader, str, list[str]], list[str]]] 
     **dict.fromkeys(_NAMED_COLOR_COMMANDS, _Builder._named_color),
     **dict.fromkeys(_DROPPED_WRAPPERS, _Builder._dropped_wrapper),
     **dict.fromkeys(_OPERATOR_NAMES, _Builder._operator_name),
+    **dict.fromkeys(_LIMITS_OPERATORS, _Builder._limits),
+    r"\operatorname": _Builder._named_operator, r"\mathop": _Builder._named_operator,
 }
+
+
+def _operator_text(tokens: Sequence[str]) -> str | None:
+    """The text of an operator name (``arg\\,min`` -> "arg min"), or None if it is more than
+    letters, digits, hyphens, spaces and upright-text wrappers."""
+    text: list[str] = []
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token in _NAME_WRAPPERS or token in ("{", "}") or not token.strip():
+            index += 1
+            continue
+        if token in _NAME_SPACES:
+            text.append(_NAME_SPACES[token])
+        elif re.fullmatch(r"[A-Za-z0-9.'*-]", token):
+            text.append(token)
+        else:
+            return None
+        index += 1
+    name = "".join(text).strip("\u2009")
+    return name or None
 
 def _restyled(style: frozenset[str], change: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
     removed, added = change

@@ -18,6 +18,7 @@ from xml.etree.ElementTree import Element, SubElement
 
 from latex2mathml.commands import FUNCTIONS
 from latex2mathml.converter import Converter
+from latex2mathml.symbols_parser import SYMBOLS_FILE
 
 from .alphabets import KNOWN_VARIANTS, styled
 from .tex import TexError
@@ -58,6 +59,13 @@ _ORDINARY_SYMBOLS = frozenset("∞∂∅∇∀∃∄ℵℏℓ")
 _FUNCTION_NAMES = frozenset(name[1:] for name in FUNCTIONS)
 _SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
 _OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
+# Elements whose children are laid out in a row (MathML's inferred <mrow>).
+_ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose",
+                   "merror", "none"})
+_SIGNS = frozenset("+−±∓")
+# TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
+# ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
+_BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
 _NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
 
 
@@ -67,6 +75,28 @@ class Fragment:
 
     markup: str
     unsupported: tuple[str, ...] = ()  # TeX commands latex2mathml did not know
+
+
+def _tex_classes() -> dict[str, str]:
+    """TeX's class of each math symbol (``mathbin``, ``mathrel``, ``mathopen``...), from the
+    Unicode math table latex2mathml ships with (empty if that table cannot be read)."""
+    classes: dict[str, str] = {}
+    try:
+        with open(SYMBOLS_FILE, encoding="utf-8") as table:
+            for line in table:
+                columns = line.split("^")
+                if not line.startswith("#") and len(columns) > 5 and len(columns[1]) == 1:
+                    classes.setdefault(columns[1], columns[5])
+    except OSError:
+        return {}
+    classes["!"] = "mathclose"  # the factorial ends an operand (the table says punctuation)
+    return classes
+
+
+_TEX_CLASSES = _tex_classes()
+# latex2mathml writes these as <mi> (\pm, \setminus, \leqslant, \bigoplus...): as operators,
+# MathML spaces and sizes them.
+_OPERATOR_CLASSES = frozenset({"mathbin", "mathrel", "mathop"})
 
 
 def _decode_references(text: str) -> str:
@@ -98,6 +128,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     for child in list(element):
         _sanitize(child, unsupported)
     tag = element.tag
+    if tag in _ROWS and len(element) > 1:
+        _mark_unary_signs(element)
     classes: list[str] = [name for name in element.attrib.get("class", "").split()
                           if name.startswith("math-")]
     if tag == "menclose":
@@ -113,6 +145,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     elif tag not in _ELEMENT_ATTRIBUTES:
         unsupported.append(f"<{tag}>")
         tag = "mrow"
+    if tag in ("mi", "mn", "mo") and len(element):
+        tag = "mrow"  # a token holds text only; latex2mathml nests a row in <mo> for \mathop{...}
     variant = element.attrib.get("mathvariant")
     if element.text:
         element.text = _decode_references(element.text)
@@ -121,6 +155,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
             element.set("stretchy", "false")
         elif tag == "mo" and element.text in _ORDINARY_SYMBOLS and not element.attrib:
             tag = "mi"
+        elif tag == "mi" and _TEX_CLASSES.get(element.text) in _OPERATOR_CLASSES:
+            tag = "mo"
         if tag in _TOKEN_ELEMENTS:
             leaked = _LEAKED_COMMAND.fullmatch(element.text.strip())
             if leaked and tag != "mtext":
@@ -141,6 +177,19 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     element.tag = tag
     element.attrib.clear()
     element.attrib.update(attributes)
+
+
+def _mark_unary_signs(row: Element) -> None:
+    """``form="prefix"`` on the signs of ``row`` that TeX reads as unary, except the first
+    (MathML already takes a row's first operator as prefix)."""
+    previous = row[0]
+    for child in list(row)[1:]:
+        if child.tag == "mo" and child.text in _SIGNS and "form" not in child.attrib:
+            # the operator before the sign, also when it carries limits or scripts (∑_i −x)
+            head = previous[0] if previous.tag in _SCRIPTED and len(previous) else previous
+            if head.tag == "mo" and _TEX_CLASSES.get(head.text or "") in _BEFORE_UNARY:
+                child.set("form", "prefix")
+        previous = child
 
 
 def _core_attributes(tag: str, attributes: dict[str, str], text: str) -> dict[str, str]:

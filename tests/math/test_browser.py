@@ -31,6 +31,12 @@ K = \begin{bmatrix} 1 & 2 \\ 3 & 4 \\ 5 & 6 \\ 7 & 8 \end{bmatrix}
 $$
 
 By $\eqref{eq:first}$.
+
+Signs: $x = -1$ against $a - b$.
+
+$$
+\lim_{t \to 0} g(t) = \operatorname*{arg\,min}_\theta L
+$$
 """
 
 
@@ -113,3 +119,22 @@ def test_eqref_is_a_working_html_link_to_the_row(page) -> None:
                 row: document.querySelector(a.hash).tagName.toLowerCase()}; }""")
     assert link == {"ns": "http://www.w3.org/1999/xhtml", "text": "(1)", "target": "#eq-first",
                     "row": "mtr"}
+
+
+def test_a_unary_minus_hugs_its_operand_and_a_binary_one_is_spaced(page) -> None:
+    gaps = page.evaluate("""() => [...document.querySelectorAll('p math')]
+        .filter(m => /^(x = -1|a - b)$/.test(m.querySelector('annotation').textContent))
+        .map(m => { const minus = [...m.querySelectorAll('mo')].find(o => o.textContent === '\u2212');
+                    const after = minus.nextElementSibling.getBoundingClientRect();
+                    const before = minus.previousElementSibling.getBoundingClientRect();
+                    const box = minus.getBoundingClientRect();
+                    return [box.left - before.right, after.left - box.right]; })""")
+    (unary_before, unary_after), (binary_before, binary_after) = gaps
+    assert unary_after <= 1 < binary_after and binary_before > 1
+
+
+def test_limits_of_lim_and_starred_operator_names_sit_below_in_a_display(page) -> None:
+    found = page.evaluate("""() => [...document.querySelectorAll('.math-display munder')].map(u => {
+        const [base, under] = [...u.children].map(c => c.getBoundingClientRect());
+        return [u.firstElementChild.textContent, under.top >= base.bottom - 1]; })""")
+    assert found == [["lim", True], ["arg\u2009min", True]]
