@@ -63,6 +63,9 @@ _OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
 _ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose",
                    "merror", "none"})
 _SIGNS = frozenset("+−±∓")
+# Ordinary symbols in TeX (a|0⟩, p(x|y), a/b: no space around them) that latex2mathml writes as
+# <mo>, which MathML spaces as an infix operator unless told otherwise.
+_UNSPACED = frozenset("|‖/")
 # TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
 # ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
@@ -157,6 +160,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
             tag = "mi"
         elif tag == "mi" and _TEX_CLASSES.get(element.text) in _OPERATOR_CLASSES:
             tag = "mo"
+        elif tag == "mo" and element.text in _UNSPACED and element.get("stretchy") != "true":
+            element.attrib.update(lspace="0", rspace="0")
         if tag in _TOKEN_ELEMENTS:
             leaked = _LEAKED_COMMAND.fullmatch(element.text.strip())
             if leaked and tag != "mtext":
