@@ -774,21 +774,15 @@ def _operator_text(tokens: Sequence[str]) -> str | None:
     """The text of an operator name (``arg\\,min`` -> "arg min"), or None if it is more than
     letters, digits, hyphens, spaces and upright-text wrappers."""
     text: list[str] = []
-    index = 0
-    while index < len(tokens):
-        token = tokens[index]
-        if token in _NAME_WRAPPERS or token in ("{", "}") or not token.strip():
-            index += 1
-            continue
+    for token in tokens:
         if token in _NAME_SPACES:
             text.append(_NAME_SPACES[token])
         elif re.fullmatch(r"[A-Za-z0-9.'*-]", token):
             text.append(token)
-        else:
+        elif not (token in _NAME_WRAPPERS or token in ("{", "}") or token.isspace()):
             return None
-        index += 1
-    name = "".join(text).strip("\u2009")
-    return name or None
+    return "".join(text).strip("\u2009") or None
+
 
 def _restyled(style: frozenset[str], change: tuple[frozenset[str], frozenset[str]]) -> frozenset[str]:
     removed, added = change
