@@ -122,8 +122,12 @@ _EXTENSIBLE_ARROWS = {
 _ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\angln": "actuarial",
                r"\sout": "horizontalstrike"}
 _LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
-# Symbols latex2mathml's table lacks (or prints as a bare backslash).
-_EXTRA_OPERATORS = {r"\minuso": "⦵", r"\backslash": "\\", r"\vcentcolon": "∶"}
+# Symbols latex2mathml's table lacks, prints as a bare backslash or gets wrong (\sim as an
+# ASCII tilde, \colon as a letter).
+_EXTRA_OPERATORS = {r"\minuso": "⦵", r"\backslash": "\\", r"\vcentcolon": "∶", r"\sim": "∼",
+                    r"\colon": ":"}
+# TeX's \colon is punctuation, 2mu before and 6mu after: "f: X → Y", not "f : X".
+_OPERATOR_SPACING = {r"\colon": {"lspace": "0.1111em", "rspace": "0.3333em"}}
 _EXTRA_IDENTIFIERS = {r"\P": "¶", r"\dag": "†", r"\ddag": "‡", r"\copyright": "©"}
 # Operator names of LaTeX that latex2mathml does not know; \operatorname gives their spacing.
 _OPERATOR_NAMES = frozenset({r"\arg"})
@@ -390,7 +394,7 @@ class _Builder:
 
     def _extra_symbol(self, reader: _Reader, token: str) -> str:
         if token in _EXTRA_OPERATORS:
-            return text_element("mo", _EXTRA_OPERATORS[token])
+            return text_element("mo", _EXTRA_OPERATORS[token], **_OPERATOR_SPACING.get(token, {}))
         return text_element("mi", _EXTRA_IDENTIFIERS[token])
 
     def _cancel_to(self, reader: _Reader, token: str) -> str:

@@ -132,7 +132,7 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
         _sanitize(child, unsupported)
     tag = element.tag
     if tag in _ROWS and len(element) > 1:
-        _mark_unary_signs(element)
+        _set_operators(element)
     classes: list[str] = [name for name in element.attrib.get("class", "").split()
                           if name.startswith("math-")]
     if tag == "menclose":
@@ -158,8 +158,6 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
             element.set("stretchy", "false")
         elif tag == "mo" and element.text in _ORDINARY_SYMBOLS and not element.attrib:
             tag = "mi"
-        elif tag == "mi" and _TEX_CLASSES.get(element.text) in _OPERATOR_CLASSES:
-            tag = "mo"
         elif tag == "mo" and element.text in _UNSPACED and element.get("stretchy") != "true":
             element.attrib.update(lspace="0", rspace="0")
         if tag in _TOKEN_ELEMENTS:
@@ -184,9 +182,14 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     element.attrib.update(attributes)
 
 
-def _mark_unary_signs(row: Element) -> None:
-    """``form="prefix"`` on the signs of ``row`` that TeX reads as unary, except the first
-    (MathML already takes a row's first operator as prefix)."""
+def _set_operators(row: Element) -> None:
+    """In a row of several items: symbols TeX classes as operators are ``<mo>`` (alone in a
+    script, ``A^\\dagger``, TeX makes them ordinary), and ``form="prefix"`` marks the signs TeX
+    reads as unary, except the first (MathML already takes a row's first operator as prefix)."""
+    for child in row:
+        if child.tag == "mi" and _TEX_CLASSES.get(child.text or "") in _OPERATOR_CLASSES:
+            child.tag = "mo"
+            child.attrib.pop("mathvariant", None)
     previous = row[0]
     for child in list(row)[1:]:
         if child.tag == "mo" and child.text in _SIGNS and "form" not in child.attrib:
