@@ -876,9 +876,12 @@ def _render_many(settings: RenderSettings, items: list[ParsedSource]
     return [_render_one(item) for item in items]
 
 
-# A fence's language, for warming up workers: ```python, ~~~ c++ (not ```{python}, which runs).
-FENCE_LANGUAGE = re.compile(r"^[ \t]{0,3}(?:`{3,}|~{3,})[ \t]*([\w+#.-]+)", re.M)
+# A fenced code block with its language, for warming up: ```python, ~~~ c++ (not ```{python},
+# which runs).
+FENCED_CODE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*([\w+#.-]+)[^\n]*\n(.*?)^[ \t]{0,3}\1[ \t]*$",
+                         re.M | re.S)
 WARM_UP_FILES = 20
+WARM_UP_CODE = 20_000  # characters of the posts' own code to highlight, at most
 
 
 @contextmanager
@@ -905,7 +908,7 @@ def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
     executor = concurrent.futures.ProcessPoolExecutor(
         cores if markdown is None else min(cores, len(markdown)),
         mp_context=multiprocessing.get_context("fork"),
-        initializer=_warm_up, initargs=(root, _warm_up_text(markdown)))
+        initializer=_warm_up, initargs=(root, warm_up_text(markdown)))
     executor.submit(int)  # workers start with the first task: now, not when posts arrive
     try:
         yield executor
@@ -913,36 +916,47 @@ def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
         executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _warm_up_text(paths: list[str] | None) -> str:
-    """A small document with math and a fence per language the changed posts use."""
-    languages: set[str] = set()
-    for path in (paths or [])[:WARM_UP_FILES]:
-        try:
-            languages.update(FENCE_LANGUAGE.findall(Path(path).read_text(errors="replace")))
-        except OSError:
-            continue
-    if paths is None:
-        languages.add("python")
-    fences = "".join(f"```{language}\nx = 1\n```\n\n" for language in sorted(languages))
-    return f"# Warm-up\n\n$x^2$ and $$\\sum_i x_i$$\n\n{fences}"
-
-
 def _warm_up(root: Path, text: str) -> None:
     _tie_worker_to_build()
+    warm_up_renderer(root, text)
+    # What the worker imported and compiled lasts its life: the collector need not walk it
+    # again and again while posts allocate (a fortieth of a post's time).
+    gc.freeze()
+
+
+def warm_up_renderer(root: Path, text: str) -> None:
+    """Render ``text`` and throw it away, so this process has imported the converters and
+    compiled the highlighters before the post that counts arrives."""
     from .frontmatter import parse_source
     from .markdown import MarkdownRenderer, RenderSettings
     from .records import SourceFile
 
     source = SourceFile(path=root / "content" / "warm-up.md", rel="warm-up.md",
                         content_rel="warm-up.md", kind="post", text=text, digest="", mtime=0.0)
-    try:  # only a head start: nothing it could raise may stop the worker
+    try:  # only a head start: nothing it could raise may stop the caller
         MarkdownRenderer(RenderSettings(site_root=root, execute=False)).render(
             parse_source(source))
     except Exception:
         pass
-    # What the worker imported and compiled lasts its life: the collector need not walk it
-    # again and again while posts allocate (a fortieth of a post's time).
-    gc.freeze()
+
+
+def warm_up_text(paths: list[str] | None) -> str:
+    """A small document with math and the code blocks of these posts (their own code: the
+    highlighters compile their patterns for the characters they meet)."""
+    fences: list[str] = []
+    size = 0
+    for path in (paths or [])[:WARM_UP_FILES]:
+        try:
+            found = FENCED_CODE.findall(Path(path).read_text(errors="replace"))
+        except OSError:
+            continue
+        for _, language, code in found:
+            if size < WARM_UP_CODE:
+                fences.append(f"````{language}\n{code[:WARM_UP_CODE - size]}\n````\n\n")
+                size += len(code)
+    if paths is None:
+        fences.append("```python\nx = 1\n```\n\n")
+    return f"# Warm-up\n\n$x^2$ and $$\\sum_i x_i$$\n\n{''.join(fences)}"
 
 
 class _Renderer:

@@ -27,7 +27,8 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .build import CACHE_DIR, CODE_ROOT, BuildOptions, BuildSession, build
+from .build import (CACHE_DIR, CODE_ROOT, MARKDOWN_SUFFIXES, WARM_UP_FILES, BuildOptions,
+                    BuildSession, build, warm_up_renderer, warm_up_text)
 from .errors import BuildFailed, StrideError
 
 EVENTS_PATH = "/__stride__/events"
@@ -199,6 +200,11 @@ class Rebuilder:
         self.count += 1
         self.session.changed = changed
         started = time.perf_counter()
+        if self.count == 1:
+            # Edits are rendered in this process, the first build in forked workers: warmed
+            # first, both have imported the converters and compiled the highlighters the
+            # newest posts use (else the first edit pays it: 180 ms instead of 55 for 1000 posts).
+            warm_up_renderer(self.root, warm_up_text(_newest_posts(self.root / "content")))
         errors: tuple[str, ...] = ()
         try:
             result = build(self.options, session=self.session)
@@ -234,6 +240,18 @@ class Rebuilder:
         from .config import load_config
         from .markdown import plugin_option_names
         return load_config(self.root, plugin_options=plugin_option_names()).base_path
+
+
+def _newest_posts(content: Path) -> list[str]:
+    """The Markdown files an author most likely edits next: the last modified."""
+    found = []
+    for path in content.rglob("*"):
+        if path.name.lower().endswith(MARKDOWN_SUFFIXES):
+            try:
+                found.append((path.stat().st_mtime, str(path)))
+            except OSError:
+                continue
+    return [path for _, path in sorted(found, reverse=True)[:WARM_UP_FILES]]
 
 
 def _describe(paths: frozenset[Path]) -> str:
