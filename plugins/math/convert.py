@@ -105,11 +105,13 @@ _BIG_SIZES = {"big": "1.2em", "Big": "1.623em", "bigg": "2.047em", "Bigg": "2.47
 _BIG_FORMS = {"l": "prefix", "r": "postfix", "m": "infix", "": ""}
 _BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZES.items()
                  for kind, form in _BIG_FORMS.items()}
-_OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\overlinesegment": "―",
+# \widehat: latex2mathml's "^" keeps its width whatever it covers; the combining circumflex is
+# the character math fonts stretch (Latin Modern Math in Chromium: the widest hat that fits).
+_OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\widehat": "\u0302",
                  r"\overleftharpoon": "↼", r"\overrightharpoon": "⇀", r"\widecheck": "ˇ",
                  r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→"}
-_UNDER_ACCENTS = {r"\undergroup": "⏝", r"\underlinesegment": "―", r"\utilde": "˜",
-                  r"\underleftarrow": "←", r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
+_UNDER_ACCENTS = {r"\undergroup": "⏝", r"\utilde": "˜", r"\underleftarrow": "←",
+                  r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
 _EXTENSIBLE_ARROWS = {
     r"\xrightarrow": "→", r"\xleftarrow": "←", r"\xRightarrow": "⇒", r"\xLeftarrow": "⇐",
     r"\xleftrightarrow": "↔", r"\xLeftrightarrow": "⇔", r"\xhookrightarrow": "↪",
@@ -119,8 +121,12 @@ _EXTENSIBLE_ARROWS = {
     r"\xrightleftarrows": "⇄", r"\xleftrightarrows": "⇆", r"\xrightequilibrium": "⇌",
     r"\xleftequilibrium": "⇋", r"\xmapsto": "↦", r"\xlongequal": "=", r"\xtofrom": "⇄",
 }
+# Lines over and under are borders (math.css): latex2mathml's "―" keeps its width whatever it
+# covers, and a stretched rule glyph is drawn outside its box, where a scrolling display clips it.
 _ENCLOSURES = {r"\phase": "phasorangle", r"\angl": "actuarial", r"\angln": "actuarial",
-               r"\sout": "horizontalstrike"}
+               r"\sout": "horizontalstrike", r"\overline": "overline",
+               r"\overlinesegment": "overline", r"\underline": "underline",
+               r"\underlinesegment": "underline"}
 _LOGOS = {r"\KaTeX": "KaTeX", r"\LaTeX": "LaTeX", r"\TeX": "TeX"}
 # Symbols latex2mathml's table lacks, prints as a bare backslash or gets wrong (\sim as an
 # ASCII tilde, \colon as a letter).

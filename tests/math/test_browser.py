@@ -37,6 +37,10 @@ Signs: $x = -1$ against $a - b$.
 $$
 \lim_{t \to 0} g(t) = \operatorname*{arg\,min}_\theta L
 $$
+
+$$
+\overline{x + y} = \underline{A B}
+$$
 """
 
 
@@ -138,3 +142,16 @@ def test_limits_of_lim_and_starred_operator_names_sit_below_in_a_display(page) -
         const [base, under] = [...u.children].map(c => c.getBoundingClientRect());
         return [u.firstElementChild.textContent, under.top >= base.bottom - 1]; })""")
     assert found == [["lim", True], ["arg\u2009min", True]]
+
+
+def test_overline_and_underline_span_what_they_cover_inside_the_display(page) -> None:
+    lines = page.evaluate("""() => [...document.querySelectorAll(
+            '.math-enclose-overline, .math-enclose-underline')].map(e => {
+        const box = e.getBoundingClientRect(), style = getComputedStyle(e);
+        const base = e.firstElementChild.getBoundingClientRect();
+        const display = e.closest('.math-display').getBoundingClientRect();
+        return [parseFloat(style.borderTopWidth) + parseFloat(style.borderBottomWidth),
+                box.width - base.width, box.top >= display.top && box.bottom <= display.bottom]; })""")
+    assert len(lines) == 2
+    for thickness, wider_than_base, inside in lines:
+        assert thickness > 0 and abs(wider_than_base) <= 1 and inside
