@@ -249,7 +249,11 @@ def _space_functions(element: Element) -> None:
         if following is not None and not (following.tag == "mo" and following.text in _OPENING):
             element.insert(list(element).index(child) + 1, Element("mspace", {"width": "0.1667em"}))
         preceding = children[position - 1] if position else None
-        if preceding is not None and preceding.tag not in ("mo", "mspace") and not is_function(preceding):
+        # after an operand or a closing bracket, "p(x) log", not after an operator
+        closing = preceding is not None and preceding.tag == "mo" \
+            and _TEX_CLASSES.get(preceding.text or "") == "mathclose"
+        if preceding is not None and (closing or preceding.tag not in ("mo", "mspace")) \
+                and not is_function(preceding):
             element.insert(list(element).index(child), Element("mspace", {"width": "0.1667em"}))
 
 

@@ -32,7 +32,7 @@ $$
 
 By $\eqref{eq:first}$.
 
-Signs: $x = -1$ against $a - b$.
+Signs: $x = -1$ against $a - b$. A derivative: $f'(x)$.
 
 $$
 \lim_{t \to 0} g(t) = \operatorname*{arg\,min}_\theta L
@@ -155,3 +155,13 @@ def test_overline_and_underline_span_what_they_cover_inside_the_display(page) ->
     assert len(lines) == 2
     for thickness, wider_than_base, inside in lines:
         assert thickness > 0 and abs(wider_than_base) <= 1 and inside
+
+
+def test_a_prime_sits_at_the_top_of_its_base_not_above_it(page) -> None:
+    base, prime = page.evaluate("""() => {
+        const math = [...document.querySelectorAll('p math')]
+            .find(m => m.querySelector('annotation').textContent === "f'(x)");
+        const prime = [...math.querySelectorAll('mi')].find(e => e.textContent === '\u2032');
+        const base = [...math.querySelectorAll('mi')].find(e => e.textContent === 'f');
+        return [base.getBoundingClientRect().toJSON(), prime.getBoundingClientRect().toJSON()]; }""")
+    assert prime["bottom"] > base["top"] and prime["height"] >= 0.4 * base["height"]
