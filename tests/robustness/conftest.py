@@ -152,7 +152,11 @@ def run_cli(*args: str, **kwargs) -> subprocess.CompletedProcess:
 def children(pid: int) -> list[int]:
     """Direct children of a process (from /proc)."""
     found = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:  # the process ended while we looked
+        return found
+    for task in tasks:
         try:
             found += [int(c) for c in (task / "children").read_text().split()]
         except OSError:
