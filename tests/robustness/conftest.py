@@ -198,7 +198,10 @@ def wait_until(condition, what: str, guard: float = HANG_GUARD, process=None):
         if value:
             return value
         if process is not None and process.poll() is not None:
-            out, err = process.communicate()
+            try:
+                out, err = process.communicate(timeout=10)
+            except subprocess.TimeoutExpired:  # a process it started still holds the pipes
+                out, err = "", "(its output is held open by a process it started)"
             pytest.fail(f"the build ended (exit {process.returncode}) before {what}:\n{out}\n{err}")
         time.sleep(0.005)
     pytest.fail(f"hang guard: still waiting for {what} after {guard} s")
