@@ -133,6 +133,9 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     tag = element.tag
     if tag in _ROWS and len(element) > 1:
         _set_operators(element)
+    elif tag in _SCRIPTED and len(element) and element[0].tag == "mi" \
+            and _TEX_CLASSES.get(element[0].text or "") == "mathop":
+        _make_operator(element[0])  # \bigoplus_{i=1}^n: drawn large, its limits below in a display
     classes: list[str] = [name for name in element.attrib.get("class", "").split()
                           if name.startswith("math-")]
     if tag == "menclose":
@@ -188,8 +191,7 @@ def _set_operators(row: Element) -> None:
     reads as unary, except the first (MathML already takes a row's first operator as prefix)."""
     for child in row:
         if child.tag == "mi" and _TEX_CLASSES.get(child.text or "") in _OPERATOR_CLASSES:
-            child.tag = "mo"
-            child.attrib.pop("mathvariant", None)
+            _make_operator(child)
     previous = row[0]
     for child in list(row)[1:]:
         if child.tag == "mo" and child.text in _SIGNS and "form" not in child.attrib:
@@ -198,6 +200,11 @@ def _set_operators(row: Element) -> None:
             if head.tag == "mo" and _TEX_CLASSES.get(head.text or "") in _BEFORE_UNARY:
                 child.set("form", "prefix")
         previous = child
+
+
+def _make_operator(identifier: Element) -> None:
+    identifier.tag = "mo"
+    identifier.attrib.pop("mathvariant", None)  # <mi> only
 
 
 def _core_attributes(tag: str, attributes: dict[str, str], text: str) -> dict[str, str]:
