@@ -109,7 +109,11 @@ _BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZE
 # the character math fonts stretch (Latin Modern Math in Chromium: the widest hat that fits).
 _OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\widehat": "\u0302",
                  r"\overleftharpoon": "↼", r"\overrightharpoon": "⇀", r"\widecheck": "ˇ",
-                 r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→"}
+                 r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→",
+                 r"\vec": "\u20d7"}
+# TeX's \vec is the font's small arrow accent, as wide whatever it covers (latex2mathml
+# stretched a full arrow over the letter, an \overrightarrow)
+_FIXED_ACCENTS = frozenset({r"\vec"})
 _UNDER_ACCENTS = {r"\undergroup": "⏝", r"\utilde": "˜", r"\underleftarrow": "←",
                   r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
 _EXTENSIBLE_ARROWS = {
@@ -379,9 +383,10 @@ class _Builder:
         return text_element("mo", char, **attributes)
 
     def _accent(self, reader: _Reader, token: str) -> str:
-        """Stretchy accents latex2mathml lacks (``\\overgroup``, ``\\utilde``...)."""
+        """Accents latex2mathml lacks or gets wrong (``\\overgroup``, ``\\utilde``, ``\\vec``...)."""
         over = token in _OVER_ACCENTS
-        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token], stretchy="true")
+        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token],
+                              stretchy="false" if token in _FIXED_ACCENTS else "true")
         tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
         inner = self.build(reader.argument(), display=reader.display)
         return f'<{tag} {attribute}="true"><mrow>{inner}</mrow>{accent}</{tag}>'
