@@ -76,6 +76,9 @@ def test_every_image_loads_and_has_alt_text(browser, page_file):
 
 def test_reduced_motion_shows_the_poster_instead_of_the_animation(browser, page_file):
     tab = open_page(browser, page_file, reduced_motion="reduce")
+    # loading="lazy": its source is chosen only once it is wanted, so wait until it is decoded
+    tab.evaluate("""async () => { const image = document.querySelector('.run-animation img');
+        image.scrollIntoView(); await image.decode().catch(() => null); }""")
     shown = tab.evaluate("document.querySelector('.run-animation img').currentSrc")
     assert shown.endswith(".png")
     assert tab.evaluate("document.querySelector('.run-animation img').naturalWidth") > 0
