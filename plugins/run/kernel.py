@@ -111,8 +111,15 @@ def main() -> None:
         pass
     finally:
         # End of input, or the build died (perhaps mid-session): every process a session left,
-        # and our folder with the sessions' files, go with us.
-        signal.pthread_sigmask(signal.SIG_BLOCK, PARENT_DEATH_SIGNALS)
+        # and our folder with the sessions' files, go with us. The build's death both ends our
+        # input and signals us: a signal that lands here, before it is blocked, must not cut
+        # the clean-up short.
+        while True:
+            try:
+                signal.pthread_sigmask(signal.SIG_BLOCK, PARENT_DEATH_SIGNALS)
+                break
+            except BuildGone:
+                continue
         kill_descendants(os.getpid())
         shutil.rmtree(os.environ["HOME"], ignore_errors=True)
 
