@@ -110,6 +110,7 @@ def bench_serve(site: Path, posts: list[Path], runs: int) -> tuple[float, float]
     status = rebuilder.rebuild(None)
     if status.errors:
         raise SystemExit("\n".join(status.errors))
+    rebuilder.settle()  # as serve does between changes
     walls, cpus = [], []
     for number in range(runs):
         post = posts[len(posts) // 3 + number].resolve()
@@ -120,6 +121,7 @@ def bench_serve(site: Path, posts: list[Path], runs: int) -> tuple[float, float]
         cpus.append(time.process_time() - cpu)
         if status.errors:
             raise SystemExit("\n".join(status.errors))
+        rebuilder.settle()
     return statistics.median(walls), statistics.median(cpus)
 
 

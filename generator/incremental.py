@@ -94,6 +94,9 @@ class RecordIndex:
         self._records: dict[str, PageRecord] = {}
         self._pages: dict[Dependency, set[str]] = {}
 
+    def __len__(self) -> int:
+        return len(self._records)
+
     def update(self, records: Mapping[str, PageRecord]) -> None:
         for path in [path for path in self._records if path not in records]:
             self._drop(path)

@@ -14,6 +14,7 @@ modules cannot be reloaded safely.
 """
 from __future__ import annotations
 
+import gc
 import html
 import http.server
 import os
@@ -33,6 +34,7 @@ from .errors import BuildFailed, StrideError
 
 EVENTS_PATH = "/__stride__/events"
 KEEPALIVE_SECONDS = 15.0
+IDLE_MS = 500  # no change for this long: the browsers have reloaded, the server may settle
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
 CODE_FOLDERS = ("generator", "plugins")  # Python that this process has imported
 
@@ -236,6 +238,16 @@ class Rebuilder:
                     print(f"error: {error}", file=sys.stderr)
         return BuildStatus(f"{self.instance}-{self.count}", errors, self.base_path)
 
+    def settle(self) -> None:
+        """Work done while the server is idle, so that the next edit need not do it: index the
+        page records, and collect the last build's garbage, then freeze what is left, so that the
+        collector walks only what an edit allocates (with 1000 posts, a full collection takes
+        20 ms, and the first edit took 60-70 ms instead of 40)."""
+        self.session.index_records()
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+
     def _base_path(self) -> str:
         from .config import load_config
         from .markdown import plugin_option_names
@@ -301,6 +313,7 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
                           ) from None
     server.daemon_threads = True
     live.publish(rebuilder.rebuild(None))
+    settled = False
     threading.Thread(target=server.serve_forever, name="stride-http", daemon=True).start()
     print(f"serving http://127.0.0.1:{server.server_port}{live.status.base_path} "
           f"(Ctrl-C to stop)", flush=True)
@@ -308,7 +321,13 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
                        if not folder.is_relative_to(root))]
     try:
         for changes in watchfiles.watch(*watched, watch_filter=watched_filter(root),
-                                        debounce=50, step=20):
+                                        debounce=50, step=20, rust_timeout=IDLE_MS,
+                                        yield_on_timeout=True):
+            if not changes:
+                if not settled:
+                    rebuilder.settle()
+                    settled = True
+                continue
             paths = frozenset(Path(path) for _, path in changes)
             if any(is_imported_code(path) for path in paths):
                 print("Stride's code changed: restarting", flush=True)
@@ -316,6 +335,7 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
                 server.server_close()
                 os.execv(sys.executable, [sys.executable, *sys.argv])
             live.publish(rebuilder.rebuild(paths))
+            settled = False
     except KeyboardInterrupt:
         pass
     finally:

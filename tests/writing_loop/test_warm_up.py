@@ -1,11 +1,12 @@
 """Warming up the process that renders an edit: with the posts' own code, never running any."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from pygments.lexers import get_lexer_by_name
 
-from generator import fast_lexing
+from generator import fast_lexing, incremental
 from generator.build import WARM_UP_CODE, warm_up_text
 from generator.serve import Rebuilder
 
@@ -32,3 +33,31 @@ def test_serve_has_compiled_the_newest_posts_highlighters_before_the_first_edit(
     Rebuilder(site.resolve(), drafts=False, quiet=True).rebuild(None)
     # the workers rendered the posts; this process, which renders the edits, was warmed up
     assert "root" in fast_lexing.compiled_states(get_lexer_by_name("haskell"))
+
+
+def test_serve_settles_while_it_waits_so_an_edit_indexes_only_its_pages(
+        tmp_path: Path, monkeypatch) -> None:
+    site = make_site(tmp_path / "site", posts=12)
+    rebuilder = Rebuilder(site.resolve(), drafts=False, quiet=True)
+    rebuilder.rebuild(None)
+    try:
+        rebuilder.settle()
+        # what survived the build is frozen: a collection during the edit does not walk it
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+    pages = len(rebuilder.session.pages)
+    assert len(rebuilder.session.record_index) == pages
+    indexed: list[str] = []
+    dependencies = incremental._dependencies
+    monkeypatch.setattr(incremental, "_dependencies",
+                        lambda record: indexed.append(record.output) or dependencies(record))
+    post = site / "content" / "posts" / "post-05.md"
+    post.write_text(post.read_text() + "\nOne more line.\n")
+    assert not rebuilder.rebuild(frozenset({post})).errors
+    assert indexed == []  # the edit found its pages through the index serve built while waiting
+    rebuilder.settle()
+    gc.unfreeze()
+    # then indexes the records the edit remade: the post's page and the pages that list it
+    assert 0 < len(indexed) < pages / 2
+    assert len(rebuilder.session.record_index) == len(rebuilder.session.pages)
