@@ -294,15 +294,17 @@ class _Builder:
     def __init__(self) -> None:
         self.unsupported: list[str] = []
 
-    def build(self, tokens: Sequence[str], *, display: bool, top: bool = False) -> str:
-        """MathML for ``tokens``: the structure built here, the rest by latex2mathml."""
+    def build(self, tokens: Sequence[str], *, display: bool, top: bool = False,
+              script: bool = False) -> str:
+        """MathML for ``tokens``: the structure built here, the rest by latex2mathml;
+        ``script``: the markup goes in a script position."""
         pieces: list[str] = []
         rewritten = self._rewrite(tokens, pieces, display=display, top=top)
         if not "".join(rewritten).strip():
             return ""
         if len(pieces) == 1 and rewritten == [r"\text", "{", self._marker(0), "}"]:
             return pieces[0]  # nothing for latex2mathml to do
-        fragment = convert_fragment(serialize(rewritten), display)
+        fragment = convert_fragment(serialize(rewritten), display, script)
         self.unsupported.extend(fragment.unsupported)
         return _PLACEHOLDER_MARKUP.sub(lambda match: pieces[int(match.group(1))], fragment.markup)
 
@@ -410,7 +412,7 @@ class _Builder:
 
     def _cancel_to(self, reader: _Reader, token: str) -> str:
         """``\\cancelto{0}{x}``: x struck through, the value it cancels to as a superscript."""
-        value = self.build(reader.argument(), display=False)
+        value = self.build(reader.argument(), display=False, script=True)
         struck = self.build(reader.argument(), display=reader.display)
         return (f'<msup><mrow class="math-enclose-updiagonalstrike">{struck}</mrow>'
                 f"<mrow>{value}</mrow></msup>")
@@ -662,7 +664,7 @@ class _Builder:
         """``\\xrightarrow[below]{above}``: an arrow stretched under/over its labels."""
         def label(tokens: Sequence[str]) -> str:
             pad = '<mspace width="0.4em"></mspace>'
-            return f"<mrow>{pad}{self.build(tokens, display=False)}{pad}</mrow>"
+            return f"<mrow>{pad}{self.build(tokens, display=False, script=True)}{pad}</mrow>"
         operator = text_element("mo", arrow, stretchy="true")
         minimum = '<mspace width="1.6em"></mspace>'  # an arrow without labels still has a length
         top = label(above) if "".join(above).strip() else minimum

@@ -202,6 +202,36 @@ def _set_operators(row: Element) -> None:
         previous = child
 
 
+def _unspace_scripts(element: Element, *, script: bool, compact: bool) -> None:
+    """TeX spaces no binary operator, relation or punctuation in a script (``a_{n-1}``,
+    ``\\sum_{i=1}``, the parts of an inline fraction), but Chromium spaces an ``<mo>`` at every
+    depth. ``script`` follows where the browser sets a deeper ``math-depth``: scripts, a root's
+    index, and the parts of a fraction in compact style (inline, or in a table cell)."""
+    tag = element.tag
+    if tag == "mo":
+        if script and "lspace" not in element.attrib and "rspace" not in element.attrib \
+                and _TEX_CLASSES.get(element.text or "") != "mathop":
+            element.attrib.update(lspace="0", rspace="0")
+        return
+    if tag == "mtable":
+        compact = True
+    if "displaystyle" in element.attrib:
+        compact = element.attrib["displaystyle"] != "true"
+    level = element.attrib.get("scriptlevel", "")
+    if level.isdigit():
+        script = level != "0"
+    elif level.startswith("+"):
+        script = True
+    children = list(element)
+    for index, child in enumerate(children):
+        if tag in _SCRIPTED or tag == "mroot":
+            _unspace_scripts(child, script=script or index > 0, compact=compact or index > 0)
+        elif tag == "mfrac":
+            _unspace_scripts(child, script=script or compact, compact=True)
+        else:
+            _unspace_scripts(child, script=script, compact=compact)
+
+
 def _make_operator(identifier: Element) -> None:
     identifier.tag = "mo"
     identifier.attrib.pop("mathvariant", None)  # <mi> only
@@ -318,8 +348,9 @@ def _write(element: Element, write: Callable[[str], object]) -> None:
 
 
 @lru_cache(maxsize=8192)
-def convert_fragment(tex: str, display: bool) -> Fragment:
-    """Convert normalised TeX with latex2mathml into a Core ``<mrow>`` (memoised per process).
+def convert_fragment(tex: str, display: bool, script: bool = False) -> Fragment:
+    """Convert normalised TeX with latex2mathml into a Core ``<mrow>`` (memoised per process);
+    ``script``: it is set in a script (a label over an arrow), where TeX spaces no operator.
 
     Every exception latex2mathml raises on malformed input (its own, ``StopIteration``,
     ``IndexError``, ``RecursionError``...) becomes a ``TexError``.
@@ -336,6 +367,7 @@ def convert_fragment(tex: str, display: bool) -> Fragment:
     _sanitize(row, unsupported)
     if any(node.text in _FUNCTION_NAMES for node in row.iter("mi")):  # else nothing to space
         _space_functions(row)
+    _unspace_scripts(row, script=script, compact=script or not display)
     return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
 
 

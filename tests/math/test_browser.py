@@ -42,26 +42,48 @@ $$
 \overline{x + y} = \underline{A B}
 $$
 """
+SCRIPTS = r"""
+Scripts: $a_{n-1}$, $\sum_{i=1}^n x_i$, $\frac{a+b}{2}$, $\sqrt[a+b]{x}$, $\xrightarrow{n+1}$,
+$x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
+
+$$
+\sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
+$$
+"""
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed")
-    rendered = render(SOURCE)
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+def opened(browser, source: str, folder: Path) -> object:
+    rendered = render(source)
     assert not rendered.warnings
     html = (f'<!doctype html><html><head><meta charset="utf-8">'
             f'<link rel="stylesheet" href="{CSS.as_uri()}"></head>'
             f'<body style="width: 700px; margin: 0">{rendered.html}</body></html>')
-    path = tmp_path_factory.mktemp("math") / "page.html"
+    path = folder / "page.html"
     path.write_text(html, encoding="utf-8")
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        tab = browser.new_page()
-        tab.goto(path.as_uri())
-        tab.evaluate("document.fonts.ready")
-        yield tab
-        browser.close()
+    tab = browser.new_page()
+    tab.goto(path.as_uri())
+    tab.evaluate("document.fonts.ready")
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return opened(browser, SOURCE, tmp_path_factory.mktemp("math"))
+
+
+@pytest.fixture(scope="module")
+def scripts_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return opened(browser, SCRIPTS, tmp_path_factory.mktemp("scripts"))
 
 
 def boxes(page, selector: str) -> list[dict[str, float]]:
@@ -165,3 +187,25 @@ def test_a_prime_sits_at_the_top_of_its_base_not_above_it(page) -> None:
         const base = [...math.querySelectorAll('mi')].find(e => e.textContent === 'f');
         return [base.getBoundingClientRect().toJSON(), prime.getBoundingClientRect().toJSON()]; }""")
     assert prime["bottom"] > base["top"] and prime["height"] >= 0.4 * base["height"]
+
+
+def test_operators_are_unspaced_exactly_where_the_browser_sets_a_script_style(
+        scripts_page) -> None:
+    """TeX spaces no operator in a script (a_{n-1}, \\sum_{i=1}, an inline fraction's parts);
+    Chromium would: Stride's model of where scripts are agrees with Chromium's math-depth."""
+    found = scripts_page.evaluate("""() => [...document.querySelectorAll('mo')]
+        .filter(o => ['+', '\u2212', '='].includes(o.textContent) && !o.hasAttribute('form')
+                     && o.previousElementSibling && o.nextElementSibling)
+        .map(o => { const box = o.getBoundingClientRect();
+                    const before = o.previousElementSibling.getBoundingClientRect();
+                    const after = o.nextElementSibling.getBoundingClientRect();
+                    return [o.closest('math').querySelector('annotation').textContent,
+                            Number(getComputedStyle(o).mathDepth),
+                            box.left - before.right, after.left - box.right]; })""")
+    in_scripts = [(tex, before, after) for tex, depth, before, after in found if depth > 0]
+    in_rows = [(tex, before, after) for tex, depth, before, after in found if depth == 0]
+    assert len(in_scripts) >= 10 and len(in_rows) >= 6
+    for tex, before, after in in_scripts:
+        assert abs(before) <= 0.5 and abs(after) <= 0.5, tex
+    for tex, before, after in in_rows:
+        assert before > 1 and after > 1, tex
