@@ -105,6 +105,8 @@ def test_sigkill_while_code_runs_leaves_the_previous_site(site, tmp_path):
     try:
         os.kill(build.pid, signal.SIGKILL)  # kill -9 of the build process
         build.wait(HANG_GUARD)
+        for pid in kernels:  # the code stops (and the clean-up is not cut short by end_processes)
+            wait_until(lambda: not alive(pid), f"process {pid} to end", guard=5)
         assert snapshot(site / "public") == before
         assert leftovers(site) == []
     finally:
@@ -120,12 +122,15 @@ def test_sigkill_of_the_build_stops_the_code_it_was_running(site):
     add_post(site, "slow.md", SLOW)
     build = cli("--root", str(site), "-j", "1")
     kernels = in_session(build)
+    zygote_folder = Path(os.readlink(f"/proc/{kernels[0]}/cwd"))
+    assert zygote_folder.name.startswith("stride-run-zygote-")
     try:
         os.kill(build.pid, signal.SIGKILL)
         build.wait(HANG_GUARD)
         # expected within milliseconds (parent-death signal); the guard only bounds the wait
         for pid in kernels:
             wait_until(lambda: not alive(pid), f"process {pid} to end", guard=5)
+        assert not zygote_folder.exists()  # the zygote took its folder, sessions' files and all
     finally:
         end_processes(kernels)
 
