@@ -69,6 +69,8 @@ _UNSPACED = frozenset("|‖/")
 # TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
 # ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
+# and before which a binary operator is ordinary: a + = b, (a+), a+, b
+_BEFORE_ORDINARY_BINARY = frozenset({"mathrel", "mathclose", "mathpunct"})
 _NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
 
 
@@ -131,8 +133,10 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     for child in list(element):
         _sanitize(child, unsupported)
     tag = element.tag
-    if tag in _ROWS and len(element) > 1:
-        _set_operators(element)
+    if tag in _ROWS and len(element):
+        if len(element) > 1:
+            _set_operators(element)
+        _unspace_edges_and_ordinary_binaries(element)
     elif tag in _SCRIPTED and len(element) and element[0].tag == "mi" \
             and _TEX_CLASSES.get(element[0].text or "") == "mathop":
         _make_operator(element[0])  # \bigoplus_{i=1}^n: drawn large, its limits below in a display
@@ -156,6 +160,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     variant = element.attrib.get("mathvariant")
     if element.text:
         element.text = _decode_references(element.text)
+        if tag == "mo" and element.text == "*":
+            element.text = "\u2217"  # TeX's * is \ast, the binary operator on the axis: f ∗ g
         if tag == "mi" and len(element.text) == 1 and unicodedata.category(element.text) in ("Ps", "Pe"):
             tag = "mo"  # \rangle, \lceil...: fences, spaced and sized as operators
             element.set("stretchy", "false")
@@ -196,10 +202,39 @@ def _set_operators(row: Element) -> None:
     for child in list(row)[1:]:
         if child.tag == "mo" and child.text in _SIGNS and "form" not in child.attrib:
             # the operator before the sign, also when it carries limits or scripts (∑_i −x)
-            head = previous[0] if previous.tag in _SCRIPTED and len(previous) else previous
-            if head.tag == "mo" and _TEX_CLASSES.get(head.text or "") in _BEFORE_UNARY:
+            if _atom_class(previous) in _BEFORE_UNARY:
                 child.set("form", "prefix")
         previous = child
+
+
+def _unspace_edges_and_ordinary_binaries(row: Element) -> None:
+    """What TeX does not space and Chromium would: the edges of a list (``$\\to$`` alone in a
+    sentence, ``$a =$``), and a binary operator TeX reads as ordinary, being first or last in
+    its list, after an operator, opening or punctuation, or before a relation, closing or
+    punctuation (``3$\\times$3``, ``(a+)``). Signs marked unary (``form``) are already unspaced."""
+    items = list(row)
+    classes = [_atom_class(item) for item in items]
+    last = len(items) - 1
+    for index, item in enumerate(items):
+        if item.tag == "mo" and classes[index] == "mathbin" and "form" not in item.attrib and (
+                (index == 0 and item.text not in _SIGNS) or index == last
+                or (index > 0 and classes[index - 1] in _BEFORE_UNARY)
+                or classes[index + 1] in _BEFORE_ORDINARY_BINARY):
+            item.attrib.setdefault("lspace", "0")
+            item.attrib.setdefault("rspace", "0")
+    # (an opening bracket or a sign first, a closing bracket last: MathML spaces them so already)
+    first, final = items[0], items[last]
+    if first.tag == "mo" and classes[0] != "mathopen" and first.get("form") != "prefix" \
+            and first.text not in _SIGNS:
+        first.attrib.setdefault("lspace", "0")
+    if final.tag == "mo" and classes[last] != "mathclose" and final.get("form") != "postfix":
+        final.attrib.setdefault("rspace", "0")
+
+
+def _atom_class(element: Element) -> str | None:
+    """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i)."""
+    head = element[0] if element.tag in _SCRIPTED and len(element) else element
+    return _TEX_CLASSES.get(head.text or "") if head.tag == "mo" else None
 
 
 def _unspace_scripts(element: Element, *, script: bool, compact: bool) -> None:

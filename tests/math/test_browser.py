@@ -46,6 +46,8 @@ SCRIPTS = r"""
 Scripts: $a_{n-1}$, $\sum_{i=1}^n x_i$, $\frac{a+b}{2}$, $\sqrt[a+b]{x}$, $\xrightarrow{n+1}$,
 $x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
 
+Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$.
+
 $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
 $$
@@ -195,6 +197,8 @@ def test_operators_are_unspaced_exactly_where_the_browser_sets_a_script_style(
     Chromium would: Stride's model of where scripts are agrees with Chromium's math-depth."""
     found = scripts_page.evaluate("""() => [...document.querySelectorAll('mo')]
         .filter(o => ['+', '\u2212', '='].includes(o.textContent) && !o.hasAttribute('form')
+                     && o.previousElementSibling?.localName !== 'mo'
+                     && o.nextElementSibling?.localName !== 'mo'
                      && o.previousElementSibling && o.nextElementSibling)
         .map(o => { const box = o.getBoundingClientRect();
                     const before = o.previousElementSibling.getBoundingClientRect();
@@ -209,3 +213,23 @@ def test_operators_are_unspaced_exactly_where_the_browser_sets_a_script_style(
         assert abs(before) <= 0.5 and abs(after) <= 0.5, tex
     for tex, before, after in in_rows:
         assert before > 1 and after > 1, tex
+
+
+def test_no_space_at_a_formulas_edges_nor_around_an_ordinary_binary_operator(scripts_page) -> None:
+    """``input $\\to$ output``, ``3$\\times$3``: TeX puts no space at a formula's edges, and reads
+    a binary operator that ends a list (or comes first, or before a closing) as ordinary."""
+    found = scripts_page.evaluate("""() => [...document.querySelectorAll('p math')]
+        .filter(m => ['\\\\to', '\\\\times', 'a =', '(a+)'].includes(
+                     m.querySelector('annotation').textContent))
+        .map(m => { const math = m.getBoundingClientRect();
+                    const last = [...m.querySelectorAll('mo')].at(-1);
+                    const edge = last.getBoundingClientRect();
+                    const inner = (last.textContent === ')' ? last.previousElementSibling : last)
+                                  .getBoundingClientRect();
+                    const next = last.textContent === ')' ? edge.left : math.right;
+                    return [m.querySelector('annotation').textContent,
+                            m.querySelectorAll('mi').length ? 0 : edge.left - math.left,
+                            next - inner.right]; })""")
+    assert [tex for tex, _, _ in found] == ["\\to", "\\times", "a =", "(a+)"]
+    for tex, space_before, space_after in found:
+        assert abs(space_before) <= 0.5 and abs(space_after) <= 0.5, tex
