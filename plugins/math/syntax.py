@@ -5,7 +5,8 @@ and ``amsmath`` (bare environments), and its ``$$`` block cannot interrupt a par
 ``$$`` line right after text (seeds 000 and 002) becomes part of the paragraph and swallows the
 prose after it. Its inline ``$`` also takes "$5 and $10" for math. These rules are written
 here so the three syntaxes share one scanner, interrupt paragraphs, and follow Pandoc's rule for
-``$`` (no space inside the delimiters, no digit after the closing one).
+``$`` (no space inside the delimiters, no digit after the closing one unless the formula holds
+a TeX command).
 
 Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\\begin``) and
 ``math_inline`` (``markup`` is ``$``, ``$$``, ``\\(`` or ``\\[``; ``meta["display"]`` is True for
@@ -104,13 +105,17 @@ def math_inline_rule(state: StateInline, silent: bool) -> bool:
         if end < 0 or not source[position + 2:end].strip():
             return False
         return _push(state, silent, source[position + 2:end], "$$", end + 2, display=False)
-    # Pandoc's rule keeps prices out: "$" + non-space ... non-space + "$" + non-digit.
+    # Pandoc's rule keeps prices out: "$" + non-space ... non-space + "$" + non-digit. A digit
+    # may follow when a TeX command is inside, which no price has: a 3$\times$3 kernel.
     if position + 1 >= state.posMax or source[position + 1].isspace():
         return False
     end = _find_unescaped(source, "$", position + 1, state.posMax)
-    if end < 0 or source[end - 1].isspace() or source[end + 1:end + 2].isdigit():
+    if end < 0 or source[end - 1].isspace():
         return False
-    return _push(state, silent, source[position + 1:end], "$", end + 1, display=False)
+    content = source[position + 1:end]
+    if source[end + 1:end + 2].isdigit() and "\\" not in content:
+        return False
+    return _push(state, silent, content, "$", end + 1, display=False)
 
 
 def _find_unescaped(source: str, needle: str, start: int, stop: int) -> int:
