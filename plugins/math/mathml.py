@@ -66,6 +66,7 @@ _SIGNS = frozenset("+−±∓")
 # Ordinary symbols in TeX (a|0⟩, p(x|y), a/b: no space around them) that latex2mathml writes as
 # <mo>, which MathML spaces as an infix operator unless told otherwise.
 _UNSPACED = frozenset("|‖/")
+_RELATION_SPACE = "0.2778em"  # TeX's \thickmuskip, 5mu
 # TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
 # ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
@@ -95,6 +96,7 @@ def _tex_classes() -> dict[str, str]:
     except OSError:
         return {}
     classes["!"] = "mathclose"  # the factorial ends an operand (the table says punctuation)
+    classes[":"] = "mathrel"  # as in TeX: f : X → Y, {x : x > 0} (\colon is the punctuation)
     return classes
 
 
@@ -237,16 +239,22 @@ def _atom_class(element: Element) -> str | None:
     return _TEX_CLASSES.get(head.text or "") if head.tag == "mo" else None
 
 
-def _unspace_scripts(element: Element, *, script: bool, compact: bool) -> None:
-    """TeX spaces no binary operator, relation or punctuation in a script (``a_{n-1}``,
-    ``\\sum_{i=1}``, the parts of an inline fraction), but Chromium spaces an ``<mo>`` at every
-    depth. ``script`` follows where the browser sets a deeper ``math-depth``: scripts, a root's
-    index, and the parts of a fraction in compact style (inline, or in a table cell)."""
+def _spacing_in_place(element: Element, *, script: bool, compact: bool) -> None:
+    """Operator spacing that depends on where the operator is. TeX spaces no binary operator,
+    relation or punctuation in a script (``a_{n-1}``, ``\\sum_{i=1}``, the parts of an inline
+    fraction), but Chromium spaces an ``<mo>`` at every depth; elsewhere, ``:`` is a relation
+    (``f : X \\to Y``), which Chromium spaces as punctuation. ``script`` follows where the
+    browser sets a deeper ``math-depth``: scripts, a root's index, and the parts of a fraction
+    in compact style (inline, or in a table cell). Spacing set before (``\\colon``, a formula's
+    edges) stays."""
     tag = element.tag
     if tag == "mo":
-        if script and "lspace" not in element.attrib and "rspace" not in element.attrib \
-                and _TEX_CLASSES.get(element.text or "") != "mathop":
-            element.attrib.update(lspace="0", rspace="0")
+        if script and _TEX_CLASSES.get(element.text or "") != "mathop":
+            element.attrib.setdefault("lspace", "0")
+            element.attrib.setdefault("rspace", "0")
+        elif element.text == ":":
+            element.attrib.setdefault("lspace", _RELATION_SPACE)
+            element.attrib.setdefault("rspace", _RELATION_SPACE)
         return
     if tag == "mtable":
         compact = True
@@ -260,11 +268,11 @@ def _unspace_scripts(element: Element, *, script: bool, compact: bool) -> None:
     children = list(element)
     for index, child in enumerate(children):
         if tag in _SCRIPTED or tag == "mroot":
-            _unspace_scripts(child, script=script or index > 0, compact=compact or index > 0)
+            _spacing_in_place(child, script=script or index > 0, compact=compact or index > 0)
         elif tag == "mfrac":
-            _unspace_scripts(child, script=script or compact, compact=True)
+            _spacing_in_place(child, script=script or compact, compact=True)
         else:
-            _unspace_scripts(child, script=script, compact=compact)
+            _spacing_in_place(child, script=script, compact=compact)
 
 
 def _make_operator(identifier: Element) -> None:
@@ -402,7 +410,7 @@ def convert_fragment(tex: str, display: bool, script: bool = False) -> Fragment:
     _sanitize(row, unsupported)
     if any(node.text in _FUNCTION_NAMES for node in row.iter("mi")):  # else nothing to space
         _space_functions(row)
-    _unspace_scripts(row, script=script, compact=script or not display)
+    _spacing_in_place(row, script=script, compact=script or not display)
     return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
 
 

@@ -46,7 +46,7 @@ SCRIPTS = r"""
 Scripts: $a_{n-1}$, $\sum_{i=1}^n x_i$, $\frac{a+b}{2}$, $\sqrt[a+b]{x}$, $\xrightarrow{n+1}$,
 $x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
 
-Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$.
+Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X \to Y$.
 
 $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
@@ -196,7 +196,7 @@ def test_operators_are_unspaced_exactly_where_the_browser_sets_a_script_style(
     """TeX spaces no operator in a script (a_{n-1}, \\sum_{i=1}, an inline fraction's parts);
     Chromium would: Stride's model of where scripts are agrees with Chromium's math-depth."""
     found = scripts_page.evaluate("""() => [...document.querySelectorAll('mo')]
-        .filter(o => ['+', '\u2212', '='].includes(o.textContent) && !o.hasAttribute('form')
+        .filter(o => ['+', '\u2212', '=', ':'].includes(o.textContent) && !o.hasAttribute('form')
                      && o.previousElementSibling?.localName !== 'mo'
                      && o.nextElementSibling?.localName !== 'mo'
                      && o.previousElementSibling && o.nextElementSibling)
@@ -209,6 +209,7 @@ def test_operators_are_unspaced_exactly_where_the_browser_sets_a_script_style(
     in_scripts = [(tex, before, after) for tex, depth, before, after in found if depth > 0]
     in_rows = [(tex, before, after) for tex, depth, before, after in found if depth == 0]
     assert len(in_scripts) >= 10 and len(in_rows) >= 6
+    assert any(tex == "f: X \\to Y" for tex, _, _ in in_rows)  # a relation, spaced as one
     for tex, before, after in in_scripts:
         assert abs(before) <= 0.5 and abs(after) <= 0.5, tex
     for tex, before, after in in_rows:
