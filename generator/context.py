@@ -7,7 +7,7 @@ into the immutable ``Rendered`` record.
 """
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,12 +25,14 @@ class RenderContext:
     ``source_path`` is the post as shown to the author (relative to the site root);
     ``source_dir`` is the post's folder on disk (data files, images beside it);
     ``line_offset`` is the number of file lines before the Markdown body (the frontmatter), so
-    a token's ``map[0]`` is file line ``line_offset + map[0] + 1``.
+    a token's ``map[0]`` is file line ``line_offset + map[0] + 1``; ``line_maps`` undo, latest
+    first, the passes that moved body lines down (a Liquid block opened mid-line).
     """
 
     source_path: str
     source_dir: Path
     line_offset: int = 0
+    line_maps: list[Callable[[int], int]] = field(default_factory=list)
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
     cache_root: Path | None = None
     refresh: bool = False
@@ -55,6 +57,8 @@ class RenderContext:
         """The file location of a 0-based body line (as in ``token.map[0]``)."""
         if body_line is None:
             return SourceLocation(self.source_path)
+        for original_line in reversed(self.line_maps):
+            body_line = original_line(body_line)
         return SourceLocation(self.source_path, self.line_offset + body_line + 1, column)
 
     def warn(self, body_line: int | None, message: str, *, hint: str = "", kind: str = "warning",

@@ -124,12 +124,10 @@ class _Expander:
         while (match := _HUGO.search(self.source, position)) is not None:
             position = self._comment(match) if match.group("inner") is not None \
                 else self._shortcode(match)
-        if self.edits.first_shift is not None:
-            self.warn(self.edits.first_shift,
-                      f"a `highlight` shortcode opened mid-line moved later lines down by "
-                      f"{self.edits.added_lines}; their warnings' line numbers are approximate",
-                      "put `{{< highlight >}}` and `{{< /highlight >}}` on lines of their own")
-        return self.edits.apply()
+        expanded = self.edits.apply()
+        if self.edits.moved_lines:
+            self.ctx.line_maps.append(self.edits.original_line)
+        return expanded
 
     def _comment(self, match: re.Match[str]) -> int:
         """``{{</* figure */>}}`` is how Hugo shows a shortcode as text."""

@@ -475,12 +475,10 @@ class _Renderer:
             while (match := _LIQUID.search(self.source, position)) is not None:
                 position = self._handle(match)
             position = self._close_unclosed_branches()
-        if self.edits.first_shift is not None and self.report_line is None:
-            self.warn(self.edits.first_shift,
-                      f"a Liquid block opened mid-line moved later lines down by "
-                      f"{self.edits.added_lines}; their warnings' line numbers are approximate",
-                      "put `{% highlight %}` and `{% endhighlight %}` on lines of their own")
-        return self.edits.apply()
+        rendered = self.edits.apply()
+        if self.edits.moved_lines and self.report_line is None:
+            self.ctx.line_maps.append(self.edits.original_line)
+        return rendered
 
     def _handle(self, match: re.Match[str]) -> int:
         start = match.start()

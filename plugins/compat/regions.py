@@ -144,26 +144,23 @@ class LinePreservingEdits:
 
     A replacement with fewer line breaks than the text it replaces is padded with line breaks,
     so ``file:line`` in every later warning still points at the author's file. A replacement
-    with more line breaks (rare: a `{% highlight %}` opened mid-line) shifts later lines; the
-    shift is counted in ``added_lines`` so the caller can say so. Edits must not overlap: each
-    scan hands out a range once and moves past it.
+    with more line breaks (rare: a `{% highlight %}` opened mid-line) shifts later lines down;
+    ``original_line`` maps a line of the result back to the source's. Edits must not overlap:
+    each scan hands out a range once and moves past it.
     """
 
     def __init__(self, source: str) -> None:
         self.source = source
         self._edits: list[tuple[int, int, str]] = []
-        self.added_lines = 0
-        self.first_shift: int | None = None  # where lines first moved down
+        # For each edit that added line breaks: the lines it spans in the result, then in the
+        # source (first and last, 0-based).
+        self._shifts: list[tuple[int, int, int, int]] = []
 
     def replace(self, start: int, end: int, replacement: str) -> None:
         removed_breaks = self.source.count("\n", start, end)
         added_breaks = replacement.count("\n")
         if added_breaks < removed_breaks:
             replacement += "\n" * (removed_breaks - added_breaks)
-        elif added_breaks > removed_breaks:
-            self.added_lines += added_breaks - removed_breaks
-            if self.first_shift is None or start < self.first_shift:
-                self.first_shift = start
         self._edits.append((start, end, replacement))
 
     def touches(self, start: int, end: int) -> bool:
@@ -174,12 +171,38 @@ class LinePreservingEdits:
     def apply(self) -> str:
         pieces = []
         cursor = 0
+        lines = 0  # line breaks in the result so far
+        self._shifts = []
         for start, end, replacement in sorted(self._edits, key=lambda edit: edit[0]):
-            pieces.append(self.source[cursor:start])
+            kept = self.source[cursor:start]
+            pieces.append(kept)
+            lines += kept.count("\n")
+            removed, added = self.source.count("\n", start, end), replacement.count("\n")
+            if added > removed:
+                first = self.source.count("\n", 0, start)
+                self._shifts.append((lines, lines + added, first, first + removed))
             pieces.append(replacement)
+            lines += added
             cursor = end
         pieces.append(self.source[cursor:])
         return "".join(pieces)
+
+    @property
+    def moved_lines(self) -> bool:
+        """Whether ``apply`` moved lines down (``original_line`` is then not the identity)."""
+        return bool(self._shifts)
+
+    def original_line(self, line: int) -> int:
+        """The 0-based source line of a 0-based line of ``apply``'s result; a line inside a
+        replacement that added lines is the replaced text's line (its last, at most)."""
+        shift = 0
+        for result_first, result_last, source_first, source_last in self._shifts:
+            if line < result_first:
+                break
+            if line <= result_last:
+                return source_first + min(line - result_first, source_last - source_first)
+            shift = result_last - source_last
+        return line - shift
 
 
 # Text that the Liquid or Hugo engines would have interpreted but that the author asked to show

@@ -39,11 +39,17 @@ def test_highlight_opened_mid_line_keeps_later_lines_exact(render) -> None:
     assert html.index("<p>Text</p>") < html.index("int x;") < html.index("more.")
 
 
-def test_highlight_after_other_liquid_on_its_line_says_lines_moved(render) -> None:
-    _, diagnostics = render("{{ page.title }} {% highlight c %}int x;{% endhighlight %} more.\n\n"
-                            "{% bogus %}\n")
-    assert "moved later lines down" in diagnostics[-1].message
-    assert str(diagnostics[-1].location) == "content/posts/2019-01-01-conv.md:1:18"
+@pytest.mark.parametrize("source", [
+    "{{ page.title }} {% highlight c %}int x;{% endhighlight %} more.\n\n{% bogus %}\n",
+    "a {% highlight c %}x{% endhighlight %}{% highlight c %}y{% endhighlight %} b\n\n{% bogus %}\n",
+    "a {{< highlight c >}}x{{< /highlight >}} b {% highlight c %}y{% endhighlight %}\n\n"
+    "{% bogus %}\n",
+])
+def test_blocks_that_move_lines_down_still_report_later_lines_exactly(render, source) -> None:
+    """A code block opened mid-line after other Liquid (or a shortcode) is moved onto lines of
+    its own, which moves later lines down; warnings still name the author's line."""
+    _, diagnostics = render(source)
+    assert [str(d.location) for d in diagnostics] == ["content/posts/2019-01-01-conv.md:3:1"]
 
 
 @pytest.mark.parametrize("source", [
