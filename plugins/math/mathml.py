@@ -67,6 +67,9 @@ _SIGNS = frozenset("+−±∓")
 # <mo>, which MathML spaces as an infix operator unless told otherwise.
 _UNSPACED = frozenset("|‖/")
 _RELATION_SPACE = "0.2778em"  # TeX's \thickmuskip, 5mu
+_THIN_SPACE = "0.1667em"  # TeX's \thinmuskip, 3mu
+# what an operator name needs no space before: ∏(x), \Pr[A], \max, x, \max = ...
+_AFTER_NAME_UNSPACED = frozenset({"mathopen", "mathclose", "mathpunct", "mathrel"})
 # TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
 # ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
@@ -138,7 +141,7 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     if tag in _ROWS and len(element):
         if len(element) > 1:
             _set_operators(element)
-        _unspace_edges_and_ordinary_binaries(element)
+        _space_row_as_tex(element)
     elif tag in _SCRIPTED and len(element) and element[0].tag == "mi" \
             and _TEX_CLASSES.get(element[0].text or "") == "mathop":
         _make_operator(element[0])  # \bigoplus_{i=1}^n: drawn large, its limits below in a display
@@ -209,21 +212,32 @@ def _set_operators(row: Element) -> None:
         previous = child
 
 
-def _unspace_edges_and_ordinary_binaries(row: Element) -> None:
-    """What TeX does not space and Chromium would: the edges of a list (``$\\to$`` alone in a
-    sentence, ``$a =$``), and a binary operator TeX reads as ordinary, being first or last in
-    its list, after an operator, opening or punctuation, or before a relation, closing or
-    punctuation (``3$\\times$3``, ``(a+)``). Signs marked unary (``form``) are already unspaced."""
+def _space_row_as_tex(row: Element) -> None:
+    """Spacing TeX gives a list and Chromium would not:
+    - none at its edges (``$\\to$`` alone in a sentence, ``$a =$``);
+    - none around a binary operator TeX reads as ordinary, being first or last in its list,
+      after an operator, opening or punctuation, or before a relation, closing or punctuation
+      (``3$\\times$3``, ``(a+)``; signs marked unary by ``form`` are unspaced already);
+    - a thin space around an operator name (``\\max``, ``\\operatorname{Var}``) where TeX puts
+      one, none before a bracket: ``\\max_i x_i``, ``\\Pr[A]`` (Chromium gives names it does
+      not know a thick space on both sides)."""
     items = list(row)
     classes = [_atom_class(item) for item in items]
     last = len(items) - 1
     for index, item in enumerate(items):
+        previous = classes[index - 1] if index > 0 else None
+        following = classes[index + 1] if index < last else None
         if item.tag == "mo" and classes[index] == "mathbin" and "form" not in item.attrib and (
                 (index == 0 and item.text not in _SIGNS) or index == last
-                or (index > 0 and classes[index - 1] in _BEFORE_UNARY)
-                or classes[index + 1] in _BEFORE_ORDINARY_BINARY):
+                or previous in _BEFORE_UNARY or following in _BEFORE_ORDINARY_BINARY):
             item.attrib.setdefault("lspace", "0")
             item.attrib.setdefault("rspace", "0")
+        head = _head(item)
+        if head.tag == "mo" and _is_operator_name(head.text):
+            spaced_before = index > 0 and previous not in _BEFORE_UNARY
+            spaced_after = index < last and following not in _AFTER_NAME_UNSPACED
+            head.attrib.setdefault("lspace", _THIN_SPACE if spaced_before else "0")
+            head.attrib.setdefault("rspace", _THIN_SPACE if spaced_after else "0")
     # (an opening bracket or a sign first, a closing bracket last: MathML spaces them so already)
     first, final = items[0], items[last]
     if first.tag == "mo" and classes[0] != "mathopen" and first.get("form") != "prefix" \
@@ -233,10 +247,21 @@ def _unspace_edges_and_ordinary_binaries(row: Element) -> None:
         final.attrib.setdefault("rspace", "0")
 
 
+def _head(element: Element) -> Element:
+    """An item of a row without its scripts: ``∑`` of ``∑_i``."""
+    return element[0] if element.tag in _SCRIPTED and len(element) else element
+
+
+def _is_operator_name(text: str | None) -> bool:
+    return bool(text) and text.replace("\u2009", "").isalpha()
+
+
 def _atom_class(element: Element) -> str | None:
     """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i)."""
-    head = element[0] if element.tag in _SCRIPTED and len(element) else element
-    return _TEX_CLASSES.get(head.text or "") if head.tag == "mo" else None
+    head = _head(element)
+    if head.tag != "mo":
+        return None
+    return "mathop" if _is_operator_name(head.text) else _TEX_CLASSES.get(head.text or "")
 
 
 def _spacing_in_place(element: Element, *, script: bool, compact: bool) -> None:

@@ -48,6 +48,8 @@ $x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
 
 Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X \to Y$.
 
+Names: $\operatorname{Var}(X)$ and $a \max b$.
+
 $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
 $$
@@ -234,3 +236,22 @@ def test_no_space_at_a_formulas_edges_nor_around_an_ordinary_binary_operator(scr
     assert [tex for tex, _, _ in found] == ["\\to", "\\times", "a =", "(a+)"]
     for tex, space_before, space_after in found:
         assert abs(space_before) <= 0.5 and abs(space_after) <= 0.5, tex
+
+
+def test_an_operator_name_gets_thin_spaces_and_none_before_a_bracket(scripts_page) -> None:
+    """TeX: a thin space between an operator name and an operand (``a \\max b``), none before a
+    bracket (``\\operatorname{Var}(X)``); Chromium would put a thick space on both sides."""
+    gaps = scripts_page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('p math')]
+        .filter(m => m.querySelector('mo') && /^[A-Za-z]+$/.test(
+                     [...m.querySelectorAll('mo')].find(o => /^[A-Za-z]+$/.test(o.textContent))
+                     ?.textContent ?? ''))
+        .map(m => { const name = [...m.querySelectorAll('mo')]
+                                 .find(o => /^[A-Za-z]+$/.test(o.textContent));
+                    const em = parseFloat(getComputedStyle(m).fontSize);
+                    const box = name.getBoundingClientRect();
+                    const before = name.previousElementSibling?.getBoundingClientRect();
+                    const after = name.nextElementSibling.getBoundingClientRect();
+                    return [name.textContent, [before ? (box.left - before.right) / em : null,
+                                               (after.left - box.right) / em]]; }))""")
+    assert gaps["Var"][1] <= 0.02
+    assert all(abs(gap - 1 / 6) <= 0.03 for gap in gaps["max"])
