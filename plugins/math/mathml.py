@@ -63,9 +63,10 @@ _OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
 _ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose",
                    "merror", "none"})
 _SIGNS = frozenset("+−±∓")
-# Ordinary symbols in TeX (a|0⟩, p(x|y), a/b: no space around them) that latex2mathml writes as
-# <mo>, which MathML spaces as an infix operator unless told otherwise.
-_UNSPACED = frozenset("|‖/")
+# Symbols with no space of their own in TeX that latex2mathml writes as <mo>, which MathML spaces
+# as an infix operator unless told otherwise: ordinary ones (a|0⟩, p(x|y), a/b) and the dots,
+# which the operators beside them space (x_1, \dots, x_n; x_1 + \cdots + x_n).
+_UNSPACED = frozenset("|‖/…⋯⋮⋱")
 _RELATION_SPACE = "0.2778em"  # TeX's \thickmuskip, 5mu
 _THIN_SPACE = "0.1667em"  # TeX's \thinmuskip, 3mu
 # what an operator name needs no space before: ∏(x), \Pr[A], \max, x, \max = ...
