@@ -34,6 +34,12 @@ def _mo(symbol: str) -> str:
     return f"<mo>{escape(symbol)}</mo>"
 
 
+def _paren(symbol: str) -> str:
+    """A bracket around one line: not stretchy (Chromium lays a stretchy one out wider, with a
+    gap inside)."""
+    return f'<mo stretchy="false">{escape(symbol)}</mo>'
+
+
 def _sub(base: str, subscript: str) -> str:
     return f"<msub>{base}{subscript}</msub>"
 
@@ -82,7 +88,7 @@ def flipped_kernel_view(plan: Plan) -> str:
     for channel, weights in enumerate(kernel):
         name = _sub(_mi("K"), _mn(channel + 1)) if len(kernel) > 1 else _mi("K")
         flipped = weights[::-1, ::-1]
-        parts.append(_math(_mi("flip"), _mo("("), name, _mo(")"), _mo("="),
+        parts.append(_math(_mi("flip"), _paren("("), name, _paren(")"), _mo("="),
                            _matrix(flipped, cell_class="conv-flipped"),
                            label=f"flipped kernel {format_grid(flipped)}"))
     return "".join(parts)
@@ -92,9 +98,9 @@ def _axis_formula(axis: Axis, transposed: bool) -> str:
     """o = floor((i + p + p - d(k-1) - 1)/s) + 1, or its transposed counterpart, with numbers."""
     i, k, s, d = (_mn(value) for value in (axis.size, axis.kernel, axis.stride, axis.dilation))
     before, after, a = _mn(axis.pad_before), _mn(axis.pad_after), _mn(axis.output_padding)
-    dilated = f"{d}{_mo('·')}{_mo('(')}{k}{_mo('−')}{_mn(1)}{_mo(')')}"
+    dilated = f"{d}{_mo('·')}{_paren('(')}{k}{_mo('−')}{_mn(1)}{_paren(')')}"
     if transposed:
-        expression = (f"{_mo('(')}{i}{_mo('−')}{_mn(1)}{_mo(')')}{s}{_mo('−')}{before}"
+        expression = (f"{_paren('(')}{i}{_mo('−')}{_mn(1)}{_paren(')')}{s}{_mo('−')}{before}"
                       f"{_mo('−')}{after}{_mo('+')}{dilated}{_mo('+')}{a}{_mo('+')}{_mn(1)}")
     else:
         numerator = (f"<mrow>{i}{_mo('+')}{before}{_mo('+')}{after}{_mo('−')}{dilated}"
