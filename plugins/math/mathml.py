@@ -142,6 +142,7 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     if tag in _ROWS and len(element):
         if len(element) > 1:
             _set_operators(element)
+            _unstretch_fences_of_one_line(element)
         _space_row_as_tex(element)
     elif tag in _SCRIPTED and len(element) and element[0].tag == "mi" \
             and _TEX_CLASSES.get(element[0].text or "") == "mathop":
@@ -246,6 +247,37 @@ def _space_row_as_tex(row: Element) -> None:
         first.attrib.setdefault("lspace", "0")
     if final.tag == "mo" and classes[last] != "mathclose" and final.get("form") != "postfix":
         final.attrib.setdefault("rspace", "0")
+
+
+def _unstretch_fences_of_one_line(row: Element) -> None:
+    """``\\left( x_i \\right)``: brackets around one line of text height need no stretching (TeX
+    draws them at their normal size), and Chromium lays a stretchy bracket out wider than its
+    glyph, leaving a gap inside: "( x )". Taller content keeps them stretchy."""
+    fences = [item for item in row if item.tag == "mo" and item.get("stretchy") == "true"
+              and item.get("fence") == "true"]
+    if len(fences) < 2 or row[0] is not fences[0] or row[len(row) - 1] is not fences[-1] \
+            or not all(_one_line(item) for item in row if item not in fences):
+        return
+    for fence in fences:
+        fence.set("stretchy", "false")
+
+
+def _one_line(element: Element, *, in_script: bool = False) -> bool:
+    """Whether ``element`` is no taller than a line of text: tokens, rows of them, accents, and
+    scripts of such (scripts of scripts excepted)."""
+    tag = element.tag
+    if tag in ("mi", "mn", "mtext", "mspace"):
+        return True
+    if tag == "mo":
+        return element.get("stretchy") != "true" and _TEX_CLASSES.get(element.text or "") != "mathop"
+    if tag == "mrow":
+        return all(_one_line(child, in_script=in_script) for child in element)
+    if tag in ("msub", "msup", "msubsup") and not in_script:
+        return all(_one_line(child, in_script=index > 0) for index, child in enumerate(element))
+    if tag in ("mover", "munder") and len(element) == 2 and (
+            element.get("accent") == "true" or element.get("accentunder") == "true"):
+        return _one_line(element[0], in_script=in_script)
+    return False
 
 
 def _head(element: Element) -> Element:

@@ -50,6 +50,8 @@ Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X
 
 Names: $\operatorname{Var}(X)$ and $a \max b$.
 
+Brackets: $\left( x \right)$ and $(x)$.
+
 $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
 $$
@@ -255,3 +257,15 @@ def test_an_operator_name_gets_thin_spaces_and_none_before_a_bracket(scripts_pag
                                                (after.left - box.right) / em]]; }))""")
     assert gaps["Var"][1] <= 0.02
     assert all(abs(gap - 1 / 6) <= 0.03 for gap in gaps["max"])
+
+
+def test_left_right_around_one_line_is_as_tight_as_plain_brackets(scripts_page) -> None:
+    """Chromium lays a stretchy bracket out wider than its glyph ("( x )"); around one line of
+    text height ``\\left( x \\right)`` need not stretch and looks like ``(x)``."""
+    widths = scripts_page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('p math')]
+        .filter(m => ['\\\\left( x \\\\right)', '(x)'].includes(
+                     m.querySelector('annotation').textContent))
+        .map(m => [m.querySelector('annotation').textContent,
+                   m.getBoundingClientRect().width]))""")
+    assert len(widths) == 2
+    assert abs(widths["\\left( x \\right)"] - widths["(x)"]) <= 0.5
