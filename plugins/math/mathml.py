@@ -236,10 +236,11 @@ def _space_row_as_tex(row: Element) -> None:
             item.attrib.setdefault("rspace", "0")
         head = _head(item)
         if head.tag == "mo" and _is_operator_name(head.text):
+            space = _RELATION_SPACE if head.text == "mod" else _THIN_SPACE  # \bmod: 5mu kerns
             spaced_before = index > 0 and previous not in _BEFORE_UNARY
             spaced_after = index < last and following not in _AFTER_NAME_UNSPACED
-            head.attrib.setdefault("lspace", _THIN_SPACE if spaced_before else "0")
-            head.attrib.setdefault("rspace", _THIN_SPACE if spaced_after else "0")
+            head.attrib.setdefault("lspace", space if spaced_before else "0")
+            head.attrib.setdefault("rspace", space if spaced_after else "0")
     # (an opening bracket or a sign first, a closing bracket last: MathML spaces them so already)
     first, final = items[0], items[last]
     if first.tag == "mo" and classes[0] != "mathopen" and first.get("form") != "prefix" \
@@ -255,7 +256,7 @@ def _unstretch_fences_of_one_line(row: Element) -> None:
     glyph, leaving a gap inside: "( x )". Taller content keeps them stretchy."""
     fences = [item for item in row if item.tag == "mo" and item.get("stretchy") == "true"
               and item.get("fence") == "true"]
-    if len(fences) < 2 or row[0] is not fences[0] or row[len(row) - 1] is not fences[-1] \
+    if len(fences) < 2 or row[0] is not fences[0] or row[-1] is not fences[-1] \
             or not all(_one_line(item) for item in row if item not in fences):
         return
     for fence in fences:
@@ -269,7 +270,8 @@ def _one_line(element: Element, *, in_script: bool = False) -> bool:
     if tag in ("mi", "mn", "mtext", "mspace"):
         return True
     if tag == "mo":
-        return element.get("stretchy") != "true" and _TEX_CLASSES.get(element.text or "") != "mathop"
+        return element.get("stretchy") != "true" \
+            and _TEX_CLASSES.get(element.text or "") != "mathop"
     if tag == "mrow":
         return all(_one_line(child, in_script=in_script) for child in element)
     if tag in ("msub", "msup", "msubsup") and not in_script:

@@ -109,7 +109,8 @@ def test_no_old_syntax_reaches_the_text(document: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(min_value=1, max_value=30),
-       st.lists(st.tuples(st.integers(min_value=0, max_value=29), st.integers(min_value=0, max_value=3),
+       st.lists(st.tuples(st.integers(min_value=0, max_value=29),
+                          st.integers(min_value=0, max_value=3),
                           st.integers(min_value=0, max_value=4)), max_size=6))
 def test_every_untouched_line_maps_back_to_its_source_line(count: int, edits) -> None:
     """Edits (some adding line breaks, some removing them) on marked lines: each line the edits

@@ -243,7 +243,8 @@ def test_no_space_at_a_formulas_edges_nor_around_an_ordinary_binary_operator(scr
 def test_an_operator_name_gets_thin_spaces_and_none_before_a_bracket(scripts_page) -> None:
     """TeX: a thin space between an operator name and an operand (``a \\max b``), none before a
     bracket (``\\operatorname{Var}(X)``); Chromium would put a thick space on both sides."""
-    gaps = scripts_page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('p math')]
+    gaps = scripts_page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll('p math')]
         .filter(m => m.querySelector('mo') && /^[A-Za-z]+$/.test(
                      [...m.querySelectorAll('mo')].find(o => /^[A-Za-z]+$/.test(o.textContent))
                      ?.textContent ?? ''))
@@ -262,7 +263,8 @@ def test_an_operator_name_gets_thin_spaces_and_none_before_a_bracket(scripts_pag
 def test_left_right_around_one_line_is_as_tight_as_plain_brackets(scripts_page) -> None:
     """Chromium lays a stretchy bracket out wider than its glyph ("( x )"); around one line of
     text height ``\\left( x \\right)`` need not stretch and looks like ``(x)``."""
-    widths = scripts_page.evaluate("""() => Object.fromEntries([...document.querySelectorAll('p math')]
+    widths = scripts_page.evaluate("""() => Object.fromEntries(
+        [...document.querySelectorAll('p math')]
         .filter(m => ['\\\\left( x \\\\right)', '(x)'].includes(
                      m.querySelector('annotation').textContent))
         .map(m => [m.querySelector('annotation').textContent,
