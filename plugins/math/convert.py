@@ -380,6 +380,10 @@ class _Builder:
         symbol = convert_symbol(delimiter) if delimiter.startswith("\\") else None
         char = chr(int(symbol, 16)) if symbol else delimiter.removeprefix("\\")
         attributes = {"minsize": height, "maxsize": height, "stretchy": "true", "symmetric": "true"}
+        if reader.peek() in ("^", "_"):
+            # \Big)^2, \Big|_0^1: as the base of a script Chromium keeps it at its normal size;
+            # alone in a row it grows. A bracket: no space of its own there.
+            return f'<mrow>{text_element("mo", char, lspace="0", rspace="0", **attributes)}</mrow>'
         if form:
             attributes["form"] = form
         return text_element("mo", char, **attributes)

@@ -50,7 +50,7 @@ Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X
 
 Names: $\operatorname{Var}(X)$ and $a \max b$.
 
-Brackets: $\left( x \right)$ and $(x)$.
+Brackets: $\left( x \right)$ and $(x)$. Sized: $\Big( x \Big)^2$ and $f \Big|_0^1$.
 
 $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
@@ -271,3 +271,15 @@ def test_left_right_around_one_line_is_as_tight_as_plain_brackets(scripts_page) 
                    m.getBoundingClientRect().width]))""")
     assert len(widths) == 2
     assert abs(widths["\\left( x \\right)"] - widths["(x)"]) <= 0.5
+
+
+def test_a_sized_delimiter_keeps_its_size_under_a_script(scripts_page) -> None:
+    """``\\Big)^2`` is as tall as ``\\Big(``, and ``\\Big|_0^1`` is taller than the text."""
+    heights = scripts_page.evaluate("""() => [...document.querySelectorAll('p math')]
+        .filter(m => m.querySelector('annotation').textContent.includes('\\\\Big'))
+        .map(m => [parseFloat(getComputedStyle(m).fontSize),
+                   [...m.querySelectorAll('mo[minsize]')].map(o => o.getBoundingClientRect().height)])""")
+    assert len(heights) == 2
+    for em, sized in heights:
+        assert sized and min(sized) >= 1.4 * em
+        assert max(sized) - min(sized) <= 1
