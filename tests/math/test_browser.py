@@ -278,7 +278,8 @@ def test_a_sized_delimiter_keeps_its_size_under_a_script(scripts_page) -> None:
     heights = scripts_page.evaluate("""() => [...document.querySelectorAll('p math')]
         .filter(m => m.querySelector('annotation').textContent.includes('\\\\Big'))
         .map(m => [parseFloat(getComputedStyle(m).fontSize),
-                   [...m.querySelectorAll('mo[minsize]')].map(o => o.getBoundingClientRect().height)])""")
+                   [...m.querySelectorAll('mo[minsize]')]
+                   .map(o => o.getBoundingClientRect().height)])""")
     assert len(heights) == 2
     for em, sized in heights:
         assert sized and min(sized) >= 1.4 * em
