@@ -220,6 +220,7 @@ def _space_row_as_tex(row: Element) -> None:
     - none around a binary operator TeX reads as ordinary, being first or last in its list,
       after an operator, opening or punctuation, or before a relation, closing or punctuation
       (``3$\\times$3``, ``(a+)``; signs marked unary by ``form`` are unspaced already);
+    - none between relations side by side (``:=``);
     - a thin space around an operator name (``\\max``, ``\\operatorname{Var}``) where TeX puts
       one, none before a bracket: ``\\max_i x_i``, ``\\Pr[A]`` (Chromium gives names it does
       not know a thick space on both sides)."""
@@ -235,6 +236,10 @@ def _space_row_as_tex(row: Element) -> None:
             item.attrib.setdefault("lspace", "0")
             item.attrib.setdefault("rspace", "0")
         head = _head(item)
+        if classes[index] == "mathrel" and following == "mathrel" and head.tag == "mo":
+            # relations side by side are one relation to TeX: := and =: take no space inside
+            head.attrib.setdefault("rspace", "0")
+            _head(items[index + 1]).attrib.setdefault("lspace", "0")
         if head.tag == "mo" and _is_operator_name(head.text):
             space = _RELATION_SPACE if head.text == "mod" else _THIN_SPACE  # \bmod: 5mu kerns
             spaced_before = index > 0 and previous not in _BEFORE_UNARY

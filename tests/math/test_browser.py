@@ -47,6 +47,7 @@ Scripts: $a_{n-1}$, $\sum_{i=1}^n x_i$, $\frac{a+b}{2}$, $\sqrt[a+b]{x}$, $\xrig
 $x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
 
 Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X \to Y$.
+Defined as: $f := g$.
 
 Names: $\operatorname{Var}(X)$ and $a \max b$.
 
@@ -284,3 +285,18 @@ def test_a_sized_delimiter_keeps_its_size_under_a_script(scripts_page) -> None:
     for em, sized in heights:
         assert sized and min(sized) >= 1.4 * em
         assert max(sized) - min(sized) <= 1
+
+
+def test_relations_side_by_side_take_no_space_between_them(scripts_page) -> None:
+    """``f := g``: a relation's space before ``:`` and after ``=``, none between them."""
+    gaps = scripts_page.evaluate("""() => {
+        const m = [...document.querySelectorAll('p math')]
+                  .find(m => m.querySelector('annotation').textContent === 'f := g');
+        const em = parseFloat(getComputedStyle(m).fontSize);
+        const [f, colon, equals, g] = [...m.querySelector('mrow mrow').children]
+                                      .map(e => e.getBoundingClientRect());
+        return [colon.left - f.right, equals.left - colon.right, g.left - equals.right]
+               .map(gap => gap / em); }""")
+    before, between, after = gaps
+    assert between <= 0.02
+    assert abs(before - 0.2778) <= 0.03 and abs(after - 0.2778) <= 0.03
