@@ -25,11 +25,11 @@ from functools import lru_cache
 
 from latex2mathml.symbols_parser import convert_symbol
 
-from .mathml import convert_fragment, reference_link, text_element
+from .mathml import (PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment, reference_link,
+                     text_element)
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
                   skip_spaces, tokenize, verb_content)
 
-PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PRIVATE_MARKERS = re.compile("[\ue000\ue001]")
 _PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}</mtext>")
 REFERENCE_COMMAND = r"\@ref"  # \eqref/\ref after the page pass resolved them: \@ref{id}{text}

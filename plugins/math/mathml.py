@@ -63,6 +63,9 @@ _OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
 _ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphantom", "menclose",
                    "merror", "none"})
 _SIGNS = frozenset("+−±∓")
+# What convert.py builds itself stands in latex2mathml's output as <mtext>, these around its
+# number, until the fragment is converted: its size and class are not known here.
+PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 # Symbols with no space of their own in TeX that latex2mathml writes as <mo>, which MathML spaces
 # as an infix operator unless told otherwise: ordinary ones (a|0⟩, p(x|y), a/b) and the dots,
 # which the operators beside them space (x_1, \dots, x_n; x_1 + \cdots + x_n).
@@ -272,6 +275,8 @@ def _one_line(element: Element, *, in_script: bool = False) -> bool:
     """Whether ``element`` is no taller than a line of text: tokens, rows of them, accents, and
     scripts of such (scripts of scripts excepted)."""
     tag = element.tag
+    if tag == "mtext" and PLACEHOLDER_OPEN in (element.text or ""):
+        return False  # built by convert.py (an array, a sized delimiter...): perhaps taller
     if tag in ("mi", "mn", "mtext", "mspace"):
         return True
     if tag == "mo":

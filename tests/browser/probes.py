@@ -136,7 +136,9 @@ MATH = """async () => {
                                            text: table.textContent.slice(0, 40)});
     }
     for (const side of [table.previousElementSibling, table.nextElementSibling]) {
-      if (side && side.localName === 'mo' && side.getAttribute('stretchy') !== 'false'
+      // a bracket from left/right (fence="true") must cover the table, stretchy or not
+      if (side && side.localName === 'mo'
+          && (side.getAttribute('stretchy') !== 'false' || side.getAttribute('fence') === 'true')
           && /^[\\[\\]()|{}\\u2016\\u27e8\\u27e9\\u230a\\u230b\\u2308\\u2309]$/.test(side.textContent.trim())) {
         fences.push({where: describe(table), fence: side.textContent.trim(), rows: rows.length,
                      fenceHeight: side.getBoundingClientRect().height, tableHeight: box.height});

@@ -49,6 +49,10 @@ $x^{\tfrac{1+x}{2}}$, $\begin{matrix} \frac{a+b}{2} & a+b \end{matrix}$.
 Edges: input $\to$ output, a 3$\times$3 kernel, $a =$ and $(a+)$. A colon: $f: X \to Y$.
 Defined as: $f := g$.
 
+$$
+\left[ \begin{array}{cc} 1 & 2 \\ 3 & 4 \\ 5 & 6 \end{array} \right]
+$$
+
 Names: $\operatorname{Var}(X)$ and $a \max b$.
 
 Brackets: $\left( x \right)$ and $(x)$. Sized: $\Big( x \Big)^2$ and $f \Big|_0^1$.
@@ -300,3 +304,16 @@ def test_relations_side_by_side_take_no_space_between_them(scripts_page) -> None
     before, between, after = gaps
     assert between <= 0.02
     assert abs(before - 0.2778) <= 0.03 and abs(after - 0.2778) <= 0.03
+
+
+def test_left_right_around_an_array_stretches(scripts_page) -> None:
+    """Brackets around one line do not stretch; around an array (built by Stride, not by
+    latex2mathml) they must."""
+    table, brackets = scripts_page.evaluate("""() => {
+        const table = document.querySelector('mtable.math-array');
+        const row = table.parentElement;
+        return [table.getBoundingClientRect().height,
+                [...row.children].filter(e => e.localName === 'mo')
+                .map(o => o.getBoundingClientRect().height)]; }""")
+    assert len(brackets) == 2
+    assert all(height >= 0.95 * table for height in brackets)
