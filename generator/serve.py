@@ -313,16 +313,20 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
                           ) from None
     server.daemon_threads = True
     live.publish(rebuilder.rebuild(None))
-    settled = False
+    settled = announced = False
     threading.Thread(target=server.serve_forever, name="stride-http", daemon=True).start()
-    print(f"serving http://127.0.0.1:{server.server_port}{live.status.base_path} "
-          f"(Ctrl-C to stop)", flush=True)
     watched = [root, *(folder for folder in (CODE_ROOT / name for name in (*CODE_FOLDERS, "theme"))
                        if not folder.is_relative_to(root))]
     try:
         for changes in watchfiles.watch(*watched, watch_filter=watched_filter(root),
                                         debounce=50, step=20, rust_timeout=IDLE_MS,
                                         yield_on_timeout=True):
+            if not announced:
+                # The watcher is set up when this first yields: an edit made once "serving" is
+                # printed is never missed (one made before the watches were in place was).
+                print(f"serving http://127.0.0.1:{server.server_port}{live.status.base_path} "
+                      f"(Ctrl-C to stop)", flush=True)
+                announced = True
             if not changes:
                 if not settled:
                     rebuilder.settle()

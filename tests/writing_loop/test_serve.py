@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -48,8 +49,6 @@ class Server:
         self._lines.put(None)
 
     def _wait_for_line(self, marker: str) -> None:
-        import time
-
         deadline = time.monotonic() + STARTUP_SECONDS
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -95,8 +94,11 @@ class Server:
 
 
 def next_generation(stream) -> str:
-    """The next ``data:`` line of the event stream (comments and blank lines skipped)."""
+    """The next ``data:`` line of the event stream (comments and blank lines skipped); fails
+    when none comes in time (keepalive comments would otherwise keep the wait going forever)."""
+    deadline = time.monotonic() + EVENT_SECONDS
     while True:
+        assert time.monotonic() < deadline, "no new build generation came"
         line = stream.readline().decode()
         if not line:
             raise AssertionError("the event stream ended")
@@ -143,6 +145,16 @@ def test_edit_reload_error_overlay_and_fix(server):
         status, page = server.get("/2024/01/post-03/")
         assert "Fixed again." in page and "stride-error-overlay" not in page
     assert server.stop() == 0
+
+
+def test_an_edit_made_as_soon_as_serve_says_it_is_serving_is_picked_up(server):
+    """serve says "serving" once its file watcher is in place: an edit made right after the
+    message is rebuilt (before, the watches were set up after it and such an edit was lost)."""
+    write(server.site / "site.toml", 'title = "Edited at once"\nposts_per_page = 5\n')
+    deadline = time.monotonic() + EVENT_SECONDS
+    while "Edited at once" not in server.get("/")[1]:
+        assert time.monotonic() < deadline, "the edit was never rebuilt"
+        time.sleep(0.1)
 
 
 def test_template_and_config_changes_are_served(server):
