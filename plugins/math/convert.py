@@ -30,7 +30,8 @@ from .mathml import (PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment, refe
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
                   skip_spaces, tokenize, verb_content)
 
-PRIVATE_MARKERS = re.compile("[\ue000\ue001]")
+# taken out of an author's TeX, so that no placeholder can be forged
+PRIVATE_MARKERS = re.compile(f"[{PLACEHOLDER_OPEN}{PLACEHOLDER_CLOSE}]")
 _PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}</mtext>")
 REFERENCE_COMMAND = r"\@ref"  # \eqref/\ref after the page pass resolved them: \@ref{id}{text}
 
