@@ -24,6 +24,7 @@ from generator.errors import ConfigError, SourceLocation
 
 from .escapes import MODES
 from .syntax import math_block_rule, math_inline_rule
+from .tables import math_table_rule
 from .tex import DEFINING_COMMANDS, Macro, TexError, parse_macros
 
 __all__ = ["math_plugin"]
@@ -57,6 +58,8 @@ def math_plugin(md: MarkdownIt, *, macros: Mapping[str, str] = _NO_MACROS,
     md.block.ruler.before("fence", "math_block", math_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.inline.ruler.before("escape", "math_inline", math_inline_rule)
+    # Same name and interruptions as markdown-it's table rule, so enabling "table" still works.
+    md.block.ruler.at("table", math_table_rule, {"alt": ["paragraph", "reference"]})
     md.core.ruler.after("inline", "math_page", lambda state: _render_page(state, settings))
     md.add_render_rule("math_block", _render_block)
     md.add_render_rule("math_inline", _render_inline)

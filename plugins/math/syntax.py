@@ -15,6 +15,7 @@ Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_inline import StateInline
@@ -90,32 +91,54 @@ def math_inline_rule(state: StateInline, silent: bool) -> bool:
         reference = _REFERENCE.match(source, position, state.posMax)
         if reference is None:
             return False
-        return _push(state, silent, reference.group(), "", reference.end(), display=False)
+        span = InlineSpan(reference.group(), "", reference.end(), display=False)
+    else:
+        span = inline_math_at(source, position, state.posMax)
+        if span is None:
+            return False
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = span.content
+        token.markup = span.markup
+        token.meta = {"display": span.display, "line": source.count("\n", 0, position)}
+    state.pos = span.end
+    return True
+
+
+class InlineSpan(NamedTuple):
+    content: str
+    markup: str  # the opening delimiter
+    end: int  # just past the closing delimiter
+    display: bool
+
+
+def inline_math_at(source: str, position: int, stop: int) -> InlineSpan | None:
+    """The math span opening at ``source[position]``, if one does and closes before ``stop``."""
     if source.startswith("\\(", position) or source.startswith("\\[", position):
         closing = "\\)" if source[position + 1] == "(" else "\\]"
-        end = _find_unescaped(source, closing, position + 2, state.posMax)
+        end = _find_unescaped(source, closing, position + 2, stop)
         if end < 0 or end == position + 2:
-            return False
-        return _push(state, silent, source[position + 2:end], source[position:position + 2],
-                     end + 2, display=closing == "\\]")
+            return None
+        return InlineSpan(source[position + 2:end], source[position:position + 2], end + 2,
+                          display=closing == "\\]")
     if source[position] != "$":
-        return False
+        return None
     if source.startswith("$$", position):
-        end = _find_unescaped(source, "$$", position + 2, state.posMax)
+        end = _find_unescaped(source, "$$", position + 2, stop)
         if end < 0 or not source[position + 2:end].strip():
-            return False
-        return _push(state, silent, source[position + 2:end], "$$", end + 2, display=False)
+            return None
+        return InlineSpan(source[position + 2:end], "$$", end + 2, display=False)
     # Pandoc's rule keeps prices out: "$" + non-space ... non-space + "$" + non-digit. A digit
     # may follow when a TeX command is inside, which no price has: a 3$\times$3 kernel.
-    if position + 1 >= state.posMax or source[position + 1].isspace():
-        return False
-    end = _find_unescaped(source, "$", position + 1, state.posMax)
+    if position + 1 >= stop or source[position + 1].isspace():
+        return None
+    end = _find_unescaped(source, "$", position + 1, stop)
     if end < 0 or source[end - 1].isspace():
-        return False
+        return None
     content = source[position + 1:end]
     if source[end + 1:end + 2].isdigit() and "\\" not in content:
-        return False
-    return _push(state, silent, content, "$", end + 1, display=False)
+        return None
+    return InlineSpan(content, "$", end + 1, display=False)
 
 
 def _find_unescaped(source: str, needle: str, start: int, stop: int) -> int:
@@ -126,14 +149,3 @@ def _find_unescaped(source: str, needle: str, start: int, stop: int) -> int:
             return position
         position += 2 if source[position] == "\\" else 1
     return -1
-
-
-def _push(state: StateInline, silent: bool, content: str, markup: str, end: int, *,
-          display: bool) -> bool:
-    if not silent:
-        token = state.push("math_inline", "math", 0)
-        token.content = content
-        token.markup = markup
-        token.meta = {"display": display, "line": state.src.count("\n", 0, state.pos)}
-    state.pos = end
-    return True

@@ -23,7 +23,7 @@ class Page:
 
 def render(source: str, *, page_vars: dict[str, Any] | None = None, line_offset: int = 0,
            **options: Any) -> Page:
-    md = MarkdownIt("commonmark").use(math_plugin, **options)
+    md = MarkdownIt("commonmark").enable("table").use(math_plugin, **options)
     context = RenderContext(source_path="post.md", source_dir=Path("."), line_offset=line_offset,
                             page_vars=page_vars or {})
     html = md.render(source, {ENV_KEY: context})
