@@ -21,12 +21,13 @@ from .convert import PRIVATE_MARKERS, REFERENCE_COMMAND, convert_tex
 from .equations import Equation, label_id, read_equation, render_equation
 from .escapes import MODES, undo_remark_escapes, uses_remark_escapes
 from .mathml import math_element
-from .tex import (DEFINING_COMMANDS, Macro, TexError, expand, group_text, read_argument, serialize,
-                  tokenize)
+from .tex import (DEFINING_COMMANDS, NUMBERED_ENVIRONMENTS, Macro, TexError, expand, group_text,
+                  read_argument, serialize, tokenize)
 
 FRONTMATTER_KEY = "math_escapes"
 # Characters XML 1.0 forbids (C0 controls but tab and newlines, non-characters); they can
 # only be accidents in a post, and would make the MathML unparseable.
+_NUMBERED_BEGIN = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")\}")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
@@ -114,6 +115,8 @@ def _read(ctx: RenderContext, token: Token, line: int, remark: bool,
     tex = undo_remark_escapes(content) if remark else content
     display = token.type == "math_block" or bool(token.meta.get("display"))
     formula = _Formula(token, line, tex.strip(), display)
+    if label := token.meta.get("label"):
+        tex = _labelled(tex, label)
     try:
         formula.tokens = macros.expand(tex)
         internal = next((t for t in formula.tokens if t.startswith("\\@")), None)
@@ -124,6 +127,18 @@ def _read(ctx: RenderContext, token: Token, line: int, remark: bool,
     except TexError as error:
         _fail(ctx, formula, error)
     return formula
+
+
+def _labelled(tex: str, label: str) -> str:
+    """Quarto's ``$$ ... $$ {#eq-name}``: the display numbered, as an ``equation`` (or its own
+    numbered environment) with ``\\label{eq-name}`` on its last row."""
+    environments = list(_NUMBERED_BEGIN.finditer(tex))
+    if not environments:
+        return f"\\begin{{equation}}{tex}\\label{{{label}}}\\end{{equation}}"
+    end = tex.rfind(f"\\end{{{environments[-1].group(1)}}}")
+    if end < 0:  # unclosed: the converter reports it
+        return tex
+    return f"{tex[:end]}\\label{{{label}}}{tex[end:]}"
 
 
 def _number(ctx: RenderContext, formula: _Formula, equation: Equation, numbering: bool,
@@ -187,7 +202,10 @@ def _resolve_references(ctx: RenderContext, formula: _Formula, tokens: Sequence[
             continue
         shown = target.number or "(??)"  # the label's equation has no number (warned above)
         number = shown if token == r"\eqref" else shown.strip("()")
-        resolved += [REFERENCE_COMMAND, "{", target.id, "}", "{", *number, "}"]
+        if formula.token.meta.get("in_link"):  # a link inside a link's text is not HTML
+            resolved += [r"\text", "{", *number, "}"]
+        else:
+            resolved += [REFERENCE_COMMAND, "{", target.id, "}", "{", *number, "}"]
     return resolved
 
 
@@ -202,10 +220,32 @@ def _lone_reference(formula: _Formula, targets: Mapping[str, _Target]) -> str | 
     if end != len(tokens) or target is None or not target.number:
         return None
     text = target.number if tokens[0] == r"\eqref" else target.number.strip("()")
+    return _reference_html(formula, target, text)
+
+
+def _quarto_reference(ctx: RenderContext, formula: _Formula, prefix: str,
+                      targets: Mapping[str, _Target]) -> str:
+    """``@eq-name`` as Quarto shows it: "Equation 3", linked; "?@eq-name" when nothing has it."""
+    written = formula.token.meta["written"]
+    label = written[written.index("@") + 1:].rstrip("]")
+    target = targets.get(label)
+    if target is None or not target.number:
+        ctx.warn(formula.line, f"{written}: no equation has the label {{#{label}}}", kind="math",
+                 hint=f"write {{#{label}}} after the equation's closing $$, or fix the name")
+        return f'<strong class="math-ref-missing">?@{escapeHtml(label)}</strong>'
+    return _reference_html(formula, target, prefix + target.number.strip("()"))
+
+
+def _reference_html(formula: _Formula, target: _Target, text: str) -> str:
+    if formula.token.meta.get("in_link"):  # a link inside a link's text is not HTML
+        return f'<span class="math-ref">{escapeHtml(text)}</span>'
     return f'<a class="math-ref" href="#{escapeHtml(target.id)}">{escapeHtml(text)}</a>'
 
 
 def _convert(ctx: RenderContext, formula: _Formula, targets: Mapping[str, _Target]) -> None:
+    if (prefix := formula.token.meta.get("reference_prefix")) is not None:
+        formula.token.meta["html"] = _quarto_reference(ctx, formula, prefix, targets)
+        return
     if (link := _lone_reference(formula, targets)) is not None:
         formula.token.meta["html"] = link
         return

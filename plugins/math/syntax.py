@@ -8,9 +8,12 @@ here so the three syntaxes share one scanner, interrupt paragraphs, and follow P
 ``$`` (no space inside the delimiters, no digit after the closing one unless the formula holds
 a TeX command).
 
-Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\\begin``) and
+Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\\begin``;
+``meta["label"]`` holds Quarto's ``{#eq-name}`` written after the closing ``$$``) and
 ``math_inline`` (``markup`` is ``$``, ``$$``, ``\\(`` or ``\\[``; ``meta["display"]`` is True for
-``\\[`` only, since kramdown treats ``$$`` in a sentence as inline math).
+``\\[`` only, since kramdown treats ``$$`` in a sentence as inline math; a Quarto reference
+``@eq-name`` is an ``\\eqref`` with ``markup`` ``@`` and ``meta["reference_prefix"]``;
+``meta["in_link"]`` marks math inside a link's text, where a reference may not be a link).
 """
 from __future__ import annotations
 
@@ -24,6 +27,11 @@ from .tex import NUMBERED_ENVIRONMENTS
 
 # MathJax reads \eqref and \ref in prose too (its processRefs option, on by default).
 _REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")
+# Quarto labels a display as ``$$ ... $$ {#eq-name}`` and cites it as ``@eq-name``.
+_QUARTO_LABEL = re.compile(r"\s*\{#(eq-[^\s{}]+)\}\s*")
+_QUARTO_REFERENCE = re.compile(r"@(?P<label>eq-[\w:.-]*\w)"
+                               r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>eq-[\w:.-]*\w)\]"
+                               r"(?![(\[])")  # not a link's text: [see @eq-x](url)
 _ENVIRONMENT_START = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")(\*?)\}")
 
 
@@ -47,7 +55,8 @@ def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: b
     close_at = rest.find(closing)
     last_line = start_line
     if close_at >= 0:
-        if rest[close_at + len(closing):].strip():
+        label = _label_after(rest[close_at + len(closing):], opening)
+        if label is None:
             return False  # "$$x$$ and more": inline math at the start of a paragraph
         body = rest[:close_at] if opening else rest[:close_at + len(closing)]
     else:
@@ -63,7 +72,8 @@ def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: b
                 return False  # TeX has no blank lines inside math: not a display block
             close_at = line.find(closing)
             if close_at >= 0:
-                if line[close_at + len(closing):].strip():
+                label = _label_after(line[close_at + len(closing):], opening)
+                if label is None:
                     return False
                 lines.append(line[:close_at] if opening else line[:close_at + len(closing)])
                 break
@@ -78,15 +88,28 @@ def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: b
     token.content = body.strip("\n")
     token.markup = opening or "\\begin"
     token.map = [start_line, last_line + 1]
+    if label:
+        token.meta["label"] = label
     state.line = last_line + 1
     return True
 
 
+def _label_after(text: str, opening: str) -> str | None:
+    """What may follow a display's closing delimiter on its line: nothing (``""``), or for
+    ``$$`` Quarto's equation label ``{#eq-name}`` (the name); None for anything else."""
+    if not text.strip():
+        return ""
+    label = _QUARTO_LABEL.fullmatch(text) if opening == "$$" else None
+    return label.group(1) if label else None
+
+
 def math_inline_rule(state: StateInline, silent: bool) -> bool:
     """``$x$``, ``$$x$$`` (inline, as kramdown), ``\\(x\\)`` and ``\\[x\\]`` inside a paragraph,
-    and a bare ``\\eqref{label}`` or ``\\ref{label}`` in the prose."""
+    a bare ``\\eqref{label}`` or ``\\ref{label}`` in the prose, and Quarto's ``@eq-label``."""
     source = state.src
     position = state.pos
+    if source[position] in "@[":
+        return _quarto_reference(state, silent)
     if source.startswith(("\\eqref{", "\\ref{"), position):
         reference = _REFERENCE.match(source, position, state.posMax)
         if reference is None:
@@ -100,8 +123,34 @@ def math_inline_rule(state: StateInline, silent: bool) -> bool:
         token = state.push("math_inline", "math", 0)
         token.content = span.content
         token.markup = span.markup
-        token.meta = {"display": span.display, "line": source.count("\n", 0, position)}
+        token.meta = {"display": span.display, "line": source.count("\n", 0, position),
+                      "in_link": state.linkLevel > 0}
     state.pos = span.end
+    return True
+
+
+def _quarto_reference(state: StateInline, silent: bool) -> bool:
+    """``@eq-name`` -> "Equation 3", ``[-@eq-name]`` -> "3", ``[Eq. @eq-name]`` -> "Eq. 3"."""
+    position = state.pos
+    if position > 0 and (state.src[position - 1].isalnum() or state.src[position - 1] == "_"):
+        return False  # an e-mail address, not a reference
+    reference = _QUARTO_REFERENCE.match(state.src, position, state.posMax)
+    if reference is None:
+        return False
+    if reference.group("label"):
+        label, prefix = reference.group("label"), "Equation\N{NO-BREAK SPACE}"
+    else:
+        label = reference.group("bracketed")
+        written = reference.group("prefix").strip()
+        prefix = "" if reference.group("bare") else f"{written or 'Equation'}\N{NO-BREAK SPACE}"
+    if not silent:
+        token = state.push("math_inline", "math", 0)
+        token.content = f"\\eqref{{{label}}}"
+        token.markup = "@"
+        token.meta = {"display": False, "line": state.src.count("\n", 0, position),
+                      "reference_prefix": prefix, "written": reference.group(),
+                      "in_link": state.linkLevel > 0}
+    state.pos = reference.end()
     return True
 
 
