@@ -17,18 +17,20 @@ from __future__ import annotations
 
 from markdown_it import MarkdownIt
 
+from .crossrefs import crossrefs_plugin
 from .hugo import hugo_plugin
 from .kramdown import kramdown_plugin
 from .liquid import liquid_plugin
 from .report import DiagnosticSummary, find_leaks, summarize_diagnostics
 from .urls import site_urls_plugin
 
-__all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin",
+__all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin", "crossrefs_plugin",
            "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary", "find_leaks"]
 
 
 def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
-                  hugo: bool = True, site_urls: bool = True, includes_dir: str | None = None,
+                  hugo: bool = True, quarto: bool = True, site_urls: bool = True,
+                  includes_dir: str | None = None,
                   passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
     """Jekyll, kramdown and Hugo syntax in posts, each dialect switchable.
 
@@ -36,6 +38,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
         ``{% highlight %}``, ``{% include %}``...).
     :param kramdown: attribute lists, ``{:toc}``, abbreviations, ``{::options /}``.
     :param hugo: shortcodes (``figure``, ``highlight``, ``ref``, ``relref``, ``param``).
+    :param quarto: Quarto's cross-references to figures and sections (``@fig-x``, ``@sec-x``),
+        and its labelled figures, numbered.
     :param site_urls: resolve ``/assets/...`` links and images against the site's base path
         and warn about files the site does not have.
     :param includes_dir: Jekyll's ``_includes`` folder, relative to the site folder (default:
@@ -48,6 +52,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
         md.use(hugo_plugin)
     if kramdown:
         md.use(kramdown_plugin)
+    if quarto:
+        md.use(crossrefs_plugin)
     if site_urls:
         md.use(site_urls_plugin)
 

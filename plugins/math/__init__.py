@@ -84,8 +84,13 @@ def _formulas(tokens: Sequence[Token]) -> list[tuple[Token, int]]:
             found.append((token, token.map[0] if token.map else 0))
         elif token.type == "inline" and token.children:
             start = token.map[0] if token.map else 0
-            found.extend((child, start + child.meta.get("line", 0))
-                         for child in token.children if child.type == "math_inline")
+            for child in token.children:
+                if child.type == "math_inline":
+                    found.append((child, start + child.meta.get("line", 0)))
+                elif child.type == "image" and child.children:  # a figure caption may show it
+                    found.extend((grandchild, start + child.meta.get("line", 0))
+                                 for grandchild in child.children
+                                 if grandchild.type == "math_inline")
     return found
 
 

@@ -1,0 +1,193 @@
+"""Quarto's cross-references to figures and sections: ``@fig-name``, ``@sec-name``.
+
+Quarto numbers what carries a typed label and writes references with the type's name:
+
+- ``![Elephant](elephant.png){#fig-elephant}``, an image alone in its paragraph, becomes a
+  figure captioned "Figure 1: Elephant"; so does a ``{python}`` cell with ``#| label: fig-x``
+  (its ``fig-cap`` gets the number); ``@fig-elephant`` reads "Figure 1";
+- ``## Results {#sec-results}``: ``@sec-results`` reads "Results" (Quarto numbers sections
+  only with ``number-sections``, which a blog post has no use for, so the title stands in);
+- ``[-@fig-x]`` gives the number alone and ``[Fig. @fig-x]`` the author's own prefix.
+
+Equations (``@eq-name``) are the math plugin's, which numbers them with ``\\label``'s numbers.
+A reference to a label nothing on the page carries warns with its line and shows as
+``?@label``, as in Quarto.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+
+from generator.context import render_context
+
+_KINDS = {"fig": "figure", "sec": "section"}
+_REFERENCE = re.compile(r"@(?P<label>(?:fig|sec)-[\w:.-]*\w)"
+                        r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:fig|sec)-[\w:.-]*\w)\]"
+                        r"(?![(\[])")  # not a link's text: [see @fig-x](url)
+
+
+def crossrefs_plugin(md: MarkdownIt) -> None:
+    """Number labelled figures, and resolve ``@fig-``/``@sec-`` references to them."""
+    md.inline.ruler.before("link", "quarto_crossref", _reference_rule)
+    md.core.ruler.after("anchor" if "anchor" in _core_rules(md) else "inline", "quarto_crossrefs",
+                        _resolve)
+    md.add_render_rule("quarto_crossref", _render_reference)
+    md.add_render_rule("quarto_figure_open", lambda self, tokens, index, options, env: (
+        f'<figure class="quarto-figure" id="{escapeHtml(tokens[index].meta["id"])}">\n'))
+    md.add_render_rule("quarto_figure_close", lambda *_: "</figure>\n")
+
+
+def _core_rules(md: MarkdownIt) -> list[str]:
+    return [rule.name for rule in md.core.ruler.__rules__]
+
+
+def _reference_rule(state: StateInline, silent: bool) -> bool:
+    position = state.pos
+    if state.src[position] not in "@[":
+        return False
+    if position > 0 and (state.src[position - 1].isalnum() or state.src[position - 1] == "_"):
+        return False  # an e-mail address, not a reference
+    reference = _REFERENCE.match(state.src, position, state.posMax)
+    if reference is None:
+        return False
+    if not silent:
+        label = reference.group("label") or reference.group("bracketed")
+        if reference.group("label"):
+            prefix = None  # the kind's own word
+        else:
+            prefix = "" if reference.group("bare") else reference.group("prefix").strip() or None
+        token = state.push("quarto_crossref", "", 0)
+        token.content = reference.group()
+        token.meta = {"label": label, "prefix": prefix, "in_link": state.linkLevel > 0,
+                      "line": state.src.count("\n", 0, position)}
+    state.pos = reference.end()
+    return True
+
+
+@dataclass(frozen=True)
+class _Target:
+    id: str
+    number: int | None  # a figure's; sections are not numbered
+    title: str = ""  # a section's
+
+
+def _resolve(state: StateCore) -> None:
+    references = [(block, child) for block in state.tokens if block.type == "inline"
+                  for child in block.children or () if child.type == "quarto_crossref"]
+    targets = _number_figures(state.tokens)
+    if references:
+        targets.update(_sections(state.tokens))
+    ctx = render_context(state.env)
+    for block, reference in references:
+        label = reference.meta["label"]
+        target = targets.get(label)
+        if target is None:
+            kind = _KINDS[label.split("-", 1)[0]]
+            line = (block.map[0] if block.map else 0) + reference.meta["line"]
+            ctx.warn(line, f"{reference.content}: no {kind} on this page has the label #{label}",
+                     kind="compat", hint=f"add {{#{label}}} to the {kind}, or fix the name")
+        reference.meta["target"] = target
+
+
+def _number_figures(tokens: list[Token]) -> dict[str, _Target]:
+    """Quarto's figures in page order: labelled lone images made figures, labelled cells'
+    figures captioned, each "Figure N"."""
+    targets: dict[str, _Target] = {}
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.type == "paragraph_open" and (image := _lone_labelled_image(tokens, index)):
+            label = str(image.attrGet("id"))
+            targets[label] = _Target(label, len(targets) + 1)
+            _make_figure(tokens, index, image, f"Figure {len(targets)}")
+        elif token.type == "run_block_open":
+            label = token.meta["view"].label
+            if label and label.startswith("fig-"):
+                targets[label] = _Target(label, len(targets) + 1)
+                _number_cell_caption(tokens, index, f"Figure {len(targets)}")
+        index += 1
+    return targets
+
+
+def _lone_labelled_image(tokens: list[Token], paragraph: int) -> Token | None:
+    inline = tokens[paragraph + 1]
+    children = [child for child in inline.children or () if child.type != "softbreak"]
+    if len(children) != 1 or children[0].type != "image":
+        return None
+    image_id = children[0].attrGet("id")
+    return children[0] if isinstance(image_id, str) and image_id.startswith("fig-") else None
+
+
+def _make_figure(tokens: list[Token], paragraph: int, image: Token, number: str) -> None:
+    """``<p><img id=fig-x alt=Caption></p>`` -> a figure with id fig-x, captioned
+    "Figure N: Caption" (the caption's Markdown is the image's description)."""
+    figure_id = str(image.attrGet("id"))
+    del image.attrs["id"]
+    caption = [Token("text", "", 0, content=f"{number}: " if image.children else number),
+               *(image.children or ())]
+    opening, image_line = tokens[paragraph], tokens[paragraph + 1]
+    tokens[paragraph:paragraph + 3] = [
+        Token("quarto_figure_open", "figure", 1, map=opening.map, block=True,
+              meta={"id": figure_id}),
+        image_line,
+        Token("figcaption_open", "figcaption", 1, block=True),
+        Token("inline", "", 0, map=opening.map, children=caption),
+        Token("figcaption_close", "figcaption", -1, block=True),
+        Token("quarto_figure_close", "figure", -1, block=True),
+    ]
+
+
+def _number_cell_caption(tokens: list[Token], block: int, number: str) -> None:
+    """The first figure of a labelled cell: "Figure N: its caption", or "Figure N" alone."""
+    for index in range(block + 1, len(tokens)):
+        token = tokens[index]
+        if token.type == "run_block_close":
+            return
+        if token.type == "run_figure_open":
+            if token.meta["captioned"]:
+                caption = tokens[index + 1]
+                caption.children = [Token("text", "", 0, content=f"{number}: "), *caption.children]
+            else:
+                for marker in (token, _closing_figure(tokens, index)):
+                    marker.meta = {**marker.meta, "captioned": True}
+                tokens.insert(index + 1, Token("inline", "", 0, map=token.map, children=[
+                    Token("text", "", 0, content=number)]))
+            return
+
+
+def _closing_figure(tokens: list[Token], opening: int) -> Token:
+    return next(token for token in tokens[opening:] if token.type == "run_figure_close")
+
+
+def _sections(tokens: list[Token]) -> dict[str, _Target]:
+    targets = {}
+    for index, token in enumerate(tokens):
+        section_id = token.attrGet("id") if token.type == "heading_open" else None
+        if isinstance(section_id, str) and section_id.startswith("sec-"):
+            title = "".join(child.content for child in tokens[index + 1].children or ()
+                            if child.type in ("text", "code_inline"))
+            targets[section_id] = _Target(section_id, None, title or section_id)
+    return targets
+
+
+def _render_reference(self, tokens, index, options, env) -> str:
+    reference = tokens[index]
+    target: _Target | None = reference.meta.get("target")
+    if target is None:
+        return f'<strong class="crossref-missing">?@{escapeHtml(reference.meta["label"])}</strong>'
+    prefix = reference.meta["prefix"]
+    if target.number is None:  # a section: its title, whatever the prefix
+        text = target.title
+    elif prefix == "":
+        text = str(target.number)
+    else:
+        text = f"{prefix or 'Figure'}\N{NO-BREAK SPACE}{target.number}"
+    if reference.meta["in_link"]:  # a link inside a link's text is not HTML
+        return f'<span class="crossref">{escapeHtml(text)}</span>'
+    return f'<a class="crossref" href="#{escapeHtml(target.id)}">{escapeHtml(text)}</a>'
