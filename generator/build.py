@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .discover import RACY_NS
+from .discover import MARKDOWN_SUFFIXES, RACY_NS
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
 from .uptodate import (compare_stamp, forget_stamp, scan_inputs, stamp_path, stat_outputs,
                        write_stamp)
@@ -64,7 +64,6 @@ CODE_MEMO = "code-fingerprint.json"
 FIGURE_NAMESPACES = ("conv", "run", "tikz")
 # Cache folders the build manages itself; the plugin-cache pruning must leave them alone.
 OWN_CACHE_FOLDERS = ("pages", "parsed", "records", "state", "stamps", "templates", "serve")
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 PAGES_PER_WORKER = 100  # fewer pages than this render in the build process: forking costs more
 # Cached renders to unpickle that make it worth rendering even a single post in a worker meanwhile
 OVERLAP_MIN = 200

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from .build import CACHE_DIR, page_sources_path
+from .discover import MARKDOWN_SUFFIXES
 from .errors import StrideError
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -305,7 +306,7 @@ class _Locator:
 
     def __call__(self, page: str, target: str) -> str:
         source = self.sources.get(page, "")
-        if not source.startswith("content/") or not source.endswith((".md", ".markdown")):
+        if not source.startswith("content/") or not source.endswith(MARKDOWN_SUFFIXES):
             return source
         lines = self._read(source)
         for needle in _needles(target):

@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import ContentError, Diagnostic, SourceLocation
 from .records import SourceFile
 
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")  # .qmd: Quarto's posts
 MAX_SOURCE_BYTES = 2_000_000
 # A file modified this close to the moment it was read could change again without its mtime
 # moving (timestamps are coarse: git's "racily clean" problem), so its stat is not trusted.

@@ -265,7 +265,9 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
     if not isinstance(draft, bool):
         raise FrontmatterError(f"`draft` must be true or false, not {draft!r}",
                                location=where("draft"), hint="draft: true")
-    summary = data.get("summary")
+    # Quarto's listings, Hugo and jekyll-seo-tag describe a post with `description`.
+    summary_key = "summary" if "summary" in data else "description"
+    summary = data.get(summary_key)
     known = {"title", "date", "updated", "lastmod", "tags", "categories", "category", "summary",
              "slug", "draft", "path", "permalink", "url"}
     extra = {k: v for k, v in data.items() if k not in known}
@@ -273,7 +275,7 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
         title=title, date=date, date_inferred=inferred, updated=updated,
         tags=_as_list(data.get("tags"), "tags", where),
         categories=_as_list(data.get("categories", data.get("category")), "categories", where),
-        summary=_as_text(summary, "summary", where) or None if summary is not None else None,
+        summary=_as_text(summary, summary_key, where) or None if summary is not None else None,
         slug=slug, draft=draft, url_path=url_path, dialect=dialect,
         extra=extra)
 

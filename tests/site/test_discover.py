@@ -50,3 +50,12 @@ def test_a_post_that_became_a_page_is_read_again(tmp_path):
     os.rename(path, moved)
     [again] = discover(tmp_path, tmp_path / "theme", {moved: first}).sources
     assert again.kind == "page" and again.rel == "content/pages/a.md"
+
+
+def test_quarto_posts_are_posts_and_a_folder_with_index_qmd_is_a_bundle(tmp_path):
+    _old_post(tmp_path, "a.qmd", "# A\n")
+    _old_post(tmp_path, "b/index.qmd", "# B\n")
+    write(tmp_path / "content" / "posts" / "b" / "plot.png", "png")
+    discovery = discover(tmp_path, tmp_path / "theme")
+    assert sorted(source.content_rel for source in discovery.sources) == [
+        "posts/a.qmd", "posts/b/index.qmd"]

@@ -152,3 +152,11 @@ def test_any_input_parses_or_fails_with_a_located_error(text):
         assert error.location is not None and error.location.path == "content/posts/post.md"
     else:
         assert isinstance(parsed.meta.title, str) and parsed.meta.title
+
+
+def test_description_is_the_summary_when_there_is_none():
+    assert parse("---\ntitle: T\ndescription: What it is about.\n---\nx\n").meta.summary == \
+        "What it is about."
+    meta = parse("---\ntitle: T\nsummary: Short.\ndescription: For search engines.\n---\nx\n").meta
+    assert meta.summary == "Short." and meta.extra["description"] == "For search engines."
+    assert "`description`" in str(error_of("---\ntitle: T\ndescription: [a, b]\n---\nx\n"))
