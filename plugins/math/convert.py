@@ -422,6 +422,12 @@ class _Builder:
         return (f'<msup><mrow class="math-enclose-updiagonalstrike">{struck}</mrow>'
                 f"<mrow>{value}</mrow></msup>")
 
+    def _substack(self, reader: _Reader, token: str) -> str:
+        """``\\sum_{\\substack{i < j \\\\ i \\ne 0}}``: amsmath's ``subarray{c}``, one centred row per
+        ``\\\\`` in script style (read as a group, its rows would run together on one line)."""
+        rows = [[row] for row in split_rows(reader.argument())]
+        return self._table(rows, ["c"], "math-lines", False, script=True)
+
     def _phantom(self, reader: _Reader, token: str) -> str:
         return f"<mphantom>{self.build(reader.argument(), display=reader.display)}</mphantom>"
 
@@ -556,9 +562,8 @@ class _Builder:
         rows = [split_cells(row) for row in split_rows(body)]
         if base in _MATRIX_ENVIRONMENTS:
             alignment, rows = self._matrix_alignment(name, body, rows)
-            table = self._table(rows, [alignment], "math-matrix", display and base != "smallmatrix")
-            if base == "smallmatrix":
-                table = f'<mstyle scriptlevel="1">{table}</mstyle>'
+            small = base == "smallmatrix"
+            table = self._table(rows, [alignment], "math-matrix", display and not small, script=small)
             return self._fenced(table, *_FENCES.get(base, ("", "")))
         if base in _CASES_ENVIRONMENTS:
             table = self._table(rows, ["l", "l"], "math-cases", base == "dcases")
@@ -567,8 +572,9 @@ class _Builder:
             spec_tokens, body = read_argument(body, 0)[0], body[read_argument(body, 0)[1]:]
             columns, lines = _array_spec(group_text(spec_tokens))
             rows = [split_cells(row) for row in split_rows(body)]
-            table = self._table(rows, columns or ["c"], "math-array", base == "darray", lines)
-            return f'<mstyle scriptlevel="1">{table}</mstyle>' if base == "subarray" else table
+            if base == "subarray":
+                return self._table(rows, columns or ["c"], "math-lines", False, lines, script=True)
+            return self._table(rows, columns or ["c"], "math-array", base == "darray", lines)
         if base in _ALIGN_ENVIRONMENTS:
             if base in ("alignat", "alignedat"):
                 _, consumed = read_argument(body, 0)
@@ -631,8 +637,10 @@ class _Builder:
         return group_text(option) or "c", [split_cells(row) for row in split_rows(body[consumed:])]
 
     def _table(self, rows: Sequence[Sequence[Sequence[str]]], columns: Sequence[str], kind: str,
-               displaystyle: bool, lines: Sequence[str] = (), *, aligned: bool = False) -> str:
-        """An ``<mtable>``; ``columns`` repeat cyclically, ``lines`` are rules between columns."""
+               displaystyle: bool, lines: Sequence[str] = (), *, aligned: bool = False,
+               script: bool = False) -> str:
+        """An ``<mtable>``; ``columns`` repeat cyclically, ``lines`` are rules between columns;
+        ``script``: set in script style (``smallmatrix``, ``subarray``), its operators unspaced."""
         rule_below: list[str] = []
         body_rows: list[list[list[str]]] = []
         for row in rows:
@@ -659,11 +667,12 @@ class _Builder:
                 if rule_below[row_index]:
                     classes.append(f"math-rule-below-{rule_below[row_index]}")
                 cell_tokens = ["{", "}", *cell] if aligned and column_index % 2 == 1 else list(cell)
-                content = self.build(cell_tokens, display=displaystyle)
+                content = self.build(cell_tokens, display=displaystyle, script=script)
                 parts.append(f'<mtd class="{" ".join(classes)}">{content}</mtd>')
             parts.append("</mtr>")
         parts.append("</mtable>")
-        return "".join(parts)
+        table = "".join(parts)
+        return f'<mstyle scriptlevel="1">{table}</mstyle>' if script else table
 
     def _arrow(self, arrow: str, above: Sequence[str], below: Sequence[str] | None) -> str:
         """``\\xrightarrow[below]{above}``: an arrow stretched under/over its labels."""
@@ -767,7 +776,7 @@ _BUILT: dict[str, Callable[[_Builder, _Reader, str], str]] = {
     r"\begin": _Builder._begin, r"\phantom": _Builder._phantom, r"\raisebox": _Builder._raisebox,
     r"\includegraphics": _Builder._image, r"\colorbox": _Builder._colorbox,
     r"\fcolorbox": _Builder._colorbox, r"\url": _Builder._url, REFERENCE_COMMAND: _Builder._reference,
-    r"\cancelto": _Builder._cancel_to,
+    r"\cancelto": _Builder._cancel_to, r"\substack": _Builder._substack,
 }
 for _table, _handler in (
     (_TEXT_COMMANDS, _Builder._text_command), (_BIG_COMMANDS, _Builder._big),

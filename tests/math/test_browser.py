@@ -61,6 +61,13 @@ $$
 \sum_{i=1}^{n-1} \frac{a+b}{2} + \int_{x=0}^{1} = \begin{matrix} \frac{a+b}{2} & a+b \end{matrix}
 $$
 """
+LIMITS_AND_DELIMITERS = r"""
+Stacked limits: $\sum_{\substack{i < j \\ i \ne 0}} a_{ij}$.
+
+$$
+\sum_{\substack{i < j \\ i \ne 0}} a_{ij}
+$$
+"""
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +102,11 @@ def page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
 @pytest.fixture(scope="module")
 def scripts_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
     return opened(browser, SCRIPTS, tmp_path_factory.mktemp("scripts"))
+
+
+@pytest.fixture(scope="module")
+def delimiters_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return opened(browser, LIMITS_AND_DELIMITERS, tmp_path_factory.mktemp("delimiters"))
 
 
 def boxes(page, selector: str) -> list[dict[str, float]]:
@@ -317,3 +329,28 @@ def test_left_right_around_an_array_stretches(scripts_page) -> None:
                 .map(o => o.getBoundingClientRect().height)]; }""")
     assert len(brackets) == 2
     assert all(height >= 0.95 * table for height in brackets)
+
+
+def test_substack_stacks_its_rows_centred_in_script_size(delimiters_page) -> None:
+    """``\\sum_{\\substack{i < j \\\\ i \\ne 0}}``: one row under the other, centred on each other,
+    at script size; in a display, centred under the sum."""
+    found = delimiters_page.evaluate("""() => [...document.querySelectorAll('math')]
+        .filter(m => m.querySelector('annotation').textContent.includes('substack'))
+        .map(m => { const em = parseFloat(getComputedStyle(m).fontSize);
+                    const rows = [...m.querySelectorAll('mtd > *')].map(r => r.getBoundingClientRect());
+                    const size = parseFloat(getComputedStyle(m.querySelector('mtd mi')).fontSize);
+                    const sum = m.querySelector('mo').getBoundingClientRect();
+                    const table = m.querySelector('mtable').getBoundingClientRect();
+                    return {display: m.getAttribute('display') === 'block', size: size / em,
+                            rows: rows.map(r => [r.top, r.bottom, (r.left + r.right) / 2]),
+                            sum: [sum.bottom, (sum.left + sum.right) / 2],
+                            table: [table.top, (table.left + table.right) / 2]}; })""")
+    assert [limits["display"] for limits in found] == [False, True]
+    for limits in found:
+        assert len(limits["rows"]) == 2
+        (_, first_bottom, first_centre), (second_top, _, second_centre) = limits["rows"]
+        assert second_top >= first_bottom - 0.5 and abs(first_centre - second_centre) <= 0.5
+        assert 0.6 <= limits["size"] <= 0.8
+    sum_bottom, sum_centre = found[1]["sum"]
+    table_top, table_centre = found[1]["table"]
+    assert table_top >= sum_bottom - 0.5 and abs(table_centre - sum_centre) <= 0.5
