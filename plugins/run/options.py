@@ -12,9 +12,10 @@ import dataclasses
 import difflib
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import yaml
 
@@ -43,6 +44,8 @@ class BlockOptions:
     fig_height: float = 4.8
     timeout: float = 30.0          # seconds for this block
     depends: tuple[str, ...] = ()  # files beside the post, relative to its folder
+    code_fold: bool | str = False  # Quarto's: the code in a <details>, closed; "show": open
+    code_summary: str = "Code"     # the <summary> of folded code
 
 
 @dataclass(frozen=True)
@@ -59,8 +62,14 @@ OPTION_FIELDS = {
     "echo": "echo", "eval": "evaluate", "output": "output", "error": "error",
     "warning": "warning", "fig-cap": "fig_cap", "fig-alt": "fig_alt", "label": "label",
     "fig-format": "fig_format", "fig-width": "fig_width", "fig-height": "fig_height",
-    "timeout": "timeout", "depends": "depends",
+    "timeout": "timeout", "depends": "depends", "code-fold": "code_fold",
+    "code-summary": "code_summary",
 }
+# A post's frontmatter sets defaults for its blocks as Quarto's does: `execute:` for what runs
+# and shows, and the HTML format's options (`format: html:`, or at the top level).
+EXECUTE_OPTIONS = ("echo", "eval", "output", "error", "warning", "include")
+EXECUTE_IGNORED = ("freeze", "cache", "daemon", "enabled")  # Stride caches every block itself
+FORMAT_OPTIONS = ("code-fold", "code-summary", "fig-width", "fig-height", "fig-format")
 
 
 @dataclass(frozen=True)
@@ -142,15 +151,24 @@ def _read_mapping(text: str, location: Callable[[int], SourceLocation]) -> dict:
     return found
 
 
-def _checked(name: str, value, where: SourceLocation, source_dir: Path):
-    """The option's value in its BlockOptions form, or a PluginError that quotes it."""
+def _checked(name: str, value, where: SourceLocation, source_dir: Path, *, written: str = "#| "):
+    """The option's value in its BlockOptions form, or a PluginError that quotes it as the
+    author wrote it (``written`` is what comes before the name: ``#| `` or ``execute: ``)."""
     def fail(expected: str, hint: str = ""):
-        raise PluginError(f"`#| {name}` must be {expected}, not {value!r}", location=where,
-                          hint=hint or f"for example `#| {name}: {EXAMPLES[name]}`")
+        raise PluginError(f"`{written}{name}` must be {expected}, not {value!r}", location=where,
+                          hint=hint or f"for example `{written}{name}: {EXAMPLES[name]}`")
 
-    if name in ("echo", "eval", "output", "error", "warning"):
+    if name in ("echo", "eval", "output", "error", "warning", "include"):
         if not isinstance(value, bool):
             fail("true or false")
+        return value
+    if name == "code-fold":
+        if value not in (True, False, "show"):
+            fail("true, false or show")
+        return value
+    if name == "code-summary":
+        if not isinstance(value, str) or not value.strip():
+            fail("a text")
         return value
     if name in ("fig-cap", "fig-alt"):
         if isinstance(value, str):
@@ -192,5 +210,39 @@ EXAMPLES = {
     "echo": "false", "eval": "false", "output": "false", "error": "true", "warning": "false",
     "fig-cap": '"The impulse response"', "fig-alt": '"A decaying exponential"',
     "label": "fig-response", "fig-format": "png", "fig-width": "6", "fig-height": "3.5",
-    "timeout": "60", "depends": "[data.csv]",
+    "timeout": "60", "depends": "[data.csv]", "code-fold": "true", "code-summary": '"Show the code"',
+    "include": "false",
 }
+
+
+def post_defaults(defaults: BlockOptions, page_vars: Mapping[str, Any], source_dir: Path,
+                  where: SourceLocation) -> BlockOptions:
+    """The site's defaults as a post's frontmatter changes them (Quarto's ``execute:`` and
+    ``format: html:`` options); errors point at the post, naming the frontmatter key."""
+    changes: dict[str, Any] = {}
+    html_format = page_vars.get("format")
+    html_format = html_format.get("html") if isinstance(html_format, Mapping) else None
+    for scope in (page_vars, html_format if isinstance(html_format, Mapping) else {}):
+        for name in FORMAT_OPTIONS:
+            if name in scope:
+                changes[OPTION_FIELDS[name]] = _checked(name, scope[name], where, source_dir,
+                                                        written="")
+    execute = page_vars.get("execute")
+    if execute is None:
+        return dataclasses.replace(defaults, **changes)
+    if not isinstance(execute, Mapping):
+        raise PluginError(f"frontmatter `execute` must be a mapping, not {execute!r}",
+                          location=where, hint="for example:\nexecute:\n  echo: false")
+    for name, value in execute.items():
+        if name in EXECUTE_IGNORED:
+            continue
+        if name not in EXECUTE_OPTIONS:
+            raise PluginError(f"unknown option `{name}` in the frontmatter's `execute`",
+                              location=where, hint=f"known options: {', '.join(EXECUTE_OPTIONS)}")
+        checked = _checked(name, value, where, source_dir, written="execute: ")
+        if name == "include":  # Quarto's: neither the code nor its results, but it runs
+            if not checked:
+                changes.update(echo=False, output=False)
+        else:
+            changes[OPTION_FIELDS[name]] = checked
+    return dataclasses.replace(defaults, **changes)

@@ -50,6 +50,8 @@ class BlockView:
 
     label: str | None
     code: str | None
+    code_fold: bool | str  # a <details> around the code: True closed, "show" open
+    code_summary: str
     stdout: str
     stderr: str
     value: str | None
@@ -73,7 +75,11 @@ def highlight_python(code: str) -> str:
 def block_open(view: BlockView) -> str:
     identifier = f' id="{escape(view.label)}"' if view.label else ""
     parts = [f'<div class="run-block"{identifier}>\n']
-    if view.code is not None:
+    if view.code is not None and view.code_fold:
+        opened = " open" if view.code_fold == "show" else ""
+        parts.append(f'<details class="run-code"{opened}><summary>{escape(view.code_summary)}'
+                     f"</summary>\n{highlight_python(view.code)}</details>\n")
+    elif view.code is not None:
         parts.append(highlight_python(view.code))
     for css_class, text in (("run-stdout", view.stdout), ("run-stderr", view.stderr),
                             ("run-result", view.value), ("run-error", view.traceback)):

@@ -20,10 +20,10 @@ from markdown_it.token import Token
 
 from generator.cache import content_key
 from generator.context import RenderContext, render_context
-from generator.errors import CodeExecutionError, PluginError
+from generator.errors import CodeExecutionError, PluginError, SourceLocation
 
 from . import Settings, is_cell, render, worker
-from .options import ParsedBlock, parse_block
+from .options import ParsedBlock, parse_block, post_defaults
 from .results import BlockOutput, Failure, SessionCrash, relocate
 from .worker import BlockProgram, WorkerError
 
@@ -53,8 +53,10 @@ class _Cell:
 def run_blocks(state: StateCore, settings: Settings) -> None:
     """Answer the post's blocks from the cache or run them, and put their tokens in place."""
     ctx = render_context(state.env)
+    defaults = post_defaults(settings.defaults, ctx.page_vars, ctx.source_dir,
+                             SourceLocation(ctx.source_path))
     cells = [_Cell(token, parse_block(
-        token.content, defaults=settings.defaults, source_dir=ctx.source_dir,
+        token.content, defaults=defaults, source_dir=ctx.source_dir,
         location=lambda line, fence=token.map[0]: ctx.location(fence + 1 + line)))
         for token in state.tokens if is_cell(token)]
     executing = settings.execute and ctx.execute
@@ -224,6 +226,7 @@ def _cell_tokens(cell: _Cell, output: BlockOutput | None, executing: bool,
     view = render.BlockView(
         label=options.label,
         code=cell.block.code if (options.echo or not executing) else None,
+        code_fold=options.code_fold, code_summary=options.code_summary,
         stdout=session.relocate(shown.stdout) if shown else "",
         stderr=session.relocate(shown.stderr) if shown else "",
         value=shown.value if shown else None,

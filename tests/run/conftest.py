@@ -34,13 +34,16 @@ class Site:
         return self.root / ".stride-cache"
 
     def render(self, markdown: str, *, cached: bool = True, refresh: bool = False,
-               context_execute: bool = True, line_offset: int = 0, **options) -> Rendered:
-        """Render ``markdown`` as this site's post; ``options`` go to ``run_plugin``."""
+               context_execute: bool = True, line_offset: int = 0,
+               frontmatter: dict | None = None, **options) -> Rendered:
+        """Render ``markdown`` as this site's post (``frontmatter``: its page variables);
+        ``options`` go to ``run_plugin``."""
         options.setdefault("timeout", 10)
         md = MarkdownIt("commonmark").use(run_plugin, **options)
         context = RenderContext(source_path=POST_PATH, source_dir=self.post_dir,
                                 line_offset=line_offset, refresh=refresh, execute=context_execute,
-                                cache_root=self.cache_root if cached else None)
+                                cache_root=self.cache_root if cached else None,
+                                page_vars=dict(frontmatter or {}))
         return Rendered(md.render(markdown, {"stride": context}), context)
 
 

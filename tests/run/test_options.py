@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.errors import ConfigError, PluginError, SourceLocation
-from plugins.run.options import OPTION_FIELDS, BlockOptions, parse_block
+from plugins.run.options import OPTION_FIELDS, BlockOptions, parse_block, post_defaults
 
 from .conftest import POST_PATH, cell
 
@@ -123,6 +123,8 @@ option_values = {
     "fig-format": st.sampled_from(["svg", "png"]),
     "fig-width": st.floats(min_value=0.5, max_value=50),
     "timeout": st.integers(min_value=1, max_value=3600),
+    "code-fold": st.sampled_from([True, False, "show"]),
+    "code-summary": caption_text.filter(str.strip),
 }
 
 
@@ -154,3 +156,46 @@ def test_any_option_text_parses_or_fails_as_a_plugin_error(text):
     except PluginError as error:
         assert error.location is not None
         assert error.location.line >= FENCE_LINE + 2
+
+
+# ---------------------------------------------------------------- a post's frontmatter (Quarto)
+
+def _post_defaults(frontmatter: dict) -> BlockOptions:
+    return post_defaults(BlockOptions(), frontmatter, Path("."), SourceLocation(POST_PATH))
+
+
+def test_frontmatter_execute_and_html_format_options_are_the_posts_defaults():
+    assert _post_defaults({"execute": {"echo": False, "warning": False, "freeze": "auto"},
+                           "format": {"html": {"code-fold": True, "code-summary": "Show"}}}) == \
+        BlockOptions(echo=False, warning=False, code_fold=True, code_summary="Show")
+    assert _post_defaults({"code-fold": "show", "fig-width": 4}) == \
+        BlockOptions(code_fold="show", fig_width=4.0)
+    assert _post_defaults({"execute": {"include": False}}) == BlockOptions(echo=False, output=False)
+    assert _post_defaults({"format": "html", "title": "t"}) == BlockOptions()
+
+
+@pytest.mark.parametrize(("frontmatter", "message"), [
+    ({"execute": "no"}, "frontmatter `execute` must be a mapping"),
+    ({"execute": {"ech": False}}, "unknown option `ech` in the frontmatter's `execute`"),
+    ({"execute": {"echo": "no"}}, "`execute: echo` must be true or false, not 'no'"),
+    ({"code-fold": "maybe"}, "`code-fold` must be true, false or show"),
+])
+def test_bad_frontmatter_options_name_the_post_and_the_key(frontmatter, message):
+    with pytest.raises(PluginError) as raised:
+        _post_defaults(frontmatter)
+    assert message in raised.value.message and raised.value.location.path == POST_PATH
+
+
+def test_a_cell_option_overrides_the_posts_default(site):
+    markdown = cell("print(1)\n") + "\n" + cell("print(2)\n", "code-fold: false") + "\n" + \
+        cell("print(3)\n", "code-fold: show", 'code-summary: "Code of 3"')
+    html = site.render(markdown, frontmatter={"format": {"html": {"code-fold": True}}}).html
+    assert html.count('<details class="run-code"><summary>Code</summary>') == 1
+    assert '<details class="run-code" open><summary>Code of 3</summary>' in html
+    assert html.count("<details") == 2 and html.count('class="language-python"') == 3
+
+
+def test_execute_echo_false_in_the_frontmatter_hides_every_blocks_code(site):
+    html = site.render(cell("print('shown')\n") + "\n" + cell("print('code too')\n", "echo: true"),
+                       frontmatter={"execute": {"echo": False}}).html
+    assert html.count('class="language-python"') == 1 and "shown" in html
