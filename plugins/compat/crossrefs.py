@@ -24,7 +24,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from generator.context import render_context
+from generator.context import RenderContext, render_context
 
 _KINDS = {"fig": "figure", "sec": "section"}
 _REFERENCE = re.compile(r"@(?P<label>(?:fig|sec)-[\w:.-]*\w)"
@@ -80,10 +80,10 @@ class _Target:
 def _resolve(state: StateCore) -> None:
     references = [(block, child) for block in state.tokens if block.type == "inline"
                   for child in block.children or () if child.type == "quarto_crossref"]
-    targets = _number_figures(state.tokens)
+    ctx = render_context(state.env)
+    targets = _number_figures(state.tokens, ctx)
     if references:
         targets.update(_sections(state.tokens))
-    ctx = render_context(state.env)
     for block, reference in references:
         label = reference.meta["label"]
         target = targets.get(label)
@@ -95,22 +95,32 @@ def _resolve(state: StateCore) -> None:
         reference.meta["target"] = target
 
 
-def _number_figures(tokens: list[Token]) -> dict[str, _Target]:
+def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Target]:
     """Quarto's figures in page order: labelled lone images made figures, labelled cells'
     figures captioned, each "Figure N"."""
     targets: dict[str, _Target] = {}
+    count = 0
     index = 0
     while index < len(tokens):
         token = tokens[index]
+        label = None
         if token.type == "paragraph_open" and (image := _lone_labelled_image(tokens, index)):
             label = str(image.attrGet("id"))
-            targets[label] = _Target(label, len(targets) + 1)
-            _make_figure(tokens, index, image, f"Figure {len(targets)}")
+            count += 1
+            _make_figure(tokens, index, image, f"Figure {count}")
         elif token.type == "run_block_open":
             label = token.meta["view"].label
             if label and label.startswith("fig-"):
-                targets[label] = _Target(label, len(targets) + 1)
-                _number_cell_caption(tokens, index, f"Figure {len(targets)}")
+                count += 1
+                _number_cell_caption(tokens, index, f"Figure {count}")
+            else:
+                label = None
+        if label is not None:
+            if label in targets:
+                ctx.warn(token.map[0] if token.map else None, f"duplicate figure label #{label}",
+                         kind="compat", hint="give each figure its own label")
+            else:
+                targets[label] = _Target(label, count)
         index += 1
     return targets
 

@@ -69,3 +69,9 @@ def test_the_quarto_switch_turns_it_off() -> None:
     html, warnings = _html("![x](x.png){#fig-x}\n\nSee @fig-x.\n",
                            plugin_options={"compat": {"quarto": False}})
     assert "<figure" not in html and "See @fig-x." in html and not warnings
+
+
+def test_a_duplicate_figure_label_warns_and_references_go_to_the_first() -> None:
+    html, [warning] = _html("![a](a.png){#fig-a}\n\n![b](b.png){#fig-a}\n\nSee @fig-a.\n")
+    assert "duplicate figure label #fig-a" in warning.message and warning.location.line == 7
+    assert '<a class="crossref" href="#fig-a">Figure\u00a01</a>' in html
