@@ -172,7 +172,7 @@ class Converted:
 @lru_cache(maxsize=8192)
 def convert_tex(tex: str, display: bool) -> Converted:
     """Convert expanded TeX; identical TeX is converted once per process."""
-    builder = _Builder()
+    builder = _Builder(display)
     markup = builder.build(tokenize(tex), display=display, top=True)
     return Converted(markup, tuple(dict.fromkeys(builder.unsupported)))
 
@@ -292,8 +292,10 @@ class _Reader:
 class _Builder:
     """Converts one formula; built pieces are kept as placeholders until latex2mathml ran."""
 
-    def __init__(self) -> None:
+    def __init__(self, display: bool) -> None:
         self.unsupported: list[str] = []
+        # amsmath's \if@display: the formula is a display, down to its table cells and text
+        self.in_display = display
 
     def build(self, tokens: Sequence[str], *, display: bool, top: bool = False,
               script: bool = False) -> str:
@@ -541,6 +543,19 @@ class _Builder:
             return self._placeholder(pieces, text_element("mo", name))
         limits = (starred or token == r"\mathop") and reader.display and reader.peek() in ("_", "^")
         return [r"\operatorname", "{", name, "}", *([r"\limits"] if limits else [])]
+
+    def _modulo(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """amsmath's ``a \\pmod{n}`` "a (mod n)", ``\\pod{n}`` "(n)" and ``\\mod{n}`` "mod n": 18mu
+        from what precedes in a display, in a sentence 8mu before the bracket, 12mu before "mod";
+        "mod" upright, 6mu from the modulus. latex2mathml puts 1em in both, and its brackets
+        stretch, which Chromium lays out wider than the glyph, with a gap inside: "( mod n )"."""
+        modulus = ["{", *self._rewrite(reader.argument(), pieces, display=reader.display), "}"]
+        if token != r"\pod":
+            modulus = [*self._placeholder(pieces, text_element("mi", "mod")), r"\mkern", "6mu",
+                       *modulus]
+        if token == r"\mod":
+            return [r"\mkern", "18mu" if self.in_display else "12mu", *modulus]
+        return [r"\mkern", "18mu" if self.in_display else "8mu", "(", *modulus, ")"]
 
     def _space(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         if reader.peek() == "*":  # \hspace* only differs from \hspace at a line break
@@ -800,6 +815,7 @@ _REWRITING: dict[str, Callable[[_Builder, _Reader, str, list[str]], list[str]]] 
     **dict.fromkeys(_OPERATOR_NAMES, _Builder._operator_name),
     **dict.fromkeys(_LIMITS_OPERATORS, _Builder._limits),
     r"\operatorname": _Builder._named_operator, r"\mathop": _Builder._named_operator,
+    r"\pmod": _Builder._modulo, r"\pod": _Builder._modulo, r"\mod": _Builder._modulo,
 }
 
 

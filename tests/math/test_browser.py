@@ -67,6 +67,12 @@ Stacked limits: $\sum_{\substack{i < j \\ i \ne 0}} a_{ij}$.
 $$
 \sum_{\substack{i < j \\ i \ne 0}} a_{ij}
 $$
+
+Moduli: $a \pmod{n}$ against $(\mathrm{mod}\mkern6mu n)$, $a \mod n$, $a \bmod n$.
+
+$$
+a \pmod{n}
+$$
 """
 
 
@@ -107,6 +113,16 @@ def scripts_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
 @pytest.fixture(scope="module")
 def delimiters_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
     return opened(browser, LIMITS_AND_DELIMITERS, tmp_path_factory.mktemp("delimiters"))
+
+
+def row_items(page, source: str) -> list[tuple[str, float, float]]:
+    """The items of the formulas written ``source``, each as (text, left, right) in ems."""
+    return page.evaluate("""tex => [...document.querySelectorAll('math')]
+        .filter(m => m.querySelector('annotation').textContent === tex)
+        .map(m => { const em = parseFloat(getComputedStyle(m).fontSize);
+                    return [...m.querySelector('semantics > mrow > mrow').children].map(e => {
+                        const box = e.getBoundingClientRect();
+                        return [e.textContent, box.left / em, box.right / em]; }); })""", source)
 
 
 def boxes(page, selector: str) -> list[dict[str, float]]:
@@ -354,3 +370,27 @@ def test_substack_stacks_its_rows_centred_in_script_size(delimiters_page) -> Non
     sum_bottom, sum_centre = found[1]["sum"]
     table_top, table_centre = found[1]["table"]
     assert table_top >= sum_bottom - 0.5 and abs(table_centre - sum_centre) <= 0.5
+
+
+def test_pmod_keeps_amsmath_spaces_and_brackets_as_tight_as_plain_ones(delimiters_page) -> None:
+    """amsmath: 8mu before the bracket of ``a \\pmod{n}`` in a sentence, 18mu in a display; inside,
+    the brackets hug "mod" and n as plain ``(\\mathrm{mod}\\mkern6mu n)`` does (stretchy, Chromium
+    laid them out wider than the glyph). ``\\mod``: 12mu before "mod"; ``\\bmod``: 5mu around it."""
+    def spaces(items: list[tuple[str, float, float]]) -> dict[str, float]:
+        """The space before the opening bracket, and each bracket's advance to its neighbour."""
+        texts = [text for text, _, _ in items]
+        opening, closing = texts.index("("), texts.index(")")
+        return {"before": items[opening][1] - items[0][2] if opening else 0.0,
+                "opening": items[opening + 1][1] - items[opening][1],
+                "closing": items[closing][2] - items[closing - 1][2]}
+
+    inline, display = (spaces(items) for items in row_items(delimiters_page, r"a \pmod{n}"))
+    [plain] = (spaces(items) for items in row_items(delimiters_page, r"(\mathrm{mod}\mkern6mu n)"))
+    assert abs(inline["before"] - 8 / 18) <= 0.02 and abs(display["before"] - 1) <= 0.02
+    for measured in (inline, display):
+        assert abs(measured["opening"] - plain["opening"]) <= 0.02
+        assert abs(measured["closing"] - plain["closing"]) <= 0.02
+    [[a, _, mod, *_]] = row_items(delimiters_page, r"a \mod n")
+    assert abs(mod[1] - a[2] - 12 / 18) <= 0.02
+    [[a, bmod, b]] = row_items(delimiters_page, r"a \bmod n")
+    assert abs(bmod[1] - a[2] - 5 / 18) <= 0.02 and abs(b[1] - bmod[2] - 5 / 18) <= 0.02
