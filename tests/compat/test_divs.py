@@ -1,12 +1,17 @@
 """Pandoc's fenced divs and Quarto's callouts: through the whole pipeline (math, sanitizer,
-warnings with file:line) and as a property over random fences.
+warnings with file:line), as a property over random fences, and in Chromium.
 
 The fixture file ``fixtures/divs.md`` holds the input -> HTML cases."""
 from __future__ import annotations
 
+import contextlib
+import functools
 import html.parser
+import http.server
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,6 +20,7 @@ from hypothesis import strategies as st
 from generator.context import ENV_KEY
 from plugins.compat.divs import AttributeSyntaxError, read_attributes
 
+from ..conftest import REPO, write
 from ..site.helpers import render as render_post
 from .conftest import make_context, make_markdown
 
@@ -274,3 +280,110 @@ def test_nested_divs_come_out_as_written_whatever_their_colons(forest: list[Writ
     page = MARKDOWN.render(source, {ENV_KEY: context})
     assert balanced(page).ids == expected
     assert context.diagnostics == []
+
+
+# ---- in Chromium -----------------------------------------------------------------------------
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = REPO / "test-artifacts" / "browser"
+POST = """---
+title: Five callouts
+date: 2024-01-01
+---
+
+::: {.callout-note}
+A note, with $x^2$.
+:::
+
+::: {.callout-tip}
+## A tip with a title
+Tip text.
+:::
+
+::: {.callout-warning}
+Warning text.
+:::
+
+::: {.callout-important title="Important, by attribute"}
+Important text.
+:::
+
+::: {.callout-caution collapse="true"}
+## Open me
+The hidden part.
+:::
+"""
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep pytest's output clean
+        pass
+
+
+@contextlib.contextmanager
+def served(folder: Path) -> Iterator[str]:
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+STYLES = """[...document.querySelectorAll('.callout')].map((box) => {
+  const style = getComputedStyle(box), title = box.querySelector('.callout-title');
+  const rect = box.getBoundingClientRect();
+  return {kind: [...box.classList].find((c) => c.startsWith('callout-')),
+          border: style.borderLeftColor, width: style.borderLeftWidth,
+          background: style.backgroundColor, title: title.innerText.trim(),
+          titleColor: getComputedStyle(title).color, height: rect.height, top: rect.top};
+})"""
+
+
+@pytest.mark.browser
+def test_callouts_are_visible_styled_per_type_and_a_collapsed_one_opens(tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    from generator.build import BuildOptions, build
+
+    write(tmp_path / "content" / "posts" / "callouts.md", POST)
+    result = build(BuildOptions(root=tmp_path, out=tmp_path / "public"))
+    assert [d for d in result.diagnostics if d.kind == "pandoc"] == []
+    page_path = next((tmp_path / "public").rglob("callouts/index.html"))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with served(tmp_path / "public") as base, sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM),
+                                         args=["--no-sandbox", "--disable-gpu"])
+        try:
+            for scheme in ("light", "dark"):
+                context = browser.new_context(viewport={"width": 800, "height": 1400},
+                                              color_scheme=scheme)
+                page = context.new_page()
+                url = base + page_path.relative_to(tmp_path / "public").parent.as_posix() + "/"
+                page.goto(url, wait_until="load")
+                boxes = page.evaluate(STYLES)
+                page_background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+                assert [box["kind"] for box in boxes] == [
+                    "callout-note", "callout-tip", "callout-warning", "callout-important",
+                    "callout-caution"]
+                assert [box["title"] for box in boxes] == [
+                    "Note", "A tip with a title", "Warning", "Important, by attribute", "Open me"]
+                assert all(box["height"] > 20 and box["width"] == "4px" for box in boxes), boxes
+                for feature in ("border", "background", "titleColor"):
+                    assert len({box[feature] for box in boxes}) == 5, (scheme, feature, boxes)
+                assert page_background not in {box["background"] for box in boxes}
+                assert page.is_visible(".callout-note .callout-body math")
+
+                hidden = page.locator(".callout-caution .callout-body")
+                assert not hidden.is_visible()
+                page.screenshot(path=str(ARTIFACTS / f"callouts-{scheme}.png"), full_page=True)
+                page.click(".callout-caution summary")
+                assert hidden.is_visible()
+                assert page.evaluate("document.querySelector('.callout-caution details').open")
+                context.close()
+        finally:
+            browser.close()
