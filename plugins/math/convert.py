@@ -25,14 +25,14 @@ from functools import lru_cache
 
 from latex2mathml.symbols_parser import convert_symbol
 
-from .mathml import (PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment, reference_link,
-                     text_element)
+from .mathml import (PLACEHOLDER, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment,
+                     reference_link, text_element)
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
                   skip_spaces, tokenize, verb_content)
 
 # taken out of an author's TeX, so that no placeholder can be forged
 PRIVATE_MARKERS = re.compile(f"[{PLACEHOLDER_OPEN}{PLACEHOLDER_CLOSE}]")
-_PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER_OPEN}(\\d+){PLACEHOLDER_CLOSE}</mtext>")
+_PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER.pattern}</mtext>")
 REFERENCE_COMMAND = r"\@ref"  # \eqref/\ref after the page pass resolved them: \@ref{id}{text}
 
 ROW_BREAKS = frozenset({r"\\", r"\cr", r"\newline"})
@@ -103,9 +103,12 @@ _NAMED_COLOR_COMMANDS = frozenset({r"\red", r"\blue", r"\green", r"\orange", r"\
                                    r"\magenta", r"\cyan", r"\teal", r"\gray", r"\pink",
                                    r"\yellow", r"\brown"})
 _BIG_SIZES = {"big": "1.2em", "Big": "1.623em", "bigg": "2.047em", "Bigg": "2.470em"}
-_BIG_FORMS = {"l": "prefix", "r": "postfix", "m": "infix", "": ""}
+# \bigl( opens, \bigr) closes, \bigm| is a relation, \big( alone an ordinary atom: the form
+# MathML spaces them by, and their TeX class
+_BIG_KINDS = {"l": ("prefix", "mathopen"), "r": ("postfix", "mathclose"), "m": ("infix", "mathrel"),
+              "": ("", None)}
 _BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZES.items()
-                 for kind, form in _BIG_FORMS.items()}
+                 for kind, (form, _) in _BIG_KINDS.items()}
 # \widehat: latex2mathml's "^" keeps its width whatever it covers; the combining circumflex is
 # the character math fonts stretch (Latin Modern Math in Chromium: the widest hat that fits).
 _OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\widehat": "\u0302",
@@ -139,6 +142,14 @@ _EXTRA_OPERATORS = {r"\minuso": "⦵", r"\backslash": "\\", r"\vcentcolon": "∶
                     r"\colon": ":"}
 # TeX's \colon is punctuation, 2mu before and 6mu after: "f: X → Y", not "f : X".
 _OPERATOR_SPACING = {r"\colon": {"lspace": "0.1111em", "rspace": "0.3333em"}}
+# The TeX class of what a command builds, where it is not an ordinary atom: its placeholder
+# carries it, so that its neighbours are spaced as in TeX ("\bigl( -x", "\xrightarrow{f} -y").
+_ATOM_CLASSES: dict[str, str] = {
+    **{f"\\{size}{kind}": atom_class for size in _BIG_SIZES
+       for kind, (_, atom_class) in _BIG_KINDS.items() if atom_class},
+    **dict.fromkeys(_EXTENSIBLE_ARROWS, "mathrel"),
+    r"\minuso": "mathbin", r"\vcentcolon": "mathrel", r"\sim": "mathrel", r"\colon": "mathpunct",
+}
 _EXTRA_IDENTIFIERS = {r"\P": "¶", r"\dag": "†", r"\ddag": "‡", r"\copyright": "©"}
 # Operator names of LaTeX that latex2mathml does not know; \operatorname gives their spacing.
 _OPERATOR_NAMES = frozenset({r"\arg"})
@@ -305,19 +316,19 @@ class _Builder:
         rewritten = self._rewrite(tokens, pieces, display=display, top=top)
         if not "".join(rewritten).strip():
             return ""
-        if len(pieces) == 1 and rewritten == [r"\text", "{", self._marker(0), "}"]:
+        if len(pieces) == 1 and len(rewritten) == 4 and PLACEHOLDER.fullmatch(rewritten[2]):
             return pieces[0]  # nothing for latex2mathml to do
         fragment = convert_fragment(serialize(rewritten), display, script)
         self.unsupported.extend(fragment.unsupported)
         return _PLACEHOLDER_MARKUP.sub(lambda match: pieces[int(match.group(1))], fragment.markup)
 
     @staticmethod
-    def _marker(index: int) -> str:
-        return f"{PLACEHOLDER_OPEN}{index}{PLACEHOLDER_CLOSE}"
-
-    def _placeholder(self, pieces: list[str], markup: str) -> list[str]:
+    def _placeholder(pieces: list[str], markup: str, atom_class: str | None = None) -> list[str]:
+        """What latex2mathml reads for ``markup``, swapped in after it ran; ``atom_class``: its
+        TeX class (``mathopen``...), where it is not an ordinary atom."""
         pieces.append(markup)
-        return [r"\text", "{", self._marker(len(pieces) - 1), "}"]
+        marker = f"{PLACEHOLDER_OPEN}{len(pieces) - 1}{atom_class or ''}{PLACEHOLDER_CLOSE}"
+        return [r"\text", "{", marker, "}"]
 
     def _rewrite(self, tokens: Sequence[str], pieces: list[str], *, display: bool,
                  top: bool = False) -> list[str]:
@@ -335,7 +346,8 @@ class _Builder:
             built = _Builder._verb if is_verb(token) else _BUILT.get(token)
             rewritten = _REWRITING.get(token)
             if built is not None:
-                out += self._placeholder(pieces, built(self, reader, token))
+                markup = built(self, reader, token)
+                out += self._placeholder(pieces, markup, _ATOM_CLASSES.get(token))
             elif rewritten is not None:
                 out += rewritten(self, reader, token, pieces)
             elif token == "{":
@@ -540,7 +552,7 @@ class _Builder:
         if name is None:  # not a name (\mathop{\overline{\mathrm{lim}}}...): its structure
             return [r"\mathop", "{", *self._rewrite(argument, pieces, display=reader.display), "}"]
         if not re.fullmatch(r"[A-Za-z\u2009]+", name):  # digits, hyphens: latex2mathml splits them
-            return self._placeholder(pieces, text_element("mo", name))
+            return self._placeholder(pieces, text_element("mo", name), "mathop")
         limits = (starred or token == r"\mathop") and reader.display and reader.peek() in ("_", "^")
         return [r"\operatorname", "{", name, "}", *([r"\limits"] if limits else [])]
 

@@ -64,8 +64,11 @@ _ROWS = frozenset({"math", "mrow", "mtd", "msqrt", "mstyle", "mpadded", "mphanto
                    "merror", "none"})
 _SIGNS = frozenset("+−±∓")
 # What convert.py builds itself stands in latex2mathml's output as <mtext>, these around its
-# number, until the fragment is converted: its size and class are not known here.
+# number, until the fragment is converted: its size is not known here. Its TeX class follows the
+# number where it is not an ordinary atom (a sized bracket opens or closes, an arrow is a
+# relation): the spacing of its neighbours depends on it.
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
+PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+)(math[a-z]+)?{PLACEHOLDER_CLOSE}")
 # Symbols with no space of their own in TeX that latex2mathml writes as <mo>, which MathML spaces
 # as an infix operator unless told otherwise: ordinary ones (a|0⟩, p(x|y), a/b) and the dots,
 # which the operators beside them space (x_1, \dots, x_n; x_1 + \cdots + x_n).
@@ -302,8 +305,12 @@ def _is_operator_name(text: str | None) -> bool:
 
 
 def _atom_class(element: Element) -> str | None:
-    """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i)."""
+    """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i), or
+    the one a placeholder carries; None for an ordinary atom."""
     head = _head(element)
+    if head.tag == "mtext":
+        placeholder = PLACEHOLDER.fullmatch(head.text or "")
+        return placeholder.group(2) if placeholder else None
     if head.tag != "mo":
         return None
     return "mathop" if _is_operator_name(head.text) else _TEX_CLASSES.get(head.text or "")

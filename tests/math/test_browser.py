@@ -70,6 +70,8 @@ $$
 
 Moduli: $a \pmod{n}$ against $(\mathrm{mod}\mkern6mu n)$, $a \mod n$, $a \bmod n$.
 
+Signs in sized brackets: $\bigl( -x \bigr)$ and $\Bigl[ +1 \Bigr]$.
+
 $$
 a \pmod{n}
 $$
@@ -394,3 +396,12 @@ def test_pmod_keeps_amsmath_spaces_and_brackets_as_tight_as_plain_ones(delimiter
     assert abs(mod[1] - a[2] - 12 / 18) <= 0.02
     [[a, bmod, b]] = row_items(delimiters_page, r"a \bmod n")
     assert abs(bmod[1] - a[2] - 5 / 18) <= 0.02 and abs(b[1] - bmod[2] - 5 / 18) <= 0.02
+
+
+def test_a_sign_after_a_sized_opening_bracket_hugs_its_operand(delimiters_page) -> None:
+    """TeX reads a binary operator after an opening as ordinary: ``\\bigl( -x`` is "(−x", not
+    "( − x" (the bracket is built by Stride, and its class was unknown to the spacing rules)."""
+    for source in (r"\bigl( -x \bigr)", r"\Bigl[ +1 \Bigr]"):
+        [[opening, sign, operand, _]] = row_items(delimiters_page, source)
+        assert abs(sign[1] - opening[2]) <= 0.02 and abs(operand[1] - sign[2]) <= 0.02, source
+
