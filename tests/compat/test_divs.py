@@ -333,14 +333,33 @@ def served(folder: Path) -> Iterator[str]:
         thread.join()
 
 
-STYLES = """[...document.querySelectorAll('.callout')].map((box) => {
-  const style = getComputedStyle(box), title = box.querySelector('.callout-title');
-  const rect = box.getBoundingClientRect();
-  return {kind: [...box.classList].find((c) => c.startsWith('callout-')),
-          border: style.borderLeftColor, width: style.borderLeftWidth,
-          background: style.backgroundColor, title: title.innerText.trim(),
-          titleColor: getComputedStyle(title).color, height: rect.height, top: rect.top};
-})"""
+# Each callout's look, and its title's contrast against the box (WCAG's formula, on the
+# computed colours: rgb() or, from color-mix(), color(srgb ...)).
+STYLES = """(() => {
+  const channels = (value) => {
+    const rgb = /^rgba?\\(([^)]+)\\)$/.exec(value), srgb = /^color\\(srgb ([^)]+)\\)$/.exec(value);
+    const parts = (rgb || srgb)[1].split(/[\\s,\\/]+/).map(Number).slice(0, 3);
+    return parts.map((v) => (rgb ? v / 255 : v));
+  };
+  const luminance = (value) => {
+    const [r, g, b] = channels(value).map(
+      (c) => (c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const contrast = (a, b) => {
+    const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05);
+  };
+  return [...document.querySelectorAll('.callout')].map((box) => {
+    const style = getComputedStyle(box), title = box.querySelector('.callout-title');
+    const titleColor = getComputedStyle(title).color;
+    return {kind: [...box.classList].find((c) => c.startsWith('callout-')),
+            border: style.borderLeftColor, width: style.borderLeftWidth,
+            background: style.backgroundColor, title: title.innerText.trim(), titleColor,
+            contrast: contrast(titleColor, style.backgroundColor),
+            height: box.getBoundingClientRect().height};
+  });
+})()"""
 
 
 @pytest.mark.browser
@@ -373,6 +392,7 @@ def test_callouts_are_visible_styled_per_type_and_a_collapsed_one_opens(tmp_path
                 assert [box["title"] for box in boxes] == [
                     "Note", "A tip with a title", "Warning", "Important, by attribute", "Open me"]
                 assert all(box["height"] > 20 and box["width"] == "4px" for box in boxes), boxes
+                assert all(box["contrast"] >= 4.5 for box in boxes), (scheme, boxes)
                 for feature in ("border", "background", "titleColor"):
                     assert len({box[feature] for box in boxes}) == 5, (scheme, feature, boxes)
                 assert page_background not in {box["background"] for box in boxes}
