@@ -77,6 +77,9 @@ _RELATION_SPACE = "0.2778em"  # TeX's \thickmuskip, 5mu
 _THIN_SPACE = "0.1667em"  # TeX's \thinmuskip, 3mu
 # what an operator name needs no space before: ∏(x), \Pr[A], \max, x, \max = ...
 _AFTER_NAME_UNSPACED = frozenset({"mathopen", "mathclose", "mathpunct", "mathrel"})
+# what a function name (\log, \sin) needs no space after: an operator, relation or punctuation
+# brings its own (∑_i \log, = \log, + \log, ", \log"), an opening bracket takes none
+_BEFORE_NAME_UNSPACED = frozenset({"mathop", "mathbin", "mathrel", "mathpunct", "mathopen"})
 # TeX's rule: a sign after an operator, a relation, an opening fence or punctuation is unary
 # ("= −1", "(−x", "∑ −p"), so it is not spaced as a binary operator.
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
@@ -387,8 +390,10 @@ def _core_attributes(tag: str, attributes: dict[str, str], text: str) -> dict[st
 
 
 def _space_functions(element: Element) -> None:
-    """Thin spaces around ``\\sin``, ``\\log_2``...: TeX spaces an operator name from its
-    neighbours (but not from an opening fence), MathML has no such rule for ``<mi>sin</mi>``."""
+    """Thin spaces around ``\\sin``, ``\\log_2``...: TeX spaces an operator name from an operand
+    or a closing bracket on either side, scripted or not (``p(x) \\log x``, ``(a+b)^2 \\log``),
+    MathML has no such rule for ``<mi>sin</mi>``. Operators, relations and punctuation beside it
+    bring their own space, and there is none inside brackets (``\\{\\sin, \\cos\\}``)."""
     for child in list(element):
         _space_functions(child)
     if element.tag in _SCRIPTED:
@@ -403,14 +408,13 @@ def _space_functions(element: Element) -> None:
         if not is_function(child):
             continue
         following = children[position + 1] if position + 1 < len(children) else None
-        if following is not None and not (following.tag == "mo" and following.text in _OPENING):
+        # none before a bracket, punctuation or a relation: \log(x), \{\sin, \cos\}
+        if following is not None and _atom_class(following) not in _AFTER_NAME_UNSPACED \
+                and not (following.tag == "mo" and following.text in _OPENING):
             element.insert(list(element).index(child) + 1, Element("mspace", {"width": "0.1667em"}))
         preceding = children[position - 1] if position else None
-        # after an operand or a closing bracket, "p(x) log", not after an operator
-        closing = preceding is not None and preceding.tag == "mo" \
-            and _TEX_CLASSES.get(preceding.text or "") == "mathclose"
-        if preceding is not None and (closing or preceding.tag not in ("mo", "mspace")) \
-                and not is_function(preceding):
+        if preceding is not None and preceding.tag != "mspace" and not is_function(preceding) \
+                and _atom_class(preceding) not in _BEFORE_NAME_UNSPACED:
             element.insert(list(element).index(child), Element("mspace", {"width": "0.1667em"}))
 
 

@@ -70,7 +70,8 @@ $$
 
 Moduli: $a \pmod{n}$ against $(\mathrm{mod}\mkern6mu n)$, $a \mod n$, $a \bmod n$.
 
-Signs in sized brackets: $\bigl( -x \bigr)$ and $\Bigl[ +1 \Bigr]$.
+Signs in sized brackets: $\bigl( -x \bigr)$ and $\Bigl[ +1 \Bigr]$. Names: $\sum_i \log x_i$,
+$\bigl( \log x \bigr)$ and $\log \bigl( x \bigr)$.
 
 $$
 a \pmod{n}
@@ -405,3 +406,16 @@ def test_a_sign_after_a_sized_opening_bracket_hugs_its_operand(delimiters_page) 
         [[opening, sign, operand, _]] = row_items(delimiters_page, source)
         assert abs(sign[1] - opening[2]) <= 0.02 and abs(operand[1] - sign[2]) <= 0.02, source
 
+
+def test_a_function_name_takes_one_thin_space_after_a_sum_none_by_a_sized_bracket(
+        delimiters_page) -> None:
+    """TeX: a thin space between a sum and ``\\log`` (the sum's own, with limits or not), none
+    between an opening bracket and ``\\log`` on either side of it."""
+    def gap(source: str, left: str, right: str) -> float:
+        [items] = row_items(delimiters_page, source)
+        boxes_by_text = {text: (start, end) for text, start, end in items}
+        return boxes_by_text[right][0] - boxes_by_text[left][1]
+
+    assert abs(gap(r"\sum_i \log x_i", "\u2211i", "log") - 1 / 6) <= 0.02
+    assert abs(gap(r"\bigl( \log x \bigr)", "(", "log")) <= 0.02
+    assert abs(gap(r"\log \bigl( x \bigr)", "log", "(")) <= 0.02
