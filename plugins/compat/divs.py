@@ -343,20 +343,40 @@ def _insert_title(state: StateBlock, div: Div, body_at: int, line: int) -> None:
     tokens = state.tokens
     level = tokens[body_at].level
     first_block = tokens[body_at + 1:body_at + 4]
+    heading_id = None
     if div.title is not None:
         inline = Token("inline", "", 0, content=div.title, map=[line, line + 1], children=[])
     elif first_block and first_block[0].type == "heading_open":
         inline = first_block[1]
         del tokens[body_at + 1:body_at + 4]
+        heading_id = _strip_heading_attributes(inline)
     else:
         inline = Token("inline", "", 0, content=CALLOUT_TITLES[div.callout],
                        map=[line, line + 1], children=[])
     tag = "p" if div.collapse is None else "summary"
     opening = Token("callout_title_open", tag, 1, attrs={"class": "callout-title"},
                     block=True, level=level, map=inline.map)
+    if heading_id:  # `## Title {#id}`: a link to #id reaches the title
+        opening.attrSet("id", heading_id)
     inline.level = level + 1
     closing = Token("callout_title_close", tag, -1, block=True, level=level)
     tokens[body_at:body_at] = [opening, inline, closing]
+
+
+def _strip_heading_attributes(inline: Token) -> str | None:
+    """A heading's trailing ``{#id .class}`` (Pandoc's and kramdown's), which a heading rule
+    would have taken off, taken off its text; returns the id."""
+    opening = inline.content.rfind("{")
+    if opening < 0 or not inline.content.rstrip().endswith("}"):
+        return None
+    try:
+        attributes, end = read_attributes(inline.content[opening:].rstrip())
+    except AttributeSyntaxError:
+        return None
+    if end != len(inline.content[opening:].rstrip()):
+        return None
+    inline.content = inline.content[:opening].rstrip()
+    return attributes.get("id")
 
 
 # ----------------------------------------------------------------------------------------------

@@ -44,7 +44,8 @@ def summarize_diagnostics(diagnostics: Iterable[Diagnostic], *,
 
 _NOT_PROSE = re.compile(r"<(pre|code|math|svg|script|style)\b[^>]*>.*?</\1>", re.S | re.I)
 _TEX = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|\\\[.*?\\\]|\\\(.*?\\\)", re.S)
-_LEAK = re.compile(r"\{%.{0,60}?%\}|\{\{.{0,60}?\}\}|\{:[^}\n]{0,60}\}|\{%|\{\{|\{:|%\}", re.S)
+_LEAK = re.compile(r"\{%.{0,60}?%\}|\{\{.{0,60}?\}\}|\{:[^}\n]{0,60}\}|\{%|\{\{|\{:|%\}"
+                   r"|^[ \t]*:{3,}[^\n]{0,60}$", re.S | re.M)  # the last: a Pandoc div's fence
 
 
 def visible_text(html: str) -> str:
@@ -54,5 +55,5 @@ def visible_text(html: str) -> str:
 
 
 def find_leaks(html: str) -> tuple[str, ...]:
-    """Liquid, Hugo or kramdown syntax a reader would see as text in ``html``."""
+    """Liquid, Hugo, kramdown or Pandoc syntax a reader would see as text in ``html``."""
     return tuple(match.group(0) for match in _LEAK.finditer(visible_text(html)))

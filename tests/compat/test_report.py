@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from generator.errors import Diagnostic, SourceLocation
-from plugins.compat import summarize_diagnostics
+from plugins.compat import find_leaks, summarize_diagnostics
 
 
 def test_groups_by_kind_most_frequent_first() -> None:
@@ -24,3 +24,8 @@ def test_groups_by_kind_most_frequent_first() -> None:
 
 def test_nothing_to_report() -> None:
     assert summarize_diagnostics([]) == ()
+
+
+def test_a_pandoc_fence_left_in_the_text_is_a_leak_but_not_in_code_or_a_sentence() -> None:
+    assert find_leaks("<p>::: {.callout-note}\nText\n:::</p>") == ("::: {.callout-note}", ":::")
+    assert find_leaks("<pre><code>:::\n</code></pre><p>a ::: b</p>") == ()
