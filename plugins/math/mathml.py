@@ -308,12 +308,15 @@ def _is_operator_name(text: str | None) -> bool:
 
 
 def _atom_class(element: Element) -> str | None:
-    """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i), or
-    the one a placeholder carries; None for an ordinary atom."""
+    """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i), a
+    function name's (``\\sin``, an operator latex2mathml writes as ``<mi>``), or the one a
+    placeholder carries; None for an ordinary atom."""
     head = _head(element)
     if head.tag == "mtext":
         placeholder = PLACEHOLDER.fullmatch(head.text or "")
         return placeholder.group(2) if placeholder else None
+    if head.tag == "mi":
+        return "mathop" if head.text in _FUNCTION_NAMES else None
     if head.tag != "mo":
         return None
     return "mathop" if _is_operator_name(head.text) else _TEX_CLASSES.get(head.text or "")

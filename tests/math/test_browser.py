@@ -71,7 +71,7 @@ $$
 Moduli: $a \pmod{n}$ against $(\mathrm{mod}\mkern6mu n)$, $a \mod n$, $a \bmod n$.
 
 Signs in sized brackets: $\bigl( -x \bigr)$ and $\Bigl[ +1 \Bigr]$. Names: $\sum_i \log x_i$,
-$\bigl( \log x \bigr)$ and $\log \bigl( x \bigr)$.
+$\bigl( \log x \bigr)$ and $\log \bigl( x \bigr)$. A sign after a name: $\sin -x$.
 
 $$
 a \pmod{n}
@@ -419,3 +419,10 @@ def test_a_function_name_takes_one_thin_space_after_a_sum_none_by_a_sized_bracke
     assert abs(gap(r"\sum_i \log x_i", "\u2211i", "log") - 1 / 6) <= 0.02
     assert abs(gap(r"\bigl( \log x \bigr)", "(", "log")) <= 0.02
     assert abs(gap(r"\log \bigl( x \bigr)", "log", "(")) <= 0.02
+
+
+def test_a_sign_after_a_function_name_is_unary(delimiters_page) -> None:
+    """``\\sin -x``: the name's thin space, then the sign against its operand, as TeX reads a
+    binary operator after an operator ("sin −x", not "sin − x")."""
+    [[name, _, sign, operand]] = row_items(delimiters_page, r"\sin -x")
+    assert abs(sign[1] - name[2] - 1 / 6) <= 0.02 and abs(operand[1] - sign[2]) <= 0.02
