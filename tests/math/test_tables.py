@@ -7,6 +7,7 @@ from markdown_it import MarkdownIt
 from markdown_it.rules_block.table import table as markdown_it_table
 
 from plugins.math import math_plugin
+from plugins.math.syntax import _find_unescaped
 from plugins.math.tables import split_row
 
 # Table-shaped text with neither math nor code spans: there the two rules must agree exactly.
@@ -47,3 +48,24 @@ def test_cells_split_outside_spans_only() -> None:
     assert split_row(r"$\|x\|$ | `c\|d`") == [r"$\|x\|$ ", " `c|d`"]
     # An escaped backslash does not escape the pipe after it, as in cmark-gfm.
     assert split_row(r"a \\| b") == ["a \\\\", " b"]
+
+
+# The search for a closing delimiter, which the cell splitter shares with the inline math rule.
+def _find_unescaped_by_pairs(source: str, needle: str, start: int, stop: int) -> int:
+    """The plain definition: walk the text, a backslash taking the next character with it."""
+    position = start
+    while position <= stop - len(needle):
+        if source.startswith(needle, position):
+            return position
+        position += 2 if source[position] == "\\" else 1
+    return -1
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="\\$()a", max_size=30), st.sampled_from(["$", "$$", "\\)", "\\]"]),
+       st.integers(0, 30), st.integers(0, 30))
+def test_the_closing_delimiter_search_agrees_with_its_definition(source, needle, start, stop):
+    stop = min(stop, len(source))  # as the rules call it: within the text
+    start = min(start, stop)
+    assert _find_unescaped(source, needle, start, stop) == \
+        _find_unescaped_by_pairs(source, needle, start, stop)
