@@ -114,10 +114,12 @@ _BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZE
 _OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\widehat": "\u0302",
                  r"\overleftharpoon": "↼", r"\overrightharpoon": "⇀", r"\widecheck": "ˇ",
                  r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→",
-                 r"\vec": "\u20d7"}
-# TeX's \vec is the font's small arrow accent, as wide whatever it covers (latex2mathml
-# stretched a full arrow over the letter, an \overrightarrow)
-_FIXED_ACCENTS = frozenset({r"\vec"})
+                 r"\vec": "→"}
+# Accents as wide whatever they cover, and their size. TeX's \vec is the font's small arrow
+# accent (latex2mathml stretched a full arrow over the letter, an \overrightarrow). Not the font's
+# own, the combining U+20D7: Chromium draws a combining mark alone up and to the left of its
+# base. A → at 70% is centred over it and about as wide as TeX's (full size, twice as wide).
+_FIXED_ACCENT_SIZES = {r"\vec": "70%"}
 _UNDER_ACCENTS = {r"\undergroup": "⏝", r"\utilde": "˜", r"\underleftarrow": "←",
                   r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
 _EXTENSIBLE_ARROWS = {
@@ -406,8 +408,9 @@ class _Builder:
     def _accent(self, reader: _Reader, token: str) -> str:
         """Accents latex2mathml lacks or gets wrong (``\\overgroup``, ``\\utilde``, ``\\vec``...)."""
         over = token in _OVER_ACCENTS
-        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token],
-                              stretchy="false" if token in _FIXED_ACCENTS else "true")
+        size = _FIXED_ACCENT_SIZES.get(token)
+        shape = {"stretchy": "false", "mathsize": size} if size else {"stretchy": "true"}
+        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token], **shape)
         tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
         inner = self.build(reader.argument(), display=reader.display)
         return f'<{tag} {attribute}="true"><mrow>{inner}</mrow>{accent}</{tag}>'

@@ -86,6 +86,9 @@ _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "matho
 # and before which a binary operator is ordinary: a + = b, (a+), a+, b
 _BEFORE_ORDINARY_BINARY = frozenset({"mathrel", "mathclose", "mathpunct"})
 _NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
+# latex2mathml's \dddot and \ddddot are combining marks, which Chromium draws alone up and to the
+# left of their base; amsmath sets these accents as text dots.
+_COMBINING_ACCENTS = {"\u20db": "...", "\u20dc": "...."}
 
 
 @dataclass(frozen=True)
@@ -178,6 +181,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
         element.text = _decode_references(element.text)
         if tag == "mo" and element.text == "*":
             element.text = "\u2217"  # TeX's * is \ast, the binary operator on the axis: f ∗ g
+        elif tag == "mo" and element.text in _COMBINING_ACCENTS:
+            element.text = _COMBINING_ACCENTS[element.text]
         if tag == "mi" and len(element.text) == 1 and unicodedata.category(element.text) in ("Ps", "Pe"):
             tag = "mo"  # \rangle, \lceil...: fences, spaced and sized as operators
             element.set("stretchy", "false")

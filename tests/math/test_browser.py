@@ -1,10 +1,13 @@
 """The MathML and math.css as Chromium lays them out (Playwright, Debian's chromium)."""
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from .conftest import render
 
@@ -78,6 +81,23 @@ a \pmod{n}
 $$
 """
 
+# each formula a paragraph of its own, so that nothing else is near its ink
+ACCENTS = r"""
+$\vec{v}$
+
+$\vec{x}_i$
+
+$\vec{\mu}$
+
+$\vec{AB}$
+
+$\overrightarrow{AB}$
+
+$\dddot{x}$
+
+$\ddddot{x}$
+"""
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
@@ -116,6 +136,14 @@ def scripts_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
 @pytest.fixture(scope="module")
 def delimiters_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
     return opened(browser, LIMITS_AND_DELIMITERS, tmp_path_factory.mktemp("delimiters"))
+
+
+@pytest.fixture(scope="module")
+def accents_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
+    tab = opened(browser, ACCENTS, tmp_path_factory.mktemp("accents"))
+    # an ink measured to 1/64 em, and room for what a formula draws beyond its box
+    tab.add_style_tag(content="body { font-size: 64px; padding: 0 1em }")
+    return tab
 
 
 def row_items(page, source: str) -> list[tuple[str, float, float]]:
@@ -426,3 +454,44 @@ def test_a_sign_after_a_function_name_is_unary(delimiters_page) -> None:
     binary operator after an operator ("sin −x", not "sin − x")."""
     [[name, _, sign, operand]] = row_items(delimiters_page, r"\sin -x")
     assert abs(sign[1] - name[2] - 1 / 6) <= 0.02 and abs(operand[1] - sign[2]) <= 0.02
+
+
+
+def ink_extent(page, source: str, part: int) -> tuple[float, float]:
+    """Left and right of the ink of the base (``part`` 0) or the accent (1) of the formula written
+    ``source``, in ems: a screenshot with all else hidden, its dark columns."""
+    clip, em = page.evaluate("""([tex, part]) => {
+        const math = [...document.querySelectorAll('math')]
+                     .find(m => m.querySelector('annotation').textContent === tex);
+        document.body.style.visibility = 'hidden';
+        math.querySelector('mover, munder').children[part].style.visibility = 'visible';
+        math.scrollIntoView({block: 'center'});
+        const box = math.getBoundingClientRect(), em = parseFloat(getComputedStyle(math).fontSize);
+        return [{x: box.left - em, y: box.top - em, width: box.width + 2 * em,
+                 height: box.height + 2 * em}, em]; }""", [source, part])
+    shot = page.screenshot(clip=clip)
+    page.evaluate("""() => document.querySelectorAll('[style]')
+        .forEach(e => e.style.removeProperty('visibility'))""")
+    columns = np.flatnonzero((np.asarray(Image.open(io.BytesIO(shot)).convert("L")) < 128).any(axis=0))
+    assert columns.size, f"no ink in {source}"
+    return (clip["x"] + columns[0]) / em, (clip["x"] + columns[-1] + 1) / em
+
+
+def test_vec_is_a_small_arrow_centred_over_its_base_and_dddot_dots_too(accents_page) -> None:
+    """TeX's ``\\vec`` is a small arrow over the middle of its base, as wide whatever it covers;
+    ``\\overrightarrow`` spans its base. A combining mark (the font's U+20D7 vector accent,
+    latex2mathml's U+20DB for ``\\dddot``) Chromium draws up and to the left of its base."""
+    def accent_and_base(source: str) -> tuple[float, float, float]:
+        """The accent's offset from the base's centre, its width and the base's, in ems."""
+        (base_left, base_right), (left, right) = (ink_extent(accents_page, source, part)
+                                                  for part in (0, 1))
+        return (left + right) / 2 - (base_left + base_right) / 2, right - left, base_right - base_left
+
+    for source in (r"\vec{v}", r"\vec{x}_i", r"\vec{\mu}", r"\vec{AB}", r"\dddot{x}", r"\ddddot{x}"):
+        offset, _, _ = accent_and_base(source)
+        assert abs(offset) <= 0.05, source
+    for source in (r"\vec{v}", r"\vec{\mu}", r"\vec{AB}"):
+        _, width, _ = accent_and_base(source)
+        assert 0.45 <= width <= 0.7, source  # a full-size arrow is 0.86em wide
+    offset, width, base = accent_and_base(r"\overrightarrow{AB}")
+    assert abs(offset) <= 0.05 and width >= base
