@@ -26,13 +26,12 @@ from functools import lru_cache
 from latex2mathml.symbols_parser import convert_symbol
 
 from .mathml import (PLACEHOLDER, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment,
-                     reference_link, text_element)
+                     fill_placeholders, reference_link, text_element)
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
                   skip_spaces, tokenize, verb_content)
 
 # taken out of an author's TeX, so that no placeholder can be forged
 PRIVATE_MARKERS = re.compile(f"[{PLACEHOLDER_OPEN}{PLACEHOLDER_CLOSE}]")
-_PLACEHOLDER_MARKUP = re.compile(f"<mtext[^>]*>{PLACEHOLDER.pattern}</mtext>")
 REFERENCE_COMMAND = r"\@ref"  # \eqref/\ref after the page pass resolved them: \@ref{id}{text}
 
 ROW_BREAKS = frozenset({r"\\", r"\cr", r"\newline"})
@@ -322,7 +321,7 @@ class _Builder:
             return pieces[0]  # nothing for latex2mathml to do
         fragment = convert_fragment(serialize(rewritten), display, script)
         self.unsupported.extend(fragment.unsupported)
-        return _PLACEHOLDER_MARKUP.sub(lambda match: pieces[int(match.group(1))], fragment.markup)
+        return fill_placeholders(fragment.markup, pieces)
 
     @staticmethod
     def _placeholder(pieces: list[str], markup: str, atom_class: str | None = None) -> list[str]:

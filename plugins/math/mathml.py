@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from xml.etree.ElementTree import Element, SubElement
+from xml.etree.ElementTree import Element, SubElement, fromstring
 
 from latex2mathml.commands import FUNCTIONS
 from latex2mathml.converter import Converter
@@ -66,9 +66,11 @@ _SIGNS = frozenset("+−±∓")
 # What convert.py builds itself stands in latex2mathml's output as <mtext>, these around its
 # number, until the fragment is converted: its size is not known here. Its TeX class follows the
 # number where it is not an ordinary atom (a sized bracket opens or closes, an arrow is a
-# relation): the spacing of its neighbours depends on it.
+# relation): the spacing of its neighbours depends on it, and so may its own.
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+)(math[a-z]+)?{PLACEHOLDER_CLOSE}")
+_PLACEHOLDER_MARKUP = re.compile(f"<mtext([^>]*)>{PLACEHOLDER.pattern}</mtext>")
+_SPACING_ATTRIBUTE = re.compile(r'\b(lspace|rspace)="([^"]*)"')
 # Symbols with no space of their own in TeX that latex2mathml writes as <mo>, which MathML spaces
 # as an infix operator unless told otherwise: ordinary ones (a|0⟩, p(x|y), a/b) and the dots,
 # which the operators beside them space (x_1, \dots, x_n; x_1 + \cdots + x_n).
@@ -234,23 +236,24 @@ def _space_row_as_tex(row: Element) -> None:
     - none around a binary operator TeX reads as ordinary, being first or last in its list,
       after an operator, opening or punctuation, or before a relation, closing or punctuation
       (``3$\\times$3``, ``(a+)``; signs marked unary by ``form`` are unspaced already);
-    - none between relations side by side (``:=``);
+    - none between relations side by side (``:=``, ``= \\sim``);
     - a thin space around an operator name (``\\max``, ``\\operatorname{Var}``) where TeX puts
       one, none before a bracket: ``\\max_i x_i``, ``\\Pr[A]`` (Chromium gives names it does
-      not know a thick space on both sides)."""
+      not know a thick space on both sides).
+    An operator convert.py builds is spaced through its placeholder (``_is_operator``)."""
     items = list(row)
     classes = [_atom_class(item) for item in items]
     last = len(items) - 1
     for index, item in enumerate(items):
         previous = classes[index - 1] if index > 0 else None
         following = classes[index + 1] if index < last else None
-        if item.tag == "mo" and classes[index] == "mathbin" and "form" not in item.attrib and (
+        if _is_operator(item) and classes[index] == "mathbin" and "form" not in item.attrib and (
                 (index == 0 and item.text not in _SIGNS) or index == last
                 or previous in _BEFORE_UNARY or following in _BEFORE_ORDINARY_BINARY):
             item.attrib.setdefault("lspace", "0")
             item.attrib.setdefault("rspace", "0")
         head = _head(item)
-        if classes[index] == "mathrel" and following == "mathrel" and head.tag == "mo":
+        if classes[index] == "mathrel" and following == "mathrel" and _is_operator(head):
             # relations side by side are one relation to TeX: := and =: take no space inside
             head.attrib.setdefault("rspace", "0")
             _head(items[index + 1]).attrib.setdefault("lspace", "0")
@@ -262,10 +265,10 @@ def _space_row_as_tex(row: Element) -> None:
             head.attrib.setdefault("rspace", space if spaced_after else "0")
     # (an opening bracket or a sign first, a closing bracket last: MathML spaces them so already)
     first, final = items[0], items[last]
-    if first.tag == "mo" and classes[0] != "mathopen" and first.get("form") != "prefix" \
+    if _is_operator(first) and classes[0] != "mathopen" and first.get("form") != "prefix" \
             and first.text not in _SIGNS:
         first.attrib.setdefault("lspace", "0")
-    if final.tag == "mo" and classes[last] != "mathclose" and final.get("form") != "postfix":
+    if _is_operator(final) and classes[last] != "mathclose" and final.get("form") != "postfix":
         final.attrib.setdefault("rspace", "0")
 
 
@@ -312,6 +315,16 @@ def _is_operator_name(text: str | None) -> bool:
     return bool(text) and text.replace("\u2009", "").isalpha()
 
 
+def _is_operator(element: Element) -> bool:
+    """Whether the spacing rules may set ``element``'s ``lspace``/``rspace``: an ``<mo>``, or the
+    placeholder of an operator convert.py builds (``\\sim``, ``\\xrightarrow``, ``\\bigl(``), whose
+    spacing goes onto that operator when it is swapped in (``fill_placeholders``)."""
+    if element.tag == "mo":
+        return True
+    placeholder = element.tag == "mtext" and PLACEHOLDER.fullmatch(element.text or "")
+    return bool(placeholder and placeholder.group(2))
+
+
 def _atom_class(element: Element) -> str | None:
     """TeX's class of an item of a row: its operator's, also when it carries scripts (∑_i), a
     function name's (``\\sin``, an operator latex2mathml writes as ``<mi>``), or the one a
@@ -336,8 +349,9 @@ def _spacing_in_place(element: Element, *, script: bool, compact: bool) -> None:
     in compact style (inline, or in a table cell). Spacing set before (``\\colon``, a formula's
     edges) stays."""
     tag = element.tag
-    if tag == "mo":
-        if script and _TEX_CLASSES.get(element.text or "") != "mathop":
+    if _is_operator(element):
+        atom_class = _TEX_CLASSES.get(element.text or "") if tag == "mo" else _atom_class(element)
+        if script and atom_class != "mathop":
             element.attrib.setdefault("lspace", "0")
             element.attrib.setdefault("rspace", "0")
         elif element.text == ":":
@@ -501,6 +515,38 @@ def convert_fragment(tex: str, display: bool, script: bool = False) -> Fragment:
         _space_functions(row)
     _spacing_in_place(row, script=script, compact=script or not display)
     return Fragment(_serialize(row), tuple(dict.fromkeys(unsupported)))
+
+
+def fill_placeholders(markup: str, pieces: Sequence[str]) -> str:
+    """``markup`` with each placeholder swapped for the piece it stands for. Spacing the rules
+    gave a placeholder (none between relations, at an edge, in a script) goes onto the piece's
+    core operator, the ``<mo>`` MathML spaces it by, in place of the piece's own: the ``∼`` of
+    ``a = \\sim b``, the arrow of ``\\xrightarrow{f} =``."""
+    def piece(match: re.Match[str]) -> str:
+        built = pieces[int(match.group(2))]
+        spacing = _SPACING_ATTRIBUTE.findall(match.group(1))
+        if not spacing:
+            return built
+        holder = fromstring(f"<mrow>{built}</mrow>")
+        core = _core_operator(holder[0]) if len(holder) == 1 else None
+        if core is None:
+            return built
+        core.attrib.update(spacing)
+        return _serialize(holder[0])
+    return _PLACEHOLDER_MARKUP.sub(piece, markup)
+
+
+def _core_operator(element: Element) -> Element | None:
+    """The ``<mo>`` that spaces ``element`` as an embellished operator (MathML Core): itself, the
+    core of its base (the arrow of an arrow with labels), or of a row that holds only it."""
+    if element.tag == "mo":
+        return element
+    if element.tag in _SCRIPTED and len(element):
+        return _core_operator(element[0])
+    if element.tag in ("mrow", "mstyle", "mpadded"):
+        operands = [child for child in element if child.tag != "mspace"]
+        return _core_operator(operands[0]) if len(operands) == 1 else None
+    return None
 
 
 def text_element(tag: str, text: str, **attributes: str) -> str:

@@ -98,6 +98,11 @@ $\dddot{x}$
 $\ddddot{x}$
 """
 
+SPACING = r"""
+Relations side by side: $a = \sim b$, $a \sim = b$ and $a \xrightarrow{f} = b$. In a script:
+$\sum_{i \sim j} x_{ij}$.
+"""
+
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
@@ -144,6 +149,11 @@ def accents_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
     # an ink measured to 1/64 em, and room for what a formula draws beyond its box
     tab.add_style_tag(content="body { font-size: 64px; padding: 0 1em }")
     return tab
+
+
+@pytest.fixture(scope="module")
+def spacing_page(browser, tmp_path_factory: pytest.TempPathFactory) -> object:
+    return opened(browser, SPACING, tmp_path_factory.mktemp("spacing"))
 
 
 def row_items(page, source: str) -> list[tuple[str, float, float]]:
@@ -495,3 +505,24 @@ def test_vec_is_a_small_arrow_centred_over_its_base_and_dddot_dots_too(accents_p
         assert 0.45 <= width <= 0.7, source  # a full-size arrow is 0.86em wide
     offset, width, base = accent_and_base(r"\overrightarrow{AB}")
     assert abs(offset) <= 0.05 and width >= base
+
+
+
+def test_a_relation_stride_builds_takes_no_space_beside_another_nor_in_a_script(
+        spacing_page) -> None:
+    """TeX sets relations side by side with no space between them, also when one is built by
+    Stride (``\\sim``, an extensible arrow), and spaces no relation in a script. The spacing was
+    set on the stand-in Stride's pieces have in latex2mathml's output, and lost with it."""
+    for source, first, second in ((r"a = \sim b", "=", "\u223c"), (r"a \sim = b", "\u223c", "="),
+                                  (r"a \xrightarrow{f} = b", "\u2192f", "=")):
+        [[a, *_, b]] = [items] = row_items(spacing_page, source)
+        box = {text: (left, right) for text, left, right in items}
+        assert abs(box[second][0] - box[first][1]) <= 0.02, source
+        assert abs(box[first][0] - a[2] - 5 / 18) <= 0.02, source
+        assert abs(b[1] - box[second][1] - 5 / 18) <= 0.02, source
+    gaps = spacing_page.evaluate("""() => {
+        const tilde = [...document.querySelectorAll('msub mo')].find(o => o.textContent === '\u223c');
+        const box = tilde.getBoundingClientRect();
+        return [box.left - tilde.previousElementSibling.getBoundingClientRect().right,
+                tilde.nextElementSibling.getBoundingClientRect().left - box.right]; }""")
+    assert all(abs(gap) <= 0.5 for gap in gaps)
