@@ -317,8 +317,10 @@ class _Builder:
         rewritten = self._rewrite(tokens, pieces, display=display, top=top)
         if not "".join(rewritten).strip():
             return ""
-        if len(pieces) == 1 and len(rewritten) == 4 and PLACEHOLDER.fullmatch(rewritten[2]):
-            return pieces[0]  # nothing for latex2mathml to do
+        alone = len(pieces) == 1 and len(rewritten) == 4 and PLACEHOLDER.fullmatch(rewritten[2])
+        if alone and not alone.group(2):
+            return pieces[0]  # nothing for latex2mathml to do (an operator alone it spaces: none
+            # at the edges of a formula, none in a script)
         fragment = convert_fragment(serialize(rewritten), display, script)
         self.unsupported.extend(fragment.unsupported)
         return fill_placeholders(fragment.markup, pieces)

@@ -100,7 +100,7 @@ $\ddddot{x}$
 
 SPACING = r"""
 Relations side by side: $a = \sim b$, $a \sim = b$ and $a \xrightarrow{f} = b$. In a script:
-$\sum_{i \sim j} x_{ij}$.
+$\sum_{i \sim j} x_{ij}$. Alone: input $\sim$ and $\xrightarrow{f}$ output.
 """
 
 
@@ -526,3 +526,16 @@ def test_a_relation_stride_builds_takes_no_space_beside_another_nor_in_a_script(
         return [box.left - tilde.previousElementSibling.getBoundingClientRect().right,
                 tilde.nextElementSibling.getBoundingClientRect().left - box.right]; }""")
     assert all(abs(gap) <= 0.5 for gap in gaps)
+
+
+def test_an_operator_stride_builds_alone_has_no_space_at_the_formulas_edges(spacing_page) -> None:
+    """``input $\\sim$ output``: no space at a formula's edges, as for latex2mathml's ``$\\to$``
+    (a formula that was only a piece built by Stride skipped the spacing rules)."""
+    gaps = spacing_page.evaluate("""() => [...document.querySelectorAll('math')]
+        .filter(m => ['\\\\sim', '\\\\xrightarrow{f}'].includes(m.querySelector('annotation').textContent))
+        .map(m => { const math = m.getBoundingClientRect(), em = parseFloat(getComputedStyle(m).fontSize);
+                    const operator = m.querySelector('mover, mo').getBoundingClientRect();
+                    return [(operator.left - math.left) / em, (math.right - operator.right) / em]; })""")
+    assert len(gaps) == 2
+    for before, after in gaps:
+        assert abs(before) <= 0.02 and abs(after) <= 0.02
