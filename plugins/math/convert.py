@@ -25,8 +25,8 @@ from functools import lru_cache
 
 from latex2mathml.symbols_parser import convert_symbol
 
-from .mathml import (PLACEHOLDER, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, convert_fragment,
-                     fill_placeholders, reference_link, text_element)
+from .mathml import (PLACEHOLDER, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, atom_class_of,
+                     convert_fragment, fill_placeholders, reference_link, spaced_as, text_element)
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
                   skip_spaces, tokenize, verb_content)
 
@@ -573,6 +573,21 @@ class _Builder:
             return [r"\mkern", "18mu" if self.in_display else "12mu", *modulus]
         return [r"\mkern", "18mu" if self.in_display else "8mu", "(", *modulus, ")"]
 
+    def _stacked(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
+        """amsmath's ``\\overset{?}{=}``, ``\\underset{n}{+}``: a script over or under the base, the
+        whole of the base's class where that is a relation or a binary operator (its ``\\binrel@``),
+        so spaced as the base alone would be; ``\\stackrel{\\text{def}}{=}`` is a relation."""
+        script = self.build(reader.argument(), display=False, script=True)
+        base = self.build(reader.argument(), display=reader.display)
+        atom_class = "mathrel" if token == r"\stackrel" else atom_class_of(base)
+        if atom_class in ("mathrel", "mathbin"):
+            base = spaced_as(base, atom_class)
+        else:
+            atom_class = None
+        tag = "munder" if token == r"\underset" else "mover"
+        return self._placeholder(pieces, f"<{tag}><mrow>{base}</mrow><mrow>{script}</mrow></{tag}>",
+                                 atom_class)
+
     def _space(self, reader: _Reader, token: str, pieces: list[str]) -> list[str]:
         if reader.peek() == "*":  # \hspace* only differs from \hspace at a line break
             reader.next_nonspace()
@@ -832,6 +847,7 @@ _REWRITING: dict[str, Callable[[_Builder, _Reader, str, list[str]], list[str]]] 
     **dict.fromkeys(_LIMITS_OPERATORS, _Builder._limits),
     r"\operatorname": _Builder._named_operator, r"\mathop": _Builder._named_operator,
     r"\pmod": _Builder._modulo, r"\pod": _Builder._modulo, r"\mod": _Builder._modulo,
+    r"\overset": _Builder._stacked, r"\underset": _Builder._stacked, r"\stackrel": _Builder._stacked,
 }
 
 

@@ -76,6 +76,7 @@ _SPACING_ATTRIBUTE = re.compile(r'\b(lspace|rspace)="([^"]*)"')
 # which the operators beside them space (x_1, \dots, x_n; x_1 + \cdots + x_n).
 _UNSPACED = frozenset("|‖/…⋯⋮⋱")
 _RELATION_SPACE = "0.2778em"  # TeX's \thickmuskip, 5mu
+_BINARY_SPACE = "0.2222em"  # TeX's \medmuskip, 4mu
 _THIN_SPACE = "0.1667em"  # TeX's \thinmuskip, 3mu
 # what an operator name needs no space before: ∏(x), \Pr[A], \max, x, \max = ...
 _AFTER_NAME_UNSPACED = frozenset({"mathopen", "mathclose", "mathpunct", "mathrel"})
@@ -534,6 +535,35 @@ def fill_placeholders(markup: str, pieces: Sequence[str]) -> str:
         core.attrib.update(spacing)
         return _serialize(holder[0])
     return _PLACEHOLDER_MARKUP.sub(piece, markup)
+
+
+def atom_class_of(markup: str) -> str | None:
+    """TeX's class of converted markup that is one atom (``=``, ``\\to``, ``+``), as a row's
+    spacing rules see it; None for an ordinary atom or for several."""
+    atom = _sole_atom(fromstring(f"<mrow>{markup}</mrow>"))
+    return _atom_class(atom) if atom is not None else None
+
+
+def spaced_as(markup: str, atom_class: str) -> str:
+    """Converted markup of one operator, its core ``<mo>`` spaced as TeX spaces a relation
+    (``mathrel``) or a binary operator (``mathbin``) between ordinary atoms: alone in its row it
+    was given no space, and as the base of ``\\overset`` it spaces the whole (the rules of the
+    row it goes into take the space away where TeX has none)."""
+    holder = fromstring(f"<mrow>{markup}</mrow>")
+    atom = _sole_atom(holder)
+    core = _core_operator(atom) if atom is not None else None
+    if core is None:
+        return markup
+    space = _RELATION_SPACE if atom_class == "mathrel" else _BINARY_SPACE
+    core.attrib.update(lspace=space, rspace=space)
+    return "".join(_serialize(child) for child in holder)
+
+
+def _sole_atom(row: Element) -> Element | None:
+    """The one item of ``row``, looking through rows of one item."""
+    while row.tag == "mrow" and len(row) == 1:
+        row = row[0]
+    return None if row.tag == "mrow" else row
 
 
 def _core_operator(element: Element) -> Element | None:

@@ -101,6 +101,9 @@ $\ddddot{x}$
 SPACING = r"""
 Relations side by side: $a = \sim b$, $a \sim = b$ and $a \xrightarrow{f} = b$. In a script:
 $\sum_{i \sim j} x_{ij}$. Alone: input $\sim$ and $\xrightarrow{f}$ output.
+
+Stacked: $a \overset{?}{=} b$, $x \stackrel{\text{def}}{=} y$, $A \overset{f}{\to} B$,
+$a \underset{n}{+} b$, $a = \underset{n}{-} b$ and $a \overset{?}{=} -b$.
 """
 
 
@@ -539,3 +542,19 @@ def test_an_operator_stride_builds_alone_has_no_space_at_the_formulas_edges(spac
     assert len(gaps) == 2
     for before, after in gaps:
         assert abs(before) <= 0.02 and abs(after) <= 0.02
+
+
+def test_overset_underset_and_stackrel_are_spaced_as_their_base(spacing_page) -> None:
+    """amsmath's ``\\overset{?}{=}`` takes its base's class, as ``=`` alone would be spaced (a
+    relation: 5mu each side; ``\\underset{n}{+}`` a binary operator: 4mu), ``\\stackrel`` is a
+    relation; and as the operators they are, a sign after one is unary, a binary operator after a
+    relation ordinary. Chromium set them with no space at all."""
+    for source, space in ((r"a \overset{?}{=} b", 5), (r"x \stackrel{\text{def}}{=} y", 5),
+                          (r"A \overset{f}{\to} B", 5), (r"a \underset{n}{+} b", 4)):
+        [[left, stack, right]] = row_items(spacing_page, source)
+        assert abs(stack[1] - left[2] - space / 18) <= 0.02, source
+        assert abs(right[1] - stack[2] - space / 18) <= 0.02, source
+    [[a, equals, minus, b]] = row_items(spacing_page, r"a = \underset{n}{-} b")
+    assert abs(minus[1] - equals[2] - 5 / 18) <= 0.02 and abs(b[1] - minus[2]) <= 0.02
+    [[a, stack, sign, b]] = row_items(spacing_page, r"a \overset{?}{=} -b")
+    assert abs(sign[1] - stack[2] - 5 / 18) <= 0.02 and abs(b[1] - sign[2]) <= 0.02
