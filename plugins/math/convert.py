@@ -444,7 +444,7 @@ class _Builder:
         """``\\sum_{\\substack{i < j \\\\ i \\ne 0}}``: amsmath's ``subarray{c}``, one centred row per
         ``\\\\`` in script style (read as a group, its rows would run together on one line)."""
         rows = [[row] for row in split_rows(reader.argument())]
-        return self._table(rows, ["c"], "math-lines", False, script=True)
+        return self._table(rows, ["c"], "math-subarray", False, script=True)
 
     def _phantom(self, reader: _Reader, token: str) -> str:
         return f"<mphantom>{self.build(reader.argument(), display=reader.display)}</mphantom>"
@@ -619,7 +619,7 @@ class _Builder:
             columns, lines = _array_spec(group_text(spec_tokens))
             rows = [split_cells(row) for row in split_rows(body)]
             if base == "subarray":
-                return self._table(rows, columns or ["c"], "math-lines", False, lines, script=True)
+                return self._table(rows, columns or ["c"], "math-subarray", False, lines, script=True)
             return self._table(rows, columns or ["c"], "math-array", base == "darray", lines)
         if base in _ALIGN_ENVIRONMENTS:
             if base in ("alignat", "alignedat"):

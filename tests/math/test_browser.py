@@ -416,6 +416,20 @@ def test_substack_stacks_its_rows_centred_in_script_size(delimiters_page) -> Non
     assert table_top >= sum_bottom - 0.5 and abs(table_centre - sum_centre) <= 0.5
 
 
+
+def test_substack_rows_are_set_as_close_as_amsmath_sets_them(delimiters_page) -> None:
+    """amsmath sets the rows of ``\\substack`` (a subarray) \\lineskip apart: three rule
+    thicknesses of the script font, 0.12em of it between their boxes, in a sentence and in a
+    display (they had the 0.4em of stacked lines)."""
+    gaps = delimiters_page.evaluate("""() => [...document.querySelectorAll('math')]
+        .filter(m => m.querySelector('annotation').textContent.includes('substack'))
+        .map(m => { const [first, second] = [...m.querySelectorAll('mtd')];
+                    const em = parseFloat(getComputedStyle(first).fontSize);
+                    return (second.firstElementChild.getBoundingClientRect().top
+                            - first.firstElementChild.getBoundingClientRect().bottom) / em; })""")
+    assert len(gaps) == 2
+    assert all(abs(gap - 0.12) <= 0.02 for gap in gaps), gaps
+
 def test_pmod_keeps_amsmath_spaces_and_brackets_as_tight_as_plain_ones(delimiters_page) -> None:
     """amsmath: 8mu before the bracket of ``a \\pmod{n}`` in a sentence, 18mu in a display; inside,
     the brackets hug "mod" and n as plain ``(\\mathrm{mod}\\mkern6mu n)`` does (stretchy, Chromium
