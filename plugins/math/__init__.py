@@ -77,25 +77,37 @@ class Settings:
     macros_key: str | None
 
 
-def _formulas(tokens: Sequence[Token]) -> list[tuple[Token, int]]:
+def _formulas(tokens: Sequence[Token], env: Mapping[str, Any] | None = None
+              ) -> list[tuple[Token, int]]:
+    """Every formula of the page in reading order: display blocks, inline math, math in an
+    image's description, and math in Pandoc's inline footnotes (``^[...]``), whose tokens the
+    footnote plugin keeps in ``env`` until the end of the parse, placed where the note is."""
+    notes = (env or {}).get("footnotes", {}).get("list", {})
     found: list[tuple[Token, int]] = []
+
+    def inline(children: Sequence[Token], start: int) -> None:
+        for child in children:
+            if child.type == "math_inline":
+                found.append((child, start + child.meta.get("line", 0)))
+            elif child.type == "image" and child.children:  # a figure caption may show it
+                found.extend((grandchild, start + child.meta.get("line", 0))
+                             for grandchild in child.children
+                             if grandchild.type == "math_inline")
+            elif child.type == "footnote_ref" and child.meta:
+                note = notes.get(child.meta.get("id"))
+                if note and note.get("tokens"):
+                    inline(note["tokens"], start)
+
     for token in tokens:
         if token.type == "math_block":
             found.append((token, token.map[0] if token.map else 0))
         elif token.type == "inline" and token.children:
-            start = token.map[0] if token.map else 0
-            for child in token.children:
-                if child.type == "math_inline":
-                    found.append((child, start + child.meta.get("line", 0)))
-                elif child.type == "image" and child.children:  # a figure caption may show it
-                    found.extend((grandchild, start + child.meta.get("line", 0))
-                                 for grandchild in child.children
-                                 if grandchild.type == "math_inline")
+            inline(token.children, token.map[0] if token.map else 0)
     return found
 
 
 def _render_page(state: StateCore, settings: Settings) -> None:
-    if found := _formulas(state.tokens):
+    if found := _formulas(state.tokens, state.env):
         from .page import render_page  # latex2mathml loads here, with the first page of math
         render_page(state, settings, found)
 
