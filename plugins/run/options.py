@@ -65,6 +65,20 @@ OPTION_FIELDS = {
     "timeout": "timeout", "depends": "depends", "code-fold": "code_fold",
     "code-summary": "code_summary",
 }
+# Quarto's other cell options (layout, columns, listings, tables, knitr's): a post written for
+# Quarto uses them, so they are read and ignored, each with a warning at its line, rather than
+# stopping the build as a misspelt option does.
+QUARTO_ONLY_OPTIONS = frozenset({
+    "classes", "tags", "id", "cache", "freeze", "panel", "code-overflow", "code-line-numbers",
+    "code-annotations", "code-copy", "code-tools", "lst-label", "lst-cap", "filename",
+    "fig-subcap", "fig-link", "fig-align", "fig-env", "fig-pos", "fig-cap-location", "fig-scap",
+    "fig-dpi", "fig-asp", "fig-responsive", "fig-column", "out-width", "out-height",
+    "tbl-cap", "tbl-subcap", "tbl-colwidths", "tbl-cap-location", "tbl-column",
+    "html-table-processing", "layout", "layout-ncol", "layout-nrow", "layout-align",
+    "layout-valign", "column", "cap-location", "message", "results", "comment", "prompt",
+    "class-output", "attr-output", "class-source", "attr-source", "collapse", "strip-white",
+    "tidy", "purl", "dependson", "autodep", "engine", "render", "output.var", "ojs-export",
+})
 # A post's frontmatter sets defaults for its blocks as Quarto's does: `execute:` for what runs
 # and shows, and the HTML format's options (`format: html:`, or at the top level).
 EXECUTE_OPTIONS = ("echo", "eval", "output", "error", "warning", "include")
@@ -83,6 +97,9 @@ class ParsedBlock:
     options: BlockOptions
     code: str
     option_lines: int
+    # Warnings about options that were read but are not carried over: (content line, message,
+    # hint), for the caller to report at the post's line.
+    notes: tuple[tuple[int, str, str], ...] = ()
 
 
 def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
@@ -95,8 +112,17 @@ def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
     option_text = "".join(_strip_prefix(line) for line in lines[:count])
     values = _read_mapping(option_text, location)
     changes = {}
+    notes = []
     for name, (value, line) in values.items():
         field = OPTION_FIELDS.get(name)
+        if name in QUARTO_ONLY_OPTIONS:
+            notes.append((line, f"`#| {name}` is Quarto's and not carried over: it is ignored",
+                          "see docs/migrating.md (what is not carried over)"))
+            continue
+        if name == "output" and value == "asis":
+            notes.append((line, "`#| output: asis` shows what the block prints as text, not "
+                          "as Markdown", "print plain text, or write the Markdown in the post"))
+            value = True
         if field is None:
             close = difflib.get_close_matches(name, OPTION_FIELDS, n=1)
             suggestion = f"did you mean `{close[0]}`? " if close else ""
@@ -104,7 +130,7 @@ def parse_block(content: str, *, defaults: BlockOptions, source_dir: Path,
                               hint=f"{suggestion}known options: {', '.join(OPTION_FIELDS)}")
         changes[field] = _checked(name, value, location(line), source_dir)
     return ParsedBlock(options=dataclasses.replace(defaults, **changes),
-                       code="".join(lines[count:]), option_lines=count)
+                       code="".join(lines[count:]), option_lines=count, notes=tuple(notes))
 
 
 def _lines(content: str) -> list[str]:

@@ -59,6 +59,9 @@ def run_blocks(state: StateCore, settings: Settings) -> None:
         token.content, defaults=defaults, source_dir=ctx.source_dir,
         location=lambda line, fence=token.map[0]: ctx.location(fence + 1 + line)))
         for token in state.tokens if is_cell(token)]
+    for cell in cells:
+        for line, message, hint in cell.block.notes:
+            ctx.warn(cell.fence_line + 1 + line, message, hint=hint, kind="run")
     executing = settings.execute and ctx.execute
     session = _Session(tuple(cell for cell in cells if executing and cell.block.options.evaluate),
                        ctx)

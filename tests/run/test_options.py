@@ -199,3 +199,21 @@ def test_execute_echo_false_in_the_frontmatter_hides_every_blocks_code(site):
     html = site.render(cell("print('shown')\n") + "\n" + cell("print('code too')\n", "echo: true"),
                        frontmatter={"execute": {"echo": False}}).html
     assert html.count('class="language-python"') == 1 and "shown" in html
+
+
+def test_quarto_options_stride_does_not_carry_over_are_ignored_with_a_note_at_their_line():
+    # Found measuring real Quarto posts: `#| layout-ncol: 2` stopped the build as unknown.
+    parsed = parse("#| layout-ncol: 2\n#| label: fig-pair\n#| column: page\n#| output: asis\nx = 1\n")
+    assert parsed.options == BlockOptions(label="fig-pair", output=True)
+    assert [(line, message.split(" ")[0]) for line, message, _ in parsed.notes] == [
+        (0, "`#|"), (2, "`#|"), (3, "`#|")]
+    assert "`#| layout-ncol` is Quarto's" in parsed.notes[0][1]
+    assert "as text, not as Markdown" in parsed.notes[2][1]
+
+
+def test_an_ignored_quarto_option_warns_at_the_posts_line(site):
+    rendered = site.render("---\n\n" + cell("x = 1\n", "fig-align: center"), line_offset=3,
+                           execute=False)
+    [warning] = [d for d in rendered.context.diagnostics if d.kind == "run"]
+    assert warning.location == SourceLocation(POST_PATH, 7)
+    assert "`#| fig-align`" in warning.message
