@@ -340,7 +340,9 @@ def _parse_date(value: Any, where: SourceLocation) -> dt.datetime:
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
         except ValueError as error:
             reason = reason or str(error)
-    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%d %B %Y", "%B %d, %Y", "%Y/%m/%d"):
+    # "%m/%d/%Y": Quarto's templates and many of its blogs write "2/11/2024", read month first
+    # as Quarto (and JavaScript's Date) reads it.
+    for pattern in ("%Y-%m-%d %H:%M:%S %z", "%d %B %Y", "%B %d, %Y", "%Y/%m/%d", "%m/%d/%Y"):
         try:
             parsed = dt.datetime.strptime(text, pattern)
             return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
@@ -348,7 +350,8 @@ def _parse_date(value: Any, where: SourceLocation) -> dt.datetime:
             continue
     detail = f" ({reason})" if "must be" in reason or "out of range" in reason else ""
     raise FrontmatterError(f"not a valid date: {text!r}{detail}", location=where,
-                           hint="write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (a real day and month)")
+                           hint="write it as YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS (a real day and month; "
+                                "M/D/YYYY is read month first, as Quarto reads it)")
 
 
 def _check_url_part(text: str, where: SourceLocation, key: str) -> None:

@@ -160,3 +160,13 @@ def test_description_is_the_summary_when_there_is_none():
     meta = parse("---\ntitle: T\nsummary: Short.\ndescription: For search engines.\n---\nx\n").meta
     assert meta.summary == "Short." and meta.extra["description"] == "For search engines."
     assert "`description`" in str(error_of("---\ntitle: T\ndescription: [a, b]\n---\nx\n"))
+
+
+def test_quartos_month_first_dates():
+    # Found measuring a real Quarto blog: every post's `date: 2/11/2024` stopped the build.
+    for written, day in (("2/11/2024", (2024, 2, 11)), ('"12/20/2023"', (2023, 12, 20)),
+                         ("2023/11/18", (2023, 11, 18))):
+        meta = parse(f"---\ntitle: T\ndate: {written}\n---\n").meta
+        assert meta.date == dt.datetime(*day, tzinfo=dt.timezone.utc)
+    error = error_of("---\ntitle: T\ndate: 25/12/2024\n---\n")
+    assert "not a valid date" in error.message and "month first" in error.hint
