@@ -29,3 +29,28 @@ def test_math_in_an_inline_footnote_is_rendered() -> None:
     notes = rendered.html[rendered.html.index('<section class="footnotes">'):]
     assert notes.count("<math") == 2 and "$" not in notes
     assert not warnings(rendered, "math")
+
+
+def test_cells_of_other_languages_show_as_code_with_one_warning_per_language() -> None:
+    # R cells showed their `#|` lines and setup cells; nothing said they were not run.
+    rendered = render("```{r setup, include=FALSE}\noptions(width = 76)\n```\n\n"
+                      "```{r}\n#| echo: false\nplot(x)\n```\n\n"
+                      "```{r}\n#| echo: false\n#| output: false\nlibrary(knitr)\n```\n\n"
+                      "```{julia}\n#| column: page\nx = 1\n```\n\n"
+                      "```{dot}\n//| label: fig-graph\ndigraph { a -> b }\n```\n")
+    html = rendered.html
+    assert 'class="language-r"' in html and "plot" in html
+    assert "options(width" not in html and "library" not in html and "#|" not in html
+    assert "//|" not in html and 'class="language-julia"' in html and "digraph" in html
+    [r_cells, julia, dot] = warnings(rendered, "quarto")
+    assert r_cells.location.line == 5 and r_cells.message.startswith(
+        "3 {r} cells not run (1 shown as code, 2 left out (include: false))")
+    assert julia.location.line == 20 and dot.location.line == 25
+
+
+def test_pandoc_fence_attributes_and_raw_html_blocks() -> None:
+    # `{.python}` showed as an unhighlighted `language-.python` block, `{=html}` as code.
+    html = render("```{.python}\nx = 1\n```\n\n```{=html}\n<div class=\"card\">a card</div>\n```\n\n"
+                  "```{=latex}\n\\newpage\n```\n").html
+    assert 'class="language-python"' in html and '<span class="n">x</span>' in html
+    assert '<div class="card">a card</div>' in html and "newpage" not in html
