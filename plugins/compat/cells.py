@@ -90,7 +90,7 @@ def _cells(state: StateCore) -> None:
     for language, (line, shown, left_out) in seen.items():
         count = shown + left_out
         parts = [f"{shown} shown as code"] if shown else []
-        parts += [f"{left_out} left out (include: false)"] if left_out else []
+        parts += [f"{left_out} left out, as Quarto shows nothing of them"] if left_out else []
         ctx.warn(line, f"{count} {{{language}}} cell{'s' if count != 1 else ''} not run "
                  f"({', '.join(parts)}): Stride runs only {{python}} cells", kind=QUARTO_KIND,
                  hint="their output (text, figures) is not in the page; a figure can be saved "

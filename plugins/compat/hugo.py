@@ -1,4 +1,5 @@
-"""Hugo's shortcodes in posts: figure, highlight, ref/relref, param and `{{</* */>}}` comments.
+"""Hugo's shortcodes in posts: figure, highlight, ref/relref, param and `{{</* */>}}` comments;
+and Quarto's, which share the syntax: include, meta, pagebreak, kbd and video.
 
 Hugo expands shortcodes before Markdown is parsed, so this is a source pass too (a core rule
 after Liquid's), with the same guarantees: code is left as written, every line stays where it
@@ -9,10 +10,13 @@ between a paired shortcode's tags is kept). A figure standing on its own line be
 from __future__ import annotations
 
 import bisect
+import hashlib
+import html
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -23,6 +27,8 @@ from markdown_it.token import Token
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
+from .liquid import INCLUDE_KIND, MAX_INCLUDE_DEPTH, IncludeStore, include_store
+from .liquid import _include_block as include_block
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 from .toc import TOC_MARKER, add_toc
 
@@ -103,10 +109,17 @@ def parse_parameters(text: str) -> tuple[list[str], dict[str, str]]:
 
 
 class _Expander:
-    def __init__(self, source: str, ctx: RenderContext, figures: FigureStore) -> None:
+    def __init__(self, source: str, ctx: RenderContext, figures: FigureStore,
+                 includes: IncludeStore, *, depth: int = 0, report_line: int | None = None,
+                 origin: str = "", folder: Path | None = None) -> None:
         self.source = source
         self.ctx = ctx
         self.figures = figures
+        self.includes = includes
+        self.depth = depth
+        self.report_line = report_line  # set for an included file: warnings go to the include
+        self.origin = origin
+        self.folder = folder or ctx.source_dir  # where relative include paths start
         self.edits = LinePreservingEdits(source)
         self.lines = LineIndex(source)
         self._closings: dict[str, tuple[list[int], list[re.Match[str]]]] = {}
@@ -116,6 +129,9 @@ class _Expander:
         return find_regions(self.source)
 
     def warn(self, position: int, message: str, hint: str, kind: str = HUGO_KIND) -> None:
+        if self.report_line is not None:
+            self.ctx.warn(self.report_line, f"in {self.origin}: {message}", hint=hint, kind=kind)
+            return
         self.ctx.warn(self.lines.line(position), message, hint=hint, kind=kind,
                       column=self.lines.column(position))
 
@@ -125,7 +141,7 @@ class _Expander:
             position = self._comment(match) if match.group("inner") is not None \
                 else self._shortcode(match)
         expanded = self.edits.apply()
-        if self.edits.moved_lines:
+        if self.edits.moved_lines and self.report_line is None:
             self.ctx.line_maps.append(self.edits.original_line)
         return expanded
 
@@ -287,6 +303,106 @@ class _Expander:
         self.edits.replace(match.start(), match.end(), "" if value is None else str(value))
         return match.end()
 
+    # -- Quarto's shortcodes -------------------------------------------------------------------
+    def _shortcode_include(self, match: re.Match[str], positional: list[str],
+                           named: dict[str, str]) -> int:
+        """Quarto's ``{{< include _file.qmd >}}``: the file's text in place of the shortcode,
+        read as Markdown blocks when the shortcode stands on its own line. The path is relative
+        to the folder of the file holding the shortcode, or with a leading ``/`` to the site's
+        content folder (a Quarto project's root); it must stay inside the site folder."""
+        start = match.start()
+        name = positional[0] if positional else named.get("file", "")
+        text = self._included_text(start, name)
+        if text is None:
+            replacement = ""
+        elif sitepaths.stands_alone(self.source, start, match.end()):
+            replacement = self.includes.add(text)
+        else:
+            replacement = re.sub(r"\s*\n\s*", " ", text.strip())
+        self.edits.replace(start, match.end(), replacement)
+        return match.end()
+
+    def _included_text(self, start: int, name: str) -> str | None:
+        if not name:
+            self.warn(start, "`{{< include >}}` names no file; it is removed",
+                      "write {{< include file.qmd >}}", kind=INCLUDE_KIND)
+            return None
+        if self.depth >= MAX_INCLUDE_DEPTH:
+            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{name}`; "
+                             "is an include including itself?", "break the cycle",
+                      kind=INCLUDE_KIND)
+            return None
+        site = (self.ctx.site_root or self.ctx.source_dir).resolve()
+        root = site / "content" if (site / "content").is_dir() else site
+        path = ((root / name.lstrip("/")) if name.startswith("/")
+                else self.folder / name).resolve()
+        if not path.is_relative_to(site):
+            self.warn(start, f"the include `{name}` is outside {site.name}/",
+                      "includes must stay inside the site folder", kind=INCLUDE_KIND)
+            return None
+        try:
+            data = path.read_bytes()
+            text = data.decode("utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            problem = "does not exist" if isinstance(error, FileNotFoundError) else f"cannot be " \
+                f"read ({error})"
+            self.warn(start, f"the include `{name}` {problem}", "copy the file beside the "
+                      "post, where the path points, or remove the shortcode", kind=INCLUDE_KIND)
+            return None
+        self.ctx.add_dependency(str(path), hashlib.sha256(data).hexdigest())
+        if "{{<" not in text and "{{%" not in text:
+            return text
+        report_line = self.report_line if self.report_line is not None else self.lines.line(start)
+        return _Expander(text, self.ctx, self.figures, self.includes, depth=self.depth + 1,
+                         report_line=report_line, origin=Path(name).name,
+                         folder=path.parent).expand()
+
+    def _shortcode_meta(self, match: re.Match[str], positional: list[str],
+                        named: dict[str, str]) -> int:
+        """Quarto's ``{{< meta title >}}``: a frontmatter value (``a.b`` reaches into a map)."""
+        key = positional[0] if positional else ""
+        value: Any = self.ctx.page_vars
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if value is None or isinstance(value, (dict, list)):
+            self.warn(match.start(), f"`{{{{< meta {key} >}}}}`: the frontmatter has no text "
+                      f"`{key}`; it is removed", "set it in the post's frontmatter")
+            value = ""
+        self.edits.replace(match.start(), match.end(), str(value))
+        return match.end()
+
+    def _shortcode_pagebreak(self, match: re.Match[str], positional: list[str],
+                             named: dict[str, str]) -> int:
+        """Quarto's page break is for printed formats: a web page has none to make."""
+        self.edits.replace(match.start(), match.end(), "")
+        return match.end()
+
+    def _shortcode_kbd(self, match: re.Match[str], positional: list[str],
+                       named: dict[str, str]) -> int:
+        """Quarto's ``{{< kbd Shift-Ctrl-P >}}``: the keys, as ``<kbd>``."""
+        keys = positional[0] if positional else next(iter(named.values()), "")
+        self.edits.replace(match.start(), match.end(), f"<kbd>{html.escape(keys)}</kbd>")
+        return match.end()
+
+    def _shortcode_video(self, match: re.Match[str], positional: list[str],
+                         named: dict[str, str]) -> int:
+        """Quarto's ``{{< video URL >}}``: a link to the video (its player, an iframe or a
+        script, is not published from posts), with a warning."""
+        url = positional[0] if positional else named.get("src", "")
+        title = named.get("title", "") or "Video"
+        if not url:
+            self.warn(match.start(), "`{{< video >}}` names no video; it is removed",
+                      "write {{< video URL >}}")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        self.warn(match.start(), f"`{{{{< video {url} >}}}}` is shown as a link: embedded "
+                  "players are not carried over", "link the video, or save a poster image "
+                  "beside the post and link it")
+        label = re.sub(r"([\\\[\]])", r"\\\1", title)
+        self.edits.replace(match.start(), match.end(),
+                           f"[{label}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
+        return match.end()
+
 
 def _shown(comment: re.Match[str]) -> str:
     """The shortcode a ``{{</* ... */>}}`` comment shows, as written."""
@@ -302,11 +418,12 @@ def _inline_image(figure: Figure) -> str:
     return f"![{alt}](<{src}>)"
 
 
-def expand_shortcodes(source: str, ctx: RenderContext, figures: FigureStore) -> str:
+def expand_shortcodes(source: str, ctx: RenderContext, figures: FigureStore,
+                      includes: IncludeStore | None = None) -> str:
     """Expand the Hugo shortcodes in a post body; every line stays where it was."""
     if "{{<" not in source and "{{%" not in source:
         return source
-    return _Expander(source, ctx, figures).expand()
+    return _Expander(source, ctx, figures, includes or IncludeStore()).expand()
 
 
 def _figure_tokens(state: StateBlock, figure: Figure, line: int) -> None:
@@ -371,10 +488,14 @@ def hugo_plugin(md: MarkdownIt) -> None:
     ``{{</* */>}}`` comments; other shortcodes are reported and removed."""
 
     def shortcode_rule(state: StateCore) -> None:
-        state.src = expand_shortcodes(state.src, render_context(state.env), figure_store(state.env))
+        state.src = expand_shortcodes(state.src, render_context(state.env), figure_store(state.env),
+                                      include_store(state.env))
 
     anchor = "liquid" if "liquid" in md.core.ruler.get_all_rules() else "normalize"
     md.core.ruler.after(anchor, "hugo_shortcodes", shortcode_rule)
     md.block.ruler.before("paragraph", "hugo_figure", _figure_block,
                           {"alt": ["paragraph", "blockquote", "list"]})
+    if "liquid_include" not in md.block.ruler.get_all_rules():  # Quarto's includes need it too
+        md.block.ruler.before("paragraph", "liquid_include", include_block,
+                              {"alt": ["paragraph", "blockquote", "list"]})
     add_toc(md)

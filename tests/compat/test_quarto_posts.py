@@ -44,7 +44,7 @@ def test_cells_of_other_languages_show_as_code_with_one_warning_per_language() -
     assert "//|" not in html and 'class="language-julia"' in html and "digraph" in html
     [r_cells, julia, dot] = warnings(rendered, "quarto")
     assert r_cells.location.line == 5 and r_cells.message.startswith(
-        "3 {r} cells not run (1 shown as code, 2 left out (include: false))")
+        "3 {r} cells not run (1 shown as code, 2 left out, as Quarto shows nothing of them)")
     assert julia.location.line == 20 and dot.location.line == 25
 
 
@@ -54,3 +54,35 @@ def test_pandoc_fence_attributes_and_raw_html_blocks() -> None:
                   "```{=latex}\n\\newpage\n```\n").html
     assert 'class="language-python"' in html and '<span class="n">x</span>' in html
     assert '<div class="card">a card</div>' in html and "newpage" not in html
+
+
+def test_quarto_include_reads_the_file_as_markdown_where_the_shortcode_stands(tmp_path) -> None:
+    # Every post of a measured blog includes its macros; the include was removed with a warning
+    # and 410 formulas then used undefined macros.
+    post_dir = tmp_path / "content" / "posts" / "p"
+    post_dir.mkdir(parents=True)
+    (tmp_path / "content" / "assets").mkdir()
+    (tmp_path / "content" / "assets" / "_macros.qmd").write_text(
+        "$$\n\\newcommand{\\R}{\\mathbb{R}}\n$$\n\n{{< include _more.qmd >}}\n")
+    (tmp_path / "content" / "assets" / "_more.qmd").write_text("More *text*.\n\n{{< nope >}}\n")
+    rendered = render("{{< include ../../assets/_macros.qmd >}}\n\nLet $x\\in\\R$.\n\n"
+                      "{{< include /assets/_more.qmd >}}\n\n{{< include ../../../../etc/passwd >}}\n"
+                      "{{< include missing.qmd >}}\n", tmp_path)
+    assert "<mi>ℝ</mi>" in rendered.html and rendered.html.count("More <em>text</em>.") == 2
+    assert not warnings(rendered, "math")
+    nested, *_ = warnings(rendered, "hugo")
+    assert nested.location.line == 5 and nested.message.startswith("in _more.qmd: the Hugo shortcode")
+    outside, missing = warnings(rendered, "include")
+    assert outside.location.line == 11 and "is outside" in outside.message
+    assert missing.location.line == 12 and "`missing.qmd` does not exist" in missing.message
+    assert any(path.endswith("_macros.qmd") for path in rendered.dependencies)
+
+
+def test_quarto_meta_pagebreak_kbd_and_video_shortcodes() -> None:
+    rendered = render("By {{< meta author.name >}}: {{< kbd Ctrl-C >}}.\n\n{{< pagebreak >}}\n\n"
+                      '{{< video https://www.youtube.com/embed/x title="A talk" >}}\n',
+                      frontmatter="---\ntitle: t\ndate: 2024-01-01\nauthor:\n  name: Ada\n---\n")
+    assert "By Ada: <kbd>Ctrl-C</kbd>." in rendered.html and "pagebreak" not in rendered.html
+    assert '<a href="https://www.youtube.com/embed/x">A talk</a>' in rendered.html
+    [video] = warnings(rendered, "hugo")
+    assert video.location.line == 11 and "shown as a link" in video.message
