@@ -79,7 +79,9 @@ _SEPARATOR = re.compile(r"\s*")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 # What a plain div keeps under its own name; every other key becomes data-KEY.
 _HTML_ATTRIBUTES = frozenset({"lang", "dir", "title"})
-_PUBLISHED = re.compile(r"id|class|lang|dir|title|role|open|data-[a-z0-9_.-]+")
+_PUBLISHED = re.compile(r"id|class|lang|dir|title|role|open|hidden|data-[a-z0-9_.-]+")
+# Quarto's conditional content: which `when-format`/`unless-format` values name a web page.
+_WEB_FORMATS = frozenset({"html", "html4", "html5"})
 _QUARTO_LOOKS = frozenset({"appearance", "icon"})  # the theme draws every callout one way
 _TOKEN_TYPES = ("fenced_div", "callout", "callout_details", "callout_title", "callout_body")
 
@@ -207,6 +209,8 @@ def read_div(written: Mapping[str, str], warn: Warn) -> Div:
         attributes["class"] = " ".join(classes)
     title: str | None = None
     collapse: bool | None = None
+    if _hidden_on_the_web(classes, written):
+        attributes["hidden"] = ""
     for key, value in written.items():
         name = key.lower()
         if name in ("id", "class") or (callout and name in _QUARTO_LOOKS):
@@ -235,6 +239,23 @@ def read_div(written: Mapping[str, str], warn: Warn) -> Div:
                 warn(f"`{key}=` on a fenced div is not a name an HTML attribute can have; it "
                      "is dropped", "use letters, digits, `-` and `_` in attribute names")
     return Div(attributes, callout, title, collapse)
+
+
+def _hidden_on_the_web(classes: list[str], written: Mapping[str, str]) -> bool:
+    """Quarto's ``.hidden`` (kept in the page, never shown: the place for TeX macros), and
+    ``.content-visible``/``.content-hidden`` with ``when-format``/``unless-format``, read for
+    an HTML page (other conditions, ``when-meta`` or ``when-profile``, show the content)."""
+    if "hidden" in classes:
+        return True
+    for condition_class, shown in (("content-visible", True), ("content-hidden", False)):
+        if condition_class not in classes:
+            continue
+        for key, web_means in (("when-format", True), ("unless-format", False)):
+            if key in written:
+                is_web = written[key].strip().lower().split(":")[0] in _WEB_FORMATS
+                return (is_web == web_means) != shown
+        return not shown and not any(key.startswith(("when-", "unless-")) for key in written)
+    return False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -349,7 +370,7 @@ def _insert_title(state: StateBlock, div: Div, body_at: int, line: int) -> None:
     elif first_block and first_block[0].type == "heading_open":
         inline = first_block[1]
         del tokens[body_at + 1:body_at + 4]
-        heading_id = _strip_heading_attributes(inline)
+        heading_id = (_strip_heading_attributes(inline) or {}).get("id")
     else:
         inline = Token("inline", "", 0, content=CALLOUT_TITLES[div.callout],
                        map=[line, line + 1], children=[])
@@ -363,9 +384,9 @@ def _insert_title(state: StateBlock, div: Div, body_at: int, line: int) -> None:
     tokens[body_at:body_at] = [opening, inline, closing]
 
 
-def _strip_heading_attributes(inline: Token) -> str | None:
-    """A heading's trailing ``{#id .class}`` (Pandoc's and kramdown's), which a heading rule
-    would have taken off, taken off its text; returns the id."""
+def _strip_heading_attributes(inline: Token) -> dict[str, str] | None:
+    """A heading's trailing ``{#id .class key=value}`` (Pandoc's and kramdown's) taken off its
+    text; returns the attributes (None when there are none)."""
     opening = inline.content.rfind("{")
     if opening < 0 or not inline.content.rstrip().endswith("}"):
         return None
@@ -376,7 +397,24 @@ def _strip_heading_attributes(inline: Token) -> str | None:
     if end != len(inline.content[opening:].rstrip()):
         return None
     inline.content = inline.content[:opening].rstrip()
-    return attributes.get("id")
+    return attributes
+
+
+def _heading_attributes(state: Any) -> None:
+    """Pandoc's attributes after a heading, ``## Appendix {#sec-refs .unnumbered .appendix}``:
+    the id and classes go on the heading (Quarto's ``.unnumbered``, ``.unlisted`` and
+    ``.appendix`` mean nothing more here: Stride numbers no sections). Other keys are dropped."""
+    tokens = state.tokens
+    for index, token in enumerate(tokens[:-1]):
+        if token.type != "heading_open" or tokens[index + 1].type != "inline":
+            continue
+        attributes = _strip_heading_attributes(tokens[index + 1])
+        if attributes is None:
+            continue
+        if attributes.get("id"):
+            token.attrSet("id", attributes["id"])
+        if attributes.get("class"):
+            token.attrSet("class", attributes["class"])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -393,10 +431,12 @@ def _render_tag(self: Any, tokens: list[Token], index: int, options: Any, env: A
 
 
 def fenced_divs_plugin(md: MarkdownIt) -> None:
-    """Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``) and Quarto's
-    callouts (``::: {.callout-note}``, with a title and ``collapse``)."""
+    """Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``), Quarto's callouts
+    (``::: {.callout-note}``, with a title and ``collapse``) and hidden or conditional content
+    (``.hidden``, ``.content-visible when-format="html"``), and Pandoc's heading attributes."""
     md.block.ruler.before("fence", "fenced_div", _fenced_div,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.core.ruler.after("block", "pandoc_heading_attributes", _heading_attributes)
     for token_type in _TOKEN_TYPES:
         md.add_render_rule(f"{token_type}_open", _render_tag)
         md.add_render_rule(f"{token_type}_close", _render_tag)

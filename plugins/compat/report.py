@@ -45,7 +45,9 @@ def summarize_diagnostics(diagnostics: Iterable[Diagnostic], *,
 _NOT_PROSE = re.compile(r"<(pre|code|math|svg|script|style)\b[^>]*>.*?</\1>", re.S | re.I)
 _TEX = re.compile(r"\$\$.*?\$\$|\$[^$\n]+\$|\\\[.*?\\\]|\\\(.*?\\\)", re.S)
 _LEAK = re.compile(r"\{%.{0,60}?%\}|\{\{.{0,60}?\}\}|\{:[^}\n]{0,60}\}|\{%|\{\{|\{:|%\}"
-                   r"|^[ \t]*:{3,}[^\n]{0,60}$", re.S | re.M)  # the last: a Pandoc div's fence
+                   r"|^[ \t]*:{3,}[^\n]{0,60}$"  # a Pandoc div's fence
+                   r"|\{[#.][A-Za-z][\w:.-]*(?:\s[^{}\n]{0,60})?\}"  # Pandoc's {#id .class}
+                   r"|\[-?@[A-Za-z][\w:.+-]*[^\]\n]{0,60}\]", re.S | re.M)  # a citation [@key]
 
 
 def visible_text(html: str) -> str:
@@ -55,5 +57,6 @@ def visible_text(html: str) -> str:
 
 
 def find_leaks(html: str) -> tuple[str, ...]:
-    """Liquid, Hugo, kramdown or Pandoc syntax a reader would see as text in ``html``."""
+    """Liquid, Hugo, kramdown or Pandoc syntax (a div's fence, ``{#id .class}`` attributes, a
+    ``[@key]`` citation) a reader would see as text in ``html``."""
     return tuple(match.group(0) for match in _LEAK.finditer(visible_text(html)))

@@ -86,3 +86,25 @@ def test_quarto_meta_pagebreak_kbd_and_video_shortcodes() -> None:
     assert '<a href="https://www.youtube.com/embed/x">A talk</a>' in rendered.html
     [video] = warnings(rendered, "hugo")
     assert video.location.line == 11 and "shown as a link" in video.message
+
+
+def test_hidden_and_conditional_content_is_hidden_on_the_web_page() -> None:
+    # A measured blog keeps its macros in `::: {.hidden}`: the div and its text were shown.
+    html = render('::: {.hidden}\n$$\n\\newcommand{\\R}{\\mathbb{R}}\n$$\nMacros.\n:::\n\n'
+                  '::: {.content-visible when-format="html"}\nWeb: $\\R$.\n:::\n\n'
+                  '::: {.content-visible when-format="pdf"}\nPrint.\n:::\n\n'
+                  '::: {.content-hidden unless-format="html"}\nAlso web.\n:::\n').html
+    assert '<div class="hidden" hidden="">' in html and "<mi>ℝ</mi>" in html
+    assert re.search(r'<div class="content-visible" data-when-format="html">\s*<p>Web', html)
+    assert re.search(r'<div class="content-visible" hidden="" data-when-format="pdf">', html)
+    assert re.search(r'<div class="content-hidden" data-unless-format="html">\s*<p>Also', html)
+
+
+def test_pandoc_heading_attributes_are_taken_off_the_heading_text() -> None:
+    # `## References {.appendix}` showed `{.appendix}` in the heading and its id.
+    rendered = render("## References {.appendix}\n\n## Summary {#sec-sum .unnumbered .unlisted}\n\n"
+                      "## Set {a, b}\n\nSee @sec-sum.\n")
+    assert '<h2 class="appendix" id="references">References</h2>' in rendered.html
+    assert '<h2 id="sec-sum" class="unnumbered unlisted">Summary</h2>' in rendered.html
+    assert '<h2 id="set-a-b">Set {a, b}</h2>' in rendered.html
+    assert '<a class="crossref" href="#sec-sum">Summary</a>' in rendered.html
