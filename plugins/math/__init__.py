@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from generator.errors import ConfigError, SourceLocation
 
 from .escapes import MODES
-from .syntax import math_block_rule, math_inline_rule
+from .syntax import math_block_rule, math_inline_rule, tex_definitions_rule
 from .tables import math_table_rule
 from .tex import DEFINING_COMMANDS, Macro, TexError, parse_macros
 
@@ -57,6 +57,7 @@ def math_plugin(md: MarkdownIt, *, macros: Mapping[str, str] = _NO_MACROS,
                         macros_key=None if defining else repr(sorted(macros.items())))
     md.block.ruler.before("fence", "math_block", math_block_rule,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
+    md.block.ruler.before("paragraph", "tex_definitions", tex_definitions_rule)
     md.inline.ruler.before("escape", "math_inline", math_inline_rule)
     # Same name and interruptions as markdown-it's table rule, so enabling "table" still works.
     md.block.ruler.at("table", math_table_rule, {"alt": ["paragraph", "reference"]})
@@ -113,6 +114,8 @@ def _render_page(state: StateCore, settings: Settings) -> None:
 
 
 def _render_block(self: Any, tokens: Sequence[Token], index: int, options: Any, env: Any) -> str:
+    if tokens[index].meta.get("definitions"):  # raw TeX macro definitions: nothing to show
+        return ""
     return str(tokens[index].meta["html"])
 
 

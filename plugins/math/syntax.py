@@ -9,6 +9,8 @@ here so the three syntaxes share one scanner, interrupt paragraphs, and follow P
 a TeX command).
 
 Tokens: ``math_block`` (display, own lines; ``markup`` is ``$$``, ``\\[`` or ``\\begin``;
+``meta["definitions"]`` marks Pandoc's raw-TeX macro definitions outside math, which define and
+show nothing;
 ``meta["label"]`` holds Quarto's ``{#eq-name}`` written after the closing ``$$``) and
 ``math_inline`` (``markup`` is ``$``, ``$$``, ``\\(`` or ``\\[``; ``meta["display"]`` is True for
 ``\\[`` only, since kramdown treats ``$$`` in a sentence as inline math; a Quarto reference
@@ -32,6 +34,9 @@ _QUARTO_LABEL = re.compile(r"\s*\{#(eq-[^\s{}]+)\}\s*")
 _QUARTO_REFERENCE = re.compile(r"@(?P<label>eq-[\w:.-]*\w)"
                                r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>eq-[\w:.-]*\w)\]"
                                r"(?![(\[])")  # not a link's text: [see @eq-x](url)
+# Pandoc's latex_macros: a block of lines each opening with a definition defines macros for the
+# post's math (Quarto's documents keep them in a hidden div); a web page shows none of it.
+_DEFINITION = re.compile(r"\\(?:(?:re|provide)?newcommand\*?|def|DeclareMathOperator\*?)(?![A-Za-z])")
 _ENVIRONMENT_START = re.compile(r"\\begin\{(" + "|".join(sorted(NUMBERED_ENVIRONMENTS)) + r")(\*?)\}")
 
 
@@ -92,6 +97,47 @@ def math_block_rule(state: StateBlock, start_line: int, end_line: int, silent: b
         token.meta["label"] = label
     state.line = last_line + 1
     return True
+
+
+def tex_definitions_rule(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """Raw TeX macro definitions outside math (``\\newcommand``, ``\\renewcommand``,
+    ``\\providecommand``, ``\\def``, ``\\DeclareMathOperator``), one or more lines each
+    opening with one and ending with a definition's ``}``, as Pandoc's ``latex_macros`` reads
+    them: they hold for the post's later formulas and the page shows nothing of them. A
+    definition may run over several lines while its braces are open."""
+    if state.sCount[start_line] - state.blkIndent >= 4:
+        return False
+    lines: list[str] = []
+    line_number = start_line
+    depth = 0
+    while line_number < end_line and state.sCount[line_number] >= state.blkIndent:
+        line = state.src[state.bMarks[line_number] + state.tShift[line_number]:state.eMarks[line_number]]
+        if not line.strip() or (depth <= 0 and not _DEFINITION.match(line)):
+            break
+        after = depth + _brace_balance(line)
+        if after <= 0 and not line.rstrip().endswith("}"):
+            break  # text after the definition: a sentence, not a block of definitions
+        lines.append(line)
+        depth = after
+        line_number += 1
+    if not lines:
+        return False
+    if silent:
+        return True
+    token = state.push("math_block", "math", 0)
+    token.block = True
+    token.content = "\n".join(lines)
+    token.markup = "\\newcommand"
+    token.map = [start_line, line_number]
+    token.meta["definitions"] = True
+    state.line = line_number
+    return True
+
+
+def _brace_balance(line: str) -> int:
+    """Opening minus closing braces, escaped ones (``\\{``) left out."""
+    plain = re.sub(r"\\.", "", line)
+    return plain.count("{") - plain.count("}")
 
 
 def _label_after(text: str, opening: str) -> str | None:

@@ -108,3 +108,19 @@ def test_pandoc_heading_attributes_are_taken_off_the_heading_text() -> None:
     assert '<h2 id="sec-sum" class="unnumbered unlisted">Summary</h2>' in rendered.html
     assert '<h2 id="set-a-b">Set {a, b}</h2>' in rendered.html
     assert '<a class="crossref" href="#sec-sum">Summary</a>' in rendered.html
+
+
+def test_raw_tex_macro_definitions_outside_math_define_macros_and_show_nothing() -> None:
+    # Pandoc's latex_macros: a measured blog's macros sit between `$$` lines with blank lines
+    # inside, so no display holds them; Pandoc reads the bare definitions anyway.
+    rendered = render("::: {.hidden}\n$$\n\n\\renewcommand{\\P}{\\operatorname{P}}\\newcommand{\\R}"
+                      "{\\mathbb{R}}\n\\newcommand{\\vctr}[2]{\\begin{pmatrix}#1\\\\\n#2\\end{pmatrix}}\n"
+                      "\\DeclareMathOperator{\\des}{des}\n$$\n:::\n\n"
+                      "Let $\\P(x\\in\\R)$, $\\des(i)$ and $\\vctr{a}{b}$.\n\n"
+                      "\\def\\x{y} is a sentence.\n")
+    assert not warnings(rendered, "math")
+    # what Pandoc leaves of them too: the two `$$` lines, in the hidden div
+    assert re.search(r'<div class="hidden" hidden="">\s*<p>\$\$</p>\s*<p>\$\$</p>\s*</div>',
+                     rendered.html)
+    assert "<mi>ℝ</mi>" in rendered.html and ">des</mo>" in rendered.html
+    assert "<p>\\def\\x{y} is a sentence.</p>" in rendered.html
