@@ -19,6 +19,7 @@ from __future__ import annotations
 from markdown_it import MarkdownIt
 
 from .cells import quarto_cells_plugin
+from .citations import citations_plugin
 from .crossrefs import crossrefs_plugin
 from .divs import fenced_divs_plugin
 from .hugo import hugo_plugin
@@ -28,7 +29,7 @@ from .report import DiagnosticSummary, find_leaks, summarize_diagnostics
 from .urls import site_urls_plugin
 
 __all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin", "crossrefs_plugin",
-           "quarto_cells_plugin",
+           "quarto_cells_plugin", "citations_plugin",
            "fenced_divs_plugin", "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary",
            "find_leaks"]
 
@@ -45,7 +46,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
     :param hugo: shortcodes (``figure``, ``highlight``, ``ref``, ``relref``, ``param``).
     :param quarto: Quarto's cross-references to figures and sections (``@fig-x``, ``@sec-x``),
         and its labelled figures, numbered; cells in languages other than Python (``{r}``,
-        ``{julia}``...) shown as code, ``{=html}`` raw blocks and ``{.lang}`` fences.
+        ``{julia}``...) shown as code, ``{=html}`` raw blocks and ``{.lang}`` fences; Pandoc's
+        ``[@key]`` citations shown as their keys.
     :param pandoc: Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``) and
         Quarto's callouts (``::: {.callout-note}``, with ``title``, a heading or ``collapse``).
     :param site_urls: resolve ``/assets/...`` links and images against the site's base path
@@ -63,6 +65,7 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
     if quarto:
         md.use(crossrefs_plugin)
         md.use(quarto_cells_plugin)
+        md.use(citations_plugin)
     if pandoc:
         md.use(fenced_divs_plugin)
     if site_urls:

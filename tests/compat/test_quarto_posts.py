@@ -124,3 +124,21 @@ def test_raw_tex_macro_definitions_outside_math_define_macros_and_show_nothing()
                      rendered.html)
     assert "<mi>ℝ</mi>" in rendered.html and ">des</mo>" in rendered.html
     assert "<p>\\def\\x{y} is a sentence.</p>" in rendered.html
+
+
+def test_citations_show_their_keys_with_one_warning_per_post() -> None:
+    # 279 `[@key]` citations of a measured blog were shown as written.
+    rendered = render("See [@Kingma-Welling2014], [@Neal1996 p.16; @MacKay1994],\n"
+                      "[第6章 @Gelman2005 pp.20-] and [-@Smith04].\n\n"
+                      "Not citations: [@handle](https://example.org), me@example.org, [-@eq-a].\n\n"
+                      "$$\na\n$$ {#eq-a}\n")
+    html = rendered.html
+    assert '<span class="citation" data-cites="Kingma-Welling2014">[Kingma-Welling2014]</span>' in html
+    assert ('<span class="citation" data-cites="Neal1996 MacKay1994">[Neal1996 p.16; MacKay1994]'
+            '</span>') in html
+    assert "[第6章 Gelman2005 pp.20-]</span>" in html and "[Smith04]</span>" in html
+    assert '<a href="https://example.org">@handle</a>' in html and "me@example.org" in html
+    assert '<a class="math-ref" href="#eq-a">1</a>' in html
+    [warning] = warnings(rendered, "quarto")
+    assert warning.location.line == 5 and warning.message.startswith(
+        "4 citations ([@Kingma-Welling2014] ...) shown as their keys")
