@@ -1,10 +1,14 @@
-"""Quarto's cross-references to figures and sections: ``@fig-name``, ``@sec-name``.
+"""Quarto's cross-references to figures, tables and sections: ``@fig-name``, ``@tbl-name``,
+``@sec-name``; and Pandoc's table captions.
 
 Quarto numbers what carries a typed label and writes references with the type's name:
 
 - ``![Elephant](elephant.png){#fig-elephant}``, an image alone in its paragraph, becomes a
   figure captioned "Figure 1: Elephant"; so does a ``{python}`` cell with ``#| label: fig-x``
   (its ``fig-cap`` gets the number); ``@fig-elephant`` reads "Figure 1";
+- a table with a caption paragraph right below or above it (``: Results {#tbl-results}``, or
+  ``Table: Results``, Pandoc's) gets the caption as its ``<caption>``; with a ``tbl-`` id it is
+  numbered "Table 1: Results" and ``@tbl-results`` reads "Table 1";
 - ``## Results {#sec-results}``: ``@sec-results`` reads "Results" (Quarto numbers sections
   only with ``number-sections``, which a blog post has no use for, so the title stands in);
 - ``[-@fig-x]`` gives the number alone and ``[Fig. @fig-x]`` the author's own prefix.
@@ -26,15 +30,18 @@ from markdown_it.token import Token
 
 from generator.context import RenderContext, render_context
 
-_KINDS = {"fig": "figure", "sec": "section"}
-_REFERENCE = re.compile(r"@(?P<label>(?:fig|sec)-[\w:.-]*\w)"
-                        r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:fig|sec)-[\w:.-]*\w)\]"
+_KINDS = {"fig": "figure", "tbl": "table", "sec": "section"}
+_NAMES = {"fig": "Figure", "tbl": "Table"}
+_REFERENCE = re.compile(r"@(?P<label>(?:fig|tbl|sec)-[\w:.-]*\w)"
+                        r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:fig|tbl|sec)-[\w:.-]*\w)\]"
                         r"(?![(\[])")  # not a link's text: [see @fig-x](url)
 
 
 def crossrefs_plugin(md: MarkdownIt) -> None:
-    """Number labelled figures, and resolve ``@fig-``/``@sec-`` references to them."""
+    """Number labelled figures and tables, and resolve ``@fig-``/``@tbl-``/``@sec-`` references
+    to them; Pandoc's table captions become the tables' ``<caption>``."""
     md.inline.ruler.before("link", "quarto_crossref", _reference_rule)
+    md.core.ruler.after("block", "pandoc_table_captions", _table_captions)
     md.core.ruler.after("anchor" if "anchor" in _core_rules(md) else "inline", "quarto_crossrefs",
                         _resolve)
     md.add_render_rule("quarto_crossref", _render_reference)
@@ -99,15 +106,21 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
     """Quarto's figures in page order: labelled lone images made figures, labelled cells'
     figures captioned, each "Figure N"."""
     targets: dict[str, _Target] = {}
-    count = 0
+    count = tables = 0
     index = 0
     while index < len(tokens):
         token = tokens[index]
         label = None
+        targets_count = None
         if token.type == "paragraph_open" and (image := _lone_labelled_image(tokens, index)):
             label = str(image.attrGet("id"))
             count += 1
             _make_figure(tokens, index, image, f"Figure {count}")
+        elif token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
+            label = str(token.attrGet("id"))
+            tables += 1
+            _number_table_caption(tokens, index, f"Table {tables}")
+            targets_count = tables
         elif token.type == "run_block_open":
             label = token.meta["view"].label
             if label and label.startswith("fig-"):
@@ -116,13 +129,91 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
             else:
                 label = None
         if label is not None:
+            kind = _KINDS[label.split("-", 1)[0]]
             if label in targets:
-                ctx.warn(token.map[0] if token.map else None, f"duplicate figure label #{label}",
-                         kind="compat", hint="give each figure its own label")
+                ctx.warn(token.map[0] if token.map else None, f"duplicate {kind} label #{label}",
+                         kind="compat", hint=f"give each {kind} its own label")
             else:
-                targets[label] = _Target(label, count)
+                targets[label] = _Target(label, count if targets_count is None else targets_count)
         index += 1
     return targets
+
+
+_CAPTION = re.compile(r"(?::|Table:)[ \t]+(?P<text>\S.*)", re.S)
+
+
+def _table_captions(state: StateCore) -> None:
+    """Pandoc's table caption: a paragraph beginning with ``:`` or ``Table:`` right below a
+    table (or right above it), its trailing ``{#tbl-x .class}`` giving the table an id."""
+    tokens = state.tokens
+    index = 0
+    while index < len(tokens):
+        if tokens[index].type == "table_open":
+            close = next(i for i in range(index, len(tokens)) if tokens[i].type == "table_close")
+            if (caption := _caption_at(tokens, close + 1, tokens[index])) is not None:
+                del tokens[close + 1:close + 4]
+            elif (caption := _caption_at(tokens, index - 3, tokens[index], above=True)) is not None:
+                del tokens[index - 3:index]
+                index -= 3
+            if caption is not None:
+                _attach_caption(tokens, index, caption)
+        index += 1
+
+
+def _caption_at(tokens: list[Token], at: int, table: Token, *, above: bool = False
+                ) -> Token | None:
+    """The caption paragraph's inline token at ``at``, if one stands there next to ``table``."""
+    if at < 0 or at + 2 >= len(tokens) or tokens[at].type != "paragraph_open":
+        return None
+    paragraph, inline = tokens[at], tokens[at + 1]
+    if inline.type != "inline" or not _CAPTION.match(inline.content):
+        return None
+    if paragraph.level != table.level or paragraph.map is None or table.map is None:
+        return None
+    gap = table.map[0] - paragraph.map[1] if above else paragraph.map[0] - table.map[1]
+    return inline if gap <= 1 else None
+
+
+def _attach_caption(tokens: list[Token], table_at: int, inline: Token) -> None:
+    table = tokens[table_at]
+    inline.content = _CAPTION.match(inline.content).group("text").rstrip()
+    attributes = _strip_attributes(inline)
+    if attributes.get("id"):
+        table.attrSet("id", attributes["id"])
+    if attributes.get("class"):
+        table.attrSet("class", attributes["class"])
+    inline.level = table.level + 1
+    tokens[table_at + 1:table_at + 1] = [
+        Token("caption_open", "caption", 1, block=True, level=table.level + 1, map=inline.map),
+        inline, Token("caption_close", "caption", -1, block=True, level=table.level + 1)]
+
+
+def _strip_attributes(inline: Token) -> dict[str, str]:
+    """A trailing ``{#id .class key=value}`` taken off ``inline``'s text (Pandoc's syntax)."""
+    from .divs import AttributeSyntaxError, read_attributes  # divs imports nothing from here
+    opening = inline.content.rfind("{")
+    if opening < 0 or not inline.content.endswith("}"):
+        return {}
+    try:
+        attributes, end = read_attributes(inline.content[opening:])
+    except AttributeSyntaxError:
+        return {}
+    if end != len(inline.content) - opening:
+        return {}
+    inline.content = inline.content[:opening].rstrip()
+    return attributes
+
+
+def _number_table_caption(tokens: list[Token], table_at: int, number: str) -> None:
+    """A ``tbl-`` table's caption starts "Table N: " (or is "Table N" when it has none)."""
+    if table_at + 2 < len(tokens) and tokens[table_at + 1].type == "caption_open":
+        caption = tokens[table_at + 2]
+        caption.children = [Token("text", "", 0, content=f"{number}: "), *(caption.children or [])]
+        return
+    tokens[table_at + 1:table_at + 1] = [
+        Token("caption_open", "caption", 1, block=True),
+        Token("inline", "", 0, children=[Token("text", "", 0, content=number)]),
+        Token("caption_close", "caption", -1, block=True)]
 
 
 def _lone_labelled_image(tokens: list[Token], paragraph: int) -> Token | None:
@@ -197,7 +288,8 @@ def _render_reference(self, tokens, index, options, env) -> str:
     elif prefix == "":
         text = str(target.number)
     else:
-        text = f"{prefix or 'Figure'}\N{NO-BREAK SPACE}{target.number}"
+        name = _NAMES[target.id.split("-", 1)[0]]
+        text = f"{prefix or name}\N{NO-BREAK SPACE}{target.number}"
     if reference.meta["in_link"]:  # a link inside a link's text is not HTML
         return f'<span class="crossref">{escapeHtml(text)}</span>'
     return f'<a class="crossref" href="#{escapeHtml(target.id)}">{escapeHtml(text)}</a>'

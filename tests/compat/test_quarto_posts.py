@@ -142,3 +142,18 @@ def test_citations_show_their_keys_with_one_warning_per_post() -> None:
     [warning] = warnings(rendered, "quarto")
     assert warning.location.line == 5 and warning.message.startswith(
         "4 citations ([@Kingma-Welling2014] ...) shown as their keys")
+
+
+def test_table_captions_below_or_above_and_numbered_table_references() -> None:
+    # `: caption {.striped tbl-colwidths="[20,20]"}` under a table showed as a paragraph.
+    rendered = render('| a | b |\n|---|---|\n| 1 | 2 |\n\n: Kernel vs *NN* {.striped tbl-colwidths="[20,20]"}\n\n'
+                      "Table: Results {#tbl-results}\n\n| x |\n|---|\n| 3 |\n\n"
+                      "| y |\n|---|\n| 4 |\n\nAs @tbl-results and [Tab. @tbl-results] show; @tbl-none.\n")
+    html = rendered.html
+    assert re.search(r'<table class="striped" tabindex="0">\s*<caption>Kernel vs <em>NN</em></caption>', html)
+    assert re.search(r'<table id="tbl-results" tabindex="0">\s*<caption>Table 1: Results</caption>', html)
+    assert html.count("<caption>") == 2 and "tbl-colwidths" not in html and "Table:" not in html
+    assert ('As <a class="crossref" href="#tbl-results">Table\u00a01</a> and '
+            '<a class="crossref" href="#tbl-results">Tab.\u00a01</a> show') in html
+    [missing] = warnings(rendered, "compat")
+    assert "no table on this page has the label #tbl-none" in missing.message
