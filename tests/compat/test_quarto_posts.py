@@ -157,3 +157,20 @@ def test_table_captions_below_or_above_and_numbered_table_references() -> None:
             '<a class="crossref" href="#tbl-results">Tab.\u00a01</a> show') in html
     [missing] = warnings(rendered, "compat")
     assert "no table on this page has the label #tbl-none" in missing.message
+
+
+def test_links_to_other_posts_source_files_go_to_their_pages() -> None:
+    # Quarto rewrites `[x](GP2.qmd#sec-x)` to the page; Stride warned that the .qmd file was a
+    # missing asset and left the link broken.
+    settings = RenderSettings(site_root=Path("/tmp"), cache_root=None, execute=False,
+                              link_table={"posts/kernels/gp2.qmd": "/2024/02/gp2/",
+                                          "gp2": "/2024/02/gp2/"})
+    text = (FRONTMATTER + "See [the theory](gp2.qmd#sec-kernel), [it again](../kernels/gp2.qmd),"
+            " [%-encoded](gp%32.qmd) and [a lost one](../R/R3.qmd).\n")
+    rendered = MarkdownRenderer(settings).render(parse_source(source_file(
+        text, Path("/tmp"), "content/posts/kernels/gp.qmd")))
+    assert rendered.html.count('href="/2024/02/gp2/') == 3
+    assert 'href="/2024/02/gp2/#sec-kernel"' in rendered.html and 'href="../R/R3.qmd"' in rendered.html
+    [lost] = warnings(rendered, "link")
+    assert lost.location.line == 5 and "no post `posts/R/R3.qmd`" in lost.message
+    assert not warnings(rendered, "asset")
