@@ -30,10 +30,15 @@ from markdown_it.token import Token
 
 from generator.context import RenderContext, render_context
 
-_KINDS = {"fig": "figure", "tbl": "table", "sec": "section"}
-_NAMES = {"fig": "Figure", "tbl": "Table"}
-_REFERENCE = re.compile(r"@(?P<label>(?:fig|tbl|sec)-[\w:.-]*\w)"
-                        r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:fig|tbl|sec)-[\w:.-]*\w)\]"
+# Quarto's theorem-like blocks: ``::: {#thm-x}`` ... ``:::``, numbered per type.
+THEOREMS = {"thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition",
+            "cnj": "Conjecture", "def": "Definition", "exm": "Example", "exr": "Exercise"}
+_KINDS = {"fig": "figure", "tbl": "table", "sec": "section",
+          **{kind: name.lower() for kind, name in THEOREMS.items()}}
+_NAMES = {"fig": "Figure", "tbl": "Table", **THEOREMS}
+_TYPES = "|".join(_KINDS)
+_REFERENCE = re.compile(rf"@(?P<label>(?:{_TYPES})-[\w:.-]*\w)"
+                        rf"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:{_TYPES})-[\w:.-]*\w)\]"
                         r"(?![(\[])")  # not a link's text: [see @fig-x](url)
 
 
@@ -102,41 +107,84 @@ def _resolve(state: StateCore) -> None:
         reference.meta["target"] = target
 
 
+def _names(ctx: RenderContext, suffix: str) -> dict[str, str]:
+    """Each kind's name, English unless the frontmatter's ``crossref:`` renames it as Quarto
+    lets a post do (``fig-title: 図`` for captions, ``thm-prefix: 定理`` for references)."""
+    names = dict(_NAMES)
+    crossref = ctx.page_vars.get("crossref")
+    if isinstance(crossref, dict):
+        for kind in names:
+            value = crossref.get(f"{kind}-{suffix}")
+            if isinstance(value, (str, int, float)) and str(value).strip():
+                names[kind] = str(value).strip()
+    return names
+
+
 def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Target]:
-    """Quarto's figures in page order: labelled lone images made figures, labelled cells'
-    figures captioned, each "Figure N"."""
+    """Quarto's numbered things in page order, each kind counted on its own: labelled lone
+    images made figures, labelled cells' figures captioned ("Figure N"), ``tbl-`` tables
+    ("Table N") and theorem-like divs ("Theorem N")."""
     targets: dict[str, _Target] = {}
-    count = tables = 0
+    counts: dict[str, int] = {}
+    titles = _names(ctx, "title")
+
+    def number(kind: str) -> str:
+        counts[kind] = counts.get(kind, 0) + 1
+        return f"{titles[kind]} {counts[kind]}"
+
     index = 0
     while index < len(tokens):
         token = tokens[index]
         label = None
-        targets_count = None
+        own_id = str(token.attrGet("id") or "") if token.nesting == 1 else ""
         if token.type == "paragraph_open" and (image := _lone_labelled_image(tokens, index)):
             label = str(image.attrGet("id"))
-            count += 1
-            _make_figure(tokens, index, image, f"Figure {count}")
-        elif token.type == "table_open" and str(token.attrGet("id") or "").startswith("tbl-"):
-            label = str(token.attrGet("id"))
-            tables += 1
-            _number_table_caption(tokens, index, f"Table {tables}")
-            targets_count = tables
+            _make_figure(tokens, index, image, number("fig"))
+        elif token.type == "table_open" and own_id.startswith("tbl-"):
+            label = own_id
+            _number_table_caption(tokens, index, number("tbl"))
+        elif token.type == "fenced_div_open" and own_id.split("-", 1)[0] in THEOREMS \
+                and "-" in own_id:
+            label = own_id
+            _title_theorem(tokens, index, number(own_id.split("-", 1)[0]))
         elif token.type == "run_block_open":
             label = token.meta["view"].label
             if label and label.startswith("fig-"):
-                count += 1
-                _number_cell_caption(tokens, index, f"Figure {count}")
+                _number_cell_caption(tokens, index, number("fig"))
             else:
                 label = None
         if label is not None:
-            kind = _KINDS[label.split("-", 1)[0]]
+            kind = label.split("-", 1)[0]
             if label in targets:
-                ctx.warn(token.map[0] if token.map else None, f"duplicate {kind} label #{label}",
-                         kind="compat", hint=f"give each {kind} its own label")
+                ctx.warn(token.map[0] if token.map else None,
+                         f"duplicate {_KINDS[kind]} label #{label}", kind="compat",
+                         hint=f"give each {_KINDS[kind]} its own label")
             else:
-                targets[label] = _Target(label, count if targets_count is None else targets_count)
+                targets[label] = _Target(label, counts[kind])
         index += 1
     return targets
+
+
+def _title_theorem(tokens: list[Token], opening: int, number: str) -> None:
+    """A theorem-like div's title, "Theorem N" in bold, then "(Name)" when its first block is a
+    heading (Quarto's ``## Name``), which leaves the headings, and so the table of contents."""
+    token = tokens[opening]
+    kind = token.attrGet("id").split("-", 1)[0]
+    classes = str(token.attrGet("class") or "").split()
+    token.attrSet("class", " ".join(dict.fromkeys(["theorem", _NAMES[kind].lower(), *classes])))
+    children = [Token("text", "", 0, content=number)]
+    at = opening + 1
+    if at + 2 < len(tokens) and tokens[at].type == "heading_open" and tokens[at + 1].children:
+        children += [Token("text", "", 0, content=" ("), *tokens[at + 1].children,
+                     Token("text", "", 0, content=")")]
+        del tokens[at:at + 3]
+    level = token.level + 1
+    tokens[at:at] = [
+        Token("theorem_title_open", "p", 1, attrs={"class": "theorem-title"}, block=True,
+              level=level, map=token.map),
+        Token("inline", "", 0, level=level + 1, map=token.map, children=[
+            Token("strong_open", "strong", 1), *children, Token("strong_close", "strong", -1)]),
+        Token("theorem_title_close", "p", -1, block=True, level=level)]
 
 
 _CAPTION = re.compile(r"(?::|Table:)[ \t]+(?P<text>\S.*)", re.S)
@@ -288,7 +336,7 @@ def _render_reference(self, tokens, index, options, env) -> str:
     elif prefix == "":
         text = str(target.number)
     else:
-        name = _NAMES[target.id.split("-", 1)[0]]
+        name = _names(render_context(env), "prefix")[target.id.split("-", 1)[0]]
         text = f"{prefix or name}\N{NO-BREAK SPACE}{target.number}"
     if reference.meta["in_link"]:  # a link inside a link's text is not HTML
         return f'<span class="crossref">{escapeHtml(text)}</span>'

@@ -174,3 +174,29 @@ def test_links_to_other_posts_source_files_go_to_their_pages() -> None:
     [lost] = warnings(rendered, "link")
     assert lost.location.line == 5 and "no post `posts/R/R3.qmd`" in lost.message
     assert not warnings(rendered, "asset")
+
+
+def test_theorem_like_divs_are_numbered_per_kind_titled_and_referenced() -> None:
+    # 19 `::: {#thm-x}` / `{#def-x}` divs of a measured blog showed their `## Name` as a section
+    # heading and `@thm-x` as text.
+    rendered = render("::: {#def-sep}\n## Linearly *separable*\nData are separable.\n:::\n\n"
+                      "::: {#thm-main}\nEvery $x$.\n:::\n\n::: {#def-other .small}\nPlain.\n:::\n\n"
+                      "By @def-sep, @thm-main and [-@def-other]; @lem-none.\n")
+    html = rendered.html
+    assert re.search(r'<div id="def-sep" class="theorem definition">\s*<p class="theorem-title">'
+                     r"<strong>Definition 1 \(Linearly <em>separable</em>\)</strong></p>", html)
+    assert "<strong>Theorem 1</strong>" in html and "<h2" not in html
+    assert '<div id="def-other" class="theorem definition small">' in html
+    assert "<strong>Definition 2</strong>" in html
+    assert ('By <a class="crossref" href="#def-sep">Definition\u00a01</a>, <a class="crossref" '
+            'href="#thm-main">Theorem\u00a01</a> and <a class="crossref" href="#def-other">2</a>') in html
+    [missing] = warnings(rendered, "compat")
+    assert missing.location.line == 18 and "no lemma on this page" in missing.message
+
+
+def test_the_frontmatters_crossref_names_title_and_prefix() -> None:
+    rendered = render("::: {#thm-a}\nText.\n:::\n\n![An image](a.png){#fig-a}\n\nSee @thm-a, @fig-a.\n",
+                      frontmatter="---\ntitle: t\ndate: 2024-01-01\ncrossref:\n  thm-title: 定理\n"
+                                  "  thm-prefix: 定理\n  fig-title: 図\n---\n")
+    assert "<strong>定理 1</strong>" in rendered.html and "<figcaption>図 1: An image" in rendered.html
+    assert 'href="#thm-a">定理\u00a01</a>' in rendered.html and 'href="#fig-a">Figure\u00a01</a>' in rendered.html
