@@ -22,6 +22,7 @@ from .cells import quarto_cells_plugin
 from .citations import citations_plugin
 from .crossrefs import crossrefs_plugin
 from .divs import fenced_divs_plugin
+from .gridtables import grid_tables_plugin
 from .hugo import hugo_plugin
 from .kramdown import kramdown_plugin
 from .liquid import liquid_plugin
@@ -29,7 +30,7 @@ from .report import DiagnosticSummary, find_leaks, summarize_diagnostics
 from .urls import site_urls_plugin
 
 __all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin", "crossrefs_plugin",
-           "quarto_cells_plugin", "citations_plugin",
+           "quarto_cells_plugin", "citations_plugin", "grid_tables_plugin",
            "fenced_divs_plugin", "site_urls_plugin", "summarize_diagnostics", "DiagnosticSummary",
            "find_leaks"]
 
@@ -49,7 +50,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
         ``{julia}``...) shown as code, ``{=html}`` raw blocks and ``{.lang}`` fences; Pandoc's
         ``[@key]`` citations shown as their keys.
     :param pandoc: Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``) and
-        Quarto's callouts (``::: {.callout-note}``, with ``title``, a heading or ``collapse``).
+        Quarto's callouts (``::: {.callout-note}``, with ``title``, a heading or ``collapse``);
+        grid tables, ``H~2~O`` and ``2^10^``.
     :param site_urls: resolve ``/assets/...`` links and images against the site's base path
         and warn about files the site does not have.
     :param includes_dir: Jekyll's ``_includes`` folder, relative to the site folder (default:
@@ -68,6 +70,7 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
         md.use(citations_plugin)
     if pandoc:
         md.use(fenced_divs_plugin)
+        md.use(grid_tables_plugin)
     if site_urls:
         md.use(site_urls_plugin)
 

@@ -200,3 +200,24 @@ def test_the_frontmatters_crossref_names_title_and_prefix() -> None:
                                   "  thm-prefix: 定理\n  fig-title: 図\n---\n")
     assert "<strong>定理 1</strong>" in rendered.html and "<figcaption>図 1: An image" in rendered.html
     assert 'href="#thm-a">定理\u00a01</a>' in rendered.html and 'href="#fig-a">Figure\u00a01</a>' in rendered.html
+
+
+def test_pandoc_grid_tables_subscripts_and_superscripts() -> None:
+    # A measured post's four grid tables ran together into one line of `+---+ | a |` text, and
+    # `C~max~`, `h^-1^` showed their marks.
+    rendered = render("+--------+-----------------+\n"
+                      "| Symbol | Formula         |\n"
+                      "+========+=================+\n"
+                      "| C~max~ | $\\frac{\\ln 2}   |\n"
+                      "|        | {t_{1/2}}$ *per*|\n"
+                      "+--------+-----------------+\n"
+                      "| k~e~   | 0.05 h^-1^      |\n"
+                      "+--------+-----------------+\n\n"
+                      "+---+---+\n| a | b |\n+---+\n\n~~struck~~, a^[note], 2^10 and ~/home.\n")
+    html = re.sub(r"<math\b.*?</math>", "MATH", rendered.html, flags=re.S)
+    assert re.search(r"<thead>\s*<tr>\s*<th>Symbol</th>\s*<th>Formula</th>", html)
+    assert "<td>C<sub>max</sub></td>\n<td>MATH <em>per</em></td>" in html
+    assert "<td>0.05 h<sup>-1</sup></td>" in html and html.count("<table") == 1
+    assert "<s>struck</s>" in html and 'class="footnote-ref"' in html and "2^10 and ~/home" in html
+    [spanning] = warnings(rendered, "pandoc")
+    assert spanning.location.line == 14 and "grid table is shown as text" in spanning.message
