@@ -50,9 +50,14 @@ def crossrefs_plugin(md: MarkdownIt) -> None:
     md.core.ruler.after("anchor" if "anchor" in _core_rules(md) else "inline", "quarto_crossrefs",
                         _resolve)
     md.add_render_rule("quarto_crossref", _render_reference)
-    md.add_render_rule("quarto_figure_open", lambda self, tokens, index, options, env: (
-        f'<figure class="quarto-figure" id="{escapeHtml(tokens[index].meta["id"])}">\n'))
+    md.add_render_rule("quarto_figure_open", _render_figure_open)
     md.add_render_rule("quarto_figure_close", lambda *_: "</figure>\n")
+
+
+def _render_figure_open(self, tokens, index, options, env) -> str:
+    figure_id = tokens[index].meta["id"]
+    own_id = f' id="{escapeHtml(figure_id)}"' if figure_id else ""
+    return f'<figure class="quarto-figure"{own_id}>\n'
 
 
 def _core_rules(md: MarkdownIt) -> list[str]:
@@ -127,6 +132,7 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
     targets: dict[str, _Target] = {}
     counts: dict[str, int] = {}
     titles = _names(ctx, "title")
+    quarto_post = ctx.source_path.lower().endswith(".qmd")
 
     def number(kind: str) -> str:
         counts[kind] = counts.get(kind, 0) + 1
@@ -140,6 +146,9 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
         if token.type == "paragraph_open" and (image := _lone_labelled_image(tokens, index)):
             label = str(image.attrGet("id"))
             _make_figure(tokens, index, image, number("fig"))
+        elif token.type == "paragraph_open" and quarto_post and (image := _lone_image(tokens, index)) \
+                and image.children:
+            _make_figure(tokens, index, image, None)  # Pandoc's implicit figure: not numbered
         elif token.type == "table_open" and own_id.startswith("tbl-"):
             label = own_id
             _number_table_caption(tokens, index, number("tbl"))
@@ -264,26 +273,36 @@ def _number_table_caption(tokens: list[Token], table_at: int, number: str) -> No
         Token("caption_close", "caption", -1, block=True)]
 
 
-def _lone_labelled_image(tokens: list[Token], paragraph: int) -> Token | None:
+def _lone_image(tokens: list[Token], paragraph: int) -> Token | None:
     inline = tokens[paragraph + 1]
     children = [child for child in inline.children or () if child.type != "softbreak"]
-    if len(children) != 1 or children[0].type != "image":
-        return None
-    image_id = children[0].attrGet("id")
-    return children[0] if isinstance(image_id, str) and image_id.startswith("fig-") else None
+    return children[0] if len(children) == 1 and children[0].type == "image" else None
 
 
-def _make_figure(tokens: list[Token], paragraph: int, image: Token, number: str) -> None:
+def _lone_labelled_image(tokens: list[Token], paragraph: int) -> Token | None:
+    image = _lone_image(tokens, paragraph)
+    image_id = image.attrGet("id") if image is not None else None
+    return image if isinstance(image_id, str) and image_id.startswith("fig-") else None
+
+
+def _make_figure(tokens: list[Token], paragraph: int, image: Token, number: str | None) -> None:
     """``<p><img id=fig-x alt=Caption></p>`` -> a figure with id fig-x, captioned
-    "Figure N: Caption" (the caption's Markdown is the image's description)."""
-    figure_id = str(image.attrGet("id"))
-    del image.attrs["id"]
-    caption = [Token("text", "", 0, content=f"{number}: " if image.children else number),
-               *(image.children or ())]
+    "Figure N: Caption" (the caption's Markdown is the image's description); without a number,
+    a figure captioned by the description alone (a Quarto post's lone image, as Pandoc's
+    ``implicit_figures`` makes it). Quarto's ``fig-alt`` attribute is the image's alt text."""
+    figure_id = image.attrGet("id")
+    if figure_id is not None:
+        del image.attrs["id"]
+    caption = list(image.children or ())
+    if (alt := image.attrGet("fig-alt")) is not None:  # the renderer takes alt from children
+        image.children = [Token("text", "", 0, content=str(alt))]
+        del image.attrs["fig-alt"]
+    if number is not None:
+        caption.insert(0, Token("text", "", 0, content=f"{number}: " if image.children else number))
     opening, image_line = tokens[paragraph], tokens[paragraph + 1]
     tokens[paragraph:paragraph + 3] = [
         Token("quarto_figure_open", "figure", 1, map=opening.map, block=True,
-              meta={"id": figure_id}),
+              meta={"id": None if figure_id is None else str(figure_id)}),
         image_line,
         Token("figcaption_open", "figcaption", 1, block=True),
         Token("inline", "", 0, map=opening.map, children=caption),

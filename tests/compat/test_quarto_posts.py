@@ -221,3 +221,18 @@ def test_pandoc_grid_tables_subscripts_and_superscripts() -> None:
     assert "<s>struck</s>" in html and 'class="footnote-ref"' in html and "2^10 and ~/home" in html
     [spanning] = warnings(rendered, "pandoc")
     assert spanning.location.line == 14 and "grid table is shown as text" in spanning.message
+
+
+def test_a_quarto_posts_lone_captioned_image_is_a_figure_with_its_fig_alt() -> None:
+    # A measured post's margin images carry their captions as descriptions: they showed no
+    # caption at all, only a long alt text.
+    body = ("::: {.column-margin}\n![A *poster*, $x^2$.](m.jpg){fig-alt=\"A ship\"}\n:::\n\n"
+            "![Labelled](l.png){#fig-l fig-alt=\"Alt\"}\n\nText ![inline](i.png) here.\n\n![](e.png)\n")
+    html = render(body).html
+    assert re.search(r'<figure class="quarto-figure">\s*<img src="m.jpg" alt="A ship">'
+                     r"<figcaption>A <em>poster</em>, <math\b", html)
+    assert '<img src="l.png" alt="Alt"><figcaption>Figure 1: Labelled</figcaption>' in html
+    assert '<p>Text <img src="i.png" alt="inline"> here.</p>' in html
+    assert '<p><img src="e.png" alt=""></p>' in html
+    plain = render(body, name="content/posts/p/index.md").html  # kramdown and Hugo make none
+    assert plain.count("<figure") == 1
