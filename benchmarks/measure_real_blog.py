@@ -1,13 +1,19 @@
 """How a real blog's posts build with Stride's compat plugin: built, warnings by kind, leaks.
 
     python benchmarks/measure_real_blog.py PATH/TO/BLOG [--base-path /blog/] [--pipeline compat]
-        [--json report.json] [--show-leaks 10]
+        [--json report.json] [--show-leaks 10] [--execute]
 
-PATH/TO/BLOG is a Jekyll, Hugo or Gatsby site folder. Keep it outside this repository: other
-people's posts are measured here, never committed. Posts are `_posts/**` (Jekyll), else
+PATH/TO/BLOG is a Jekyll, Hugo, Gatsby or Quarto site folder. Keep it outside this repository:
+other people's posts are measured here, never committed. Posts are `_posts/**` (Jekyll), else
+`posts/**` of a folder holding `_quarto.yml` (Quarto; `.qmd`, `.md`, and never a file or folder
+whose name starts with `_`, which Quarto does not render: `_preamble.qmd` is an include), else
 `content/**` (Hugo, Gatsby), else every Markdown file. Static files (what `/assets/x.png` may
 name) are the site's other files (Jekyll: outside `_folders`; Hugo: `static/`; files beside a
 post belong to that post's URL).
+
+``{python}`` cells are shown, not run (``[plugins.run] execute = false``): a real blog's cells
+import what its author had installed (pandas, torch...), and running other people's code is not
+what this measures. ``--execute`` runs them.
 
 ``--pipeline stride`` (the default) renders with ``generator.markdown.build_markdown``, the
 build's own parser and plugins; ``--pipeline compat`` uses only CommonMark, the
@@ -41,14 +47,15 @@ from mdit_py_plugins.footnote import footnote_plugin  # noqa: E402
 from generator.context import ENV_KEY, RenderContext  # noqa: E402
 from generator.errors import StrideError  # noqa: E402
 from plugins.compat import compat_plugin, summarize_diagnostics  # noqa: E402
+from generator.discover import MARKDOWN_SUFFIXES  # noqa: E402
 from plugins.compat.report import find_leaks  # noqa: E402
 
-MARKDOWN_SUFFIXES = {".md", ".markdown"}
 FRONTMATTER = re.compile(r"\A(?P<fence>---|\+\+\+)[ \t]*\n(?P<data>.*?)\n(?P=fence)[ \t]*\n", re.S)
 DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-")
 
 
-DIALECTS_OFF = {"jekyll": False, "kramdown": False, "hugo": False, "site_urls": False}
+DIALECTS_OFF = {"jekyll": False, "kramdown": False, "hugo": False, "site_urls": False,
+                "quarto": False, "pandoc": False}
 
 
 def compat_markdown(**compat_options: bool) -> MarkdownIt:
@@ -58,12 +65,21 @@ def compat_markdown(**compat_options: bool) -> MarkdownIt:
     return md.use(compat_plugin, **compat_options)
 
 
-def stride_markdown(**compat_options: bool) -> MarkdownIt:
+def stride_markdown(execute: bool = False, **compat_options: bool) -> MarkdownIt:
     from generator.markdown import build_markdown
-    return build_markdown({"compat": compat_options})
+    return build_markdown({"compat": compat_options, "run": {"execute": execute}})
+
+
+def is_quarto(blog: Path) -> bool:
+    return (blog / "_quarto.yml").is_file()
 
 
 def find_posts(blog: Path) -> list[Path]:
+    if is_quarto(blog):
+        folder = blog / "posts" if (blog / "posts").is_dir() else blog
+        return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_SUFFIXES
+                      and not any(part.startswith(("_", "."))
+                                  for part in p.relative_to(folder).parts))
     for folder in (blog / "_posts", blog / "content"):
         if folder.is_dir():
             return sorted(p for p in folder.rglob("*") if p.suffix in MARKDOWN_SUFFIXES)
@@ -105,6 +121,12 @@ def static_paths(blog: Path, posts: list[Path]) -> frozenset[str]:
 
 
 def site_vars(blog: Path) -> dict[str, Any]:
+    if is_quarto(blog):
+        config = yaml.safe_load((blog / "_quarto.yml").read_text(encoding="utf-8")) or {}
+        website = config.get("website") or {}
+        url = str(website.get("site-url", ""))
+        return {"title": website.get("title", ""), "description": website.get("description", ""),
+                "url": url, "baseurl": url.split("://", 1)[-1].partition("/")[2]}
     for name in ("_config.yml", "hugo.toml", "config.toml"):
         config = blog / name
         if config.is_file():
@@ -124,6 +146,28 @@ def split_frontmatter(text: str) -> tuple[dict[str, Any], str, int]:
         text[:match.end()].count("\n")
 
 
+# What a post is made of, counted in its source: enough to compare blogs, not a parser.
+CENSUS = {
+    "display math": re.compile(r"^[ \t]*\$\$", re.M),
+    "inline math": re.compile(r"(?<![$\\])\$(?![$\s])[^$\n]+?(?<![\s\\])\$(?!\$)"),
+    "callouts": re.compile(r"^[ \t]*:{3,}[ \t]*\{[^}\n]*\.callout-", re.M),
+    "fenced divs": re.compile(r"^[ \t]*:{3,}[ \t]*[{\w]", re.M),
+    "cross-references": re.compile(r"(?<![\w@])@(?:fig|eq|sec|tbl|thm|def|lem|prp|cor|exm)-[\w-]"),
+    "equation labels": re.compile(r"\$\$[ \t]*\{#eq-"),
+    "citations": re.compile(r"\[[^\[\]\n]*@(?!(?:fig|eq|sec|tbl|thm|def|lem)-)[\w][^\]\n]*\]"),
+    "shortcodes": re.compile(r"\{\{<\s*[\w-]+"),
+    "footnotes": re.compile(r"\^\[|\[\^[^\]\s]+\]"),
+}
+_CELL = re.compile(r"^[ \t]*```+[ \t]*\{([A-Za-z]\w*)", re.M)
+
+
+def census(text: str) -> Counter:
+    """Counts of the Quarto/Pandoc syntax a post uses, and its executable cells by language."""
+    counts = Counter({name: len(pattern.findall(text)) for name, pattern in CENSUS.items()})
+    counts.update(f"{{{language}}} cells" for language in _CELL.findall(text))
+    return counts
+
+
 def _fastest(render: Any, body: str, context: Any, repeat: int) -> tuple[str, float]:
     """The render's output and its fastest time over ``repeat`` runs (the least disturbed by
     other work on the machine)."""
@@ -136,7 +180,7 @@ def _fastest(render: Any, body: str, context: Any, repeat: int) -> tuple[str, fl
 
 
 def measure(blog: Path, md: MarkdownIt, base_path: str, baseline: MarkdownIt | None = None,
-            repeat: int = 1) -> dict[str, Any]:
+            repeat: int = 1, execute: bool = False) -> dict[str, Any]:
     posts = find_posts(blog)
     table = link_table(posts)
     statics = static_paths(blog, posts)
@@ -147,10 +191,15 @@ def measure(blog: Path, md: MarkdownIt, base_path: str, baseline: MarkdownIt | N
     changed: list[str] = []
     baseline_seconds = 0.0
     render_seconds = 0.0
+    counts: Counter = Counter()
+    source_bytes = 0
     for post in posts:
         relative = post.relative_to(blog).as_posix()
         try:
-            meta, body, offset = split_frontmatter(post.read_text(encoding="utf-8"))
+            text = post.read_text(encoding="utf-8")
+            source_bytes += len(text.encode("utf-8"))
+            counts.update(census(text))
+            meta, body, offset = split_frontmatter(text)
         except (UnicodeDecodeError, yaml.YAMLError, tomllib.TOMLDecodeError) as error:
             failures[relative] = f"frontmatter: {error}"
             continue
@@ -158,13 +207,17 @@ def measure(blog: Path, md: MarkdownIt, base_path: str, baseline: MarkdownIt | N
             return RenderContext(source_path=relative, source_dir=post.parent,
                                  line_offset=offset, site_vars=dict(variables),
                                  page_vars={**meta, "url": post_url(post)}, base_path=base_path,
-                                 link_table=dict(table), static_paths=statics, site_root=blog)
+                                 link_table=dict(table), static_paths=statics, site_root=blog,
+                                 execute=execute)
         ctx = context()
         started = time.perf_counter()
         try:
             html = md.render(body, {ENV_KEY: ctx})
         except StrideError as error:
             failures[relative] = str(error)
+            continue
+        except Exception as error:  # a Stride bug: the build names the post, so does this
+            failures[relative] = f"internal error: {type(error).__name__}: {error}"
             continue
         seconds = time.perf_counter() - started
         if repeat > 1:
@@ -180,6 +233,7 @@ def measure(blog: Path, md: MarkdownIt, base_path: str, baseline: MarkdownIt | N
         if found:
             leaks[relative] = list(found)
     return {"posts": len(posts), "built": len(posts) - len(failures), "failures": failures,
+            "source_bytes": source_bytes, "census": dict(sorted(counts.items())),
             "warnings": len(diagnostics),
             "warnings_by_kind": {s.kind: s.count for s in summarize_diagnostics(diagnostics)},
             "summaries": [str(s) for s in summarize_diagnostics(diagnostics)],
@@ -200,8 +254,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="render each post this many times and keep the fastest time")
     parser.add_argument("--baseline", action="store_true",
                         help="also render with the compat dialects off: pages changed, time cost")
+    parser.add_argument("--execute", action="store_true",
+                        help="run the posts' {python} cells (default: show their code only)")
     options = parser.parse_args(argv)
-    build = stride_markdown if options.pipeline == "stride" else compat_markdown
+    if options.pipeline == "stride":
+        def build(**compat: bool) -> MarkdownIt:
+            return stride_markdown(options.execute, **compat)
+    else:
+        build = compat_markdown
     try:
         md = build()
         baseline = build(**DIALECTS_OFF) if options.baseline else None
@@ -210,12 +270,16 @@ def main(argv: list[str] | None = None) -> int:
               "run with --pipeline compat to measure the compat plugin alone", file=sys.stderr)
         return 2
     base_path = options.base_path or "/" + str(site_vars(options.blog).get("baseurl", "")).strip("/")
-    report = measure(options.blog, md, base_path.rstrip("/") + "/", baseline, max(1, options.repeat))
+    report = measure(options.blog, md, base_path.rstrip("/") + "/", baseline, max(1, options.repeat),
+                     execute=options.execute)
     kinds = Counter(report["warnings_by_kind"])
     leaked = sum(len(found) for found in report["leaks"].values())
-    print(f"pipeline: {options.pipeline}")
+    print(f"pipeline: {options.pipeline}" + ("" if options.execute else
+                                             " ({python} cells shown, not run)"))
     print(f"posts: {report['posts']} found, {report['built']} built, "
           f"{len(report['failures'])} failed ({report['seconds']} s)")
+    print(f"source: {report['source_bytes'] / 1000:.0f} kB; "
+          + ", ".join(f"{name} {count}" for name, count in report["census"].items() if count))
     for post, error in report["failures"].items():
         print(f"  failed: {post}: {error}")
     print(f"warnings: {report['warnings']} ("
