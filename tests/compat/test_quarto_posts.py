@@ -236,3 +236,17 @@ def test_a_quarto_posts_lone_captioned_image_is_a_figure_with_its_fig_alt() -> N
     assert '<p><img src="e.png" alt=""></p>' in html
     plain = render(body, name="content/posts/p/index.md").html  # kramdown and Hugo make none
     assert plain.count("<figure") == 1
+
+
+def test_the_real_blog_benchmark_reads_a_quarto_project_without_running_its_cells(tmp_path) -> None:
+    from benchmarks.measure_real_blog import measure, stride_markdown
+    (tmp_path / "_quarto.yml").write_text("website:\n  title: A blog\n  site-url: https://x.org/b/\n")
+    post = tmp_path / "posts" / "one"
+    post.mkdir(parents=True)
+    (post / "index.qmd").write_text("---\ntitle: One\n---\n\n{{< include ../_defs.qmd >}}\n\n"
+                                    "```{python}\nimport a_module_nobody_has\n```\n\n$\\R$ [@key]\n")
+    (tmp_path / "posts" / "_defs.qmd").write_text("\\newcommand{\\R}{\\mathbb{R}}\n")
+    report = measure(tmp_path, stride_markdown(), "/b/")
+    assert (report["posts"], report["built"], report["leaks"]) == (1, 1, {})
+    assert report["census"]["{python} cells"] == 1 and report["census"]["citations"] == 1
+    assert report["warnings_by_kind"] == {"quarto": 1}
