@@ -26,7 +26,7 @@ PELICAN_KEYS = {"title", "date", "modified", "tags", "category", "slug", "author
                 "summary", "status", "lang", "template", "save_as", "url", "keywords"}
 # Read as the author typed them; dates are parsed by _parse_date, which can say what is wrong.
 STRING_FIELDS = {"title", "summary", "slug", "path", "permalink", "url", "date", "updated", "lastmod"}
-DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")  # `_`: Quarto's and distill's folders
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

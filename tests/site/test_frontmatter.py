@@ -1,3 +1,4 @@
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -170,3 +171,15 @@ def test_quartos_month_first_dates():
         assert meta.date == dt.datetime(*day, tzinfo=dt.timezone.utc)
     error = error_of("---\ntitle: T\ndate: 25/12/2024\n---\n")
     assert "not a valid date" in error.message and "month first" in error.hint
+
+
+def test_quartos_date_underscore_folder_names():
+    # Quarto and distill blogs name a post's folder `2023-04-12_metropolis-hastings`: the date
+    # stayed in the slug (/2023/04/2023-04-12-metropolis-hastings/).
+    text = "---\ntitle: T\n---\n"
+    source = source_file(text, Path("/tmp/site"),
+                         "content/posts/2023-04-12_metropolis-hastings/index.qmd")
+    bundled = parse_source(dataclasses.replace(source, bundle=source.path.parent)).meta
+    assert bundled.slug == "metropolis-hastings"
+    assert bundled.date == dt.datetime(2023, 4, 12, tzinfo=dt.timezone.utc)
+    assert parse(text, "content/posts/2023-04-12_loose.qmd").meta.slug == "loose"
