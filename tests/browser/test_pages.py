@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import struct
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +20,8 @@ from .conftest import HEIGHT, SEED_GIFS, WIDTHS, ServedSite
 
 pytestmark = pytest.mark.browser
 
-SEED_WITH_ANIMATIONS = "ConvNet-dont-do-Conv/"  # the seed post with the two GIFs, below the base
+SEED_WITH_ANIMATIONS = "ConvNet-dont-do-Conv/"
+IN_FLIGHT_SECONDS = 10  # for the requests a page starts after its load event  # the seed post with the two GIFs, below the base
 
 
 @dataclass
@@ -47,11 +49,19 @@ def open_page(page, url: str) -> Visit:
     """Load ``url`` in ``page``, recording console errors and failed requests."""
     visit = Visit(url)
     aborted: list[str] = []
+    in_flight: set = set()
+
+    def failed(request) -> None:
+        in_flight.discard(request)
+        (aborted if request.failure == "net::ERR_ABORTED"
+         else visit.failed_requests).append(f"{request.url} ({request.failure})")
+
     handlers = {
         "console": lambda m: m.type == "error" and visit.console_errors.append(m.text),
         "pageerror": lambda e: visit.console_errors.append(str(e)),
-        "requestfailed": lambda r: (aborted if r.failure == "net::ERR_ABORTED"
-                                    else visit.failed_requests).append(f"{r.url} ({r.failure})"),
+        "request": lambda r: in_flight.add(r),  # Playwright tags handlers: no bound builtins
+        "requestfinished": lambda r: in_flight.discard(r),
+        "requestfailed": failed,
         "response": lambda r: r.status >= 400 and visit.failed_requests.append(
             f"{r.url} (HTTP {r.status})"),
     }
@@ -64,6 +74,11 @@ def open_page(page, url: str) -> Visit:
         if response is None or response.status != 200:
             visit.failed_requests.append(f"{url} (HTTP {response and response.status})")
         page.evaluate("document.fonts.ready.then(() => true)")
+        # A lazy image the load event did not wait for would be cancelled by the next
+        # navigation, which would read as a failed request: let what started finish first.
+        deadline = time.monotonic() + IN_FLIGHT_SECONDS
+        while in_flight and time.monotonic() < deadline:
+            page.wait_for_timeout(20)
         # The icon is the one request a page makes after its load event, lazily; the next
         # navigation may cancel it (this page's, or the one it left). Any other cancelled
         # request is a failure.
