@@ -23,7 +23,7 @@ from .conftest import (HANG_GUARD, add_post, alive, children, cli, command_line,
 
 SLOW = "Slow.\n\n```{python}\n#| timeout: 600\nimport time\ntime.sleep(600)\n```\n"
 FAST = "Fast.\n\n```{python}\nprint('fast block ran')\n```\n"
-STATIC_FILES = 3000
+STATIC_FILES = 6000  # changed in place for ~0.4 s: long enough to catch, under load too
 
 
 def first_build(site: Path, *args: str) -> dict[str, str]:
