@@ -27,8 +27,7 @@ from markdown_it.token import Token
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
-from .liquid import INCLUDE_KIND, MAX_INCLUDE_DEPTH, IncludeStore, include_store
-from .liquid import _include_block as include_block
+from .includes import INCLUDE_KIND, IncludeStore, include_block, include_store, too_deep
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 from .toc import TOC_MARKER, add_toc
 
@@ -327,10 +326,8 @@ class _Expander:
             self.warn(start, "`{{< include >}}` names no file; it is removed",
                       "write {{< include file.qmd >}}", kind=INCLUDE_KIND)
             return None
-        if self.depth >= MAX_INCLUDE_DEPTH:
-            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{name}`; "
-                             "is an include including itself?", "break the cycle",
-                      kind=INCLUDE_KIND)
+        if too_deep(self.depth, name, lambda message, hint: self.warn(
+                start, message, hint, kind=INCLUDE_KIND)):
             return None
         site = (self.ctx.site_root or self.ctx.source_dir).resolve()
         root = site / "content" if (site / "content").is_dir() else site

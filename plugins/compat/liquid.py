@@ -20,27 +20,24 @@ import json
 import operator
 import posixpath
 import re
-from collections.abc import Callable, MutableMapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
+from .includes import INCLUDE_KIND, IncludeStore, include_block, include_store, too_deep
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 from .toc import TOC_MARKER, add_toc
 
 LIQUID_KIND = "liquid"
-INCLUDE_KIND = "include"
-MAX_INCLUDE_DEPTH = 8
-ENV_KEY = "stride_compat_includes"
 
 # `{% tag markup %}` and `{{ expression }}`, never across a blank line; `{{<` and `{{%` are Hugo's.
 _LIQUID = re.compile(
@@ -53,7 +50,6 @@ _LIQUID = re.compile(
 _INCLUDE_PARAMETER = re.compile(
     r"""(?P<name>[\w-]+)\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)'|(?P<expression>\S+))""")
 # A block-level include stands alone on its line; it becomes this marker, parsed by a block rule.
-_INCLUDE_MARKER = re.compile("\ue010(\\d+)\ue011")
 # Evaluated: `if`/`unless` with `elsif`/`else`. Not carried over (reported, tags removed, the
 # text kept): loops and the rest.
 _CONTROL_FLOW = frozenset({"case", "for", "tablerow", "ifchanged", "cycle", "increment",
@@ -399,24 +395,6 @@ class _Evaluation:
 # ----------------------------------------------------------------------------------------------
 # The source pass
 # ----------------------------------------------------------------------------------------------
-@dataclass
-class IncludeStore:
-    """Block-level includes, parsed by the block rule where their marker stands."""
-
-    texts: list[str] = field(default_factory=list)
-
-    def add(self, text: str) -> str:
-        self.texts.append(text)
-        return f"\ue010{len(self.texts) - 1}\ue011"
-
-
-def include_store(env: MutableMapping[str, Any]) -> IncludeStore:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = IncludeStore()
-    return store
-
-
 @dataclass(frozen=True)
 class _Branch:
     """An open ``{% if %}``/``{% unless %}``: whether one of its branches was shown, and where
@@ -782,10 +760,8 @@ class _Renderer:
             self.warn(start, f"`{{% {tag} {markup} %}}`: Stride needs a plain file name",
                       "write the file name itself", kind=INCLUDE_KIND)
             return None
-        if self.depth >= MAX_INCLUDE_DEPTH:
-            self.warn(start, f"includes nest deeper than {MAX_INCLUDE_DEPTH} at `{name}`; "
-                             "is an include including itself?", "break the cycle",
-                      kind=INCLUDE_KIND)
+        if too_deep(self.depth, name, lambda message, hint: self.warn(
+                start, message, hint, kind=INCLUDE_KIND)):
             return None
         path = self._include_path(start, name, relative=relative)
         if path is None:
@@ -870,39 +846,6 @@ def render_liquid(source: str, ctx: RenderContext, store: IncludeStore, *,
     return _Renderer(source, ctx, options, store, liquid_scope(ctx)).render()
 
 
-def _include_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
-    """A block-level `{% include %}` (or a code tag's fence): its text is parsed as Markdown
-    where the marker stands; text after the marker on its line is parsed after it, as if it
-    began the line (a fence from `{% highlight %}x{% endhighlight %} more`)."""
-    start = state.bMarks[start_line] + state.tShift[start_line]
-    if not state.src.startswith("\ue010", start):
-        return False
-    marker = _INCLUDE_MARKER.match(state.src, start, state.eMarks[start_line])
-    store = include_store(state.env)
-    # the author's own text may hold these private-use characters: only real markers count
-    if marker is None or int(marker.group(1)) >= len(store.texts):
-        return False
-    if silent:
-        return True
-    first_new = len(state.tokens)
-    state.md.block.parse(store.texts[int(marker.group(1))], state.md, state.env, state.tokens)
-    for token in state.tokens[first_new:]:
-        token.level += state.level
-        if token.map is not None:
-            token.map = [start_line, start_line + 1]
-    rest = state.src[marker.end():state.eMarks[start_line]]
-    if not rest.strip():
-        state.line = start_line + 1
-        return True
-    # The rest of the line starts a block of its own on this line (its warnings keep it).
-    spaces = len(rest) - len(rest.lstrip(" \t"))
-    state.bMarks[start_line] = marker.end()
-    state.tShift[start_line] = spaces
-    state.sCount[start_line] = state.blkIndent
-    state.md.block.tokenize(state, start_line, end_line)
-    return True
-
-
 def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
                   passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
     """Jekyll's Liquid: ``{{ site.x }}``, ``{{ page.x }}``, URL filters, ``{% post_url %}``,
@@ -923,5 +866,5 @@ def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
 
     md.core.ruler.after("normalize", "liquid", liquid_rule)
     add_toc(md)
-    md.block.ruler.before("paragraph", "liquid_include", _include_block,
+    md.block.ruler.before("paragraph", "liquid_include", include_block,
                           {"alt": ["paragraph", "blockquote", "list"]})

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from generator.context import ENV_KEY
 from plugins.compat.hugo import FigureStore, expand_shortcodes, parse_parameters
 from plugins.compat.kramdown import parse_attribute_list
-from plugins.compat.liquid import (IncludeStore, LiquidSyntaxError, parse_condition,
-                                   parse_expression, render_liquid)
+from plugins.compat.includes import IncludeStore
+from plugins.compat.liquid import LiquidSyntaxError, parse_condition, parse_expression, render_liquid
 from plugins.compat.regions import LinePreservingEdits
 from plugins.compat.report import find_leaks
 
