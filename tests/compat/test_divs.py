@@ -4,11 +4,7 @@ warnings with file:line), as a property over random fences, and in Chromium.
 The fixture file ``fixtures/divs.md`` holds the input -> HTML cases."""
 from __future__ import annotations
 
-import contextlib
-import functools
 import html.parser
-import http.server
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +16,8 @@ from hypothesis import strategies as st
 from generator.context import ENV_KEY
 from plugins.compat.divs import AttributeSyntaxError, read_attributes
 
-from ..conftest import REPO, write
+from ..browser.conftest import ARTIFACTS, CHROMIUM, serve
+from ..conftest import write
 from ..site.helpers import render as render_post
 from .conftest import make_context, make_markdown
 
@@ -283,8 +280,6 @@ def test_nested_divs_come_out_as_written_whatever_their_colons(forest: list[Writ
 
 
 # ---- in Chromium -----------------------------------------------------------------------------
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = REPO / "test-artifacts" / "browser"
 POST = """---
 title: Five callouts
 date: 2024-01-01
@@ -312,25 +307,6 @@ Important text.
 The hidden part.
 :::
 """
-
-
-class QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # keep pytest's output clean
-        pass
-
-
-@contextlib.contextmanager
-def served(folder: Path) -> Iterator[str]:
-    handler = functools.partial(QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 # Each callout's look, and its title's contrast against the box (WCAG's formula, on the
@@ -374,7 +350,7 @@ def test_callouts_are_visible_styled_per_type_and_a_collapsed_one_opens(tmp_path
     assert [d for d in result.diagnostics if d.kind == "pandoc"] == []
     page_path = next((tmp_path / "public").rglob("callouts/index.html"))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with served(tmp_path / "public") as base, sync_api.sync_playwright() as driver:
+    with serve(tmp_path / "public", "/") as base, sync_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM),
                                          args=["--no-sandbox", "--disable-gpu"])
         try:
