@@ -58,7 +58,8 @@ PAGE_CACHE_VERSION = "1"
 STATE_VERSION = "6"
 CODE_ROOT = Path(__file__).resolve().parent.parent
 CODE_ROOTS = ("generator", "plugins")
-LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2")
+LIBRARIES = ("markdown-it-py", "mdit-py-plugins", "latex2mathml", "pygments", "nh3", "jinja2",
+             "pybtex")  # its style formats the references lists
 CODE_MEMO = "code-fingerprint.json"
 # Plugin cache namespaces whose entries are figures and run code: what the summary counts.
 FIGURE_NAMESPACES = ("conv", "run", "tikz")

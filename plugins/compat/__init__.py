@@ -38,7 +38,9 @@ __all__ = ["compat_plugin", "liquid_plugin", "kramdown_plugin", "hugo_plugin", "
 def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
                   hugo: bool = True, quarto: bool = True, pandoc: bool = True,
                   site_urls: bool = True, includes_dir: str | None = None,
-                  passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
+                  passthrough_tags: tuple[str, ...] = ("tikz",),
+                  bibliography: str | tuple[str, ...] = (),
+                  citation_style: str = "author-date") -> None:
     """Jekyll, kramdown, Hugo, Quarto and Pandoc syntax in posts, each dialect switchable.
 
     :param jekyll: evaluate Liquid (``{{ site.baseurl }}``, ``{% post_url %}``,
@@ -48,7 +50,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
     :param quarto: Quarto's cross-references to figures and sections (``@fig-x``, ``@sec-x``),
         and its labelled figures, numbered; cells in languages other than Python (``{r}``,
         ``{julia}``...) shown as code, ``{=html}`` raw blocks and ``{.lang}`` fences; Pandoc's
-        ``[@key]`` citations shown as their keys.
+        ``[@key]`` citations, from the post's ``bibliography:`` or the site's (see
+        ``citations``); as keys when there is none.
     :param pandoc: Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``) and
         Quarto's callouts (``::: {.callout-note}``, with ``title``, a heading or ``collapse``);
         grid tables, ``H~2~O`` and ``2^10^``.
@@ -57,6 +60,11 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
     :param includes_dir: Jekyll's ``_includes`` folder, relative to the site folder (default:
         ``_includes/`` in the site folder or a folder above the post).
     :param passthrough_tags: Liquid tags left as written for another plugin (``tikz``).
+    :param bibliography: the site's BibTeX file(s), relative to the site folder, for citations
+        in posts whose frontmatter names no ``bibliography:`` (jekyll-scholar's
+        ``_bibliography/references.bib``, a Quarto project's ``refs.bib``).
+    :param citation_style: ``author-date`` ("(Smith 2020)") or ``numeric`` ("[1]"); a post's
+        ``citation-style:`` or ``csl:`` chooses for itself.
     """
     if jekyll:
         md.use(liquid_plugin, includes_dir=includes_dir, passthrough_tags=tuple(passthrough_tags))
@@ -67,7 +75,8 @@ def compat_plugin(md: MarkdownIt, *, jekyll: bool = True, kramdown: bool = True,
     if quarto:
         md.use(crossrefs_plugin)
         md.use(quarto_cells_plugin)
-        md.use(citations_plugin)
+    if quarto or jekyll:  # Pandoc's [@key], and jekyll-scholar's tags, which Liquid turns into it
+        md.use(citations_plugin, bibliography=bibliography, citation_style=citation_style)
     if pandoc:
         md.use(fenced_divs_plugin)
         md.use(grid_tables_plugin)

@@ -1,39 +1,308 @@
-"""Pandoc's bracketed citations, ``[@key]``, ``[see @key, p. 3; @other]``, ``[-@key]``.
+"""Citations from a BibTeX bibliography: Pandoc's and Quarto's ``[@key]``, jekyll-scholar's tags.
 
-Stride reads no bibliography (``bibliography:``, a CSL style), so a citation cannot become
-"(Smith 2004)" and a reference list. It is shown as what it names: the bracket with the keys
-and their locators, without the ``@`` (``[Smith2004 p.3]``), in a ``<span class="citation"
-data-cites="...">`` a theme can style, and one warning per post says so at the first one. A
-bracket that only holds cross-references (``[-@eq-x]``, ``[Fig. @fig-x]``) is the cross-reference
-rules'; a bracket followed by ``(`` or ``[`` is a link's text; a bare ``@word`` is left as text
-(it may be a handle or an e-mail, and only a bibliography would tell).
+Where the works come from, first found wins:
+
+1. the post's frontmatter ``bibliography: refs.bib`` (or a list of files), relative to the
+   post's file, as Pandoc and Quarto read it;
+2. the site's ``[plugins.compat] bibliography = "refs.bib"`` (or a list), relative to the site
+   folder. Jekyll's ``_config.yml`` (``scholar: bibliography:``) is not read: Stride reads no
+   Jekyll configuration, so a jekyll-scholar site names its file there.
+
+What a post writes, and what it shows (author-date, the default, after Pandoc's Chicago
+author-date; ``numeric`` numbers the works in the order they are first cited):
+
+==========================================  ====================================  ===========
+written                                     author-date                           numeric
+==========================================  ====================================  ===========
+``[@smith20]``, ``{% cite smith20 %}``      (Smith 2020)                          [1]
+``[@smith20; @jones19]``                    (Smith 2020; Jones and Lee 2019)      [1, 2]
+``[see @smith20, p. 3]``                    (see Smith 2020, p. 3)                [see 1, p. 3]
+``[-@smith20]``                             (2020)                                [1]
+``@smith20`` in the text                    Smith (2020)                          Smith [1]
+three or more authors                       (Smith et al. 2020)
+two works with one label                    (Smith 2020a), (Smith 2020b)
+``[@nokey]``: a key the file does not have  (nokey?) and a warning at its line    [nokey?]
+==========================================  ====================================  ===========
+
+Locators and other suffixes are kept as written (``p. 3``, where Pandoc's Chicago style would
+print ``3``), prefixes and suffixes are plain text. A bare ``@word`` is a citation only when
+the bibliography has the key ``word``; otherwise it stays text (a handle, an e-mail).
+
+Each citation links to its entry, ``#ref-KEY`` as in Pandoc, unless ``link-citations: false``
+(Pandoc's default is false; Quarto's web pages link, and so does Stride: on a page the list is
+a scroll away). The references list is ``<section id="refs" class="references"
+role="doc-bibliography">``, one ``<div id="ref-KEY" class="csl-entry">`` per work cited (and per
+``nocite:`` key, ``@*`` for every work), sorted by author and year (author-date) or numbered in
+citation order (numeric). It goes where the post has Pandoc's ``::: {#refs}`` div or
+jekyll-scholar's ``{% bibliography %}`` (every work of the file; ``--cited`` or
+``--cited_in_order`` only those cited), else at the end of the post, before its footnotes,
+under a "References" heading (``reference-section-title:`` renames it; with a ``{#refs}`` div
+that title is the only heading added, as in Pandoc). ``suppress-bibliography: true`` leaves the
+list out.
+
+Frontmatter read: ``bibliography``, ``citation-style`` (``numeric`` or ``author-date``),
+``csl`` (only to choose: a file name with ``ieee``, ``numeric``, ``vancouver`` or ``nature`` is
+numeric, any other author-date), ``link-citations``, ``nocite``, ``reference-section-title``,
+``suppress-bibliography``. Not supported: CSL itself. The list's entries are formatted by
+pybtex's ``unsrt`` style (BibTeX's ``plain``, with Stride's order), whatever ``csl:`` names, and
+the year suffixes (2020a) appear in citations only.
+
+Errors: a bibliography file that does not exist or that pybtex cannot parse fails the build
+at the line that names it (``post.md:3``, the frontmatter's ``bibliography:``), with the .bib's
+own line when pybtex gives it. A post that cites with no bibliography at all shows its
+citations as their keys (``[smith20 p. 3]``), with one warning per post.
+
+The file is read once per content per process (``bibliography.read_bibliography``), and
+recorded as a dependency of every post that read it, so an incremental build renders those
+posts again when it changes. pybtex is imported only for a post that cites and has a
+bibliography.
 """
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, MutableMapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
+from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
 
-from generator.context import render_context
+from generator.context import RenderContext, render_context
+from generator.errors import Diagnostic, PluginError, SourceLocation
 
-QUARTO_KIND = "quarto"
+from .bibliography import BibEntry, Bibliography, BibliographyError, read_bibliography
+
+CITATION_KIND = "citation"
+STYLES = ("author-date", "numeric")
+ENV_KEY = "stride_compat_citations"
+# What Liquid's {% bibliography %} leaves on a line of its own: "\ue014bibliography MODE\ue015".
+MARKER_OPEN, MARKER_CLOSE = "\ue014bibliography ", "\ue015"
+LIST_MODES = ("all", "cited", "cited_in_order")
 # Pandoc's citation key: a letter, digit or `_`, then also punctuation that does not end it.
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
 _CITATION = re.compile(rf"\[(?P<body>[^\[\]\n]*?(?<![\w@])-?@{_KEY}(?=[\s;,\]])[^\[\]\n]*)\](?![(\[])")
 _KEY_IN_BODY = re.compile(rf"(?<![\w@])(?P<suppress>-?)@(?P<key>{_KEY})(?=[\s;,\]]|$)")
+# In running text a key ends before punctuation that no letter or digit follows ("@smith20.").
+_KEY_IN_TEXT = re.compile(r"@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
+_MAY_CITE = re.compile(r"(?<![\w@])-?@\w")
 _CROSS_REFERENCE = re.compile(r"(?:fig|sec|eq|tbl|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem)-")
+_NUMERIC_CSL = re.compile(r"ieee|numeric|vancouver|nature", re.I)
+_NOCITE = re.compile(r"@(\*|\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
 
 
-def citations_plugin(md: MarkdownIt) -> None:
-    """Show Pandoc's ``[@key]`` citations as their keys, with one warning per post."""
+@dataclass(frozen=True)
+class CiteItem:
+    """One work in a citation: ``[see @key, p. 3]`` is prefix "see", key, suffix "p. 3"."""
+
+    key: str
+    prefix: str = ""
+    suffix: str = ""
+    suppress_author: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A post's citation settings: its frontmatter over the site's."""
+
+    sources: tuple[str, ...]
+    from_frontmatter: bool
+    style: str
+    link: bool
+    nocite: tuple[str, ...]
+    title: str | None
+    suppress: bool
+
+
+@dataclass
+class CitationsEnv:
+    """Per render: the bibliography the post cites from (None: it has none)."""
+
+    settings: Settings | None = None
+    bibliography: dict[str, BibEntry] | None = None
+    files: list[Bibliography] = field(default_factory=list)
+
+
+def citations_env(env: MutableMapping[str, Any]) -> CitationsEnv:
+    store = env.get(ENV_KEY)
+    if store is None:
+        store = env[ENV_KEY] = CitationsEnv()
+    return store
+
+
+def citations_plugin(md: MarkdownIt, *, bibliography: str | Iterable[str] = (),
+                     citation_style: str = "author-date") -> None:
+    """Pandoc's ``[@key]`` citations and jekyll-scholar's ``{% bibliography %}`` (as Liquid
+    leaves it), resolved against a BibTeX file.
+
+    :param bibliography: the site's ``.bib`` file(s), relative to the site folder, for posts
+        whose frontmatter names none.
+    :param citation_style: ``author-date`` ("(Smith 2020)") or ``numeric`` ("[1]").
+    """
+    site_files = (bibliography,) if isinstance(bibliography, str) else tuple(bibliography)
+    if not all(isinstance(name, str) and name.strip() for name in site_files):
+        raise ValueError(f"bibliography must be a file name or a list of them, not {bibliography!r}")
+    if citation_style not in STYLES:
+        raise ValueError(f"citation_style must be one of {', '.join(STYLES)}, "
+                         f"not {citation_style!r}")
+
+    def load(state: StateCore) -> None:
+        _load(state, site_files, citation_style)
+
+    md.block.ruler.before("paragraph", "citation_bibliography_marker", _marker_block,
+                          {"alt": ["paragraph", "blockquote", "list"]})
+    md.core.ruler.after("block", "citations_load", load)
     md.inline.ruler.before("link", "pandoc_citation", _citation_rule)
-    md.core.ruler.push("pandoc_citations_report", _report)
+    md.inline.ruler.before("link", "pandoc_in_text_citation", _in_text_rule)
+    md.core.ruler.push("citations_resolve", _resolve)
     md.add_render_rule("pandoc_citation", _render_citation)
+    md.add_render_rule("citation_references_open", _render_references_open)
+    md.add_render_rule("citation_references_close", lambda *_: "</section>\n")
+    md.add_render_rule("citation_references_list", lambda self, tokens, index, *_:
+                       tokens[index].meta["html"])
+    md.add_render_rule("citation_bibliography_marker", lambda *_: "")
 
 
+# ----------------------------------------------------------------------------------------------
+# Settings and loading (a core rule between block and inline parsing: the in-text rule must
+# know the keys)
+# ----------------------------------------------------------------------------------------------
+def _settings(ctx: RenderContext, site_files: tuple[str, ...], site_style: str) -> Settings:
+    page = ctx.page_vars
+    written = page.get("bibliography")
+    if written in (None, "", []):
+        sources, from_frontmatter = site_files, False
+    elif isinstance(written, str):
+        sources, from_frontmatter = (written,), True
+    elif isinstance(written, list) and all(isinstance(name, str) for name in written):
+        sources, from_frontmatter = tuple(written), True
+    else:
+        raise PluginError(f"`bibliography` must be a file name or a list of them, not {written!r}",
+                          location=_frontmatter_line(ctx, "bibliography"),
+                          hint="bibliography: refs.bib")
+    style = site_style
+    csl = page.get("csl")
+    if isinstance(csl, str) and csl:
+        style = "numeric" if _NUMERIC_CSL.search(csl) else "author-date"
+    chosen = page.get("citation-style")
+    if chosen is not None:
+        if chosen not in STYLES:
+            raise PluginError(f"`citation-style` must be one of {', '.join(STYLES)}, not {chosen!r}",
+                              location=_frontmatter_line(ctx, "citation-style"),
+                              hint="citation-style: numeric")
+        style = chosen
+    nocite = page.get("nocite") or ""
+    if isinstance(nocite, list):
+        nocite = " ".join(str(item) for item in nocite)
+    title = page.get("reference-section-title")
+    return Settings(
+        sources=sources, from_frontmatter=from_frontmatter, style=style,
+        link=page.get("link-citations") is not False,
+        nocite=tuple(_NOCITE.findall(str(nocite))),
+        title=str(title) if title not in (None, "") else None,
+        suppress=page.get("suppress-bibliography") is True)
+
+
+def _frontmatter_line(ctx: RenderContext, key: str) -> SourceLocation:
+    """Where the post's frontmatter sets ``key`` (the post itself when it cannot be read)."""
+    path = ctx.source_dir / PurePosixPath(ctx.source_path).name
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return SourceLocation(ctx.source_path)
+    head = "\n".join(text.split("\n")[:max(ctx.line_offset, 1)])
+    found = re.search(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*[:=]", head, re.M)
+    return SourceLocation(ctx.source_path, head.count("\n", 0, found.start()) + 1 if found else 1)
+
+
+def _cites_anything(tokens: list[Token], settings: Settings) -> bool:
+    if settings.nocite:
+        return True
+    for token in tokens:
+        if token.type == "citation_bibliography_marker":
+            return True
+        if token.type == "inline" and "@" in token.content and _MAY_CITE.search(token.content):
+            return True
+    return False
+
+
+def _load(state: StateCore, site_files: tuple[str, ...], site_style: str) -> None:
+    ctx = render_context(state.env)
+    store = citations_env(state.env)
+    if "bibliography" not in ctx.page_vars and not site_files:
+        return  # the common case costs one lookup: no post of the site has a bibliography
+    settings = store.settings = _settings(ctx, site_files, site_style)
+    if not settings.sources:
+        return
+    if not _cites_anything(state.tokens, settings):
+        if settings.from_frontmatter:
+            _warn_at(ctx, _frontmatter_line(ctx, "bibliography"),
+                     f"`bibliography: {', '.join(settings.sources)}` is set but the post cites "
+                     "nothing: there is no references list",
+                     "cite a work with [@key], list some with `nocite: '@key'`, or remove the line")
+        return
+    merged: dict[str, BibEntry] = {}
+    for name in settings.sources:
+        bibliography = _read(ctx, name, settings)
+        store.files.append(bibliography)
+        for line, problem in bibliography.problems:
+            _warn_at(ctx, _source_location(ctx, settings),
+                     f"{bibliography.path}{f':{line}' if line else ''}: {problem}",
+                     "fix the entry in the .bib file")
+        for key, entry in bibliography.entries.items():
+            merged.setdefault(key, entry)
+    store.bibliography = merged
+
+
+def _warn_at(ctx: RenderContext, where: SourceLocation, message: str, hint: str) -> None:
+    """A warning about the frontmatter or the .bib file, at the line that names it."""
+    ctx.diagnostics.append(Diagnostic(where, message, hint, CITATION_KIND))
+
+
+def _source_location(ctx: RenderContext, settings: Settings) -> SourceLocation:
+    """Where the post's bibliography is named: its frontmatter, or the site's settings."""
+    if settings.from_frontmatter:
+        return _frontmatter_line(ctx, "bibliography")
+    return SourceLocation("site.toml")
+
+
+def _read(ctx: RenderContext, name: str, settings: Settings) -> Bibliography:
+    where = _source_location(ctx, settings)
+    if settings.from_frontmatter:
+        path = (ctx.source_dir / name).resolve()
+        relative_to = "the post's folder"
+    else:
+        path = ((ctx.site_root or ctx.source_dir) / name).resolve()
+        relative_to = "the site folder"
+    site = (ctx.site_root or ctx.source_dir).resolve()
+    if not path.is_relative_to(site):
+        raise PluginError(f"the bibliography `{name}` is outside {site.name}/", location=where,
+                          hint="copy the .bib file into the site folder")
+    shown = path.relative_to(site).as_posix()
+    try:
+        bibliography, digest = read_bibliography(path, shown)
+    except FileNotFoundError:
+        raise PluginError(f"the bibliography `{name}` does not exist ({shown})", location=where,
+                          hint=f"the path is relative to {relative_to}; copy the .bib file "
+                               "there or correct the name") from None
+    except OSError as error:
+        raise PluginError(f"cannot read the bibliography `{name}`: {error.strerror or error}",
+                          location=where, hint="check the file") from None
+    except BibliographyError as error:
+        raise PluginError(f"the bibliography cannot be read: {error}", location=where,
+                          hint="fix the BibTeX at that line (a missing brace, comma or quote "
+                               "is the usual cause)") from None
+    ctx.add_dependency(str(path), digest)
+    return bibliography
+
+
+# ----------------------------------------------------------------------------------------------
+# Inline rules
+# ----------------------------------------------------------------------------------------------
 def _citation_rule(state: StateInline, silent: bool) -> bool:
     if state.src[state.pos] != "[":
         return False
@@ -46,29 +315,383 @@ def _citation_rule(state: StateInline, silent: bool) -> bool:
     if not silent:
         token = state.push("pandoc_citation", "span", 0)
         token.content = found.group("body")
-        token.meta = {"keys": keys, "line": state.src.count("\n", 0, state.pos)}
+        token.meta = {"keys": keys, "items": _items(found.group("body")), "in_text": False,
+                      "line": state.src.count("\n", 0, state.pos)}
     state.pos = found.end()
     return True
 
 
-def _report(state: StateCore) -> None:
-    citations = [(block, child) for block in state.tokens if block.type == "inline"
-                 for child in block.children or () if child.type == "pandoc_citation"]
-    if not citations:
+def _items(body: str) -> tuple[CiteItem, ...]:
+    """``see @a, p. 3; @b`` as its works; text of a part without a key joins the next part's
+    prefix (the last part's: the one before's suffix)."""
+    items: list[CiteItem] = []
+    pending = ""
+    for part in body.split(";"):
+        found = _KEY_IN_BODY.search(part)
+        if found is None:
+            pending = f"{pending}; {part.strip()}" if pending else part.strip()
+            continue
+        prefix = " ".join(filter(None, (pending, part[:found.start()].strip())))
+        suffix = part[found.end():].strip()
+        suffix = suffix[1:].strip() if suffix.startswith(",") else suffix
+        if suffix.startswith("{") and suffix.endswith("}"):  # Pandoc's {pp. iv, vi--xi}
+            suffix = suffix[1:-1]
+        items.append(CiteItem(found.group("key"), prefix, suffix, bool(found.group("suppress"))))
+        pending = ""
+    if pending and items:
+        last = items[-1]
+        items[-1] = CiteItem(last.key, last.prefix, f"{last.suffix}; {pending}".strip("; "),
+                             last.suppress_author)
+    return tuple(items)
+
+
+def _in_text_rule(state: StateInline, silent: bool) -> bool:
+    """``@key`` in running text, when the bibliography has the key."""
+    if state.src[state.pos] != "@" or state.linkLevel > 0:
+        return False
+    bibliography = citations_env(state.env).bibliography
+    if not bibliography:
+        return False
+    if state.pos > 0 and (state.src[state.pos - 1].isalnum() or state.src[state.pos - 1] in "@_"):
+        return False  # an e-mail address
+    found = _KEY_IN_TEXT.match(state.src, state.pos, state.posMax)
+    if found is None or found.group("key") not in bibliography \
+            or _CROSS_REFERENCE.match(found.group("key")):
+        return False
+    if not silent:
+        key = found.group("key")
+        token = state.push("pandoc_citation", "span", 0)
+        token.content = found.group(0)
+        token.meta = {"keys": [key], "items": (CiteItem(key),), "in_text": True,
+                      "line": state.src.count("\n", 0, state.pos)}
+    state.pos = found.end()
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# jekyll-scholar's {% bibliography %}, as a marker line Liquid leaves
+# ----------------------------------------------------------------------------------------------
+def bibliography_marker(mode: str) -> str:
+    """The line Liquid writes for ``{% bibliography %}`` (``mode``: one of LIST_MODES)."""
+    return f"{MARKER_OPEN}{mode}{MARKER_CLOSE}"
+
+
+def _marker_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    start = state.bMarks[start_line] + state.tShift[start_line]
+    line = state.src[start:state.eMarks[start_line]].strip()
+    if not (line.startswith(MARKER_OPEN) and line.endswith(MARKER_CLOSE)):
+        return False
+    mode = line[len(MARKER_OPEN):-len(MARKER_CLOSE)]
+    if mode not in LIST_MODES:
+        return False
+    if not silent:
+        token = state.push("citation_bibliography_marker", "section", 0)
+        token.map = [start_line, start_line + 1]
+        token.meta = {"mode": mode}
+        state.line = start_line + 1
+    return True
+
+
+# ----------------------------------------------------------------------------------------------
+# Resolving: labels, numbers and the references list, once every citation is known
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Cited:
+    token: Token
+    line: int  # 0-based body line
+
+
+def _citations(tokens: list[Token]) -> list[_Cited]:
+    found = []
+    for block in tokens:
+        if block.type != "inline":
+            continue
+        for child in block.children or ():
+            if child.type == "pandoc_citation":
+                found.append(_Cited(child, (block.map[0] if block.map else 0) + child.meta["line"]))
+    return found
+
+
+def _resolve(state: StateCore) -> None:
+    ctx = render_context(state.env)
+    store = citations_env(state.env)
+    cited = _citations(state.tokens)
+    markers = [index for index, token in enumerate(state.tokens)
+               if token.type == "citation_bibliography_marker"]
+    if store.bibliography is None:
+        _without_bibliography(ctx, cited)
+        for index in markers:
+            ctx.warn(state.tokens[index].map[0], "`{% bibliography %}`: the site has no "
+                     "bibliography, so there is nothing to list", kind=CITATION_KIND,
+                     hint='set [plugins.compat] bibliography = "_bibliography/references.bib" '
+                          "in site.toml")
         return
-    block, first = citations[0]
-    line = (block.map[0] if block.map else 0) + first.meta["line"]
-    count = len(citations)
-    render_context(state.env).warn(
-        line, f"{count} citation{'s' if count != 1 else ''} ([@{first.meta['keys'][0]}]"
+    settings = store.settings
+    assert settings is not None
+    bibliography = store.bibliography
+    order: list[str] = []
+    for citation in cited:
+        for item in citation.token.meta["items"]:
+            if item.key not in bibliography:
+                ctx.warn(citation.line, f"no work `{item.key}` in the bibliography "
+                         f"({', '.join(settings.sources)}); it is shown as `{item.key}?`",
+                         kind=CITATION_KIND, hint="check the key against the .bib file")
+            elif item.key not in order:
+                order.append(item.key)
+    extra = []
+    for key in settings.nocite:
+        if key == "*":
+            extra.extend(bibliography)
+        elif key in bibliography:
+            extra.append(key)
+        else:
+            _warn_at_nocite(ctx, key)
+    if any(state.tokens[index].meta["mode"] == "all" for index in markers):
+        extra.extend(bibliography)
+    listed = list(dict.fromkeys([*order, *extra]))
+    labels = _Labels(bibliography, listed, settings.style)
+    link = settings.link and not settings.suppress
+    for citation in cited:
+        citation.token.meta["html"] = _citation_html(citation.token, bibliography, labels, link)
+    if settings.suppress:
+        for index in reversed(markers):
+            del state.tokens[index]
+        return
+    _place_lists(state, ctx, settings, labels, order, listed, markers)
+
+
+def _warn_at_nocite(ctx: RenderContext, key: str) -> None:
+    _warn_at(ctx, _frontmatter_line(ctx, "nocite"),
+             f"`nocite:` names `{key}`, which the bibliography does not have",
+             "check the key against the .bib file")
+
+
+def _without_bibliography(ctx: RenderContext, cited: list[_Cited]) -> None:
+    """No bibliography at all: the citations show their keys, and one warning says so."""
+    brackets = [citation for citation in cited if not citation.token.meta["in_text"]]
+    if not brackets:
+        return
+    first = brackets[0]
+    count = len(brackets)
+    ctx.warn(
+        first.line, f"{count} citation{'s' if count != 1 else ''} ([@{first.token.meta['keys'][0]}]"
         f"{' ...' if count != 1 else ''}) shown as {'their' if count != 1 else 'its'} keys: "
-        "Stride does not read bibliographies", kind=QUARTO_KIND,
-        hint="write the reference out (Author, Year) and list the works at the end of the post")
+        "the post has no bibliography", kind=CITATION_KIND,
+        hint="name the .bib file in the frontmatter (bibliography: refs.bib) or in site.toml "
+             '([plugins.compat] bibliography = "refs.bib")')
+
+
+class _Labels:
+    """What each work is called in citations: "Smith et al." and "2020a", or its number."""
+
+    def __init__(self, bibliography: dict[str, BibEntry], listed: list[str], style: str):
+        self.entries = bibliography
+        self.style = style
+        self.numbers = {key: position for position, key in enumerate(listed, 1)}
+        self.years: dict[str, str] = {}
+        groups: dict[tuple[str, str], list[str]] = {}
+        for key in listed:
+            entry = bibliography[key]
+            groups.setdefault((self.names(key), entry.year), []).append(key)
+        for keys in groups.values():
+            keys.sort(key=lambda key: (bibliography[key].title.lower(), key))
+            for position, key in enumerate(keys):
+                suffix = _letters(position) if len(keys) > 1 else ""
+                self.years[key] = bibliography[key].year + suffix
+
+    def names(self, key: str) -> str:
+        entry = self.entries[key]
+        names = entry.names
+        if not names:
+            return entry.title or key
+        if len(names) == 1:
+            return names[0]
+        if len(names) == 2:
+            return f"{names[0]} and {names[1]}"
+        return f"{names[0]} et al."
+
+    def year(self, key: str) -> str:
+        return self.years.get(key, self.entries[key].year)
+
+    def sort_key(self, key: str) -> tuple[str, str, str]:
+        return (self.names(key).lower(), self.year(key), self.entries[key].title.lower())
+
+
+def _letters(position: int) -> str:
+    """a, b, ... z, aa, ab ...: Pandoc's year suffixes."""
+    text = ""
+    position += 1
+    while position:
+        position, remainder = divmod(position - 1, 26)
+        text = chr(ord("a") + remainder) + text
+    return text
+
+
+def _citation_html(token: Token, bibliography: dict[str, BibEntry], labels: _Labels,
+                   link: bool) -> str:
+    items: tuple[CiteItem, ...] = token.meta["items"]
+    missing = any(item.key not in bibliography for item in items)
+    numeric = labels.style == "numeric"
+
+    def linked(key: str, text: str) -> str:
+        if not link:
+            return escapeHtml(text)
+        return (f'<a href="#ref-{escapeHtml(key)}" role="doc-biblioref">'
+                f"{escapeHtml(text)}</a>")
+
+    if token.meta["in_text"]:
+        key = items[0].key
+        if numeric:
+            inner = f"{escapeHtml(labels.names(key))} {linked(key, f'[{labels.numbers[key]}]')}"
+        else:
+            inner = linked(key, f"{labels.names(key)} ({labels.year(key)})")
+    else:
+        parts = []
+        previous: CiteItem | None = None
+        for item in items:
+            if item.key not in bibliography:
+                body = escapeHtml(f"{item.key}?")
+            elif numeric:
+                body = linked(item.key, str(labels.numbers[item.key]))
+            elif item.suppress_author:
+                body = linked(item.key, labels.year(item.key))
+            elif (previous is not None and previous.key in bibliography and not item.prefix
+                  and not previous.suffix and not previous.suppress_author
+                  and labels.names(previous.key) == labels.names(item.key)):
+                # one author's works in a row: (Smith 2019, 2020)
+                suffix = f", {escapeHtml(item.suffix)}" if item.suffix else ""
+                parts[-1] += ", " + linked(item.key, labels.year(item.key)) + suffix
+                previous = item
+                continue
+            else:
+                body = linked(item.key, f"{labels.names(item.key)} {labels.year(item.key)}")
+            prefix = f"{escapeHtml(item.prefix)} " if item.prefix else ""
+            suffix = f", {escapeHtml(item.suffix)}" if item.suffix else ""
+            parts.append(prefix + body + suffix)
+            previous = item
+        separator = ", " if numeric else "; "
+        opening, closing = ("[", "]") if numeric else ("(", ")")
+        inner = opening + separator.join(parts) + closing
+    classes = "citation citation-missing" if missing else "citation"
+    cites = escapeHtml(" ".join(item.key for item in items))
+    return f'<span class="{classes}" data-cites="{cites}">{inner}</span>'
 
 
 def _render_citation(self, tokens, index, options, env) -> str:
     citation = tokens[index]
+    if "html" in citation.meta:
+        return citation.meta["html"]
+    if citation.meta["in_text"]:
+        return escapeHtml(citation.content)
     shown = _KEY_IN_BODY.sub(lambda key: key.group("key"), citation.content)
     cites = " ".join(citation.meta["keys"])
     return (f'<span class="citation" data-cites="{escapeHtml(cites)}">'
             f"[{escapeHtml(shown)}]</span>")
+
+
+# ----------------------------------------------------------------------------------------------
+# The references list
+# ----------------------------------------------------------------------------------------------
+def _place_lists(state: StateCore, ctx: RenderContext, settings: Settings, labels: _Labels,
+                 order: list[str], listed: list[str], markers: list[int]) -> None:
+    tokens = state.tokens
+    store = citations_env(state.env)
+    shown: set[str] = set()  # an entry's id is given once per page
+    nocited = set(listed) if "*" in settings.nocite else set(settings.nocite)
+    cited_list = [key for key in listed if key in order or key in nocited]
+    for index in reversed(markers):
+        mode = tokens[index].meta["mode"]
+        keys = listed if mode == "all" else cited_list
+        tokens[index:index + 1] = _section(
+            keys if mode == "cited_in_order" else _ordered(keys, labels),
+            labels, store, ctx, title=settings.title, with_id=index == markers[0],
+            level=tokens[index].level, shown=shown)
+    if markers or not cited_list:
+        return
+    keys = _ordered(cited_list, labels)
+    refs = _refs_div(tokens)
+    if refs is not None:
+        opening, closing = refs
+        body = _section(keys, labels, store, ctx, title=settings.title, with_id=True,
+                        level=tokens[opening].level, shown=shown)
+        tokens[closing:closing + 1] = body[-2:]  # the list and the section's end
+        tokens[opening:opening + 1] = body[:-2]
+        return
+    at = next((index for index, token in enumerate(tokens)
+               if token.type == "footnote_block_open"), len(tokens))
+    tokens[at:at] = _section(keys, labels, store, ctx, title=settings.title or "References",
+                             with_id=True, level=0, shown=shown, heading_ids=_ids(tokens))
+
+
+def _ordered(keys: list[str], labels: _Labels) -> list[str]:
+    if labels.style == "numeric":
+        return sorted(keys, key=labels.numbers.__getitem__)
+    return sorted(keys, key=labels.sort_key)
+
+
+def _refs_div(tokens: list[Token]) -> tuple[int, int] | None:
+    """The first ``::: {#refs}`` div: its opening and closing tokens."""
+    for opening, token in enumerate(tokens):
+        if token.type == "fenced_div_open" and token.attrGet("id") == "refs":
+            for closing in range(opening + 1, len(tokens)):
+                if tokens[closing].type == "fenced_div_close" and tokens[closing].level == token.level:
+                    return opening, closing
+    return None
+
+
+def _ids(tokens: list[Token]) -> set[str]:
+    return {str(token.attrGet("id")) for token in tokens if token.attrGet("id")}
+
+
+def _section(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: RenderContext, *,
+             title: str | None, with_id: bool, level: int, shown: set[str],
+             heading_ids: Iterable[str] = ()) -> list[Token]:
+    opening = Token("citation_references_open", "section", 1, level=level, block=True,
+                    meta={"id": with_id})
+    section = [opening]
+    if title:
+        taken = set(heading_ids)
+        anchor = re.sub(r"[^\w-]+", "-", title.lower()).strip("-") or "references"
+        unique, number = anchor, 1
+        while unique in taken:
+            unique, number = f"{anchor}-{number}", number + 1
+        heading = Token("heading_open", "h2", 1, level=level + 1, block=True, attrs={"id": unique})
+        inline = Token("inline", "", 0, level=level + 2, content=title, block=True,
+                       children=[Token("text", "", 0, content=title)])
+        section += [heading, inline, Token("heading_close", "h2", -1, level=level + 1, block=True)]
+    html = _list_html(keys, labels, store, ctx, shown)
+    section.append(Token("citation_references_list", "div", 0, level=level + 1, block=True,
+                         meta={"html": html}))
+    section.append(Token("citation_references_close", "section", -1, level=level, block=True))
+    return section
+
+
+def _list_html(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: RenderContext,
+               shown: set[str]) -> str:
+    lines = ['<div class="csl-bib-body" role="list">']
+    for key in keys:
+        text, problem = _entry_html(store, key)
+        if problem:
+            ctx.warn(None, f"the entry `{key}` cannot be formatted ({problem}); it is listed "
+                     "by its names, title and year", kind=CITATION_KIND,
+                     hint="add the missing field to the .bib entry")
+        own_id = f' id="ref-{escapeHtml(key)}"' if key not in shown else ""
+        shown.add(key)
+        if labels.style == "numeric":
+            text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span>'
+                    f'<span class="csl-right-inline">{text}</span>')
+        lines.append(f'<div{own_id} class="csl-entry" role="listitem">{text}</div>')
+    lines.append("</div>")
+    return "\n".join(lines) + "\n"
+
+
+def _entry_html(store: CitationsEnv, key: str) -> tuple[str, str]:
+    for bibliography in store.files:
+        if key in bibliography.entries:
+            return bibliography.entry_html(key)
+    raise KeyError(key)  # listed keys all come from the files
+
+
+def _render_references_open(self, tokens, index, options, env) -> str:
+    own_id = ' id="refs"' if tokens[index].meta.get("id") else ""
+    return f'<section{own_id} class="references" role="doc-bibliography">\n'

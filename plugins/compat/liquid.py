@@ -33,6 +33,7 @@ from markdown_it.rules_core import StateCore
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
+from .citations import CITATION_KIND, bibliography_marker
 from .includes import INCLUDE_KIND, IncludeStore, include_block, include_store, too_deep
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 from .toc import TOC_MARKER, add_toc
@@ -57,6 +58,7 @@ _CONTROL_FLOW = frozenset({"case", "for", "tablerow", "ifchanged", "cycle", "inc
 _CONTROL_FLOW_CONTINUATIONS = frozenset({
     "when", "break", "continue", "endcase", "endfor", "endtablerow", "endifchanged"})
 _CONDITIONALS = ("if", "unless")
+_CITE_KEY = re.compile(r"\w[\w:.#$%&+?<>~/-]*")
 
 
 class LiquidSyntaxError(ValueError):
@@ -719,6 +721,60 @@ class _Renderer:
                 block = self.store.add((self.source[start:open_start] + block).strip("\n") + "\n")
         self.edits.replace(start, close_end, block)
 
+    # -- jekyll-scholar ----------------------------------------------------------------------------
+    def _tag_cite(self, match: re.Match[str], markup: str) -> int:
+        """``{% cite a b --locator 3 %}`` becomes Pandoc's ``[@a, 3; @b]``, which the citations
+        plugin resolves; ``-l``/``--locator`` apply to the keys in order, as in jekyll-scholar."""
+        keys: list[str] = []
+        locators: list[str] = []
+        words = markup.split()
+        position = 0
+        while position < len(words):
+            word = words[position]
+            if word in ("-l", "--locator") and position + 1 < len(words):
+                locators.append(words[position + 1].strip("\"'"))
+                position += 2
+                continue
+            if word.startswith("-"):
+                self.warn(match.start(), f"`{{% cite %}}`: the option `{word}` is not supported; "
+                                         "it is ignored", "the site's bibliography is used "
+                                         "([plugins.compat] bibliography)", kind=CITATION_KIND)
+                position += 2 if word in ("-f", "--file", "-L", "--label") else 1
+                continue
+            if _CITE_KEY.fullmatch(word):
+                keys.append(word)
+            else:
+                self.warn(match.start(), f"`{{% cite {markup} %}}`: `{word}` is not a citation key",
+                          "write the keys of the .bib file, separated by spaces",
+                          kind=CITATION_KIND)
+            position += 1
+        items = [f"@{key}" + (f", {locators[index]}" if index < len(locators) else "")
+                 for index, key in enumerate(keys)]
+        self.edits.replace(match.start(), match.end(), f"[{'; '.join(items)}]" if items else "")
+        return match.end()
+
+    def _tag_bibliography(self, match: re.Match[str], markup: str) -> int:
+        """``{% bibliography %}`` (every work of the file) or ``--cited`` /
+        ``--cited_in_order``: a line the citations plugin replaces with the list."""
+        mode = "all"
+        for word in markup.split():
+            if word in ("--cited", "-c"):
+                mode = "cited"
+            elif word == "--cited_in_order":
+                mode = "cited_in_order"
+            else:
+                self.warn(match.start(), f"`{{% bibliography %}}`: the option `{word}` is not "
+                                         "supported; it is ignored",
+                          "Stride lists the site's bibliography: every work, --cited or "
+                          "--cited_in_order", kind=CITATION_KIND)
+        if not sitepaths.stands_alone(self.source, match.start(), match.end()):
+            self.warn(match.start(), "`{% bibliography %}` must stand on a line of its own; it is "
+                                     "removed", "put it on its own line", kind=CITATION_KIND)
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        self.edits.replace(match.start(), match.end(), bibliography_marker(mode))
+        return match.end()
+
     def _tag_include(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=False)
 
@@ -850,7 +906,8 @@ def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
                   passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
     """Jekyll's Liquid: ``{{ site.x }}``, ``{{ page.x }}``, URL filters, ``{% post_url %}``,
     ``{% link %}``, ``{% highlight %}``, ``{% raw %}``, ``{% include %}``; other tags are
-    reported and removed.
+    reported and removed. jekyll-scholar's ``{% cite %}`` and ``{% bibliography %}`` become
+    what ``citations_plugin`` (used with it by ``compat_plugin``) resolves.
 
     :param includes_dir: the folder of ``{% include %}`` files (relative to the site folder);
         by default ``_includes/`` in the site folder or in a folder above the post.

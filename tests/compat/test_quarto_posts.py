@@ -139,7 +139,7 @@ def test_citations_show_their_keys_with_one_warning_per_post() -> None:
     assert "[第6章 Gelman2005 pp.20-]</span>" in html and "[Smith04]</span>" in html
     assert '<a href="https://example.org">@handle</a>' in html and "me@example.org" in html
     assert '<a class="math-ref" href="#eq-a">1</a>' in html
-    [warning] = warnings(rendered, "quarto")
+    [warning] = warnings(rendered, "citation")
     assert warning.location.line == 5 and warning.message.startswith(
         "4 citations ([@Kingma-Welling2014] ...) shown as their keys")
 
@@ -249,4 +249,4 @@ def test_the_real_blog_benchmark_reads_a_quarto_project_without_running_its_cell
     report = measure(tmp_path, stride_markdown(), "/b/")
     assert (report["posts"], report["built"], report["leaks"]) == (1, 1, {})
     assert report["census"]["{python} cells"] == 1 and report["census"]["citations"] == 1
-    assert report["warnings_by_kind"] == {"quarto": 1}
+    assert report["warnings_by_kind"] == {"citation": 1}
