@@ -678,7 +678,7 @@ def _list_html(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: Rende
         own_id = f' id="ref-{escapeHtml(key)}"' if key not in shown else ""
         shown.add(key)
         if labels.style == "numeric":
-            text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span>'
+            text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span> '
                     f'<span class="csl-right-inline">{text}</span>')
         lines.append(f'<div{own_id} class="csl-entry" role="listitem">{text}</div>')
     lines.append("</div>")

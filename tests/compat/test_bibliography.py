@@ -1,0 +1,313 @@
+"""Citations resolved against a BibTeX file: the fixtures (input -> HTML, author-date and
+numeric), then whole posts on disk through the Markdown stage (frontmatter settings, errors,
+jekyll-scholar's tags, the sanitizer), an incremental build, and what a build imports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+from markdown_it.utils import read_fixture_file
+
+from generator.build import BuildOptions, build
+from generator.config import load_config
+from generator.context import ENV_KEY
+from generator.errors import ConfigError, PluginError
+from generator.frontmatter import parse_source
+from generator.markdown import MarkdownRenderer, RenderSettings, check_plugin_option, \
+    plugin_option_names
+from generator.records import Rendered, SourceFile
+from plugins.compat import bibliography as bibliography_module
+
+from .conftest import make_context, make_markdown
+
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parent / "fixtures" / "bibliography"
+BIB = (FIXTURES / "refs.bib").read_text(encoding="utf-8")
+_MARKDOWN: dict[str, MarkdownIt] = {}
+
+
+# ----------------------------------------------------------------------------------------------
+# Fixtures: author-date.md and numeric.md, with the site's bibliography fixtures/bibliography/refs.bib
+# ----------------------------------------------------------------------------------------------
+def _cases():
+    for path in sorted(FIXTURES.glob("*.md")):
+        for line, title, source, expected in read_fixture_file(path):
+            yield pytest.param(path.stem, source, expected, id=f"{path.stem}:{line}:{title}")
+
+
+@pytest.mark.parametrize(("style", "source", "expected"), list(_cases()))
+def test_fixture(style: str, source: str, expected: str) -> None:
+    if style not in _MARKDOWN:
+        _MARKDOWN[style] = make_markdown(bibliography="refs.bib", citation_style=style)
+    assert _MARKDOWN[style].render(source, {ENV_KEY: make_context(site_root=FIXTURES)}) == expected
+
+
+# ----------------------------------------------------------------------------------------------
+# Whole posts, written to disk, through the Markdown stage (sanitizer included)
+# ----------------------------------------------------------------------------------------------
+def post(root: Path, text: str, name: str = "content/posts/post.md", *, bib: str | None = BIB,
+         **compat: Any) -> Rendered:
+    """Render ``text`` as the post ``name`` of the site ``root``, with ``refs.bib`` beside it."""
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    if bib is not None:
+        (path.parent / "refs.bib").write_text(bib, encoding="utf-8")
+    settings = RenderSettings(site_root=root, cache_root=None, execute=False,
+                              plugin_options={"compat": compat} if compat else {})
+    source = SourceFile(path=path, rel=name, content_rel=name.removeprefix("content/"),
+                        kind="post", text=text, digest="test", mtime=0.0)
+    return MarkdownRenderer(settings).render(parse_source(source))
+
+
+def frontmatter(*lines: str) -> str:
+    return "---\n" + "\n".join(["title: Cites", "date: 2024-01-01", *lines]) + "\n---\n"
+
+
+def citation_warnings(rendered: Rendered) -> list:
+    return [d for d in rendered.diagnostics if d.kind == "citation"]
+
+
+def test_the_frontmatter_bibliography_is_read_beside_the_post(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "See [@jones2019].\n")
+    assert '(<a href="#ref-jones2019" role="doc-biblioref">Jones and Lee 2019</a>)' in rendered.html
+    assert '<section id="refs" class="references" role="doc-bibliography">' in rendered.html
+    assert '<div id="ref-jones2019" class="csl-entry" role="listitem">' in rendered.html
+    assert rendered.toc[-1].text == "References" and citation_warnings(rendered) == []
+    bib = str((tmp_path / "content" / "posts" / "refs.bib").resolve())
+    assert list(rendered.dependencies) == [bib]
+
+
+def test_the_site_setting_serves_posts_whose_frontmatter_names_none(tmp_path):
+    (tmp_path / "_bibliography").mkdir()
+    (tmp_path / "_bibliography" / "references.bib").write_text(BIB, encoding="utf-8")
+    rendered = post(tmp_path, frontmatter() + "See [@jones2019].\n", bib=None,
+                    bibliography="_bibliography/references.bib", citation_style="numeric")
+    assert '[<a href="#ref-jones2019" role="doc-biblioref">1</a>]' in rendered.html
+    # a post's own choice wins over the site's
+    rendered = post(tmp_path, frontmatter("citation-style: author-date") + "See [@jones2019].\n",
+                    bib=None, bibliography="_bibliography/references.bib",
+                    citation_style="numeric")
+    assert "Jones and Lee 2019</a>)" in rendered.html
+
+
+def test_a_list_of_files_and_the_frontmatter_options(tmp_path):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "more.bib").write_text(
+        "@misc{extra, author = {Zed, Z.}, title = {Extra}, year = {1999}}\n", encoding="utf-8")
+    rendered = post(tmp_path, frontmatter(
+        "bibliography: [refs.bib, more.bib]", "link-citations: false",
+        "reference-section-title: Works cited", "nocite: |", "  @extra") +
+        "See [@jones2019] and @extra.\n")
+    assert '<span class="citation" data-cites="jones2019">(Jones and Lee 2019)</span>' in rendered.html
+    assert "Zed (1999)" in rendered.html and 'href="#ref-' not in rendered.html
+    assert '<h2 id="works-cited">Works cited</h2>' in rendered.html
+    # sorted by author: Jones and Lee, then Zed (listed by nocite)
+    assert rendered.html.index('id="ref-jones2019"') < rendered.html.index('id="ref-extra"')
+
+
+def test_nocite_all_lists_every_work_and_csl_ieee_numbers_them(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: ieee.csl",
+                                          "nocite: '@*'") + "Only [@knuth1986].\n")
+    assert '[<a href="#ref-knuth1986" role="doc-biblioref">1</a>]' in rendered.html
+    assert rendered.html.count('class="csl-entry"') == 6
+    assert '<span class="csl-left-margin">[1]</span> <span class="csl-right-inline">Donald Knuth' \
+        in rendered.html
+
+
+def test_suppress_bibliography_leaves_the_list_out(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "suppress-bibliography: true")
+                    + "See [@jones2019].\n")
+    assert "(Jones and Lee 2019)" in rendered.html and "references" not in rendered.html
+
+
+def test_the_list_comes_before_the_footnotes(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") +
+                    "Text.[^1]\n\n[^1]: A note citing [@knuth1986].\n")
+    html = rendered.html
+    assert html.index('<section id="refs"') < html.index('<section class="footnotes">')
+    assert "(<a href=\"#ref-knuth1986\" role=\"doc-biblioref\">Knuth 1986</a>)" in html
+
+
+def test_bib_text_is_escaped_through_the_whole_stage(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "[@unsafe]\n")
+    assert "<script" not in rendered.html and 'href="javascript' not in rendered.html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; 2001</a>" in rendered.html
+    assert "A &lt;b&gt;bold&lt;/b&gt; title &amp; more" in rendered.html
+
+
+def test_a_missing_key_warns_at_the_citation(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") +
+                    "Fine [@jones2019].\n\nNot [@nokey] here.\n")
+    [warning] = citation_warnings(rendered)
+    assert str(warning.location) == "content/posts/post.md:8"
+    assert "no work `nokey`" in warning.message
+    assert '<span class="citation citation-missing" data-cites="nokey">(nokey?)</span>' \
+        in rendered.html
+
+
+def test_a_missing_file_fails_at_the_frontmatter_line(tmp_path):
+    with pytest.raises(PluginError) as raised:
+        post(tmp_path, frontmatter("bibliography: missing.bib") + "See [@jones2019].\n")
+    assert str(raised.value.location) == "content/posts/post.md:4"
+    assert "`missing.bib` does not exist" in raised.value.message
+    assert "relative to the post's folder" in raised.value.hint
+
+
+def test_bad_bibtex_fails_with_the_bib_line(tmp_path):
+    # line 4 lacks its comma: pybtex stops at line 5
+    bad = "@misc{a, title = {ok}, year = 2001}\n\n@article{b,\n  title = {ok}\n  year = 2019\n}\n"
+    with pytest.raises(PluginError) as raised:
+        post(tmp_path, frontmatter("bibliography: refs.bib") + "See [@a].\n", bib=bad)
+    assert str(raised.value.location) == "content/posts/post.md:4"
+    assert "content/posts/refs.bib:5: syntax error: '}' expected" in raised.value.message
+
+
+def test_a_bibliography_outside_the_site_is_refused(tmp_path):
+    site = tmp_path / "site"
+    (tmp_path / "outside.bib").write_text(BIB, encoding="utf-8")
+    with pytest.raises(PluginError, match="outside"):
+        post(site, frontmatter("bibliography: ../../../outside.bib") + "[@jones2019]\n", bib=None)
+
+
+def test_a_bibliography_with_no_citations_warns_at_its_line(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "No citations here.\n")
+    [warning] = citation_warnings(rendered)
+    assert str(warning.location) == "content/posts/post.md:4" and "cites nothing" in warning.message
+    assert rendered.dependencies == {}  # not even read
+
+
+def test_a_repeated_key_warns(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "[@a]\n",
+                    bib="@misc{a, title={One}, year=1}\n@misc{a, title={Two}, year=2}\n")
+    [warning] = citation_warnings(rendered)
+    assert "repeated bibliography entry: a" in warning.message
+
+
+def test_without_any_bibliography_citations_keep_their_keys(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "See [@jones2019, p. 3] and @jones2019.\n", bib=None)
+    assert '<span class="citation" data-cites="jones2019">[jones2019, p. 3]</span>' in rendered.html
+    assert "and @jones2019." in rendered.html
+    [warning] = citation_warnings(rendered)
+    assert "shown as its keys: the post has no bibliography" in warning.message
+
+
+# ----------------------------------------------------------------------------------------------
+# jekyll-scholar
+# ----------------------------------------------------------------------------------------------
+def test_cite_tags_render_like_pandoc_citations(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "One {% cite jones2019 %}, two {% cite jones2019 "
+                    "smith2020 %}, a page {% cite knuth1986 --locator 12 %}.\n",
+                    bibliography="content/posts/refs.bib")
+    html = rendered.html
+    assert "One <span" in html and "Jones and Lee 2019</a>)</span>, two" in html
+    assert 'data-cites="jones2019 smith2020">(' in html and "Knuth 1986</a>, 12)" in html
+    assert citation_warnings(rendered) == []
+
+
+def test_bibliography_tag_lists_every_work_or_the_cited_ones(tmp_path):
+    site = {"bibliography": "content/posts/refs.bib"}
+    every = post(tmp_path, frontmatter() + "# Publications\n\n{% bibliography %}\n", **site)
+    assert every.html.count('class="csl-entry"') == 6
+    assert "<h2" not in every.html  # jekyll-scholar adds no heading
+    cited = post(tmp_path, frontmatter() + "See {% cite smith2020 %}.\n\n{% bibliography --cited %}"
+                 "\n\nAfter.\n", **site)
+    assert cited.html.count('class="csl-entry"') == 1
+    assert cited.html.index("</section>") < cited.html.index("<p>After.</p>")
+
+
+def test_bibliography_tag_without_a_bibliography_warns(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "{% bibliography %}\n", bib=None)
+    [warning] = citation_warnings(rendered)
+    assert "nothing to list" in warning.message and str(warning.location).endswith(":5")
+    assert "bibliography" not in rendered.html
+
+
+def test_unsupported_cite_options_warn(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "{% cite jones2019 --file other %}\n",
+                    bibliography="content/posts/refs.bib")
+    [warning] = citation_warnings(rendered)
+    assert "`--file` is not supported" in warning.message
+    assert "Jones and Lee 2019" in rendered.html
+
+
+# ----------------------------------------------------------------------------------------------
+# The site's settings, the parse cache, incremental builds, imports
+# ----------------------------------------------------------------------------------------------
+def test_the_site_settings_are_checked(tmp_path):
+    (tmp_path / "site.toml").write_text('[plugins.compat]\ncitation_style = "apa"\n')
+    with pytest.raises(ConfigError, match="citation_style must be one of author-date, numeric"):
+        load_config(tmp_path, plugin_options=plugin_option_names(),
+                    check_option=check_plugin_option)
+
+
+def test_a_file_is_parsed_once_per_content(tmp_path, monkeypatch):
+    parses = []
+    real_parse = bibliography_module._parse
+    monkeypatch.setattr(bibliography_module, "_parse",
+                        lambda text, shown: parses.append(shown) or real_parse(text, shown))
+    bibliography_module.clear_cache()
+    for name in ("one.bib", "two.bib"):
+        (tmp_path / name).write_text(BIB, encoding="utf-8")
+        bibliography_module.read_bibliography(tmp_path / name, name)
+    assert parses == ["one.bib"]
+    (tmp_path / "two.bib").write_text(BIB + "\n@misc{new, title={New}, year=2024}\n")
+    assert "new" in bibliography_module.read_bibliography(tmp_path / "two.bib", "two.bib")[0].entries
+    assert parses == ["one.bib", "two.bib"]
+
+
+def test_editing_the_bib_rerenders_the_posts_that_cite_it(tmp_path):
+    site = tmp_path / "blog"
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    (site / "site.toml").write_text('title = "Cites"\n')
+    (posts / "refs.bib").write_text(BIB, encoding="utf-8")
+    (posts / "cites.md").write_text(frontmatter("bibliography: refs.bib") + "See [@jones2019].\n")
+    (posts / "plain.md").write_text("---\ntitle: Plain\ndate: 2024-01-02\n---\nNo citation.\n")
+    build(BuildOptions(root=site, jobs=1))
+    unchanged = build(BuildOptions(root=site, jobs=1))
+    assert unchanged.rendered == 0
+    (posts / "refs.bib").write_text(BIB.replace("year      = {2019}", "year      = {2018}"))
+    result = build(BuildOptions(root=site, jobs=1))
+    assert result.rendered == 1
+    page = (result.output / "2024" / "01" / "cites" / "index.html").read_text()
+    assert "Jones and Lee 2018" in page and "Jones and Lee 2019" not in page
+
+
+# As a command-line build does, in a fresh interpreter: a site with a bibliography whose posts
+# cite nothing, then the same site with a post that cites.
+IMPORTS_SCRIPT = """
+import json, sys
+from pathlib import Path
+from generator.build import BuildOptions, build
+
+site = Path(sys.argv[1])
+build(BuildOptions(root=site, jobs=1))
+before = "pybtex" in sys.modules
+(site / "content" / "posts" / "cites.md").write_text(
+    "---\\ntitle: Cites\\ndate: 2024-01-03\\n---\\nSee [@jones2019].\\n")
+result = build(BuildOptions(root=site, jobs=1))
+page = (result.output / "2024" / "01" / "cites" / "index.html").read_text()
+print(json.dumps({"before": before, "after": "pybtex" in sys.modules,
+                  "cited": "Jones and Lee 2019" in page}))
+"""
+
+
+def test_posts_without_citations_do_not_import_pybtex(tmp_path):
+    site = tmp_path / "blog"
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    (site / "site.toml").write_text('[plugins.compat]\nbibliography = "refs.bib"\n')
+    (site / "refs.bib").write_text(BIB, encoding="utf-8")
+    (posts / "plain.md").write_text("---\ntitle: Plain\ndate: 2024-01-02\n---\n"
+                                    "Mail me@example.org; $x^2$.\n")
+    run = subprocess.run([sys.executable, "-c", IMPORTS_SCRIPT, str(site)], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == {
+        "before": False, "after": True, "cited": True}
