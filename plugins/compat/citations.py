@@ -201,10 +201,20 @@ def _settings(ctx: RenderContext, site_files: tuple[str, ...], site_style: str) 
     title = page.get("reference-section-title")
     return Settings(
         sources=sources, from_frontmatter=from_frontmatter, style=style,
-        link=page.get("link-citations") is not False,
+        link=_flag(page.get("link-citations"), default=True),
         nocite=tuple(_NOCITE.findall(str(nocite))),
         title=str(title) if title not in (None, "") else None,
-        suppress=page.get("suppress-bibliography") is True)
+        suppress=_flag(page.get("suppress-bibliography"), default=False))
+
+
+def _flag(value: Any, *, default: bool) -> bool:
+    """A yes/no setting: YAML's true/false, or the text of a frontmatter that has no types
+    (Pelican's ``Link-citations: false``)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "yes", "false", "no"):
+        return value.strip().lower() in ("true", "yes")
+    return default
 
 
 def _frontmatter_line(ctx: RenderContext, key: str) -> SourceLocation:
@@ -429,15 +439,16 @@ def _resolve(state: StateCore) -> None:
     settings = store.settings
     assert settings is not None
     bibliography = store.bibliography
-    order: list[str] = []
+    first_cited: dict[str, None] = {}  # the keys in the order of their first citation
     for citation in cited:
         for item in citation.token.meta["items"]:
             if item.key not in bibliography:
                 ctx.warn(citation.line, f"no work `{item.key}` in the bibliography "
                          f"({', '.join(settings.sources)}); it is shown as `{item.key}?`",
                          kind=CITATION_KIND, hint="check the key against the .bib file")
-            elif item.key not in order:
-                order.append(item.key)
+            else:
+                first_cited.setdefault(item.key)
+    order = list(first_cited)
     extra = []
     for key in settings.nocite:
         if key == "*":
