@@ -25,6 +25,7 @@ from functools import lru_cache
 
 from latex2mathml.symbols_parser import convert_symbol
 
+from . import accents
 from .mathml import (PLACEHOLDER, PLACEHOLDER_CLOSE, PLACEHOLDER_OPEN, atom_class_of,
                      convert_fragment, fill_placeholders, reference_link, spaced_as, text_element)
 from .tex import (TexError, group_text, is_verb, matching_brace, read_argument, read_optional, serialize,
@@ -108,17 +109,16 @@ _BIG_KINDS = {"l": ("prefix", "mathopen"), "r": ("postfix", "mathclose"), "m": (
               "": ("", None)}
 _BIG_COMMANDS = {f"\\{size}{kind}": (height, form) for size, height in _BIG_SIZES.items()
                  for kind, (form, _) in _BIG_KINDS.items()}
-# \widehat: latex2mathml's "^" keeps its width whatever it covers; the combining circumflex is
-# the character math fonts stretch (Latin Modern Math in Chromium: the widest hat that fits).
-_OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\widehat": "\u0302",
-                 r"\overleftharpoon": "↼", r"\overrightharpoon": "⇀", r"\widecheck": "ˇ",
-                 r"\overleftrightarrow": "↔", r"\overleftarrow": "←", r"\overrightarrow": "→",
-                 r"\vec": "→"}
+_OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\overleftharpoon": "↼",
+                 r"\overrightharpoon": "⇀", r"\overleftrightarrow": "↔", r"\overleftarrow": "←",
+                 r"\overrightarrow": "→", r"\vec": "→"}
 # Accents as wide whatever they cover, and their size. TeX's \vec is the font's small arrow
 # accent (latex2mathml stretched a full arrow over the letter, an \overrightarrow). Not the font's
 # own, the combining U+20D7: Chromium draws a combining mark alone up and to the left of its
 # base. A → at 70% is centred over it and about as wide as TeX's (full size, twice as wide).
 _FIXED_ACCENT_SIZES = {r"\vec": "70%"}
+# accents that keep what they cover one line of text high, unless it is taller itself
+_ACCENTS_OF_TEXT_HEIGHT = frozenset({*accents.NARROW, *accents.WIDE, r"\vec"})
 _UNDER_ACCENTS = {r"\undergroup": "⏝", r"\utilde": "˜", r"\underleftarrow": "←",
                   r"\underrightarrow": "→", r"\underleftrightarrow": "↔"}
 _EXTENSIBLE_ARROWS = {
@@ -187,6 +187,15 @@ def convert_tex(tex: str, display: bool) -> Converted:
     builder = _Builder(display)
     markup = builder.build(tokenize(tex), display=display, top=True)
     return Converted(markup, tuple(dict.fromkeys(builder.unsupported)))
+
+
+def _subscript_follows(reader: _Reader) -> bool:
+    tokens = reader.tokens
+    index = skip_spaces(tokens, reader.index)
+    if index < len(tokens) and tokens[index] == "^":
+        _, index = read_argument(tokens, index + 1)
+        index = skip_spaces(tokens, index)
+    return index < len(tokens) and tokens[index] == "_"
 
 
 def css_color(model: str | None, value: str) -> str | None:
@@ -326,11 +335,14 @@ class _Builder:
         return fill_placeholders(fragment.markup, pieces)
 
     @staticmethod
-    def _placeholder(pieces: list[str], markup: str, atom_class: str | None = None) -> list[str]:
+    def _placeholder(pieces: list[str], markup: str, atom_class: str | None = None, *,
+                     one_line: bool = False) -> list[str]:
         """What latex2mathml reads for ``markup``, swapped in after it ran; ``atom_class``: its
-        TeX class (``mathopen``...), where it is not an ordinary atom."""
+        TeX class (``mathopen``...), where it is not an ordinary atom; ``one_line``: it is no
+        taller than a line of text (brackets around it keep their size)."""
         pieces.append(markup)
-        marker = f"{PLACEHOLDER_OPEN}{len(pieces) - 1}{atom_class or ''}{PLACEHOLDER_CLOSE}"
+        marker = (f"{PLACEHOLDER_OPEN}{len(pieces) - 1}{atom_class or ''}{'L' if one_line else ''}"
+                  f"{PLACEHOLDER_CLOSE}")
         return [r"\text", "{", marker, "}"]
 
     def _rewrite(self, tokens: Sequence[str], pieces: list[str], *, display: bool,
@@ -350,7 +362,8 @@ class _Builder:
             rewritten = _REWRITING.get(token)
             if built is not None:
                 markup = built(self, reader, token)
-                out += self._placeholder(pieces, markup, _ATOM_CLASSES.get(token))
+                one_line = token in _ACCENTS_OF_TEXT_HEIGHT and accents.one_line(markup)
+                out += self._placeholder(pieces, markup, _ATOM_CLASSES.get(token), one_line=one_line)
             elif rewritten is not None:
                 out += rewritten(self, reader, token, pieces)
             elif token == "{":
@@ -406,15 +419,41 @@ class _Builder:
             attributes["form"] = form
         return text_element("mo", char, **attributes)
 
+    def _narrow_accent(self, reader: _Reader, token: str) -> str:
+        inner = self.build(reader.argument(), display=reader.display)
+        glyph, gap = accents.NARROW[token]
+        return self._over(reader, inner, glyph, gap=gap, skew=token not in accents.UNSKEWED)
+
+    def _wide_accent(self, reader: _Reader, token: str) -> str:
+        inner = self.build(reader.argument(), display=reader.display)
+        glyph, glyph_width = accents.WIDE[token]
+        return self._over(reader, inner, glyph, scale=accents.wide_scale(inner, glyph_width))
+
     def _accent(self, reader: _Reader, token: str) -> str:
         """Accents latex2mathml lacks or gets wrong (``\\overgroup``, ``\\utilde``, ``\\vec``...)."""
-        over = token in _OVER_ACCENTS
-        size = _FIXED_ACCENT_SIZES.get(token)
-        shape = {"stretchy": "false", "mathsize": size} if size else {"stretchy": "true"}
-        accent = text_element("mo", (_OVER_ACCENTS if over else _UNDER_ACCENTS)[token], **shape)
-        tag, attribute = ("mover", "accent") if over else ("munder", "accentunder")
         inner = self.build(reader.argument(), display=reader.display)
-        return f'<{tag} {attribute}="true"><mrow>{inner}</mrow>{accent}</{tag}>'
+        if token in _OVER_ACCENTS:
+            size = _FIXED_ACCENT_SIZES.get(token)
+            return self._over(reader, inner, _OVER_ACCENTS[token], mathsize=size, stretchy=size is None)
+        accent = text_element("mo", _UNDER_ACCENTS[token], stretchy="true")
+        return f'<munder accentunder="true"><mrow>{inner}</mrow>{accent}</munder>'
+
+    @staticmethod
+    def _over(reader: _Reader, inner: str, glyph: str, *, scale: int = 2, gap: float = accents.WIDE_GAP,
+              skew: bool = True, mathsize: str | None = None, stretchy: bool = False) -> str:
+        """``glyph`` as an accent over ``inner`` (plugins/math/accents.py says how it is placed).
+        A subscript of an accented symbol sits where the symbol's own would (TeX's rule 12):
+        Chromium lowers a script by the depth of a base that is not a token (the descender of
+        y in "ŷ"), so that depth is hidden from it."""
+        attributes = {"stretchy": "true" if stretchy else "false"}
+        if mathsize:
+            attributes["mathsize"] = mathsize
+        if not stretchy and (classes := accents.accent_classes(inner, gap=gap, scale=scale, skew=skew)):
+            attributes["class"] = classes
+        accented = f'<mover accent="true"><mrow>{inner}</mrow>{text_element("mo", glyph, **attributes)}</mover>'
+        if accents.single_symbol(inner) and _subscript_follows(reader):
+            return f'<mpadded depth="0">{accented}</mpadded>'
+        return accented
 
     def _extensible_arrow(self, reader: _Reader, token: str) -> str:
         below = reader.optional()
@@ -827,6 +866,7 @@ _BUILT: dict[str, Callable[[_Builder, _Reader, str], str]] = {
 for _table, _handler in (
     (_TEXT_COMMANDS, _Builder._text_command), (_BIG_COMMANDS, _Builder._big),
     (_OVER_ACCENTS, _Builder._accent), (_UNDER_ACCENTS, _Builder._accent),
+    (accents.NARROW, _Builder._narrow_accent), (accents.WIDE, _Builder._wide_accent),
     (_EXTENSIBLE_ARROWS, _Builder._extensible_arrow), (_ENCLOSURES, _Builder._enclosure),
     (_LOGOS, _Builder._logo), (_EXTRA_OPERATORS, _Builder._extra_symbol),
     (_EXTRA_IDENTIFIERS, _Builder._extra_symbol),

@@ -68,7 +68,8 @@ _SIGNS = frozenset("+−±∓")
 # number where it is not an ordinary atom (a sized bracket opens or closes, an arrow is a
 # relation): the spacing of its neighbours depends on it, and so may its own.
 PLACEHOLDER_OPEN, PLACEHOLDER_CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+)(math[a-z]+)?{PLACEHOLDER_CLOSE}")
+# The piece's number, its TeX class if not ordinary, and "L" if it is one line of text high.
+PLACEHOLDER = re.compile(f"{PLACEHOLDER_OPEN}(\\d+)(math[a-z]+)?(L)?{PLACEHOLDER_CLOSE}")
 _PLACEHOLDER_MARKUP = re.compile(f"<mtext([^>]*)>{PLACEHOLDER.pattern}</mtext>")
 _SPACING_ATTRIBUTE = re.compile(r'\b(lspace|rspace)="([^"]*)"')
 # Symbols with no space of their own in TeX that latex2mathml writes as <mo>, which MathML spaces
@@ -88,10 +89,11 @@ _BEFORE_NAME_UNSPACED = frozenset({"mathop", "mathbin", "mathrel", "mathpunct", 
 _BEFORE_UNARY = frozenset({"mathbin", "mathrel", "mathopen", "mathpunct", "mathop"})
 # and before which a binary operator is ordinary: a + = b, (a+), a+, b
 _BEFORE_ORDINARY_BINARY = frozenset({"mathrel", "mathclose", "mathpunct"})
+# Letters whose italic glyph descends below the baseline in Latin Modern Math. TeX sets the
+# subscript of a character at the same height whatever its depth (The TeXbook, rule 18a);
+# Chromium lowers it by the base's depth: the i of y_i sat 0.16em below the i of x_i.
+DESCENDERS = frozenset("fgjpqyQβγζημξρςφχψϕϱȷ")
 _NAMED_LINE_WIDTHS = {"thin": "0.04em", "medium": "0.067em", "thick": "0.12em"}
-# latex2mathml's \dddot and \ddddot are combining marks, which Chromium draws alone up and to the
-# left of their base; amsmath sets these accents as text dots.
-_COMBINING_ACCENTS = {"\u20db": "...", "\u20dc": "...."}
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,20 @@ def _length(value: str, name: str) -> str | None:
     return value if _LENGTH.fullmatch(value) else None
 
 
+def _descends(base: Element) -> bool:
+    text = base.text or ""
+    return base.tag == "mi" and not len(base) and len(text) == 1 \
+        and unicodedata.normalize("NFKC", text) in DESCENDERS
+
+
+def _hide_depth(scripted: Element) -> None:
+    """Wrap the base of ``scripted`` so that Chromium lowers its subscript as TeX does."""
+    holder = Element("mpadded", {"depth": "0"})
+    holder.append(scripted[0])
+    scripted.remove(scripted[0])
+    scripted.insert(0, holder)
+
+
 def _sanitize(element: Element, unsupported: list[str]) -> None:
     """Rewrite ``element``'s subtree into MathML Core, in place."""
     for child in list(element):
@@ -162,6 +178,8 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
     elif tag in _SCRIPTED and len(element) and element[0].tag == "mi" \
             and _TEX_CLASSES.get(element[0].text or "") == "mathop":
         _make_operator(element[0])  # \bigoplus_{i=1}^n: drawn large, its limits below in a display
+    elif tag in ("msub", "msubsup") and len(element) and _descends(element[0]):
+        _hide_depth(element)
     classes: list[str] = [name for name in element.attrib.get("class", "").split()
                           if name.startswith("math-")]
     if tag == "menclose":
@@ -184,8 +202,6 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
         element.text = _decode_references(element.text)
         if tag == "mo" and element.text == "*":
             element.text = "\u2217"  # TeX's * is \ast, the binary operator on the axis: f ∗ g
-        elif tag == "mo" and element.text in _COMBINING_ACCENTS:
-            element.text = _COMBINING_ACCENTS[element.text]
         if tag == "mi" and len(element.text) == 1 and unicodedata.category(element.text) in ("Ps", "Pe"):
             tag = "mo"  # \rangle, \lceil...: fences, spaced and sized as operators
             element.set("stretchy", "false")
@@ -291,13 +307,15 @@ def _one_line(element: Element, *, in_script: bool = False) -> bool:
     scripts of such (scripts of scripts excepted)."""
     tag = element.tag
     if tag == "mtext" and PLACEHOLDER_OPEN in (element.text or ""):
-        return False  # built by convert.py (an array, a sized delimiter...): perhaps taller
+        # built by convert.py: an accented symbol, or an array, a sized delimiter... (taller)
+        placeholder = PLACEHOLDER.fullmatch(element.text or "")
+        return bool(placeholder and placeholder.group(3))
     if tag in ("mi", "mn", "mtext", "mspace"):
         return True
     if tag == "mo":
         return element.get("stretchy") != "true" \
             and _TEX_CLASSES.get(element.text or "") != "mathop"
-    if tag == "mrow":
+    if tag in ("mrow", "mpadded"):
         return all(_one_line(child, in_script=in_script) for child in element)
     if tag in ("msub", "msup", "msubsup") and not in_script:
         return all(_one_line(child, in_script=index > 0) for index, child in enumerate(element))

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from plugins.math.accents import NARROW, SKEWS
+
 from .conftest import render
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -96,6 +98,32 @@ $\overrightarrow{AB}$
 $\dddot{x}$
 
 $\ddddot{x}$
+
+$\hat{f}$
+
+$\hat{A}$
+
+$\bar{C}$
+
+$\tilde{d}$
+
+$\hat{\mathbf{y}}$
+
+$\bar{X}$
+
+$\bar{x}$
+
+$\hat{X}$
+
+$\dot{x}$
+
+$\hat{y}_i$ against $y_i$ and $x_i$
+
+$\widetilde{abc}$
+
+$\widehat{x+y}$
+
+$\widehat{ABCDEF}$
 """
 
 SPACING = r"""
@@ -483,9 +511,10 @@ def test_a_sign_after_a_function_name_is_unary(delimiters_page) -> None:
     assert abs(sign[1] - name[2] - 1 / 6) <= 0.02 and abs(operand[1] - sign[2]) <= 0.02
 
 
-def ink_extent(page, source: str, part: int) -> tuple[float, float]:
-    """Left and right of the ink of the base (``part`` 0) or the accent (1) of the formula written
-    ``source``, in ems: a screenshot with all else hidden, its dark columns."""
+def ink_box(page, source: str, part: int) -> tuple[float, float, float, float]:
+    """Left, right, top and bottom of the ink of the base (``part`` 0) or the accent (1) of the
+    formula written ``source``, in ems from a corner of the formula: a screenshot with all else
+    hidden, its dark columns and rows."""
     clip, em = page.evaluate("""([tex, part]) => {
         const math = [...document.querySelectorAll('math')]
                      .find(m => m.querySelector('annotation').textContent === tex);
@@ -498,9 +527,15 @@ def ink_extent(page, source: str, part: int) -> tuple[float, float]:
     shot = page.screenshot(clip=clip)
     page.evaluate("""() => document.querySelectorAll('[style]')
         .forEach(e => e.style.removeProperty('visibility'))""")
-    columns = np.flatnonzero((np.asarray(Image.open(io.BytesIO(shot)).convert("L")) < 128).any(axis=0))
+    dark = np.asarray(Image.open(io.BytesIO(shot)).convert("L")) < 128
+    columns, rows = np.flatnonzero(dark.any(axis=0)), np.flatnonzero(dark.any(axis=1))
     assert columns.size, f"no ink in {source}"
-    return (clip["x"] + columns[0]) / em, (clip["x"] + columns[-1] + 1) / em
+    return (columns[0] / em, (columns[-1] + 1) / em, rows[0] / em, (rows[-1] + 1) / em)
+
+
+def ink_extent(page, source: str, part: int) -> tuple[float, float]:
+    left, right, _, _ = ink_box(page, source, part)
+    return left, right
 
 
 def test_vec_is_a_small_arrow_centred_over_its_base_and_dddot_dots_too(accents_page) -> None:
@@ -571,3 +606,56 @@ def test_overset_underset_and_stackrel_are_spaced_as_their_base(spacing_page) ->
     assert abs(minus[1] - equals[2] - 5 / 18) <= 0.02 and abs(b[1] - minus[2]) <= 0.02
     [[a, stack, sign, b]] = row_items(spacing_page, r"a \overset{?}{=} -b")
     assert abs(sign[1] - stack[2] - 5 / 18) <= 0.02 and abs(b[1] - sign[2]) <= 0.02
+
+
+def test_an_accent_over_a_slanted_letter_sits_where_the_font_attaches_it(accents_page) -> None:
+    """TeX moves an accent right over a slanted letter (the hat of f̂ over its top, not its
+    stem): by the font's top accent attachment, which Chromium does not read. Upright bold
+    letters are not slanted."""
+    for source, letter in ((r"\hat{f}", "f"), (r"\hat{A}", "A"), (r"\bar{C}", "C"),
+                           (r"\tilde{d}", "d"), (r"\hat{\mathbf{y}}", None)):
+        left, right, _, _ = ink_box(accents_page, source, 1)
+        base = accents_page.evaluate("""tex => {
+            const math = [...document.querySelectorAll('math')]
+                         .find(m => m.querySelector('annotation').textContent === tex);
+            const em = parseFloat(getComputedStyle(math).fontSize), frame = math.getBoundingClientRect();
+            const box = math.querySelector('mover').children[0].getBoundingClientRect();
+            return [(box.left - frame.left) / em + 1, (box.right - frame.left) / em + 1]; }""", source)
+        skew = (left + right) / 2 - sum(base) / 2
+        assert abs(skew - (SKEWS[letter] if letter else 0)) <= 0.035, (source, skew)
+
+
+def test_an_accent_keeps_the_gap_tex_leaves_over_short_and_tall_letters(accents_page) -> None:
+    """Chromium sets an accent on the top of its base's ink (X̄ reads as one glyph); TeX leaves
+    the gap the font draws the accent with over an x-height letter, whatever the letter."""
+    for source, accent in ((r"\bar{X}", r"\bar"), (r"\bar{x}", r"\bar"), (r"\hat{X}", r"\hat"),
+                           (r"\dot{x}", r"\dot")):
+        _, _, base_top, _ = ink_box(accents_page, source, 0)
+        _, _, _, accent_bottom = ink_box(accents_page, source, 1)
+        gap = base_top - accent_bottom
+        assert abs(gap - NARROW[accent][1]) <= 0.035, (source, gap)
+
+
+def test_a_subscript_sits_at_one_height_whatever_its_letter_descends_or_is_accented(
+        accents_page) -> None:
+    """TeX sets a character's subscript at one height, whatever its depth (rule 18a), and an
+    accented character's as the character's (rule 12): the i of ŷᵢ, yᵢ and xᵢ level. Chromium
+    lowers a subscript by the depth of its base (the descender of y)."""
+    drops = accents_page.evaluate("""() => [...document.querySelectorAll('math')]
+        .filter(m => ['\\\\hat{y}_i', 'y_i', 'x_i'].includes(m.querySelector('annotation').textContent))
+        .map(m => m.querySelector('msub'))
+        .map(s => (s.lastElementChild.getBoundingClientRect().top
+                   - s.querySelector('mi').getBoundingClientRect().top)
+                  / parseFloat(getComputedStyle(s).fontSize))""")
+    assert len(drops) == 3 and max(drops) - min(drops) <= 0.02, drops
+
+
+def test_a_wide_accent_spans_about_what_it_covers(accents_page) -> None:
+    """``\\widehat`` and ``\\widetilde`` widen with their base, as TeX's variants do; Chromium
+    stretches no tilde, and its stretched hat is drawn off-centre."""
+    for source in (r"\widetilde{abc}", r"\widehat{x+y}", r"\widehat{ABCDEF}"):
+        (base_left, base_right, _, _), (left, right, _, _) = (ink_box(accents_page, source, part)
+                                                              for part in (0, 1))
+        ratio = (right - left) / (base_right - base_left)
+        offset = (left + right) / 2 - (base_left + base_right) / 2
+        assert 0.7 <= ratio <= 1.05 and abs(offset) <= 0.12, (source, ratio, offset)
