@@ -223,27 +223,30 @@ def _audit_author_html(state) -> None:
     if context is None:
         return
     defined = state.env.get("footnotes", {}).get("refs", {})
+
+    def audit_html(line: int | None, html: str) -> None:
+        if found := danger_in(html):
+            context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html", hint=UNSAFE_HINT)
+        for image in IMAGE_WITHOUT_ALT.findall(html):
+            context.warn(line, f"image without alt text: {image[:60]}", kind="a11y",
+                         hint='describe it for readers who cannot see it: alt="..." '
+                              '(alt="" if it is decoration)')
+
     for block in state.tokens:
         line = block.map[0] if block.map else None
-        if block.type == "html_block" and (found := danger_in(block.content)):
-            context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html", hint=UNSAFE_HINT)
-        for html in [block.content] if block.type == "html_block" else [
-                child.content for child in block.children or () if child.type == "html_inline"]:
-            for image in IMAGE_WITHOUT_ALT.findall(html):
-                context.warn(line, f"image without alt text: {image[:60]}", kind="a11y",
-                             hint='describe it for readers who cannot see it: alt="..." '
-                                  '(alt="" if it is decoration)')
+        if block.type == "html_block":
+            audit_html(line, block.content)
         for token in block.children or ():
-            if token.type == "html_inline" and (found := danger_in(token.content)):
-                context.warn(line, f"removed unsafe HTML: {found[:60]}", kind="html",
-                             hint=UNSAFE_HINT)
-            for name in token.meta.get("insecure_attrs", {}) if token.meta else ():
-                context.warn(line, f"removed unsafe HTML: {name}=", kind="html", hint=UNSAFE_HINT)
-            if token.type == "text":
+            kind = token.type
+            if kind == "html_inline":
+                audit_html(line, token.content)
+            elif kind == "text" and "[^" in token.content:
                 for label in FOOTNOTE_REFERENCE.findall(token.content):
                     if f":{label}" not in defined:
                         context.warn(line, f"footnote [^{label}] has no definition",
                                      kind="footnote", hint=f"add a line `[^{label}]: ...`")
+            for name in token.meta.get("insecure_attrs", {}) if token.meta else ():
+                context.warn(line, f"removed unsafe HTML: {name}=", kind="html", hint=UNSAFE_HINT)
 
 
 def _report_rejected_links(md: MarkdownIt) -> None:

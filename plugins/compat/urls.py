@@ -67,6 +67,9 @@ def _rewrite_html(ctx: RenderContext, fragment: str, line: int | None, page_url:
     return _HTML_URL.sub(replace, fragment)
 
 
+_WITH_URLS = frozenset({"image", "link_open", "html_block", "html_inline"})
+
+
 def _rewrite(ctx: RenderContext, token: Token, line: int | None, page_url: str | None) -> None:
     if token.type == "image":
         token.attrSet("src", _resolve(ctx, str(token.attrGet("src") or ""), line, page_url))
@@ -77,6 +80,10 @@ def _rewrite(ctx: RenderContext, token: Token, line: int | None, page_url: str |
 
 
 def _site_urls(state: StateCore) -> None:
+    found = [(token.map[0] if token.map else None, item) for token in state.tokens
+             for item in (token, *(token.children or ())) if item.type in _WITH_URLS]
+    if not found:
+        return
     ctx = render_context(state.env)
     own = ctx.page_vars.get("url")
     page_url = own if isinstance(own, str) else sitepaths.lookup_post(
@@ -86,11 +93,8 @@ def _site_urls(state: StateCore) -> None:
         page_url = sitepaths.resolve_site_path(ctx, page_url, None, check=False)
         prefix = sitepaths.base_prefix(ctx)
         page_url = page_url[len(prefix):] if prefix and page_url.startswith(prefix) else page_url
-    for token in state.tokens:
-        line = token.map[0] if token.map else None
+    for line, token in found:
         _rewrite(ctx, token, line, page_url)
-        for child in token.children or []:
-            _rewrite(ctx, child, line, page_url)
 
 
 def site_urls_plugin(md: MarkdownIt) -> None:
