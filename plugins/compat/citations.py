@@ -52,6 +52,11 @@ at the line that names it (``post.md:3``, the frontmatter's ``bibliography:``), 
 own line when pybtex gives it. A post that cites with no bibliography at all shows its
 citations as their keys (``[smith20 p. 3]``), with one warning per post.
 
+Trust: the citations and the list are plugin output, which the page's sanitizer never sees, so
+every string in them is escaped here: keys, prefixes and suffixes from the post, and names,
+titles and every field of the .bib through ``bibliography.py``'s backend, which also links only
+http(s) URLs. The list's heading is an ordinary heading token, sanitized with the page.
+
 The file is read once per content per process (``bibliography.read_bibliography``), and
 recorded as a dependency of every post that read it, so an incremental build renders those
 posts again when it changes. pybtex is imported only for a post that cites and has a
