@@ -309,7 +309,7 @@ class MarkdownRenderer:
             return _restore(_rebase(sanitize(fragment), base), trusted) if fragment else ""
 
         return Rendered(
-            html=finish(body_html), summary_html=finish(summary_html),
+            html=finish(body_html), summary_html=_away_from_its_page(finish(summary_html)),
             toc=_toc(tokens), word_count=_word_count(tokens),
             assets=dict(context.assets),
             diagnostics=parsed.diagnostics + tuple(context.diagnostics),
@@ -342,6 +342,17 @@ class MarkdownRenderer:
         if len(words) <= self.settings.summary_words:
             return html, paragraph.group(0)
         return html, " ".join(words[: self.settings.summary_words]) + " …</p>"
+
+
+FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)
+IN_PAGE_LINK = re.compile(r'<a\b[^>]*\shref="#[^"]*"[^>]*>(.*?)</a>', re.S)
+
+
+def _away_from_its_page(summary: str) -> str:
+    """A summary shown on index and tag pages: without footnote marks (their notes stay behind,
+    and their ids would repeat on a page of summaries), and with links to places in the post
+    (a citation's entry, an equation) kept as their text, since those places are not there."""
+    return IN_PAGE_LINK.sub(r"\1", FOOTNOTE_MARK.sub("", summary))
 
 
 ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')

@@ -39,6 +39,18 @@ def test_summary_defaults_to_first_paragraph():
     assert rendered.summary_html == "<p>Opening words.</p>"
 
 
+def test_a_summary_keeps_no_link_to_a_place_in_its_post():
+    """Index pages show the summary away from its post: a footnote mark would point at a note
+    that is not there (and repeat its id), an equation reference at an equation that is not."""
+    rendered = render("---\ntitle: t\n---\n$$\nx = 1 \\label{eq:one}\n$$\n\n"
+                      "By \\eqref{eq:one}, [more](#later) and [out](https://example.org/).[^n]\n\n"
+                      "## Later\n\n[^n]: A note.\n")
+    assert 'href="#' in rendered.html and 'id="fnref' in rendered.html
+    assert "By " in rendered.summary_html and "more" in rendered.summary_html
+    assert 'href="#' not in rendered.summary_html and "fnref" not in rendered.summary_html
+    assert 'href="https://example.org/"' in rendered.summary_html
+
+
 def test_toc_and_word_count():
     rendered = render("---\ntitle: t\n---\n# One\n\nfour words are here\n\n## Two `code`\n")
     assert [(e.level, e.anchor, e.text) for e in rendered.toc] == [(1, "one", "One"),
