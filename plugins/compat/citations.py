@@ -90,7 +90,8 @@ MARKER_OPEN, MARKER_CLOSE = "\ue014bibliography ", "\ue015"
 LIST_MODES = ("all", "cited", "cited_in_order")
 # Pandoc's citation key: a letter, digit or `_`, then also punctuation that does not end it.
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
-_CITATION = re.compile(rf"\[(?P<body>[^\[\]\n]*?(?<![\w@])-?@{_KEY}(?=[\s;,\]])[^\[\]\n]*)\](?![(\[])")
+# A bracket may wrap over lines, as a paragraph's text does (Pandoc reads it across them).
+_CITATION = re.compile(rf"\[(?P<body>[^\[\]]*?(?<![\w@])-?@{_KEY}(?=[\s;,\]])[^\[\]]*)\](?![(\[])")
 _KEY_IN_BODY = re.compile(rf"(?<![\w@])(?P<suppress>-?)@(?P<key>{_KEY})(?=[\s;,\]]|$)")
 # In running text a key ends before punctuation that no letter or digit follows ("@smith20.").
 _KEY_IN_TEXT = re.compile(r"@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
@@ -344,10 +345,11 @@ def _items(body: str) -> tuple[CiteItem, ...]:
     for part in body.split(";"):
         found = _KEY_IN_BODY.search(part)
         if found is None:
-            pending = f"{pending}; {part.strip()}" if pending else part.strip()
+            text = " ".join(part.split())
+            pending = f"{pending}; {text}" if pending else text
             continue
-        prefix = " ".join(filter(None, (pending, part[:found.start()].strip())))
-        suffix = part[found.end():].strip()
+        prefix = " ".join(filter(None, (pending, " ".join(part[:found.start()].split()))))
+        suffix = " ".join(part[found.end():].split())
         suffix = suffix[1:].strip() if suffix.startswith(",") else suffix
         if suffix.startswith("{") and suffix.endswith("}"):  # Pandoc's {pp. iv, vi--xi}
             suffix = suffix[1:-1]
