@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .cache import Cache
 from .errors import Diagnostic, SourceLocation
 
 ENV_KEY = "stride"
+Store = TypeVar("Store")
 
 
 @dataclass
@@ -98,6 +99,15 @@ class RenderContext:
     def add_dependency(self, path: str, digest: str) -> None:
         """Record a file the render read, so an incremental build re-renders when it changes."""
         self.dependencies[path] = digest
+
+
+def env_store(env: MutableMapping[str, Any], key: str, new: Callable[[], Store]) -> Store:
+    """A plugin's record of one render under ``key`` in markdown-it's ``env``, made on first use
+    (a fresh ``env`` per render, so nothing outlives the post)."""
+    store = env.get(key)
+    if store is None:
+        store = env[key] = new()
+    return store
 
 
 def render_context(env: MutableMapping[str, Any]) -> RenderContext:

@@ -77,7 +77,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from generator.context import RenderContext, render_context
+from generator.context import RenderContext, env_store, render_context
 from generator.errors import Diagnostic, PluginError, SourceLocation
 
 from .bibliography import BibEntry, Bibliography, BibliographyError, read_bibliography
@@ -134,10 +134,7 @@ class CitationsEnv:
 
 
 def citations_env(env: MutableMapping[str, Any]) -> CitationsEnv:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = CitationsEnv()
-    return store
+    return env_store(env, ENV_KEY, CitationsEnv)
 
 
 def citations_plugin(md: MarkdownIt, *, bibliography: str | Iterable[str] = (),

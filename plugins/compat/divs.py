@@ -54,7 +54,7 @@ from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
 from markdown_it.token import Token
 
-from generator.context import render_context
+from generator.context import env_store, render_context
 
 PANDOC_KIND = "pandoc"
 ENV_KEY = "stride_compat_divs"
@@ -107,10 +107,7 @@ class DivsEnv:
 
 
 def divs_env(env: MutableMapping[str, Any]) -> DivsEnv:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = DivsEnv()
-    return store
+    return env_store(env, ENV_KEY, DivsEnv)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
-from generator.context import RenderContext, render_context
+from generator.context import RenderContext, env_store, render_context
 
 from . import sitepaths
 from .includes import INCLUDE_KIND, IncludeStore, include_block, include_store, too_deep
@@ -68,10 +68,7 @@ class FigureStore:
 
 
 def figure_store(env: MutableMapping[str, Any]) -> FigureStore:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = FigureStore()
-    return store
+    return env_store(env, ENV_KEY, FigureStore)
 
 
 _PARAMETER = re.compile(

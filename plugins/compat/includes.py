@@ -13,6 +13,8 @@ from typing import Any
 
 from markdown_it.rules_block import StateBlock
 
+from generator.context import env_store
+
 INCLUDE_KIND = "include"
 MAX_INCLUDE_DEPTH = 8
 ENV_KEY = "stride_compat_includes"
@@ -31,10 +33,7 @@ class IncludeStore:
 
 
 def include_store(env: MutableMapping[str, Any]) -> IncludeStore:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = IncludeStore()
-    return store
+    return env_store(env, ENV_KEY, IncludeStore)
 
 
 def too_deep(depth: int, name: str, warn: Callable[[str, str], None]) -> bool:

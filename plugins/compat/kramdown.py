@@ -29,7 +29,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 
-from generator.context import RenderContext, render_context
+from generator.context import RenderContext, env_store, render_context
 
 from .toc import TOC_TOKEN, add_toc
 
@@ -55,10 +55,7 @@ class KramdownEnv:
 
 
 def kramdown_env(env: MutableMapping[str, Any]) -> KramdownEnv:
-    store = env.get(ENV_KEY)
-    if store is None:
-        store = env[ENV_KEY] = KramdownEnv()
-    return store
+    return env_store(env, ENV_KEY, KramdownEnv)
 
 
 @dataclass(frozen=True)
