@@ -10,6 +10,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO.parent / "shared" / "seeds"
+# Every browser test drives Debian's Chromium (no browser downloads here), started quiet:
+# without the background-networking flags it opens connections the closed network refuses.
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
 def write(path: Path, text: str) -> Path:

@@ -21,11 +21,8 @@ import pytest
 from generator.build import BuildOptions, build
 from generator.errors import Diagnostic
 
-from ..conftest import REPO, SEEDS
+from ..conftest import CHROMIUM, CHROMIUM_ARGS, REPO, SEEDS
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 WIDTHS = (375, 1280)

@@ -11,15 +11,13 @@ from PIL import Image
 
 from plugins.math.accents import NARROW, SKEWS
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .conftest import render
 
 playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
 CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "math" / "math.css"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 SOURCE = r"""
 Inline $\frac{a+b}{c}$ fraction.
 
@@ -140,7 +138,7 @@ def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed")
     with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

@@ -6,15 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
 from .conftest import Site, cell
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 THEME_CSS = Path(__file__).resolve().parents[2] / "theme" / "static" / "css" / "style.css"
 RUN_CSS = Path(__file__).resolve().parents[2] / "plugins" / "run" / "run.css"
 SOURCE = cell("import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\n",
@@ -49,7 +47,7 @@ def page_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def browser(page_file) -> Iterator[object]:
     with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
 

@@ -2,18 +2,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from plugins.tikz.parser import interpret
 from plugins.tikz.svg import PX_PER_PT, describe, render_svg
 
+from ..conftest import CHROMIUM, CHROMIUM_ARGS
+
 playwright = pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 PICTURE = r"""
 \node[draw, fill=blue!20, minimum size=1cm] (k) at (0,0) {$x_i$};
 \draw[->] (k) -- (2,0) node[right] {feature};
@@ -36,7 +34,7 @@ def tab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     path.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:0">{body}</body>',
                     encoding="utf-8")
     with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page()
         page.goto(path.as_uri())
         yield page
