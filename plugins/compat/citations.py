@@ -44,8 +44,8 @@ Frontmatter read: ``bibliography``, ``citation-style`` (``numeric`` or ``author-
 ``csl`` (only to choose: a file name with ``ieee``, ``numeric``, ``vancouver`` or ``nature`` is
 numeric, any other author-date), ``link-citations``, ``nocite``, ``reference-section-title``,
 ``suppress-bibliography``. Not supported: CSL itself. The list's entries are formatted by
-pybtex's ``unsrt`` style (BibTeX's ``plain``, with Stride's order), whatever ``csl:`` names, and
-the year suffixes (2020a) appear in citations only.
+pybtex's ``unsrt`` style (BibTeX's ``plain``, with Stride's order), whatever ``csl:`` names,
+with the year as the citations show it (2020a).
 
 Errors: a bibliography file that does not exist or that pybtex cannot parse fails the build
 at the line that names it (``post.md:3``, the frontmatter's ``bibliography:``), with the .bib's
@@ -692,12 +692,44 @@ def _list_html(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: Rende
                      hint="add the missing field to the .bib entry")
         own_id = f' id="ref-{escapeHtml(key)}"' if key not in shown else ""
         shown.add(key)
+        if labels.style != "numeric" and labels.year(key) != _year_of(store, key):
+            text = _with_year_letter(text, _year_of(store, key), labels.year(key))
         if labels.style == "numeric":
             text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span> '
                     f'<span class="csl-right-inline">{text}</span>')
         lines.append(f'<div{own_id} class="csl-entry" role="listitem">{text}</div>')
     lines.append("</div>")
     return "\n".join(lines) + "\n"
+
+
+def _year_of(store: CitationsEnv, key: str) -> str:
+    return next(b.entries[key].year for b in store.files if key in b.entries)
+
+
+def _with_year_letter(entry: str, year: str, lettered: str) -> str:
+    """The entry with its year as the citations show it ("2020a"), so that a reader finds which
+    of two works is which: the last time the year stands as a word in the entry's text, outside
+    tags and links (a DOI may hold it too)."""
+    parts = re.split(r"(<[^>]*>)", entry)
+    in_link = [False] * len(parts)
+    depth = 0
+    for index, part in enumerate(parts):
+        if part.startswith("<a ") or part == "<a>":
+            depth += 1
+        elif part == "</a>":
+            depth -= 1
+        in_link[index] = depth > 0
+    word = re.compile(rf"(?<![\w/.-]){re.escape(year)}(?![\w/])")
+    for index in range(len(parts) - 1, -1, -1):
+        part = parts[index]
+        if part.startswith("<") or in_link[index]:
+            continue
+        found = list(word.finditer(part))
+        if found:
+            last = found[-1]
+            parts[index] = part[:last.start()] + lettered + part[last.end():]
+            return "".join(parts)
+    return entry
 
 
 def _entry_html(store: CitationsEnv, key: str) -> tuple[str, str]:

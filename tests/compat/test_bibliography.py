@@ -311,3 +311,12 @@ def test_posts_without_citations_do_not_import_pybtex(tmp_path):
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {
         "before": False, "after": True, "cited": True}
+
+
+def test_a_lettered_year_replaces_the_entrys_own_year_not_one_in_a_link_or_title() -> None:
+    from plugins.compat.citations import _with_year_letter
+
+    entry = ('A. Smith. The 2020 census. <em>J. Stat.</em>, 2020. '
+             '<a href="https://doi.org/10.1/2020.5">doi:10.1/2020.5</a>.')
+    assert _with_year_letter(entry, "2020", "2020b") == entry.replace(", 2020.", ", 2020b.")
+    assert _with_year_letter("No year here.", "2020", "2020a") == "No year here."
