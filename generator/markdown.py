@@ -169,6 +169,8 @@ def _drop_inline_raw_text(state) -> None:
     Runs after the audit has reported it."""
     for block in state.tokens:
         children = block.children or []
+        if not any(child.type == "html_inline" for child in children):
+            continue
         kept, skipping = [], None
         for child in children:
             if skipping is not None:
