@@ -90,8 +90,10 @@ MARKER_OPEN, MARKER_CLOSE = "\ue014bibliography ", "\ue015"
 LIST_MODES = ("all", "cited", "cited_in_order")
 # Pandoc's citation key: a letter, digit or `_`, then also punctuation that does not end it.
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
-# A bracket may wrap over lines, as a paragraph's text does (Pandoc reads it across them).
-_CITATION = re.compile(rf"\[(?P<body>[^\[\]]*?(?<![\w@])-?@{_KEY}(?=[\s;,\]])[^\[\]]*)\](?![(\[])")
+# A bracket not followed by ( or [ (a link's text) is a citation when its body holds a key; it
+# may wrap over lines, as Pandoc reads it. Found in two linear steps: one pattern for both
+# backtracked quadratically over a long paragraph.
+_BRACKET = re.compile(r"\[(?P<body>[^\[\]]*)\](?![(\[])")
 _KEY_IN_BODY = re.compile(rf"(?<![\w@])(?P<suppress>-?)@(?P<key>{_KEY})(?=[\s;,\]]|$)")
 # In running text a key ends before punctuation that no letter or digit follows ("@smith20.").
 _KEY_IN_TEXT = re.compile(r"@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
@@ -319,8 +321,8 @@ def _read(ctx: RenderContext, name: str, settings: Settings) -> Bibliography:
 def _citation_rule(state: StateInline, silent: bool) -> bool:
     if state.src[state.pos] != "[":
         return False
-    found = _CITATION.match(state.src, state.pos, state.posMax)
-    if found is None:
+    found = _BRACKET.match(state.src, state.pos, state.posMax)
+    if found is None or "@" not in found.group("body"):
         return False
     keys = [key.group("key") for key in _KEY_IN_BODY.finditer(found.group("body"))]
     if not keys or all(_CROSS_REFERENCE.match(key) for key in keys):

@@ -27,3 +27,12 @@ def test_deeply_nested_lists_render(site):
     add_post(site, "p.md", "".join("  " * depth + "- x\n" for depth in range(200)))
     result = run_cli("--root", str(site))
     assert result.returncode == 0, result.stderr
+
+
+def test_a_long_paragraph_after_an_unclosed_citation_bracket_renders(site):
+    """One `[` before 60,000 `@key`s and no `]`: the citation rule once searched it with a
+    pattern that backtracked quadratically (minutes); now two linear scans."""
+    add_post(site, "p.md", "[see" + " @smith" * 60_000 + "\n")
+    result = run_cli("--root", str(site))
+    assert result.returncode == 0, result.stderr
+    assert (site / "public" / "2024" / "01" / "p" / "index.html").is_file()
