@@ -390,7 +390,9 @@ def _toc(tokens: list[Token]) -> tuple[TocEntry, ...]:
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.attrs.get("id"):
             inline = tokens[index + 1]
-            text = "".join(c.content for c in inline.children or [] if c.type in ("text", "code_inline"))
+            text = "".join(f"{c.content} " if c.type == "section_number" else c.content
+                           for c in inline.children or []
+                           if c.type in ("text", "code_inline", "section_number"))
             entries.append(TocEntry(int(token.tag[1]), str(token.attrs["id"]), text.strip()))
     return tuple(entries)
 

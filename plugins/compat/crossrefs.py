@@ -9,8 +9,11 @@ Quarto numbers what carries a typed label and writes references with the type's 
 - a table with a caption paragraph right below or above it (``: Results {#tbl-results}``, or
   ``Table: Results``, Pandoc's) gets the caption as its ``<caption>``; with a ``tbl-`` id it is
   numbered "Table 1: Results" and ``@tbl-results`` reads "Table 1";
-- ``## Results {#sec-results}``: ``@sec-results`` reads "Results" (Quarto numbers sections
-  only with ``number-sections``, which a blog post has no use for, so the title stands in);
+- with ``number-sections: true`` (the frontmatter's, or ``format: html:``'s) headings are
+  numbered as Quarto numbers them, the post's highest level "1", the next "1.1" and so on to
+  ``number-depth`` levels (``.unnumbered`` or ``{-}`` headings are skipped), and
+  ``@sec-results`` reads "Section 2"; without it, sections are not numbered and ``@sec-results``
+  reads the section's title, "Results";
 - ``[-@fig-x]`` gives the number alone and ``[Fig. @fig-x]`` the author's own prefix.
 
 Equations (``@eq-name``) are the math plugin's, which numbers them with ``\\label``'s numbers.
@@ -35,7 +38,8 @@ THEOREMS = {"thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Propos
             "cnj": "Conjecture", "def": "Definition", "exm": "Example", "exr": "Exercise"}
 _KINDS = {"fig": "figure", "tbl": "table", "sec": "section",
           **{kind: name.lower() for kind, name in THEOREMS.items()}}
-_NAMES = {"fig": "Figure", "tbl": "Table", **THEOREMS}
+_NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section", **THEOREMS}
+SECTION_NUMBER = "section_number"
 _TYPES = "|".join(_KINDS)
 _REFERENCE = re.compile(rf"@(?P<label>(?:{_TYPES})-[\w:.-]*\w)"
                         rf"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:{_TYPES})-[\w:.-]*\w)\]"
@@ -47,8 +51,10 @@ def crossrefs_plugin(md: MarkdownIt) -> None:
     to them; Pandoc's table captions become the tables' ``<caption>``."""
     md.inline.ruler.before("link", "quarto_crossref", _reference_rule)
     md.core.ruler.after("block", "pandoc_table_captions", _table_captions)
-    md.core.ruler.after("anchor" if "anchor" in _core_rules(md) else "inline", "quarto_crossrefs",
-                        _resolve)
+    after = "anchor" if "anchor" in _core_rules(md) else "inline"
+    md.core.ruler.after(after, "quarto_section_numbers", _number_sections)
+    md.core.ruler.after("quarto_section_numbers", "quarto_crossrefs", _resolve)
+    md.add_render_rule(SECTION_NUMBER, _render_section_number)
     md.add_render_rule("quarto_crossref", _render_reference)
     md.add_render_rule("quarto_figure_open", _render_figure_open)
     md.add_render_rule("quarto_figure_close", lambda *_: "</figure>\n")
@@ -90,7 +96,7 @@ def _reference_rule(state: StateInline, silent: bool) -> bool:
 @dataclass(frozen=True)
 class _Target:
     id: str
-    number: int | None  # a figure's; sections are not numbered
+    number: int | str | None  # a figure's count, a section's "2.1"; None: an unnumbered section
     title: str = ""  # a section's
 
 
@@ -340,8 +346,58 @@ def _sections(tokens: list[Token]) -> dict[str, _Target]:
         if isinstance(section_id, str) and section_id.startswith("sec-"):
             title = "".join(child.content for child in tokens[index + 1].children or ()
                             if child.type in ("text", "code_inline"))
-            targets[section_id] = _Target(section_id, None, title or section_id)
+            number = token.meta.get(SECTION_NUMBER) if token.meta else None
+            targets[section_id] = _Target(section_id, number, title or section_id)
     return targets
+
+
+def _number_sections(state: StateCore) -> None:
+    """Quarto's ``number-sections``: "1", "1.1"... before each heading's text, counted from the
+    post's highest heading level (a post's sections are ``##``: they are 1, 2, 3, as in
+    Quarto's pages), to ``number-depth`` levels; ``.unnumbered`` headings keep none."""
+    ctx = render_context(state.env)
+    depth = _section_depth(ctx)
+    if depth is None:
+        return
+    headings = [(index, token) for index, token in enumerate(state.tokens)
+                if token.type == "heading_open" and state.tokens[index + 1].type == "inline"
+                and "unnumbered" not in str(token.attrGet("class") or "").split()]
+    if not headings:
+        return
+    top = min(int(token.tag[1]) for _, token in headings)
+    counters: list[int] = []
+    for index, token in headings:
+        level = int(token.tag[1]) - top + 1
+        if level > depth:
+            continue
+        counters = counters[:level] + [0] * (level - len(counters))
+        counters[level - 1] += 1
+        number = ".".join(str(count) for count in counters)
+        token.meta[SECTION_NUMBER] = number
+        inline = state.tokens[index + 1]
+        mark = Token(SECTION_NUMBER, "span", 0, content=number)
+        inline.children = [mark, *(inline.children or ())]
+
+
+def _section_depth(ctx: RenderContext) -> int | None:
+    """How many heading levels the post numbers (``number-depth``), None if it numbers none."""
+    html_format = ctx.page_vars.get("format")
+    html_format = html_format.get("html") if isinstance(html_format, dict) else None
+    options = {**(html_format if isinstance(html_format, dict) else {}), **{
+        key: ctx.page_vars[key] for key in ("number-sections", "number-depth")
+        if key in ctx.page_vars}}
+    if options.get("number-sections") is not True:
+        return None
+    depth = options.get("number-depth", 6)
+    if not isinstance(depth, int) or isinstance(depth, bool) or depth < 1:
+        ctx.warn(None, f"number-depth: {depth!r} is not a number of levels; numbering all",
+                 kind="compat", hint="write number-depth: 2 to number ## and ### headings")
+        depth = 6
+    return depth
+
+
+def _render_section_number(self, tokens, index, options, env) -> str:
+    return f'<span class="header-section-number">{escapeHtml(tokens[index].content)}</span> '
 
 
 def _render_reference(self, tokens, index, options, env) -> str:
@@ -350,7 +406,7 @@ def _render_reference(self, tokens, index, options, env) -> str:
     if target is None:
         return f'<strong class="crossref-missing">?@{escapeHtml(reference.meta["label"])}</strong>'
     prefix = reference.meta["prefix"]
-    if target.number is None:  # a section: its title, whatever the prefix
+    if target.number is None:  # an unnumbered section: its title, whatever the prefix
         text = target.title
     elif prefix == "":
         text = str(target.number)

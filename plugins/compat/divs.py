@@ -381,17 +381,21 @@ def _insert_title(state: StateBlock, div: Div, body_at: int, line: int) -> None:
     tokens[body_at:body_at] = [opening, inline, closing]
 
 
+_UNNUMBERED_SHORTHAND = re.compile(r"(?<=[{\s])-(?=[\s}])")
+
+
 def _strip_heading_attributes(inline: Token) -> dict[str, str] | None:
     """A heading's trailing ``{#id .class key=value}`` (Pandoc's and kramdown's) taken off its
     text; returns the attributes (None when there are none)."""
     opening = inline.content.rfind("{")
     if opening < 0 or not inline.content.rstrip().endswith("}"):
         return None
-    try:
-        attributes, end = read_attributes(inline.content[opening:].rstrip())
+    written = inline.content[opening:].rstrip()
+    try:  # Pandoc's "-" alone is short for .unnumbered
+        attributes, end = read_attributes(_UNNUMBERED_SHORTHAND.sub(".unnumbered", written))
     except AttributeSyntaxError:
         return None
-    if end != len(inline.content[opening:].rstrip()):
+    if end != len(_UNNUMBERED_SHORTHAND.sub(".unnumbered", written)):
         return None
     inline.content = inline.content[:opening].rstrip()
     return attributes
@@ -399,8 +403,9 @@ def _strip_heading_attributes(inline: Token) -> dict[str, str] | None:
 
 def _heading_attributes(state: Any) -> None:
     """Pandoc's attributes after a heading, ``## Appendix {#sec-refs .unnumbered .appendix}``:
-    the id and classes go on the heading (Quarto's ``.unnumbered``, ``.unlisted`` and
-    ``.appendix`` mean nothing more here: Stride numbers no sections). Other keys are dropped."""
+    the id and classes go on the heading (``.unnumbered``, or ``{-}``, keeps it out of
+    ``number-sections``; ``.unlisted`` and ``.appendix`` mean nothing more here). Other keys are
+    dropped."""
     tokens = state.tokens
     for index, token in enumerate(tokens[:-1]):
         if token.type != "heading_open" or tokens[index + 1].type != "inline":

@@ -75,3 +75,39 @@ def test_a_duplicate_figure_label_warns_and_references_go_to_the_first() -> None
     html, [warning] = _html("![a](a.png){#fig-a}\n\n![b](b.png){#fig-a}\n\nSee @fig-a.\n")
     assert "duplicate figure label #fig-a" in warning.message and warning.location.line == 7
     assert '<a class="crossref" href="#fig-a">Figure\u00a01</a>' in html
+
+
+SECTIONS = ("## Intro {#sec-intro}\n\nSee @sec-method, [-@sec-method] and [Part @sec-detail].\n\n"
+            "## Method {#sec-method}\n\n### Detail {#sec-detail}\n\n#### Deeper\n\n"
+            "## Appendix {-}\n\n## Notes {.unnumbered}\n\n## Last\n")
+
+
+def test_number_sections_numbers_headings_from_the_posts_highest_level_as_quarto_does() -> None:
+    rendered = render("---\ntitle: t\ndate: 2024-01-01\nnumber-sections: true\n---\n" + SECTIONS)
+    numbers = re.findall(r'<h(\d)[^>]*>(?:<span class="header-section-number">([\d.]+)</span> )?(\w+)',
+                         rendered.html)
+    assert numbers == [("2", "1", "Intro"), ("2", "2", "Method"), ("3", "2.1", "Detail"),
+                       ("4", "2.1.1", "Deeper"), ("2", "", "Appendix"), ("2", "", "Notes"),
+                       ("2", "3", "Last")]
+    assert ('See <a class="crossref" href="#sec-method">Section\u00a02</a>, '
+            '<a class="crossref" href="#sec-method">2</a> and '
+            '<a class="crossref" href="#sec-detail">Part\u00a02.1</a>.') in rendered.html
+    assert 'id="appendix"' in rendered.html and "{-}" not in rendered.html  # ids from the titles
+    assert [entry.text for entry in rendered.toc][:3] == ["1 Intro", "2 Method", "2.1 Detail"]
+
+
+def test_number_depth_and_format_html_options_are_read() -> None:
+    rendered = render("---\ntitle: t\ndate: 2024-01-01\nformat:\n  html:\n    number-sections: true\n"
+                      "    number-depth: 2\n---\n" + SECTIONS)
+    assert '<span class="header-section-number">2.1</span> Detail' in rendered.html
+    assert "Deeper</h4>" in rendered.html and "2.1.1" not in rendered.html
+    rendered = render("---\ntitle: t\ndate: 2024-01-01\nnumber-sections: true\nnumber-depth: deep\n"
+                      "---\n" + SECTIONS)
+    [warning] = [d for d in rendered.diagnostics if d.kind == "compat"]
+    assert "number-depth" in warning.message and "2.1.1" in rendered.html
+
+
+def test_without_number_sections_headings_keep_their_text_and_references_the_title() -> None:
+    html, _ = _html(SECTIONS)
+    assert "header-section-number" not in html
+    assert '<a class="crossref" href="#sec-method">Method</a>' in html
