@@ -42,7 +42,7 @@ _NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section", **THEOREMS}
 SECTION_NUMBER = "section_number"
 _TYPES = "|".join(_KINDS)
 _REFERENCE = re.compile(rf"@(?P<label>(?:{_TYPES})-[\w:.-]*\w)"
-                        rf"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>(?:{_TYPES})-[\w:.-]*\w)\]"
+                        rf"|\[(?P<prefix>[^\[\]@]*?)(?P<bare>-?)@(?P<bracketed>(?:{_TYPES})-[\w:.-]*\w)\]"
                         r"(?![(\[])")  # not a link's text: [see @fig-x](url)
 
 
@@ -84,7 +84,8 @@ def _reference_rule(state: StateInline, silent: bool) -> bool:
         if reference.group("label"):
             prefix = None  # the kind's own word
         else:
-            prefix = "" if reference.group("bare") else reference.group("prefix").strip() or None
+            written = " ".join(reference.group("prefix").split())  # it may wrap over lines
+            prefix = "" if reference.group("bare") else written or None
         token = state.push("quarto_crossref", "", 0)
         token.content = reference.group()
         token.meta = {"label": label, "prefix": prefix, "in_link": state.linkLevel > 0,

@@ -107,6 +107,11 @@ def test_number_depth_and_format_html_options_are_read() -> None:
     assert "number-depth" in warning.message and "2.1.1" in rendered.html
 
 
+def test_a_prefixed_reference_may_wrap_over_lines() -> None:
+    html, warnings = _html("![x](x.png){#fig-x}\n\nAs [the\nfigure @fig-x] shows.\n")
+    assert 'As <a class="crossref" href="#fig-x">the figure\u00a01</a> shows.' in html and not warnings
+
+
 def test_without_number_sections_headings_keep_their_text_and_references_the_title() -> None:
     html, _ = _html(SECTIONS)
     assert "header-section-number" not in html
