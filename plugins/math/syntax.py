@@ -32,7 +32,7 @@ _REFERENCE = re.compile(r"\\(?:eq)?ref\{[^{}\n]+\}")
 # Quarto labels a display as ``$$ ... $$ {#eq-name}`` and cites it as ``@eq-name``.
 _QUARTO_LABEL = re.compile(r"\s*\{#(eq-[^\s{}]+)\}\s*")
 _QUARTO_REFERENCE = re.compile(r"@(?P<label>eq-[\w:.-]*\w)"
-                               r"|\[(?P<prefix>[^\[\]@\n]*?)(?P<bare>-?)@(?P<bracketed>eq-[\w:.-]*\w)\]"
+                               r"|\[(?P<prefix>[^\[\]@]*?)(?P<bare>-?)@(?P<bracketed>eq-[\w:.-]*\w)\]"
                                r"(?![(\[])")  # not a link's text: [see @eq-x](url)
 # Pandoc's latex_macros: a block of lines each opening with a definition defines macros for the
 # post's math (Quarto's documents keep them in a hidden div); a web page shows none of it.
@@ -187,7 +187,7 @@ def _quarto_reference(state: StateInline, silent: bool) -> bool:
         label, prefix = reference.group("label"), "Equation\N{NO-BREAK SPACE}"
     else:
         label = reference.group("bracketed")
-        written = reference.group("prefix").strip()
+        written = " ".join(reference.group("prefix").split())  # it may wrap over lines
         prefix = "" if reference.group("bare") else f"{written or 'Equation'}\N{NO-BREAK SPACE}"
     if not silent:
         token = state.push("math_inline", "math", 0)
