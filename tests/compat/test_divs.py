@@ -17,7 +17,7 @@ from generator.context import ENV_KEY
 from plugins.compat.divs import AttributeSyntaxError, read_attributes
 
 from ..browser.conftest import ARTIFACTS, CHROMIUM, serve
-from ..conftest import write
+from ..conftest import CHROMIUM_ARGS, write
 from ..site.helpers import render as render_post
 from .conftest import make_context, make_markdown
 
@@ -383,3 +383,58 @@ def test_callouts_are_visible_styled_per_type_and_a_collapsed_one_opens(tmp_path
                 context.close()
         finally:
             browser.close()
+
+
+LAYOUT_POST = """---
+title: Layout
+date: 2024-01-01
+---
+
+A paragraph of text that runs for a while, so that the note has something to sit beside.
+
+::: {.column-margin}
+A margin note with $e^{i\\pi} + 1 = 0$.
+:::
+
+More text, long enough to wrap over a few lines of the text column of the page.
+
+::: {.column-page}
+A block as wide as the page allows.
+:::
+"""
+LAYOUT = """(() => {
+  const box = (selector) => document.querySelector(selector).getBoundingClientRect();
+  const text = box('.post-body > p'), note = box('.column-margin'), page = box('.column-page');
+  return {textLeft: text.left, textRight: text.right, noteLeft: note.left, noteRight: note.right,
+          pageLeft: page.left, pageRight: page.right, viewport: window.innerWidth};
+})()"""
+
+
+@pytest.mark.browser
+def test_margin_content_sits_beside_the_text_on_a_wide_window_and_in_it_on_a_narrow_one(
+        tmp_path: Path) -> None:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="pip install playwright")
+    from generator.build import BuildOptions, build
+
+    write(tmp_path / "content" / "posts" / "layout.md", LAYOUT_POST)
+    build(BuildOptions(root=tmp_path, out=tmp_path / "public"))
+    page_path = next((tmp_path / "public").rglob("layout/index.html"))
+    with serve(tmp_path / "public", "/") as base, sync_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            url = base + page_path.relative_to(tmp_path / "public").parent.as_posix() + "/"
+            boxes = {}
+            for width in (1400, 700):
+                page = browser.new_page(viewport={"width": width, "height": 900})
+                page.goto(url, wait_until="load")
+                boxes[width] = page.evaluate(LAYOUT)
+                page.close()
+        finally:
+            browser.close()
+    wide, narrow = boxes[1400], boxes[700]
+    assert wide["textRight"] < wide["noteLeft"] < wide["noteRight"] <= wide["viewport"], wide
+    assert wide["pageLeft"] < wide["textLeft"] - 100 and wide["pageRight"] > wide["textRight"] + 100
+    assert narrow["textLeft"] <= narrow["noteLeft"] < narrow["noteRight"] <= narrow["textRight"] + 1
+    assert narrow["pageRight"] <= narrow["viewport"]
