@@ -82,7 +82,8 @@ _HTML_ATTRIBUTES = frozenset({"lang", "dir", "title"})
 _PUBLISHED = re.compile(r"id|class|lang|dir|title|role|open|hidden|data-[a-z0-9_.-]+")
 # Quarto's conditional content: which `when-format`/`unless-format` values name a web page.
 _WEB_FORMATS = frozenset({"html", "html4", "html5"})
-_QUARTO_LOOKS = frozenset({"appearance", "icon"})  # the theme draws every callout one way
+# The theme draws every callout one way, with its type's icon unless icon="false"
+_QUARTO_LOOKS = frozenset({"appearance", "icon"})
 _TOKEN_TYPES = ("fenced_div", "callout", "callout_details", "callout_title", "callout_body")
 
 Warn = Callable[[str, str], None]
@@ -211,6 +212,8 @@ def read_div(written: Mapping[str, str], warn: Warn) -> Div:
     for key, value in written.items():
         name = key.lower()
         if name in ("id", "class") or (callout and name in _QUARTO_LOOKS):
+            if callout and name == "icon" and value.lower() == "false":
+                attributes["class"] += " callout-no-icon"
             continue
         if callout and name == "title":
             title = value

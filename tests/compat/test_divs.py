@@ -333,7 +333,9 @@ STYLES = """(() => {
             border: style.borderLeftColor, width: style.borderLeftWidth,
             background: style.backgroundColor, title: title.innerText.trim(), titleColor,
             contrast: contrast(titleColor, style.backgroundColor),
-            height: box.getBoundingClientRect().height};
+            height: box.getBoundingClientRect().height,
+            icon: getComputedStyle(title, '::before').maskImage.startsWith('url(')
+                  && parseFloat(getComputedStyle(title, '::before').width) > 0};
   });
 })()"""
 
@@ -368,6 +370,7 @@ def test_callouts_are_visible_styled_per_type_and_a_collapsed_one_opens(tmp_path
                 assert [box["title"] for box in boxes] == [
                     "Note", "A tip with a title", "Warning", "Important, by attribute", "Open me"]
                 assert all(box["height"] > 20 and box["width"] == "4px" for box in boxes), boxes
+                assert all(box["icon"] for box in boxes), boxes
                 assert all(box["contrast"] >= 4.5 for box in boxes), (scheme, boxes)
                 for feature in ("border", "background", "titleColor"):
                     assert len({box[feature] for box in boxes}) == 5, (scheme, feature, boxes)
