@@ -52,7 +52,7 @@ def run_plugin(md: MarkdownIt, *, execute: bool = True, timeout: float = 30,
     md.core.ruler.after("block", "run_python_blocks", lambda state: _run_blocks(state, settings))
     md.add_render_rule("run_block_open", _render_block_open)
     md.add_render_rule("run_block_close", lambda self, tokens, idx, options, env:
-                       render.block_close())
+                       render.block_close(tokens[idx].meta["view"]))
     md.add_render_rule("run_figure_open", lambda self, tokens, idx, options, env:
                        render.figure_open(tokens[idx].meta["images"],
                                           captioned=tokens[idx].meta["captioned"]))

@@ -46,6 +46,7 @@ class BlockOptions:
     depends: tuple[str, ...] = ()  # files beside the post, relative to its folder
     code_fold: bool | str = False  # Quarto's: the code in a <details>, closed; "show": open
     code_summary: str = "Code"     # the <summary> of folded code
+    column: str | None = None      # Quarto's page column for the block's output (COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,11 @@ OPTION_FIELDS = {
     "warning": "warning", "fig-cap": "fig_cap", "fig-alt": "fig_alt", "label": "label",
     "fig-format": "fig_format", "fig-width": "fig_width", "fig-height": "fig_height",
     "timeout": "timeout", "depends": "depends", "code-fold": "code_fold",
-    "code-summary": "code_summary",
+    "code-summary": "code_summary", "column": "column",
 }
+# Quarto's page columns the theme lays out (theme/static/css/style.css); Quarto's one-sided and
+# shaded variants (page-left, screen-inset-shaded...) take the column they are a variant of.
+COLUMNS = ("body", "body-outset", "page", "screen-inset", "screen", "margin")
 # Quarto's other cell options (layout, columns, listings, tables, knitr's): a post written for
 # Quarto uses them, so they are read and ignored, each with a warning at its line, rather than
 # stopping the build as a misspelt option does.
@@ -75,7 +79,7 @@ QUARTO_ONLY_OPTIONS = frozenset({
     "fig-dpi", "fig-asp", "fig-responsive", "fig-column", "out-width", "out-height",
     "tbl-cap", "tbl-subcap", "tbl-colwidths", "tbl-cap-location", "tbl-column",
     "html-table-processing", "layout", "layout-ncol", "layout-nrow", "layout-align",
-    "layout-valign", "column", "cap-location", "message", "results", "comment", "prompt",
+    "layout-valign", "cap-location", "message", "results", "comment", "prompt",
     "class-output", "attr-output", "class-source", "attr-source", "collapse", "strip-white",
     "tidy", "purl", "dependson", "autodep", "engine", "render", "output.var", "ojs-export",
 })
@@ -196,6 +200,13 @@ def _checked(name: str, value, where: SourceLocation, source_dir: Path, *, writt
         if not isinstance(value, str) or not value.strip():
             fail("a text")
         return value
+    if name == "column":
+        known = next((column for column in sorted(COLUMNS, key=len, reverse=True)
+                      if isinstance(value, str) and (value == column or value.startswith(column + "-"))),
+                     None)
+        if known is None:
+            fail("one of " + ", ".join(COLUMNS))
+        return None if known == "body" else known
     if name in ("fig-cap", "fig-alt"):
         if isinstance(value, str):
             return value
@@ -237,7 +248,7 @@ EXAMPLES = {
     "fig-cap": '"The impulse response"', "fig-alt": '"A decaying exponential"',
     "label": "fig-response", "fig-format": "png", "fig-width": "6", "fig-height": "3.5",
     "timeout": "60", "depends": "[data.csv]", "code-fold": "true", "code-summary": '"Show the code"',
-    "include": "false",
+    "include": "false", "column": "margin",
 }
 
 

@@ -56,6 +56,7 @@ class BlockView:
     stderr: str
     value: str | None
     traceback: str | None
+    column: str | None = None  # the output in Quarto's page column ("margin"...), the code not
 
 
 @cache
@@ -81,6 +82,8 @@ def block_open(view: BlockView) -> str:
                      f"</summary>\n{highlight_python(view.code)}</details>\n")
     elif view.code is not None:
         parts.append(highlight_python(view.code))
+    if view.column:
+        parts.append(f'<div class="run-output column-{view.column}">\n')
     for css_class, text in (("run-stdout", view.stdout), ("run-stderr", view.stderr),
                             ("run-result", view.value), ("run-error", view.traceback)):
         if text:
@@ -88,8 +91,8 @@ def block_open(view: BlockView) -> str:
     return "".join(parts)
 
 
-def block_close() -> str:
-    return "</div>\n"
+def block_close(view: BlockView) -> str:
+    return "</div>\n</div>\n" if view.column else "</div>\n"
 
 
 def figure_open(images: tuple[Image, ...], *, captioned: bool) -> str:

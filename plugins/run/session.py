@@ -233,12 +233,13 @@ def _cell_tokens(cell: _Cell, output: BlockOutput | None, executing: bool,
         stdout=session.relocate(shown.stdout) if shown else "",
         stderr=session.relocate(shown.stderr) if shown else "",
         value=shown.value if shown else None,
-        traceback=session.relocate(output.error.traceback) if output and output.error else None)
+        traceback=session.relocate(output.error.traceback) if output and output.error else None,
+        column=options.column)
     tokens = [Token("run_block_open", "div", 1, map=cell.token.map, block=True,
                     meta={"view": view})]
     if shown is not None:
         tokens.extend(_figure_tokens(cell, shown, session.ctx))
-    tokens.append(Token("run_block_close", "div", -1, block=True))
+    tokens.append(Token("run_block_close", "div", -1, block=True, meta={"view": view}))
     return tokens
 
 

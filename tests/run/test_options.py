@@ -125,6 +125,7 @@ option_values = {
     "timeout": st.integers(min_value=1, max_value=3600),
     "code-fold": st.sampled_from([True, False, "show"]),
     "code-summary": caption_text.filter(str.strip),
+    "column": st.sampled_from(["margin", "page", "screen-inset", "screen", "body-outset"]),
 }
 
 
@@ -204,11 +205,27 @@ def test_execute_echo_false_in_the_frontmatter_hides_every_blocks_code(site):
 def test_quarto_options_stride_does_not_carry_over_are_ignored_with_a_note_at_their_line():
     # Found measuring real Quarto posts: `#| layout-ncol: 2` stopped the build as unknown.
     parsed = parse("#| layout-ncol: 2\n#| label: fig-pair\n#| column: page\n#| output: asis\nx = 1\n")
-    assert parsed.options == BlockOptions(label="fig-pair", output=True)
+    assert parsed.options == BlockOptions(label="fig-pair", output=True, column="page")
     assert [(line, message.split(" ")[0]) for line, message, _ in parsed.notes] == [
-        (0, "`#|"), (2, "`#|"), (3, "`#|")]
+        (0, "`#|"), (3, "`#|")]
     assert "`#| layout-ncol` is Quarto's" in parsed.notes[0][1]
-    assert "as text, not as Markdown" in parsed.notes[2][1]
+    assert "as text, not as Markdown" in parsed.notes[1][1]
+
+
+def test_the_column_option_takes_quartos_columns_and_their_variants():
+    assert parse("#| column: page-left\nx = 1\n").options.column == "page"
+    assert parse("#| column: screen-inset-shaded\nx = 1\n").options.column == "screen-inset"
+    assert parse("#| column: body\nx = 1\n").options.column is None
+    with pytest.raises(PluginError) as raised:
+        parse("#| column: sidebar\nx = 1\n")
+    assert "`#| column` must be one of body, body-outset, page" in raised.value.message
+
+
+def test_a_block_with_column_margin_has_its_output_in_the_margin_and_its_code_in_the_text(site):
+    html = site.render(cell("print('beside' + 'note')\n", "column: margin")).html
+    code, output = html.split('<div class="run-output column-margin">')
+    assert 'class="language-python"' in code and "besidenote" not in code
+    assert "besidenote" in output and output.count("</div>") == 2
 
 
 def test_an_ignored_quarto_option_warns_at_the_posts_line(site):
