@@ -33,10 +33,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .discover import MARKDOWN_SUFFIXES, RACY_NS
+from .discover import DEFAULTS_NAMES, MARKDOWN_SUFFIXES, RACY_NS
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
-from .uptodate import (compare_stamp, forget_stamp, scan_inputs, stamp_path, stat_outputs,
-                       write_stamp)
+from .uptodate import (PROJECT_NAMES, compare_stamp, forget_stamp, scan_inputs, stamp_path,
+                       stat_outputs, write_stamp)
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
 
 from .cache import ShardedCache
@@ -48,7 +48,8 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
     from .discover import Discovery
     from .incremental import PageRecord, RecordIndex, SiteSnapshot
     from .markdown import MarkdownRenderer, RenderSettings
-    from .records import ParsedSource, Rendered, SourceFile
+    from .project import Project
+    from .records import Inherited, ParsedSource, Rendered, SourceFile
     from .templates import PageJob, TrackingEnvironment
 
 CACHE_DIR = ".stride-cache"
@@ -135,8 +136,9 @@ class BuildSession:
     #   (render, page-cache key, URL, version): a post's version is made once per change
     record_index: RecordIndex = field(default_factory=lambda: _record_index())
     pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
-    render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest,
-    #   settings fingerprint, page-cache key): the key's hash is computed once per change
+    render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest
+    #   and defaults digest, settings fingerprint, page-cache key): hashed once per change
+    project: Project | None = None  # the project files' defaults, as the last build read them
 
     @classmethod
     def load(cls, cache_root: Path, out: Path) -> BuildSession:
@@ -308,7 +310,8 @@ def _stamped_extras(stamp: Path) -> tuple[str, ...]:
 
 def _summary(result: BuildResult, session: BuildSession, root: Path) -> dict[str, object]:
     extra = sorted({str(root / path) for rendered in session.rendered.values()
-                    for path in rendered.dependencies})
+                    for path in rendered.dependencies}
+                   | {str(path) for path in (session.project.watched if session.project else ())})
     return {"posts": result.posts, "pages": result.pages, "sources": list(result.sources),
             "figures": result.figures_run + result.figures_cached,
             "diagnostics": [[d.location.path, d.location.line, d.location.column, d.message,
@@ -332,22 +335,27 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     from .config import load_config
     from .frontmatter import parse_source
     from .markdown import RenderSettings, check_plugin_option, plugin_option_names
+    from .project import load_project
     from .records import Post
     from .site import assemble, link_table, plan_urls
     from .templates import theme_roots
 
     wall_started = time.time()
-    config = load_config(root, plugin_options=plugin_option_names(),
-                         check_option=check_plugin_option)
     themes = theme_roots(root)
     found = _discover(root, themes, session, refresh=options.refresh)
+    # _quarto.yml, Jekyll's _config.yml and the _metadata.yml files: frontmatter defaults, and
+    # site settings for what site.toml leaves unset
+    project = session.project = load_project(root, found.defaults_files)
+    config = load_config(root, plugin_options=plugin_option_names(),
+                         check_option=check_plugin_option, fallbacks=project.site)
     static = dict(found.static_files)
+    inherited = project.inherit(found.sources)
 
     errors: list[StrideError] = []
     parsed: list[ParsedSource] = []
     for source in found.sources:
         try:
-            item = _parse(source, session, parse_source)
+            item = _parse(source, session, parse_source, inherited.get(source.rel))
         except StrideError as error:
             errors.append(error)
             continue
@@ -369,7 +377,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     rendered, keys, fresh = _render_all(parsed, settings, options, root, cache_root, progress,
                                         session, workers)
     posts, pages = [], []
-    diagnostics: list[Diagnostic] = list(found.diagnostics)
+    diagnostics: list[Diagnostic] = [*found.diagnostics, *project.diagnostics]
     for item in parsed:
         result = rendered[item.source.rel]
         if isinstance(result, StrideError):
@@ -455,20 +463,23 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession, *,
 
 def _only_markdown(folder: Path) -> bool:
     return all(name.lower().endswith(MARKDOWN_SUFFIXES) or name.startswith(".")
-               for name in os.listdir(folder))
+               or name in DEFAULTS_NAMES for name in os.listdir(folder))
 
 
 def _parse(source: SourceFile, session: BuildSession,
-           parse_source: Callable[[SourceFile], ParsedSource]) -> ParsedSource:
-    """Frontmatter is parsed again only when the file's bytes changed."""
+           parse_source: Callable[[SourceFile, Inherited | None], ParsedSource],
+           inherited: Inherited | None) -> ParsedSource:
+    """Frontmatter is parsed again only when the file's bytes or the defaults it inherits (from
+    ``_metadata.yml``, ``_quarto.yml``, ``_config.yml``) changed."""
     known = session.parsed.get(source.rel)
-    if known is not None and known.source is source:
+    defaults = inherited.digest if inherited is not None else ""
+    if known is not None and known.source is source and known.defaults == defaults:
         return known
     if known is not None and known.source.digest == source.digest \
-            and known.source.content_rel == source.content_rel:
+            and known.source.content_rel == source.content_rel and known.defaults == defaults:
         item = replace(known, source=source)
     else:
-        item = parse_source(source)
+        item = parse_source(source, inherited)
     session.parsed[source.rel] = item
     return item
 
@@ -802,11 +813,13 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
     kept: dict[str, Rendered] = {}
     for item in parsed:
         known_key = session.render_keys.get(item.source.rel)
-        if known_key is not None and known_key[:2] == (item.source.digest, fingerprint):
+        inputs = item.source.digest + item.defaults  # the file, and the defaults it inherits
+        if known_key is not None and known_key[:2] == (inputs, fingerprint):
             key = known_key[2]
         else:
-            key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint)
-            session.render_keys[item.source.rel] = (item.source.digest, fingerprint, key)
+            key = content_key(item.source.digest, item.source.rel, item.source.kind, fingerprint,
+                              item.defaults)
+            session.render_keys[item.source.rel] = (inputs, fingerprint, key)
         keys[item.source.rel] = key
         known = None if options.refresh else session.rendered.get(key) or pages_cache.get(key)
         if known is None:
@@ -899,6 +912,9 @@ def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
     file changed (or there is one core)."""
     markdown = [path for path in changed if path.lower().endswith(MARKDOWN_SUFFIXES)
                 and "/content/" in path] if changed is not None else None
+    if changed is not None and any(os.path.basename(path) in (*DEFAULTS_NAMES, *PROJECT_NAMES)
+                                   for path in changed):
+        markdown = None  # a defaults file changed: any number of posts may render again
     cores = jobs or os.cpu_count() or 1
     if cores <= 1 or markdown == []:
         yield None

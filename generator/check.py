@@ -114,11 +114,13 @@ class _PageParser(HTMLParser):
 def check_site(root: Path, out: Path, *, validate: bool = True) -> CheckReport:
     from .config import load_config
     from .markdown import plugin_option_names
+    from .project import site_fallbacks
 
     root, out = root.resolve(), out.resolve()
     if not out.is_dir():
         raise StrideError(f"{out} does not exist", hint="build the site first: python build.py")
-    config = load_config(root, plugin_options=plugin_option_names())
+    config = load_config(root, plugin_options=plugin_option_names(),
+                         fallbacks=site_fallbacks(root))
     sources = _page_sources(root, out)
     files = {p.relative_to(out).as_posix() for p in out.rglob("*")
              if p.is_file() and not p.name.startswith(".stride")}

@@ -104,14 +104,19 @@ def find_config(root: Path) -> Path | None:
 
 
 def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = MappingProxyType({}),
-                check_option: OptionCheck | None = None) -> SiteConfig:
+                check_option: OptionCheck | None = None,
+                fallbacks: Mapping[str, tuple[Any, SourceLocation]] = MappingProxyType({})
+                ) -> SiteConfig:
     """Read and validate the site's config; defaults everywhere when there is none.
 
     ``plugin_options`` maps each known plugin to the option names its function accepts.
+    ``fallbacks`` are settings another generator's project file makes (``_quarto.yml``'s
+    ``website: title:``, Jekyll's ``url``; ``generator.project``), each with where it is set:
+    a setting (or ``plugins.NAME.OPTION``) that the config does not set takes its value there.
     """
     path = find_config(root)
     if path is None:
-        return SiteConfig()
+        return _validate({}, "", "", plugin_options, check_option, fallbacks)
     text = path.read_text(encoding="utf-8-sig")
     name = path.name
     try:
@@ -139,7 +144,7 @@ def load_config(root: Path, *, plugin_options: Mapping[str, frozenset[str]] = Ma
     if not isinstance(raw, dict):
         raise ConfigError(f"the configuration must be a table of settings, not {type(raw).__name__}",
                           location=SourceLocation(name, 1), hint="write `title = \"My blog\"` lines")
-    return _validate(raw, text, name, plugin_options, check_option)
+    return _validate(raw, text, name, plugin_options, check_option, fallbacks)
 
 
 def _line_of(text: str, key: str) -> int:
@@ -157,10 +162,12 @@ def _suggest(key: str, choices: list[str]) -> str:
 
 def _validate(raw: dict[str, Any], text: str, name: str,
               plugin_options: Mapping[str, frozenset[str]],
-              check_option: OptionCheck | None) -> SiteConfig:
+              check_option: OptionCheck | None,
+              fallbacks: Mapping[str, tuple[Any, SourceLocation]]) -> SiteConfig:
     hints = get_type_hints(SiteConfig)
     known = [f.name for f in dataclasses.fields(SiteConfig) if f.name != "source"]
     values: dict[str, Any] = {"source": name}
+    places: dict[str, SourceLocation] = {}  # settings a fallback made, and where
     for key, value in raw.items():
         where = SourceLocation(name, _line_of(text, key))
         if key not in known:
@@ -177,12 +184,24 @@ def _validate(raw: dict[str, Any], text: str, name: str,
             values[key] = tuple(value)
         else:
             values[key] = _check_type(key, value, expected, where)
+    for key, (value, where) in fallbacks.items():
+        plugin, _, option = key.removeprefix("plugins.").partition(".")
+        if key.startswith("plugins.") and option not in raw.get("plugins", {}).get(plugin, {}):
+            if check_option is not None:
+                _check_option(check_option, plugin, option, value, where)
+            options = dict(values.get("plugins", {}).get(plugin, {}), **{option: value})
+            values["plugins"] = {**values.get("plugins", {}), plugin: options}
+        elif key in known and key not in raw:
+            values[key] = _check_type(key, value, hints[key], where)
+            places[key] = where
     config = SiteConfig(**values)
     _check_permalink(config.permalink, SourceLocation(name, _line_of(text, "permalink")))
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
         raise ConfigError(f"`base_url` must be an absolute http(s) URL, not {config.base_url!r}",
-                          location=SourceLocation(name, _line_of(text, "base_url")),
-                          hint='base_url = "https://someone.github.io/blog/"')
+                          location=places.get("base_url",
+                                              SourceLocation(name, _line_of(text, "base_url"))),
+                          hint='base_url = "https://someone.github.io/blog/" in site.toml' if
+                          "base_url" in places else 'base_url = "https://someone.github.io/blog/"')
     if config.posts_per_page < 1:
         raise ConfigError("`posts_per_page` must be at least 1",
                           location=SourceLocation(name, _line_of(text, "posts_per_page")))

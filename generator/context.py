@@ -46,6 +46,9 @@ class RenderContext:
     # What Liquid/Hugo-style references may resolve against (filled by the site phase):
     site_vars: dict[str, Any] = field(default_factory=dict)   # title, base_url, author...
     page_vars: dict[str, Any] = field(default_factory=dict)   # this post's frontmatter
+    # Its keys that a defaults file (_metadata.yml, _quarto.yml, _config.yml) set, and where: a
+    # path in such a value is relative to that file's folder, and a message about it points there
+    inherited: dict[str, SourceLocation] = field(default_factory=dict)
     base_path: str = "/"                                      # URL path the site is served under
     # Read these two through find_link and has_static: the page cache keeps a render only while
     # the answers it got stand, and it knows them only from those two methods.

@@ -17,6 +17,8 @@ from .errors import ContentError, Diagnostic, SourceLocation
 from .records import SourceFile
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")  # .qmd: Quarto's posts
+# Quarto's folder defaults (read by generator.project): never a post's file, never published
+DEFAULTS_NAMES = ("_metadata.yml", "_metadata.yaml")
 MAX_SOURCE_BYTES = 2_000_000
 # A file modified this close to the moment it was read could change again without its mtime
 # moving (timestamps are coarse: git's "racily clean" problem), so its stat is not trusted.
@@ -42,6 +44,7 @@ class Discovery:
     static_files: dict[str, Path]  # URL path -> file
     bundle_files: dict[str, tuple[Path, ...]]  # source rel -> files to copy beside its page
     diagnostics: tuple[Diagnostic, ...]
+    defaults_files: tuple[Path, ...] = ()  # the _metadata.yml files under content/
 
 
 def _walk(root: Path, top: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
@@ -151,8 +154,11 @@ def discover(site_root: Path, theme_root: Path,
     sources: list[SourceFile] = []
     bundle_files: dict[str, tuple[Path, ...]] = {}
     loose_by_folder: dict[Path, list[Path]] = {}
+    defaults = [content / name for name in DEFAULTS_NAMES if (content / name).is_file()]
     for kind, folder in (("post", content / "posts"), ("page", content / "pages")):
-        files = list(_walk(site_root, folder, diagnostics))
+        files = []
+        for path in _walk(site_root, folder, diagnostics):
+            (defaults if path.name in DEFAULTS_NAMES else files).append(path)
         markdown = [p for p in files if p.suffix.lower() in MARKDOWN_SUFFIXES]
         bundles = {p.parent for p in markdown if p.stem == "index" and p.parent != folder}
         for path in markdown:
@@ -183,5 +189,6 @@ def discover(site_root: Path, theme_root: Path,
     for prefix, folder in (("/static/", theme_root / "static"), ("/", content / "static")):
         for path in _walk(site_root if folder.is_relative_to(site_root) else theme_root, folder,
                           diagnostics):
-            static[prefix + path.relative_to(folder).as_posix()] = path
-    return Discovery(tuple(sources), static, bundle_files, tuple(diagnostics))
+            if path.name not in DEFAULTS_NAMES or prefix == "/static/":
+                static[prefix + path.relative_to(folder).as_posix()] = path
+    return Discovery(tuple(sources), static, bundle_files, tuple(diagnostics), tuple(defaults))

@@ -12,13 +12,14 @@ import re
 import tomllib
 import unicodedata
 from functools import lru_cache
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from .errors import Diagnostic, FrontmatterError, SourceLocation
-from .records import ParsedSource, PostMeta, SourceFile
+from .records import Inherited, ParsedSource, PostMeta, SourceFile
 
 MAX_YAML_DEPTH = 50
 MAX_YAML_NODES = 10_000
@@ -30,8 +31,11 @@ DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[-_]")  # `_`: Quarto's and d
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def parse_source(source: SourceFile) -> ParsedSource:
-    """Split a source into metadata and body; raise FrontmatterError with file:line on bad input."""
+def parse_source(source: SourceFile, inherited: Inherited | None = None) -> ParsedSource:
+    """Split a source into metadata and body; raise FrontmatterError with file:line on bad input.
+
+    ``inherited`` holds the defaults of the post's project files (``generator.project``): the
+    post's own keys win, maps are merged key by key."""
     text = source.text
     lines = text.split("\n")
     first = lines[0].rstrip("\r") if lines else ""
@@ -53,8 +57,41 @@ def parse_source(source: SourceFile) -> ParsedSource:
     if dialect == "none" or "title" not in data:
         title, body = _title_from_heading(body, source, diagnostics, body_start)
         data.setdefault("title", title)
-    meta = _meta(data, source, dialect, diagnostics)
-    return ParsedSource(source, meta, body, body_start, tuple(diagnostics))
+    origins: dict[str, SourceLocation] = {}
+    if inherited is not None and inherited.values:
+        origins = {key: where for key, where in inherited.origins.items() if key not in data}
+        data = merge_frontmatter(inherited.values, data)
+    meta = _meta(data, source, dialect, diagnostics, origins)
+    return ParsedSource(source, meta, body, body_start, tuple(diagnostics),
+                        inherited.digest if inherited is not None else "")
+
+
+def merge_frontmatter(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``over`` on top of ``base``: maps are merged key by key, as Quarto and Jekyll merge a
+    post's ``execute:`` or ``format: html:`` with their defaults; any other value of ``over``
+    replaces ``base``'s (a list too). Quarto's ``format: html`` is ``format: {html: {}}``."""
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        if key == "format" and below is not None:
+            below, value = _format_map(below), _format_map(value)
+        if isinstance(below, dict) and isinstance(value, dict):
+            merged[key] = merge_frontmatter(below, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _format_map(value: Any) -> Any:
+    """Quarto's shorthands for formats as the map they stand for: ``html`` and ``[html, pdf]``
+    name formats with their default options, as ``html: default`` does."""
+    if isinstance(value, str):
+        return {value: {}}
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return {item: {} for item in value}
+    if isinstance(value, dict):
+        return {name: {} if options == "default" else options for name, options in value.items()}
+    return value
 
 
 def _fenced(lines: list[str], closers: tuple[str, ...], source: SourceFile, opener: str
@@ -68,18 +105,34 @@ def _fenced(lines: list[str], closers: tuple[str, ...], source: SourceFile, open
 
 
 def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
+    node = compose_mapping(raw, source.rel, 2, "the frontmatter")
+    return construct_mapping(node, source.rel, 2)[0] if node is not None else {}
+
+
+def compose_mapping(raw: str, rel: str, first_line: int, what: str) -> yaml.MappingNode | None:
+    """The YAML ``raw`` (whose first line is line ``first_line`` of the file ``rel``) as a checked
+    node tree: no duplicate keys, no aliases, no absurd nesting; None when it is empty. ``what``
+    names it in messages ("the frontmatter", "this file")."""
     try:
         node = yaml.compose(raw, Loader=_YAML_LOADER)
     except yaml.YAMLError as error:
-        raise _yaml_error(error, source, raw) from None
+        raise _yaml_error(error, rel, first_line, raw, what) from None
     if node is None:
-        return {}
+        return None
     if not isinstance(node, yaml.MappingNode):
-        raise FrontmatterError(f"the frontmatter must be `key: value` lines, not a YAML {node.id}",
-                               location=SourceLocation(source.rel, node.start_mark.line + 2),
-                               hint="write e.g. `title: My post` between the --- lines")
-    _check_yaml_tree(node, source, raw)
+        raise FrontmatterError(f"{what} must be `key: value` lines, not a YAML {node.id}",
+                               location=SourceLocation(rel, node.start_mark.line + first_line),
+                               hint="write e.g. `title: My post`" + (
+                                   " between the --- lines" if first_line > 1 else ""))
+    _check_yaml_tree(node, rel, first_line, raw, what)
+    return node
+
+
+def construct_mapping(node: yaml.MappingNode, rel: str, first_line: int
+                      ) -> tuple[dict[str, Any], dict[str, int]]:
+    """The values of a checked mapping node, and the file line of each key."""
     result: dict[str, Any] = {}
+    lines: dict[str, int] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
         if key in STRING_FIELDS and isinstance(value_node, yaml.ScalarNode):
@@ -90,11 +143,12 @@ def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
                 value = _construct(value_node)
             except (yaml.YAMLError, ValueError) as error:
                 raise FrontmatterError(f"cannot read `{key}`: {error}",
-                                       location=SourceLocation(source.rel,
-                                                               value_node.start_mark.line + 2),
+                                       location=SourceLocation(
+                                           rel, value_node.start_mark.line + first_line),
                                        hint="check the value's syntax") from None
         result[key] = value
-    return result
+        lines[key] = key_node.start_mark.line + first_line
+    return result, lines
 
 
 def _construct(node: yaml.Node) -> Any:
@@ -106,33 +160,35 @@ def _construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
-def _first_alias(raw: str, source: SourceFile) -> SourceLocation | None:
+def _first_alias(raw: str, rel: str, first_line: int) -> SourceLocation | None:
     """Where the first ``*alias`` is (the composed tree only knows the anchored node)."""
     try:
         for event in yaml.parse(raw, Loader=_YAML_LOADER):
             if isinstance(event, yaml.AliasEvent):
                 mark = event.start_mark
-                return SourceLocation(source.rel, mark.line + 2, mark.column + 1)
+                return SourceLocation(rel, mark.line + first_line, mark.column + 1)
     except yaml.YAMLError:
         return None
     return None
 
 
-def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
+def _check_yaml_tree(root: yaml.Node, rel: str, first_line: int, raw: str, what: str) -> None:
     seen_nodes: set[int] = set()
     stack: list[tuple[yaml.Node, int]] = [(root, 0)]
     count = 0
     while stack:
         node, depth = stack.pop()
         if id(node) in seen_nodes:
-            raise FrontmatterError("YAML aliases (*name) are not allowed in frontmatter",
-                                   location=_first_alias(raw, source) or _at(node, source),
+            where = "in frontmatter" if what == "the frontmatter" else "here"
+            raise FrontmatterError(f"YAML aliases (*name) are not allowed {where}",
+                                   location=_first_alias(raw, rel, first_line)
+                                   or _at(node, rel, first_line),
                                    hint="write the value out instead of an alias")
         seen_nodes.add(id(node))
         count += 1
         if depth > MAX_YAML_DEPTH or count > MAX_YAML_NODES:
-            raise FrontmatterError("the frontmatter is nested too deeply or is too large",
-                                   location=_at(node, source),
+            raise FrontmatterError(f"{what} is nested too deeply or is too large",
+                                   location=_at(node, rel, first_line),
                                    hint=f"keep it under {MAX_YAML_DEPTH} levels and "
                                         f"{MAX_YAML_NODES} values")
         if isinstance(node, yaml.MappingNode):
@@ -140,7 +196,8 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
             for key_node, value_node in node.value:
                 key = str(key_node.value)
                 if key in keys:
-                    raise FrontmatterError(f"duplicate key `{key}`", location=_at(key_node, source),
+                    raise FrontmatterError(f"duplicate key `{key}`",
+                                           location=_at(key_node, rel, first_line),
                                            hint="keep one of the two lines")
                 keys.add(key)
                 stack.append((key_node, depth + 1))
@@ -149,21 +206,23 @@ def _check_yaml_tree(root: yaml.Node, source: SourceFile, raw: str) -> None:
             stack.extend((child, depth + 1) for child in node.value)
 
 
-def _at(node: yaml.Node, source: SourceFile) -> SourceLocation:
-    """Where a node of the frontmatter starts, as a line of the file (after the ``---``)."""
-    return SourceLocation(source.rel, node.start_mark.line + 2, node.start_mark.column + 1)
+def _at(node: yaml.Node, rel: str, first_line: int) -> SourceLocation:
+    """Where a node starts, as a line of the file (``first_line``: the YAML's first line)."""
+    return SourceLocation(rel, node.start_mark.line + first_line, node.start_mark.column + 1)
 
 
-def _yaml_error(error: yaml.YAMLError, source: SourceFile, raw: str) -> FrontmatterError:
+def _yaml_error(error: yaml.YAMLError, rel: str, first_line: int, raw: str, what: str
+                ) -> FrontmatterError:
     mark = getattr(error, "problem_mark", None)
     context = getattr(error, "context_mark", None)
     if mark is not None and context is not None and mark.line >= raw.count("\n"):
         # Found only at the end (an unclosed bracket or quote): point where it was opened.
         mark = context
     problem = getattr(error, "problem", None) or str(error)
-    location = SourceLocation(source.rel, mark.line + 2, mark.column + 1) if mark else \
-        SourceLocation(source.rel, 1)
-    return FrontmatterError(f"invalid YAML frontmatter: {problem}", location=location,
+    location = SourceLocation(rel, mark.line + first_line, mark.column + 1) if mark else \
+        SourceLocation(rel, 1)
+    noun = "YAML frontmatter" if what == "the frontmatter" else "YAML"
+    return FrontmatterError(f"invalid {noun}: {problem}", location=location,
                             hint="quote values that contain `: ` or start with a special character")
 
 
@@ -244,8 +303,11 @@ def slugify(text: str) -> str:
 
 
 def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
-          diagnostics: list[Diagnostic]) -> PostMeta:
+          diagnostics: list[Diagnostic], origins: Mapping[str, SourceLocation]) -> PostMeta:
     def where(key: str) -> SourceLocation:
+        inherited = origins.get(key)
+        if inherited is not None:  # set by a defaults file, not by the post
+            return inherited
         return SourceLocation(source.rel, _line_of_key(source.text, key))
 
     title = _as_text(data.get("title"), "title", where)
@@ -277,7 +339,7 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
         categories=_as_list(data.get("categories", data.get("category")), "categories", where),
         summary=_as_text(summary, summary_key, where) or None if summary is not None else None,
         slug=slug, draft=draft, url_path=url_path, dialect=dialect,
-        extra=extra)
+        extra=extra, inherited=origins)
 
 
 def _line_of_key(text: str, key: str) -> int:

@@ -283,6 +283,7 @@ class MarkdownRenderer:
             page_vars={"title": parsed.meta.title, "date": parsed.meta.date,
                        "tags": list(parsed.meta.tags), "slug": parsed.meta.slug,
                        **parsed.meta.extra},
+            inherited=dict(parsed.meta.inherited),
             base_path=settings.base_path, link_table=dict(settings.link_table),
             static_paths=settings.static_paths, site_root=settings.site_root)
         env: dict[str, Any] = {ENV_KEY: context}

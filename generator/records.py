@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import Diagnostic
+from .errors import Diagnostic, SourceLocation
 
 @dataclass(frozen=True)
 class SourceFile:
@@ -52,6 +52,19 @@ class PostMeta:
     url_path: str | None  # from path:/permalink:, exact
     dialect: str  # yaml | toml | pelican | none
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # The keys the post did not set itself but inherited from a defaults file (``_metadata.yml``,
+    # ``_quarto.yml``, ``_config.yml``), with the place that set them.
+    inherited: Mapping[str, SourceLocation] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Inherited:
+    """The frontmatter defaults that apply to one source, merged from its project's files
+    (``generator.project``); the post's own keys win over them."""
+
+    values: Mapping[str, Any]
+    origins: Mapping[str, SourceLocation]  # top-level key -> the line that set it
+    digest: str  # of ``values``: a parse or render made with other defaults is not reused
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,7 @@ class ParsedSource:
     body: str
     body_line_offset: int  # file lines before the body
     diagnostics: tuple[Diagnostic, ...] = ()
+    defaults: str = ""  # digest of the ``Inherited`` defaults merged in ("" when none)
 
 
 @dataclass(frozen=True)

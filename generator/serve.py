@@ -31,6 +31,7 @@ from urllib.parse import unquote, urlsplit
 from .build import (CACHE_DIR, CODE_ROOT, MARKDOWN_SUFFIXES, WARM_UP_FILES, BuildOptions,
                     BuildSession, build, warm_up_renderer, warm_up_text)
 from .errors import BuildFailed, StrideError
+from .uptodate import PROJECT_NAMES
 
 EVENTS_PATH = "/__stride__/events"
 KEEPALIVE_SECONDS = 15.0
@@ -251,7 +252,9 @@ class Rebuilder:
     def _base_path(self) -> str:
         from .config import load_config
         from .markdown import plugin_option_names
-        return load_config(self.root, plugin_options=plugin_option_names()).base_path
+        from .project import site_fallbacks
+        return load_config(self.root, plugin_options=plugin_option_names(),
+                           fallbacks=site_fallbacks(self.root)).base_path
 
 
 def _newest_posts(content: Path) -> list[str]:
@@ -278,7 +281,7 @@ def watched_filter(root: Path):
     default = DefaultFilter()
     folders = [root / "content", root / "theme", *(CODE_ROOT / name for name in
                                                    (*CODE_FOLDERS, "theme"))]
-    configs = {root / name for name in CONFIG_NAMES}
+    configs = {root / name for name in (*CONFIG_NAMES, *PROJECT_NAMES)}
 
     def accept(change, path: str) -> bool:
         where = Path(path)

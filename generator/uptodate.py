@@ -1,7 +1,8 @@
 """Is the last build still current? Answered by ``stat`` alone, before anything heavy is imported.
 
 After a successful build Stride writes a stamp: the size and mtime of every input (content, the
-site's theme and the built-in one, the config, Stride's own code and its plugins, files a render
+site's theme and the built-in one, the config and a Quarto or Jekyll project's files beside it
+(``_quarto.yml``, ``_config.yml``), Stride's own code and its plugins, files a render
 read from elsewhere), the options the site was built with, and the size and mtime of every output
 file. ``python build.py`` compares the stamp with the disk first and stops there when nothing
 differs, without importing markdown-it or matplotlib.
@@ -25,6 +26,8 @@ from pathlib import Path
 STAMP_VERSION = 1
 RACY_SECONDS = 2.0
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
+# Another generator's project files at the site folder, read for defaults (generator.project)
+PROJECT_NAMES = ("_quarto.yml", "_quarto.yaml", "_config.yml")
 # Stride's own folders, relative to its checkout: a change to the code can change every page.
 CODE_FOLDERS = ("generator", "plugins", "theme")
 SKIPPED_NAMES = ("__pycache__",)
@@ -93,7 +96,7 @@ def scan_inputs(site_root: Path, code_root: Path, extra: tuple[str, ...] = ()) -
     for folder in (site_root / "content", site_root / "theme",
                    *(code_root / name for name in CODE_FOLDERS)):
         _walk(str(folder), files)
-    for path in (*(str(site_root / name) for name in CONFIG_NAMES), *extra,
+    for path in (*(str(site_root / name) for name in (*CONFIG_NAMES, *PROJECT_NAMES)), *extra,
                  *(p for p in sys.path if p.endswith("-packages"))):
         stat = _stat(path)
         files[path] = stat if stat is not None else (-1, 0)

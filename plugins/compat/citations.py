@@ -3,10 +3,10 @@
 Where the works come from, first found wins:
 
 1. the post's frontmatter ``bibliography: refs.bib`` (or a list of files), relative to the
-   post's file, as Pandoc and Quarto read it;
+   post's file, as Pandoc and Quarto read it; one a post inherits from a ``_metadata.yml`` or
+   ``_quarto.yml`` (``generator.project``) is relative to that file, as Quarto reads it;
 2. the site's ``[plugins.compat] bibliography = "refs.bib"`` (or a list), relative to the site
-   folder. Jekyll's ``_config.yml`` (``scholar: bibliography:``) is not read: Stride reads no
-   Jekyll configuration, so a jekyll-scholar site names its file there.
+   folder; when site.toml names none, jekyll-scholar's (``scholar:`` in Jekyll's ``_config.yml``).
 
 What a post writes, and what it shows (author-date, the default, after Pandoc's Chicago
 author-date; ``numeric`` numbers the works in the order they are first cited):
@@ -223,7 +223,10 @@ def _flag(value: Any, *, default: bool) -> bool:
 
 
 def _frontmatter_line(ctx: RenderContext, key: str) -> SourceLocation:
-    """Where the post's frontmatter sets ``key`` (the post itself when it cannot be read)."""
+    """Where the post's frontmatter sets ``key`` (the post itself when it cannot be read), or
+    the defaults file the post inherited it from."""
+    if key in ctx.inherited:
+        return ctx.inherited[key]
     path = ctx.source_dir / PurePosixPath(ctx.source_path).name
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -254,7 +257,8 @@ def _load(state: StateCore, site_files: tuple[str, ...], site_style: str) -> Non
     if not settings.sources:
         return
     if not _cites_anything(state.tokens, settings):
-        if settings.from_frontmatter:
+        if settings.from_frontmatter and "bibliography" not in ctx.inherited:
+            # (a folder's defaults name a bibliography for posts that cite and posts that don't)
             _warn_at(ctx, _frontmatter_line(ctx, "bibliography"),
                      f"`bibliography: {', '.join(settings.sources)}` is set but the post cites "
                      "nothing: there is no references list",
@@ -287,7 +291,11 @@ def _source_location(ctx: RenderContext, settings: Settings) -> SourceLocation:
 
 def _read(ctx: RenderContext, name: str, settings: Settings) -> Bibliography:
     where = _source_location(ctx, settings)
-    if settings.from_frontmatter:
+    if settings.from_frontmatter and "bibliography" in ctx.inherited and ctx.site_root:
+        origin = ctx.inherited["bibliography"].path  # a defaults file, relative to the site
+        path = (ctx.site_root / PurePosixPath(origin).parent / name).resolve()
+        relative_to = f"the folder of {origin}"
+    elif settings.from_frontmatter:
         path = (ctx.source_dir / name).resolve()
         relative_to = "the post's folder"
     else:
