@@ -93,10 +93,13 @@ class Project:
         memo: dict[tuple, Inherited | None] = {}
         found: dict[str, Inherited] = {}
         for source in sources:
-            folder = PurePosixPath(source.content_rel).parent.as_posix()
-            folder = "" if folder == "." else folder
-            jekyll = tuple(index for index, layer in enumerate(self.jekyll)
-                           if _jekyll_applies(layer, source))
+            folder = source.content_rel.rpartition("/")[0]
+            jekyll: tuple[int, ...] = ()
+            if self.jekyll:
+                kind = "posts" if source.kind == "post" else "pages"
+                candidates = _ancestors(_jekyll_path(source))
+                jekyll = tuple(index for index, layer in enumerate(self.jekyll)
+                               if _jekyll_applies(layer, kind, candidates))
             key = (folder, jekyll)
             if key not in memo:
                 memo[key] = self._merged(folder, jekyll)
@@ -134,16 +137,19 @@ def _jekyll_path(source: SourceFile) -> str:
     return rest if head == "pages" else source.content_rel
 
 
-def _jekyll_applies(layer: DefaultsLayer, source: SourceFile) -> bool:
+def _ancestors(path: str) -> list[str]:
+    """``a/b/c.md``, ``a/b``, ``a``: a path and the folders above it."""
+    parts = path.split("/")
+    return ["/".join(parts[:end]) for end in range(len(parts), 0, -1)]
+
+
+def _jekyll_applies(layer: DefaultsLayer, kind: str, candidates: list[str]) -> bool:
     """Jekyll's rule: the scope's type is the source's (``posts``, ``pages``), and its path is
-    the source's path or a folder above it (a glob when it has ``*``)."""
-    kind = "posts" if source.kind == "post" else "pages"
+    the source's path or a folder above it (``candidates``; a glob when it has ``*``)."""
     if layer.scope_type and layer.scope_type != kind:
         return False
     if not layer.scope_path:
         return True
-    path = PurePosixPath(_jekyll_path(source))
-    candidates = [path.as_posix(), *(parent.as_posix() for parent in path.parents)]
     if "*" in layer.scope_path:
         return any(fnmatch.fnmatchcase(candidate, layer.scope_path) for candidate in candidates)
     return layer.scope_path in candidates
@@ -309,8 +315,8 @@ def _jekyll_defaults(node: yaml.MappingNode | None, name: str,
                      diagnostics: list[Diagnostic]) -> list[DefaultsLayer]:
     listed = next((value for key, value in (node.value if node is not None else ())
                    if str(key.value) == "defaults"), None)
-    if listed is None or (isinstance(listed, yaml.ScalarNode) and listed.value in ("", "~", "null")):
-        return []
+    if listed is None or isinstance(listed, yaml.ScalarNode) and listed.value in ("", "~", "null"):
+        return []  # `defaults:` left empty
     hint = "defaults:\n  - scope: {path: \"_posts\", type: \"posts\"}\n    values: {author: Me}"
     if not isinstance(listed, yaml.SequenceNode):
         raise FrontmatterError("`defaults` must be a list of `- scope: ... values: ...` entries",
