@@ -335,3 +335,14 @@ def test_the_command_line_reports_a_bad_metadata_file_without_a_traceback(site):
     assert result.returncode != 0
     assert "content/posts/_metadata.yml:2" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_serve_watches_the_project_files_beside_the_config(site):
+    from watchfiles import Change
+
+    from generator.serve import watched_filter
+
+    accept = watched_filter(site)
+    for name in ("_quarto.yml", "_config.yml", "content/posts/_metadata.yml"):
+        assert accept(Change.modified, str(site / name)), name
+    assert not accept(Change.modified, str(site / "_site.yml"))
