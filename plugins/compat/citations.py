@@ -98,7 +98,8 @@ _KEY_IN_BODY = re.compile(rf"(?<![\w@])(?P<suppress>-?)@(?P<key>{_KEY})(?=[\s;,\
 # In running text a key ends before punctuation that no letter or digit follows ("@smith20.").
 _KEY_IN_TEXT = re.compile(r"@(?P<key>\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
 _MAY_CITE = re.compile(r"(?<![\w@])-?@\w")
-_CROSS_REFERENCE = re.compile(r"(?:fig|sec|eq|tbl|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem)-")
+_CROSS_REFERENCE = re.compile(r"(?:fig|sec|eq|tbl|lst|thm|lem|cor|prp|cnj|def|exm|exr|sol|rem"
+                              r"|nte|tip|wrn|imp|cau)-")
 _NUMERIC_CSL = re.compile(r"ieee|numeric|vancouver|nature", re.I)
 _NOCITE = re.compile(r"@(\*|\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
 

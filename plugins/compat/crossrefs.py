@@ -14,6 +14,8 @@ Quarto numbers what carries a typed label and writes references with the type's 
   ``number-depth`` levels (``.unnumbered`` or ``{-}`` headings are skipped), and
   ``@sec-results`` reads "Section 2"; without it, sections are not numbered and ``@sec-results``
   reads the section's title, "Results";
+- a labelled callout, ``::: {#tip-cache .callout-tip}`` (``nte``, ``tip``, ``wrn``, ``imp``,
+  ``cau``), is titled "Tip 1" or "Tip 1: its title", and ``@tip-cache`` reads "Tip 1";
 - ``[-@fig-x]`` gives the number alone and ``[Fig. @fig-x]`` the author's own prefix.
 
 Equations (``@eq-name``) are the math plugin's, which numbers them with ``\\label``'s numbers.
@@ -33,12 +35,16 @@ from markdown_it.token import Token
 
 from generator.context import RenderContext, render_context
 
+from .divs import CALLOUT_TITLES
+
 # Quarto's theorem-like blocks: ``::: {#thm-x}`` ... ``:::``, numbered per type.
 THEOREMS = {"thm": "Theorem", "lem": "Lemma", "cor": "Corollary", "prp": "Proposition",
             "cnj": "Conjecture", "def": "Definition", "exm": "Example", "exr": "Exercise"}
+# Quarto's cross-referenceable callouts: ``::: {#tip-x .callout-tip}``, numbered per type.
+CALLOUTS = {"nte": "Note", "tip": "Tip", "wrn": "Warning", "imp": "Important", "cau": "Caution"}
 _KINDS = {"fig": "figure", "tbl": "table", "sec": "section",
-          **{kind: name.lower() for kind, name in THEOREMS.items()}}
-_NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section", **THEOREMS}
+          **{kind: name.lower() for kind, name in {**THEOREMS, **CALLOUTS}.items()}}
+_NAMES = {"fig": "Figure", "tbl": "Table", "sec": "Section", **THEOREMS, **CALLOUTS}
 SECTION_NUMBER = "section_number"
 _TYPES = "|".join(_KINDS)
 _REFERENCE = re.compile(rf"@(?P<label>(?:{_TYPES})-[\w:.-]*\w)"
@@ -163,6 +169,10 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
                 and "-" in own_id:
             label = own_id
             _title_theorem(tokens, index, number(own_id.split("-", 1)[0]))
+        elif token.type == "callout_open" and own_id.split("-", 1)[0] in CALLOUTS \
+                and "-" in own_id:
+            label = own_id
+            _number_callout_title(tokens, index, number(own_id.split("-", 1)[0]))
         elif token.type == "run_block_open":
             label = token.meta["view"].label
             if label and label.startswith("fig-"):
@@ -179,6 +189,19 @@ def _number_figures(tokens: list[Token], ctx: RenderContext) -> dict[str, _Targe
                 targets[label] = _Target(label, counts[kind])
         index += 1
     return targets
+
+
+def _number_callout_title(tokens: list[Token], opening: int, number: str) -> None:
+    """A labelled callout's title as Quarto writes it: "Tip 1", or "Tip 1: Its title"."""
+    at = next((position for position in range(opening + 1, len(tokens))
+               if tokens[position].type == "callout_title_open"), None)
+    if at is None:
+        return
+    title = tokens[at + 1]
+    if title.content.strip() in CALLOUT_TITLES.values():  # no title of its own: the type's name
+        title.children = [Token("text", "", 0, content=number)]
+    else:
+        title.children = [Token("text", "", 0, content=f"{number}: "), *(title.children or ())]
 
 
 def _title_theorem(tokens: list[Token], opening: int, number: str) -> None:

@@ -116,3 +116,17 @@ def test_without_number_sections_headings_keep_their_text_and_references_the_tit
     html, _ = _html(SECTIONS)
     assert "header-section-number" not in html
     assert '<a class="crossref" href="#sec-method">Method</a>' in html
+
+
+def test_labelled_callouts_are_numbered_per_type_and_referenced_as_in_quarto() -> None:
+    html, warnings = _html('::: {#tip-cache .callout-tip collapse=true}\nBody.\n:::\n\n'
+                           '::: {#tip-batch .callout-tip}\n## Batch it\nBody.\n:::\n\n'
+                           '::: {#wrn-nan .callout-warning title="Mind the NaNs"}\nW.\n:::\n\n'
+                           '::: {.callout-tip}\nNot labelled.\n:::\n\n'
+                           "See @tip-batch, [-@tip-cache] and @wrn-nan; [@tip-cache] is no citation.\n")
+    assert re.findall(r'class="callout-title">([^<]*)<', html) == [
+        "Tip 1", "Tip 2: Batch it", "Warning 1: Mind the NaNs", "Tip"]
+    assert ('See <a class="crossref" href="#tip-batch">Tip\u00a02</a>, '
+            '<a class="crossref" href="#tip-cache">1</a> and '
+            '<a class="crossref" href="#wrn-nan">Warning\u00a01</a>') in html
+    assert 'class="citation"' not in html and not warnings
