@@ -253,20 +253,23 @@ EXAMPLES = {
 
 
 def post_defaults(defaults: BlockOptions, page_vars: Mapping[str, Any], source_dir: Path,
-                  where: SourceLocation) -> BlockOptions:
+                  located: Callable[[str], SourceLocation]) -> BlockOptions:
     """The site's defaults as a post's frontmatter changes them (Quarto's ``execute:`` and
-    ``format: html:`` options); errors point at the post, naming the frontmatter key."""
+    ``format: html:`` options); errors name the frontmatter key, at ``located(key)``: the post,
+    or the defaults file (``_metadata.yml``) the post inherited the key from."""
     changes: dict[str, Any] = {}
     html_format = page_vars.get("format")
     html_format = html_format.get("html") if isinstance(html_format, Mapping) else None
-    for scope in (page_vars, html_format if isinstance(html_format, Mapping) else {}):
+    for scope, key in ((page_vars, None), (html_format if isinstance(html_format, Mapping) else {},
+                                           "format")):
         for name in FORMAT_OPTIONS:
             if name in scope:
-                changes[OPTION_FIELDS[name]] = _checked(name, scope[name], where, source_dir,
-                                                        written="")
+                changes[OPTION_FIELDS[name]] = _checked(name, scope[name], located(key or name),
+                                                        source_dir, written="")
     execute = page_vars.get("execute")
     if execute is None:
         return dataclasses.replace(defaults, **changes)
+    where = located("execute")
     if not isinstance(execute, Mapping):
         raise PluginError(f"frontmatter `execute` must be a mapping, not {execute!r}",
                           location=where, hint="for example:\nexecute:\n  echo: false")

@@ -54,7 +54,7 @@ def run_blocks(state: StateCore, settings: Settings) -> None:
     """Answer the post's blocks from the cache or run them, and put their tokens in place."""
     ctx = render_context(state.env)
     defaults = post_defaults(settings.defaults, ctx.page_vars, ctx.source_dir,
-                             SourceLocation(ctx.source_path))
+                             lambda key: ctx.inherited.get(key, SourceLocation(ctx.source_path)))
     cells = [_Cell(token, parse_block(
         token.content, defaults=defaults, source_dir=ctx.source_dir,
         location=lambda line, fence=token.map[0]: ctx.location(fence + 1 + line)))

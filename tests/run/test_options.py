@@ -162,7 +162,7 @@ def test_any_option_text_parses_or_fails_as_a_plugin_error(text):
 # ---------------------------------------------------------------- a post's frontmatter (Quarto)
 
 def _post_defaults(frontmatter: dict) -> BlockOptions:
-    return post_defaults(BlockOptions(), frontmatter, Path("."), SourceLocation(POST_PATH))
+    return post_defaults(BlockOptions(), frontmatter, Path("."), lambda key: SourceLocation(POST_PATH))
 
 
 def test_frontmatter_execute_and_html_format_options_are_the_posts_defaults():

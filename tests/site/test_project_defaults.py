@@ -207,6 +207,15 @@ def test_a_missing_inherited_bibliography_names_the_defaults_file(site):
     assert "content/posts/gone.bib" in str(raised.value)
 
 
+def test_a_bad_inherited_execute_option_names_the_defaults_file(site):
+    write(site / "content" / "posts" / "_metadata.yml", "author: Me\nexecute:\n  echo: sometimes\n")
+    post(site, "posts/a.md", "```{python}\nprint(1)\n```")
+    with pytest.raises(StrideError) as raised:
+        build(BuildOptions(root=site, jobs=1))
+    assert "content/posts/_metadata.yml:2" in str(raised.value)
+    assert "`execute: echo` must be true or false" in str(raised.value)
+
+
 def test_metadata_files_are_neither_posts_nor_published(site):
     write(site / "content" / "_metadata.yml", "author: Everyone\n")
     write(site / "content" / "posts" / "_metadata.yml", "toc: true\n")
