@@ -404,17 +404,28 @@ More text, long enough to wrap over a few lines of the text column of the page.
 ::: {.column-page}
 A block as wide as the page allows.
 :::
+
+:::: {.columns}
+::: {.column width="40%"}
+The narrower column.
+:::
+::: {.column width="60%"}
+The wider column.
+:::
+::::
 """
 LAYOUT = """(() => {
   const box = (selector) => document.querySelector(selector).getBoundingClientRect();
   const text = box('.post-body > p'), note = box('.column-margin'), page = box('.column-page');
+  const [left, right] = [...document.querySelectorAll('.column')].map((c) => c.getBoundingClientRect());
   return {textLeft: text.left, textRight: text.right, noteLeft: note.left, noteRight: note.right,
-          pageLeft: page.left, pageRight: page.right, viewport: window.innerWidth};
+          pageLeft: page.left, pageRight: page.right, viewport: window.innerWidth,
+          columns: [left.left, left.right, left.top, right.left, right.right, right.top]};
 })()"""
 
 
 @pytest.mark.browser
-def test_margin_content_sits_beside_the_text_on_a_wide_window_and_in_it_on_a_narrow_one(
+def test_margin_notes_and_columns_are_laid_out_by_the_width_of_the_window(
         tmp_path: Path) -> None:
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -429,7 +440,7 @@ def test_margin_content_sits_beside_the_text_on_a_wide_window_and_in_it_on_a_nar
         try:
             url = base + page_path.relative_to(tmp_path / "public").parent.as_posix() + "/"
             boxes = {}
-            for width in (1400, 700):
+            for width in (1400, 700, 500):
                 page = browser.new_page(viewport={"width": width, "height": 900})
                 page.goto(url, wait_until="load")
                 boxes[width] = page.evaluate(LAYOUT)
@@ -441,3 +452,10 @@ def test_margin_content_sits_beside_the_text_on_a_wide_window_and_in_it_on_a_nar
     assert wide["pageLeft"] < wide["textLeft"] - 100 and wide["pageRight"] > wide["textRight"] + 100
     assert narrow["textLeft"] <= narrow["noteLeft"] < narrow["noteRight"] <= narrow["textRight"] + 1
     assert narrow["pageRight"] <= narrow["viewport"]
+    # Quarto's columns: side by side at their widths (40% and 60% less the gap), stacked when
+    # the window is narrow
+    left, left_right, left_top, right, right_right, right_top = wide["columns"]
+    assert left_right < right and left_top == right_top
+    assert 0.6 < (left_right - left) / (right_right - right) < 0.7
+    left, left_right, left_top, right, right_right, right_top = boxes[500]["columns"]
+    assert right_top > left_top and abs(left - right) < 1
