@@ -40,11 +40,8 @@ import yaml
 from .errors import Diagnostic, FrontmatterError, SourceLocation
 from .frontmatter import compose_mapping, construct_mapping, merge_frontmatter
 from .records import Inherited, SourceFile
+from .uptodate import JEKYLL_NAMES, QUARTO_NAMES
 
-METADATA_NAMES = ("_metadata.yml", "_metadata.yaml")  # in content/ and any folder below it
-QUARTO_NAMES = ("_quarto.yml", "_quarto.yaml")  # at the site folder
-JEKYLL_NAMES = ("_config.yml",)  # at the site folder
-PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES
 # _quarto.yml's tables that describe the project, not a document
 QUARTO_PROJECT_KEYS = frozenset({"project", "website", "book", "manuscript", "profile",
                                  "metadata-files", "brand"})

@@ -26,8 +26,11 @@ from pathlib import Path
 STAMP_VERSION = 1
 RACY_SECONDS = 2.0
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
-# Another generator's project files at the site folder, read for defaults (generator.project)
-PROJECT_NAMES = ("_quarto.yml", "_quarto.yaml", "_config.yml")
+# A Quarto or Jekyll project's files at the site folder (read by generator.project); the
+# _metadata.yml files under content/ are discovery's (discover.DEFAULTS_NAMES).
+QUARTO_NAMES = ("_quarto.yml", "_quarto.yaml")
+JEKYLL_NAMES = ("_config.yml",)
+PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES
 # Stride's own folders, relative to its checkout: a change to the code can change every page.
 CODE_FOLDERS = ("generator", "plugins", "theme")
 SKIPPED_NAMES = ("__pycache__",)
