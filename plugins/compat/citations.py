@@ -703,18 +703,15 @@ def _list_html(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: Rende
                      hint="add the missing field to the .bib entry")
         own_id = f' id="ref-{escapeHtml(key)}"' if key not in shown else ""
         shown.add(key)
-        if labels.style != "numeric" and labels.year(key) != _year_of(store, key):
-            text = _with_year_letter(text, _year_of(store, key), labels.year(key))
+        year = labels.entries[key].year
+        if labels.style != "numeric" and labels.year(key) != year:
+            text = _with_year_letter(text, year, labels.year(key))
         if labels.style == "numeric":
             text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span> '
                     f'<span class="csl-right-inline">{text}</span>')
         lines.append(f'<div{own_id} class="csl-entry" role="listitem">{text}</div>')
     lines.append("</div>")
     return "\n".join(lines) + "\n"
-
-
-def _year_of(store: CitationsEnv, key: str) -> str:
-    return next(b.entries[key].year for b in store.files if key in b.entries)
 
 
 def _with_year_letter(entry: str, year: str, lettered: str) -> str:
