@@ -276,7 +276,8 @@ def _space_row_as_tex(row: Element) -> None:
             _head(items[index + 1]).attrib.setdefault("lspace", "0")
         if head.tag == "mo" and _is_operator_name(head.text):
             space = _RELATION_SPACE if head.text == "mod" else _THIN_SPACE  # \bmod: 5mu kerns
-            spaced_before = index > 0 and previous not in _BEFORE_UNARY
+            spaced_before = index > 0 and (previous not in _BEFORE_UNARY
+                                           or _is_unary_sign(items, index - 1))
             spaced_after = index < last and following not in _AFTER_NAME_UNSPACED
             head.attrib.setdefault("lspace", space if spaced_before else "0")
             head.attrib.setdefault("rspace", space if spaced_after else "0")
@@ -455,8 +456,16 @@ def _space_functions(element: Element) -> None:
             element.insert(list(element).index(child) + 1, Element("mspace", {"width": "0.1667em"}))
         preceding = children[position - 1] if position else None
         if preceding is not None and preceding.tag != "mspace" and not is_function(preceding) \
-                and _atom_class(preceding) not in _BEFORE_NAME_UNSPACED:
+                and (_atom_class(preceding) not in _BEFORE_NAME_UNSPACED
+                     or _is_unary_sign(children, position - 1)):
             element.insert(list(element).index(child), Element("mspace", {"width": "0.1667em"}))
+
+
+def _is_unary_sign(items: list[Element], index: int) -> bool:
+    """A sign TeX reads as unary is an ordinary atom, so an operator name after it is spaced as
+    after an operand: TeX sets ``-\\sin x`` and ``\\sin + \\cos`` with a thin space before the name."""
+    item = items[index]
+    return item.tag == "mo" and item.text in _SIGNS and (index == 0 or item.get("form") == "prefix")
 
 
 def _table_classes(table: Element) -> None:
