@@ -35,8 +35,8 @@ from typing import TYPE_CHECKING
 
 from .discover import DEFAULTS_NAMES, MARKDOWN_SUFFIXES, RACY_NS
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
-from .uptodate import (PROJECT_NAMES, compare_stamp, forget_stamp, scan_inputs, stamp_path,
-                       stat_outputs, write_stamp)
+from .uptodate import (PROJECT_NAMES, QUARTO_PROFILE_VARIABLE, compare_stamp, forget_stamp,
+                       scan_inputs, stamp_path, stat_outputs, write_stamp)
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
 
 from .cache import ShardedCache
@@ -80,6 +80,12 @@ class BuildOptions:
     strict: bool = False
     refresh: bool = False
     jobs: int = 0  # 0: one per core
+    profile: str | None = None  # Quarto's active profiles, "a,b"; None: QUARTO_PROFILE's
+
+    @property
+    def quarto_profile(self) -> str:
+        return self.profile if self.profile is not None else \
+            os.environ.get(QUARTO_PROFILE_VARIABLE, "")
 
     @property
     def output(self) -> Path:
@@ -275,7 +281,7 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
             return _build_locked(options, root, out, cache_root, started, progress, session)
         stamp = stamp_path(cache_root, out)
         scan = scan_inputs(root, CODE_ROOT, _stamped_extras(stamp))
-        settings = json.dumps([options.drafts, options.strict])
+        settings = json.dumps([options.drafts, options.strict, options.quarto_profile])
         summary, changed = (None, None) if options.refresh else \
             compare_stamp(stamp, scan, settings, out)
         if summary is not None:
@@ -345,7 +351,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     found = _discover(root, themes, session, refresh=options.refresh)
     # _quarto.yml, Jekyll's _config.yml and the _metadata.yml files: frontmatter defaults, and
     # site settings for what site.toml leaves unset
-    project = session.project = load_project(root, found.defaults_files)
+    project = session.project = load_project(root, found.defaults_files, options.quarto_profile)
     config = load_config(root, plugin_options=plugin_option_names(),
                          check_option=check_plugin_option, fallbacks=project.site)
     static = dict(found.static_files)
@@ -473,6 +479,8 @@ def _parse(source: SourceFile, session: BuildSession,
     ``_metadata.yml``, ``_quarto.yml``, ``_config.yml``) changed."""
     known = session.parsed.get(source.rel)
     defaults = inherited.digest if inherited is not None else ""
+    if known is not None and not _same_places(known, inherited):
+        known = None  # the same defaults, on other lines: warnings and errors must name those
     if known is not None and known.source is source and known.defaults == defaults:
         return known
     if known is not None and known.source.digest == source.digest \
@@ -482,6 +490,30 @@ def _parse(source: SourceFile, session: BuildSession,
         item = parse_source(source, inherited)
     session.parsed[source.rel] = item
     return item
+
+
+def _same_places(known: ParsedSource, inherited: Inherited | None) -> bool:
+    """Whether the keys a parse inherited are still where it found them (a comment line added
+    above them moves them without changing any value)."""
+    origins = inherited.origins if inherited is not None else {}
+    return all(origins.get(key) == where for key, where in known.meta.inherited.items())
+
+
+def _relocated(render: Rendered, inherited: Mapping[str, SourceLocation]) -> Rendered:
+    """A render reused for defaults whose keys moved to other lines since it was made: its
+    warnings at a key's old line name the new one."""
+    if render.inherited == inherited:
+        return render
+    moved = {(old.path, old.line): inherited[key]
+             for key, old in render.inherited.items() if key in inherited}
+
+    def place(diagnostic: Diagnostic) -> Diagnostic:
+        new = moved.get((diagnostic.location.path, diagnostic.location.line))
+        if new is None:
+            return diagnostic
+        return replace(diagnostic, location=replace(diagnostic.location, line=new.line))
+    return replace(render, diagnostics=tuple(map(place, render.diagnostics)),
+                   inherited=dict(inherited))
 
 
 def _plan_urls(parsed: list[ParsedSource], config: SiteConfig, session: BuildSession,
@@ -841,7 +873,7 @@ def _render_all(parsed: list[ParsedSource], settings: RenderSettings, options: B
                                           for p, d in render.dependencies.items()) \
                     and ((same_basis and render is known) or lookups_hold(
                         render.lookups, settings.link_table, settings.static_paths)):
-                results[item.source.rel] = kept[key] = render
+                results[item.source.rel] = kept[key] = _relocated(render, item.meta.inherited)
             else:
                 todo.append(item)
                 renderer.submit([item])

@@ -25,6 +25,11 @@ DEFAULT_ROOT = Path(__file__).resolve().parent.parent
 PROGRESS_AFTER_SECONDS = 0.5  # a build quicker than this shows no progress bar at all
 
 
+PROFILE_HELP = ("the Quarto profiles to activate, names separated by commas: _quarto-NAME.yml "
+                "is read over _quarto.yml (default: QUARTO_PROFILE, else _quarto.yml's "
+                "profile: default:)")
+
+
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--root", type=Path, default=DEFAULT_ROOT,
@@ -41,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--refresh", action="store_true",
                        help="ignore the caches: re-render every post and re-run every figure")
     build.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: cores)")
+    build.add_argument("--profile", help=PROFILE_HELP)
     new = commands.add_parser("new", parents=[common], help="start a new post")
     new.add_argument("title", help="the post's title")
     commands.add_parser("clean", parents=[common], help="remove the output and the caches")
@@ -48,6 +54,7 @@ def _parser() -> argparse.ArgumentParser:
                                 help="build, serve on 127.0.0.1 and rebuild on every change")
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     serve.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
+    serve.add_argument("--profile", help=PROFILE_HELP)
     check = commands.add_parser("check", parents=[common],
                                 help="check a built site: links, anchors, assets, feed, HTML")
     check.add_argument("--no-validator", action="store_true",
@@ -96,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             return _clean(args)
         if args.command == "serve":
             from .serve import serve
-            return serve(args.root, port=args.port, drafts=args.drafts, quiet=args.quiet)
+            return serve(args.root, port=args.port, drafts=args.drafts, quiet=args.quiet,
+                         profile=args.profile)
         if args.command == "check":
             return _check(args)
         if args.command == "deploy":
@@ -123,7 +131,7 @@ def _build(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build
 
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, strict=args.strict,
-                           refresh=args.refresh, jobs=args.jobs)
+                           refresh=args.refresh, jobs=args.jobs, profile=args.profile)
     bar = ProgressBar() if _interactive(args) else None
     try:
         result = build(options, progress=bar)

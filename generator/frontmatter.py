@@ -8,11 +8,12 @@ author typed them instead of YAML 1.1's octal/boolean coercions.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 import unicodedata
 from functools import lru_cache
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -60,26 +61,64 @@ def parse_source(source: SourceFile, inherited: Inherited | None = None) -> Pars
     origins: dict[str, SourceLocation] = {}
     if inherited is not None and inherited.values:
         origins = {key: where for key, where in inherited.origins.items() if key not in data}
-        data = merge_frontmatter(inherited.values, data)
+        data = merge_frontmatter(inherited.values, data, concatenate=inherited.concatenated)
     meta = _meta(data, source, dialect, diagnostics, origins)
     return ParsedSource(source, meta, body, body_start, tuple(diagnostics),
                         inherited.digest if inherited is not None else "")
 
 
-def merge_frontmatter(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+def merge_frontmatter(base: Mapping[str, Any], over: Mapping[str, Any], *,
+                      concatenate: Container[str] = ()) -> dict[str, Any]:
     """``over`` on top of ``base``: maps are merged key by key, as Quarto and Jekyll merge a
     post's ``execute:`` or ``format: html:`` with their defaults; any other value of ``over``
-    replaces ``base``'s (a list too). Quarto's ``format: html`` is ``format: {html: {}}``."""
+    replaces ``base``'s (a list too), except below the keys in ``concatenate``, where a list and
+    the list (or value) below it add up, as Quarto merges its files with a post. Quarto's
+    ``format: html`` is ``format: {html: {}}``."""
     merged = dict(base)
     for key, value in over.items():
         below = merged.get(key)
         if key == "format" and below is not None:
             below, value = _format_map(below), _format_map(value)
+        adding = key in concatenate
         if isinstance(below, dict) and isinstance(value, dict):
-            merged[key] = merge_frontmatter(below, value)
+            merged[key] = merge_frontmatter(below, value,
+                                            concatenate=EVERY_KEY if adding else ())
+        elif adding and (isinstance(below, list) or isinstance(value, list)):
+            merged[key] = _concatenated(below, value)
         else:
             merged[key] = value
     return merged
+
+
+class _EveryKey:
+    """A container that holds every key: below a key whose lists add up, every list does."""
+
+    def __contains__(self, key: object) -> bool:
+        return True
+
+
+EVERY_KEY = _EveryKey()
+
+
+def _concatenated(below: Any, value: Any) -> Any:
+    """Quarto's rule for a list met in a merge (``mergeArrayCustomizer`` in its
+    ``core/config.ts``): an empty side (null, false, "", 0) gives the other; else both, a single
+    value taken as a list of one, the later list after the earlier, each value once."""
+    if _empty_in_javascript(below):
+        return value
+    if _empty_in_javascript(value):
+        return below
+    combined: dict[str, Any] = {}
+    for item in [*(below if isinstance(below, list) else [below]),
+                 *(value if isinstance(value, list) else [value])]:
+        combined.setdefault(json.dumps(item, sort_keys=True, default=str), item)
+    return list(combined.values())
+
+
+def _empty_in_javascript(value: Any) -> bool:
+    """JavaScript's falsy values among YAML's (an empty list is not one)."""
+    return value is None or value is False or (
+        isinstance(value, (int, float, str)) and not isinstance(value, bool) and not value)
 
 
 def _format_map(value: Any) -> Any:

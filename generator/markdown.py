@@ -319,7 +319,7 @@ class MarkdownRenderer:
             dependencies=dict(context.dependencies),
             cache_keys={cache.folder_name: frozenset(cache.used)
                         for cache in context.caches.values()},
-            lookups=dict(context.lookups))
+            lookups=dict(context.lookups), inherited=dict(parsed.meta.inherited))
 
     @staticmethod
     def _report(rejected: list[str], body: str, context: RenderContext) -> None:

@@ -30,6 +30,7 @@ import fnmatch
 import functools
 import hashlib
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -40,11 +41,11 @@ import yaml
 from .errors import Diagnostic, FrontmatterError, SourceLocation
 from .frontmatter import compose_mapping, construct_mapping, merge_frontmatter
 from .records import Inherited, SourceFile
-from .uptodate import JEKYLL_NAMES, QUARTO_NAMES
+from .uptodate import JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE
 
 # _quarto.yml's tables that describe the project, not a document
 QUARTO_PROJECT_KEYS = frozenset({"project", "website", "book", "manuscript", "profile",
-                                 "metadata-files", "brand"})
+                                 "metadata-file", "metadata-files", "brand"})
 # What makes a post's URL and identity: never inherited (every post would get the same).
 OWN_KEYS = ("title", "slug", "date", "path", "permalink", "url")
 MAX_FILE_BYTES = 2_000_000
@@ -63,16 +64,17 @@ class DefaultsLayer:
     lines: Mapping[str, int]  # key -> line of the file
     scope_path: str = ""  # Jekyll: the scope's path ("" for every file)
     scope_type: str = ""  # Jekyll: posts, pages... ("" for any)
+    concatenates: bool = False  # Quarto's files: a list adds to the one below it
 
 
 @dataclass(frozen=True)
 class Project:
     """A site's project files, read: what its posts inherit and what its config falls back to."""
 
-    quarto: DefaultsLayer | None = None
+    quarto: tuple[DefaultsLayer, ...] = ()  # _quarto.yml, its metadata files, active profiles'
     jekyll: tuple[DefaultsLayer, ...] = ()
-    folders: Mapping[str, DefaultsLayer] = field(default_factory=dict)  # content-relative folder
-    #   ("" for content/ itself) -> its _metadata.yml
+    folders: Mapping[str, tuple[DefaultsLayer, ...]] = field(default_factory=dict)  # content-
+    #   relative folder ("" for content/ itself) -> its _metadata.yml and the files it lists
     site: Mapping[str, tuple[Any, SourceLocation]] = field(default_factory=dict)  # config.py's
     #   ``fallbacks``: setting -> (value, where the project file sets it)
     diagnostics: tuple[Diagnostic, ...] = ()
@@ -80,7 +82,7 @@ class Project:
 
     @property
     def empty(self) -> bool:
-        return self.quarto is None and not self.jekyll and not self.folders
+        return not self.quarto and not self.jekyll and not self.folders
 
     def inherit(self, sources: Iterable[SourceFile]) -> dict[str, Inherited]:
         """What each source inherits (by ``rel``); sources that inherit nothing are left out.
@@ -105,25 +107,26 @@ class Project:
         return found
 
     def _merged(self, folder: str, jekyll: tuple[int, ...]) -> Inherited | None:
-        layers: list[DefaultsLayer] = [self.quarto] if self.quarto is not None else []
+        layers: list[DefaultsLayer] = list(self.quarto)
         layers.extend(_jekyll_order([self.jekyll[index] for index in jekyll]))
         parts = folder.split("/") if folder else []
         for depth in range(len(parts) + 1):
-            layer = self.folders.get("/".join(parts[:depth]))
-            if layer is not None:
-                layers.append(layer)
+            layers.extend(self.folders.get("/".join(parts[:depth]), ()))
         values: dict[str, Any] = {}
         origins: dict[str, SourceLocation] = {}
+        concatenated: set[str] = set()
         for layer in layers:
-            values = merge_frontmatter(values, layer.values)
+            values = merge_frontmatter(values, layer.values,
+                                       concatenate=layer.values if layer.concatenates else ())
             for key in layer.values:
                 origins[key] = SourceLocation(layer.rel, layer.lines.get(key, 0))
+                (concatenated.add if layer.concatenates else concatenated.discard)(key)
         if not values:
             return None
         digest = hashlib.sha256(json.dumps(
-            [values, {key: str(where) for key, where in origins.items()}],
+            [values, {key: where.path for key, where in origins.items()}, sorted(concatenated)],
             default=repr, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
-        return Inherited(values, origins, digest)
+        return Inherited(values, origins, digest, frozenset(concatenated))
 
 
 def _jekyll_path(source: SourceFile) -> str:
@@ -160,33 +163,42 @@ def _jekyll_order(layers: list[DefaultsLayer]) -> list[DefaultsLayer]:
 
 # ---------------------------------------------------------------- reading
 
-def load_project(root: Path, metadata_files: Iterable[Path]) -> Project:
-    """Read the site's project files: ``_quarto.yml`` and ``_config.yml`` at ``root`` and the
-    ``_metadata.yml`` files discovery found. Raises ``FrontmatterError`` with ``file:line``."""
+def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None = None
+                 ) -> Project:
+    """Read the site's project files: ``_quarto.yml`` (with the files it lists and those of the
+    active ``profile``s: ``None`` reads ``QUARTO_PROFILE``) and ``_config.yml`` at ``root``, and
+    the ``_metadata.yml`` files discovery found. Raises ``FrontmatterError`` with ``file:line``."""
     diagnostics: list[Diagnostic] = []
     site: dict[str, tuple[Any, SourceLocation]] = {}
     watched: list[Path] = []
-    quarto = None
+    quarto: tuple[DefaultsLayer, ...] = ()
     jekyll: tuple[DefaultsLayer, ...] = ()
     for name in JEKYLL_NAMES:
         if (root / name).is_file():
             jekyll = _read_jekyll(root, name, site, diagnostics, watched)
     for name in QUARTO_NAMES:
         if (root / name).is_file():
-            quarto = _read_quarto(root, name, site, diagnostics)
+            if profile is None:
+                profile = os.environ.get(QUARTO_PROFILE_VARIABLE, "")
+            quarto = _read_quarto(root, name, profile, site, diagnostics, watched)
             break
-    folders: dict[str, DefaultsLayer] = {}
+    folders: dict[str, tuple[DefaultsLayer, ...]] = {}
     content = root / "content"
     for path in sorted(metadata_files):
         rel = path.relative_to(root).as_posix()
         folder = path.parent.relative_to(content).as_posix()
         folder = "" if folder == "." else folder
         if folder in folders:
-            raise FrontmatterError(f"both {folders[folder].rel} and {PurePosixPath(rel).name} "
-                                   "set this folder's defaults", location=SourceLocation(rel),
+            raise FrontmatterError(f"both {folders[folder][0].rel} and "
+                                   f"{PurePosixPath(rel).name} set this folder's defaults",
+                                   location=SourceLocation(rel),
                                    hint="keep one of the two files")
         values, lines = _read_mapping(path, rel)
-        folders[folder] = _layer(rel, values, lines, diagnostics)
+        listed = _listed_files(root, rel, values, diagnostics, watched)
+        folders[folder] = tuple(_layer(file_rel, _without_lists_of_files(file_values),
+                                       file_lines, diagnostics, concatenates=True)
+                                for file_rel, file_values, file_lines in ((rel, values, lines),
+                                                                          *listed))
     return Project(quarto, jekyll, folders, site, tuple(diagnostics), tuple(watched))
 
 
@@ -219,8 +231,8 @@ def _node(rel: str, text: str) -> yaml.MappingNode | None:
 
 
 def _layer(rel: str, values: Mapping[str, Any], lines: Mapping[str, int],
-           diagnostics: list[Diagnostic], scope_path: str = "", scope_type: str = ""
-           ) -> DefaultsLayer:
+           diagnostics: list[Diagnostic], scope_path: str = "", scope_type: str = "", *,
+           concatenates: bool = False) -> DefaultsLayer:
     """A layer without the keys that belong to each post, each dropped with a warning."""
     kept = dict(values)
     for key in OWN_KEYS:
@@ -231,22 +243,126 @@ def _layer(rel: str, values: Mapping[str, Any], lines: Mapping[str, int],
             diagnostics.append(Diagnostic(
                 SourceLocation(rel, lines.get(key, 0)),
                 f"`{key}` is not inherited: each post has its own", hint, WARNING_KIND))
-    return DefaultsLayer(rel, kept, lines, scope_path, scope_type)
+    return DefaultsLayer(rel, kept, lines, scope_path, scope_type, concatenates)
 
 
-def _read_quarto(root: Path, name: str, site: dict[str, tuple[Any, SourceLocation]],
-                 diagnostics: list[Diagnostic]) -> DefaultsLayer:
+def _read_quarto(root: Path, name: str, profile: str,
+                 site: dict[str, tuple[Any, SourceLocation]], diagnostics: list[Diagnostic],
+                 watched: list[Path]) -> tuple[DefaultsLayer, ...]:
+    """``_quarto.yml``, then the files its ``metadata-files`` lists, then the active profiles'
+    ``_quarto-<name>.yml``: Quarto merges each over the ones before (``project-context.ts`` and
+    ``project-profile.ts``), and so do their ``website:`` settings."""
     values, lines = _read_mapping(root / name, name)
-    document = {key: value for key, value in values.items() if key not in QUARTO_PROJECT_KEYS}
-    website = values.get("website")
-    if isinstance(website, dict):
-        text = (root / name).read_text(encoding="utf-8-sig")
+    files = [(name, values, lines), *_listed_files(root, name, values, diagnostics, watched)]
+    for profile_name in reversed(_active_profiles(profile, values.get("profile"),
+                                                  SourceLocation(name, lines.get("profile", 0)))):
+        # merged in reverse, so that the first profile named wins, as Quarto merges them
+        candidates = [root / f"_quarto-{profile_name}{suffix}" for suffix in (".yml", ".yaml")]
+        watched.extend(candidates)
+        found = next((path for path in candidates if path.is_file()), None)
+        if found is not None:
+            files.append((found.name, *_read_mapping(found, found.name)))
+    website: dict[str, tuple[Any, SourceLocation]] = {}
+    for rel, file_values, file_lines in files:
+        table = file_values.get("website")
+        if not isinstance(table, dict):
+            continue
+        text = (root / rel).read_text(encoding="utf-8-sig")
         for key, setting in (("title", "title"), ("site-url", "base_url"),
                              ("description", "description")):
-            if website.get(key) not in (None, ""):
-                site.setdefault(setting, (website[key], SourceLocation(
-                    name, _nested_line(text, lines.get("website", 1), key))))
-    return _layer(name, document, lines, diagnostics)
+            if table.get(key) not in (None, ""):
+                website[setting] = (table[key], SourceLocation(
+                    rel, _nested_line(text, file_lines.get("website", 1), key)))
+    for setting, found_at in website.items():
+        site.setdefault(setting, found_at)
+    return tuple(_layer(rel, {key: value for key, value in file_values.items()
+                              if key not in QUARTO_PROJECT_KEYS},
+                        file_lines, diagnostics, concatenates=True)
+                 for rel, file_values, file_lines in files)
+
+
+def _active_profiles(profile: str, settings: Any, where: SourceLocation) -> list[str]:
+    """The profiles Quarto activates: those named (``--profile``, else ``QUARTO_PROFILE``: names
+    separated by commas), else ``profile: default:``; then, for each ``profile: group:`` none of
+    whose names is active, its first (``project-profile.ts``)."""
+    hint = "profile:\n  default: draft\n  group: [[draft, final]]"
+    if settings is None:
+        settings = {}
+    if not isinstance(settings, dict):
+        raise FrontmatterError("`profile` must be a map with `default` and `group`",
+                               location=where, hint=hint)
+    default = settings.get("default")
+    if default is not None and not _names(default):
+        raise FrontmatterError("`profile: default` must be a profile's name or a list of names",
+                               location=where, hint=hint)
+    group = settings.get("group")
+    groups = [group] if _names(group) and isinstance(group, list) else group or []
+    if not isinstance(groups, list) or not all(isinstance(names, list) and _names(names)
+                                               for names in groups):
+        raise FrontmatterError("`profile: group` must be a list of names, or a list of such "
+                               "lists", location=where, hint=hint)
+    named = profile.split(",") if profile.strip() else (
+        default.split(",") if isinstance(default, str) else [str(item) for item in default or ()])
+    active = [name.strip() for name in named if name.strip()]
+    for names in groups:
+        if names and not any(str(name) in active for name in names):
+            active.append(str(names[0]))
+    return active
+
+
+def _names(value: Any) -> bool:
+    """A profile's name, or a list of names."""
+    if isinstance(value, list):
+        return all(isinstance(item, (str, int)) and not isinstance(item, bool) for item in value)
+    return isinstance(value, str)
+
+
+def _listed_files(root: Path, rel: str, values: Mapping[str, Any],
+                  diagnostics: list[Diagnostic], watched: list[Path]
+                  ) -> list[tuple[str, dict[str, Any], dict[str, int]]]:
+    """The files a Quarto file's ``metadata-file`` and ``metadata-files`` name, relative to its
+    folder, read in that order (``includedMetadata`` in Quarto's ``config/metadata.ts``)."""
+    if "metadata-file" not in values and "metadata-files" not in values:
+        return []
+    text = (root / rel).read_text(encoding="utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+    node = _node(rel, text)
+    nodes = {str(key.value): value for key, value in node.value} if node is not None else {}
+    named: list[tuple[str, int]] = []
+    for key in ("metadata-file", "metadata-files"):  # Quarto reads them in this order
+        if key not in nodes:
+            continue
+        value_node = nodes[key]
+        items = [value_node] if key == "metadata-file" else \
+            value_node.value if isinstance(value_node, yaml.SequenceNode) else None
+        if items is None or not all(isinstance(item, yaml.ScalarNode) and item.value.strip()
+                                    for item in items):
+            raise FrontmatterError(f"`{key}` must be " + (
+                "a file's name" if key == "metadata-file" else "a list of file names"),
+                location=SourceLocation(rel, value_node.start_mark.line + 1),
+                hint="metadata-files:\n  - _shared.yml")
+        named.extend((item.value.strip(), item.start_mark.line + 1) for item in items)
+    folder = (root / rel).parent
+    listed = []
+    for file, line in named:
+        path = folder / file
+        where = SourceLocation(rel, line)
+        if not path.resolve().is_relative_to(root.resolve()):
+            raise FrontmatterError(f"`{file}` is outside the site folder: it is not read",
+                                   location=where, hint="copy it into the site folder")
+        watched.append(path)
+        if not path.is_file():
+            raise FrontmatterError(f"the metadata file `{file}` is not there "
+                                   f"({path.relative_to(root).as_posix()})",
+                                   location=where, hint="copy it there, or remove the line")
+        file_rel = path.resolve().relative_to(root.resolve()).as_posix()
+        listed.append((file_rel, *_read_mapping(path, file_rel)))
+    return listed
+
+
+def _without_lists_of_files(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``_metadata.yml``'s keys but those naming the files read with it."""
+    return {key: value for key, value in values.items()
+            if key not in ("metadata-file", "metadata-files")}
 
 
 def _read_jekyll(root: Path, name: str, site: dict[str, tuple[Any, SourceLocation]],
@@ -354,7 +470,8 @@ def _nested_line(text: str, start: int, key: str) -> int:
     return start
 
 
-def site_fallbacks(root: Path) -> Mapping[str, tuple[Any, SourceLocation]]:
+def site_fallbacks(root: Path, profile: str | None = None
+                   ) -> Mapping[str, tuple[Any, SourceLocation]]:
     """The site settings of the project files at ``root`` alone (for ``config.load_config``'s
     ``fallbacks`` where no build runs: ``serve``'s base path, ``check``)."""
-    return load_project(root, ()).site
+    return load_project(root, (), profile).site

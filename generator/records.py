@@ -64,7 +64,12 @@ class Inherited:
 
     values: Mapping[str, Any]
     origins: Mapping[str, SourceLocation]  # top-level key -> the line that set it
-    digest: str  # of ``values``: a parse or render made with other defaults is not reused
+    # Of ``values`` and the files that set them (paths are relative to those), not of the lines:
+    # a parse or render made with other defaults is not reused, one made before a comment line
+    # moved the keys is (its warnings are moved to the keys' new lines).
+    digest: str
+    # Top-level keys set by a Quarto file: a post's list is added to theirs, as Quarto merges.
+    concatenated: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class Rendered:
     # What the render asked of the site's link table and static files, with the answers:
     # (kind, key) -> answer (see ``RenderContext.find_link``)
     lookups: Mapping[tuple[str, str], str | None] = field(default_factory=dict)
+    # Where the post's inherited keys were when it was rendered (``PostMeta.inherited``): its
+    # warnings about them name those lines.
+    inherited: Mapping[str, SourceLocation] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

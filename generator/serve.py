@@ -23,6 +23,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -189,10 +190,10 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Rebuilder:
     """Runs builds with one warm session and turns their outcome into a ``BuildStatus``."""
 
-    def __init__(self, root: Path, *, drafts: bool, quiet: bool):
+    def __init__(self, root: Path, *, drafts: bool, quiet: bool, profile: str | None = None):
         self.root = root
         self.out = root / CACHE_DIR / "serve"
-        self.options = BuildOptions(root=root, out=self.out, drafts=drafts)
+        self.options = BuildOptions(root=root, out=self.out, drafts=drafts, profile=profile)
         self.session = BuildSession.load(root / CACHE_DIR, self.out)
         self.quiet = quiet
         self.instance = uuid.uuid4().hex[:8]
@@ -239,6 +240,11 @@ class Rebuilder:
                     print(f"error: {error}", file=sys.stderr)
         return BuildStatus(f"{self.instance}-{self.count}", errors, self.base_path)
 
+    def project_files(self) -> frozenset[Path]:
+        """The files outside content/ the last build's project files named."""
+        project = self.session.project
+        return frozenset(project.watched) if project is not None else frozenset()
+
     def settle(self) -> None:
         """Work done while the server is idle, so that the next edit need not do it: index the
         page records, and collect the last build's garbage, then freeze what is left, so that the
@@ -254,7 +260,7 @@ class Rebuilder:
         from .markdown import plugin_option_names
         from .project import site_fallbacks
         return load_config(self.root, plugin_options=plugin_option_names(),
-                           fallbacks=site_fallbacks(self.root)).base_path
+                           fallbacks=site_fallbacks(self.root, self.options.profile)).base_path
 
 
 def _newest_posts(content: Path) -> list[str]:
@@ -274,8 +280,10 @@ def _describe(paths: frozenset[Path]) -> str:
     return names[0] + (f" and {len(names) - 1} more" if len(names) > 1 else "")
 
 
-def watched_filter(root: Path):
-    """Content, theme, config and Stride's code; never the output or the caches."""
+def watched_filter(root: Path, project_files: Callable[[], Iterable[Path]] = tuple):
+    """Content, theme, config and Stride's code, and the files the project files name (the last
+    build's ``project_files``: files listed by ``metadata-files``, a profile's file); never the
+    output or the caches."""
     from watchfiles import DefaultFilter
 
     default = DefaultFilter()
@@ -286,7 +294,7 @@ def watched_filter(root: Path):
     def accept(change, path: str) -> bool:
         where = Path(path)
         return default(change, path) and (where in configs or any(
-            where.is_relative_to(folder) for folder in folders))
+            where.is_relative_to(folder) for folder in folders) or where in project_files())
     return accept
 
 
@@ -300,11 +308,12 @@ def is_imported_code(path: Path) -> bool:
                for module in list(sys.modules.values()))
 
 
-def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = False) -> int:
+def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = False,
+          profile: str | None = None) -> int:
     import watchfiles
 
     root = root.resolve()
-    rebuilder = Rebuilder(root, drafts=drafts, quiet=quiet)
+    rebuilder = Rebuilder(root, drafts=drafts, quiet=quiet, profile=profile)
     rebuilder.out.mkdir(parents=True, exist_ok=True)
     live = LiveSite(BuildStatus(f"{rebuilder.instance}-0"))
     handler = partial(Handler, directory=str(rebuilder.out), live=live)
@@ -321,7 +330,8 @@ def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = F
     watched = [root, *(folder for folder in (CODE_ROOT / name for name in (*CODE_FOLDERS, "theme"))
                        if not folder.is_relative_to(root))]
     try:
-        for changes in watchfiles.watch(*watched, watch_filter=watched_filter(root),
+        for changes in watchfiles.watch(*watched,
+                                        watch_filter=watched_filter(root, rebuilder.project_files),
                                         debounce=50, step=20, rust_timeout=IDLE_MS,
                                         yield_on_timeout=True):
             if not announced:

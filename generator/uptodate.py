@@ -31,6 +31,8 @@ CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
 QUARTO_NAMES = ("_quarto.yml", "_quarto.yaml")
 JEKYLL_NAMES = ("_config.yml",)
 PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES
+# Names the active Quarto profiles when `--profile` does not: part of what a build was made with.
+QUARTO_PROFILE_VARIABLE = "QUARTO_PROFILE"
 # Stride's own folders, relative to its checkout: a change to the code can change every page.
 CODE_FOLDERS = ("generator", "plugins", "theme")
 SKIPPED_NAMES = ("__pycache__",)

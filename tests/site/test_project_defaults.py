@@ -355,3 +355,31 @@ def test_serve_watches_the_project_files_beside_the_config(site):
     for name in ("_quarto.yml", "_config.yml", "content/posts/_metadata.yml"):
         assert accept(Change.modified, str(site / name)), name
     assert not accept(Change.modified, str(site / "_site.yml"))
+
+
+def test_a_line_added_above_the_keys_rerenders_nothing_and_warnings_name_their_new_lines(site):
+    write(site / "content" / "posts" / "_metadata.yml", "author: Me\nbibliography: refs.bib\n")
+    write(site / "content" / "posts" / "refs.bib", BIB + BIB)  # a repeated key: a warning
+    post(site, "posts/a.md", "As [@smith20].")
+    post(site, "posts/b.md", "Cites nothing.", day=2)
+    session = BuildSession()
+    for warm in (None, session):
+        first = build(BuildOptions(root=site, jobs=1), session=warm)
+        assert [str(d.location) for d in first.diagnostics] == ["content/posts/_metadata.yml:2"]
+        write(site / "content" / "posts" / "_metadata.yml",
+              "# shared by every post\nauthor: Me\nbibliography: refs.bib\n")
+        moved = build(BuildOptions(root=site, jobs=1), session=warm)
+        assert not moved.up_to_date and moved.rendered == 0 and moved.pages_rendered == ()
+        assert [str(d.location) for d in moved.diagnostics] == ["content/posts/_metadata.yml:3"]
+        write(site / "content" / "posts" / "_metadata.yml", "author: Me\nbibliography: refs.bib\n")
+
+
+def test_an_error_in_a_defaults_file_names_its_line_after_a_line_moved_it(site):
+    write(site / "content" / "posts" / "_metadata.yml", "author: Me\n")
+    post(site, "posts/a.md", "```{python}\nprint(1)\n```")
+    build(BuildOptions(root=site, jobs=1))
+    write(site / "content" / "posts" / "_metadata.yml",
+          "# shared\nauthor: Me\nexecute:\n  echo: sometimes\n")
+    with pytest.raises(StrideError) as raised:
+        build(BuildOptions(root=site, jobs=1))
+    assert "content/posts/_metadata.yml:3" in str(raised.value)
