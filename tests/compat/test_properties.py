@@ -2,6 +2,8 @@
 place, and no old syntax survives into a page's text."""
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,3 +131,30 @@ def test_every_untouched_line_maps_back_to_its_source_line(count: int, edits) ->
     for number, text in enumerate(result.split("\n")):
         if text.startswith("L"):
             assert changes.original_line(number) == int(text[1:-1])
+
+
+@st.composite
+def grid_tables(draw) -> str:
+    """Rectangles of grid-table characters: a border first and last, rows between them that
+    open with | or +, so that most examples reach docutils' cell scanner."""
+    width = draw(st.integers(min_value=3, max_value=14))
+    inner = st.text(st.sampled_from(list("+-=:| a")), min_size=width - 2, max_size=width - 2)
+    border = st.text(st.sampled_from(list("-=:+")), min_size=width - 2, max_size=width - 2)
+    middle = draw(st.lists(st.tuples(st.sampled_from("|+"), inner, st.sampled_from("|+")),
+                           min_size=1, max_size=6))
+    top, bottom = draw(border), draw(border)
+    lines = [f"+{top}+", *(left + text + right for left, text, right in middle), f"+{bottom}+"]
+    if draw(st.booleans()):  # one line of another width
+        index = draw(st.integers(min_value=0, max_value=len(lines) - 1))
+        lines[index] = lines[index][:-1] if draw(st.booleans()) else lines[index] + "|"
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(grid_tables())
+def test_a_grid_table_loses_and_repeats_no_cell_text(table: str) -> None:
+    """Whether read as a table (spans included) or left as text, each letter of the cells is
+    in the page once: a spanning cell is not repeated in the cells it covers."""
+    html = MARKDOWN.render(table, {ENV_KEY: make_context()})
+    text = re.sub(r"<[^>]*>", "", html)
+    assert text.count("a") == table.count("a")
