@@ -349,9 +349,10 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     wall_started = time.time()
     themes = theme_roots(root)
     found = _discover(root, themes, session, refresh=options.refresh)
-    # _quarto.yml, Jekyll's _config.yml and the _metadata.yml files: frontmatter defaults, and
-    # site settings for what site.toml leaves unset
-    project = session.project = load_project(root, found.defaults_files, options.quarto_profile)
+    # _quarto.yml, Jekyll's _config.yml, the _metadata.yml files and Hugo's _index.md cascades:
+    # frontmatter defaults, and site settings for what site.toml leaves unset
+    project = session.project = load_project(root, found.defaults_files, options.quarto_profile,
+                                             found.section_files)
     config = load_config(root, plugin_options=plugin_option_names(),
                          check_option=check_plugin_option, fallbacks=project.site)
     static = dict(found.static_files)

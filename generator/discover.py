@@ -19,6 +19,9 @@ from .records import SourceFile
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".qmd")  # .qmd: Quarto's posts
 # Quarto's folder defaults (read by generator.project): never a post's file, never published
 DEFAULTS_NAMES = ("_metadata.yml", "_metadata.yaml")
+# Hugo's section files, read for their `cascade:` (by generator.project): Stride makes no section
+# pages, so they are never posts nor published
+HUGO_SECTION_NAMES = ("_index.md", "_index.markdown")
 MAX_SOURCE_BYTES = 2_000_000
 # A file modified this close to the moment it was read could change again without its mtime
 # moving (timestamps are coarse: git's "racily clean" problem), so its stat is not trusted.
@@ -45,6 +48,7 @@ class Discovery:
     bundle_files: dict[str, tuple[Path, ...]]  # source rel -> files to copy beside its page
     diagnostics: tuple[Diagnostic, ...]
     defaults_files: tuple[Path, ...] = ()  # the _metadata.yml files under content/
+    section_files: tuple[Path, ...] = ()  # Hugo's _index.md files under content/
 
 
 def _walk(root: Path, top: Path, diagnostics: list[Diagnostic]) -> Iterator[Path]:
@@ -155,10 +159,12 @@ def discover(site_root: Path, theme_root: Path,
     bundle_files: dict[str, tuple[Path, ...]] = {}
     loose_by_folder: dict[Path, list[Path]] = {}
     defaults = [content / name for name in DEFAULTS_NAMES if (content / name).is_file()]
+    sections = [content / name for name in HUGO_SECTION_NAMES if (content / name).is_file()]
     for kind, folder in (("post", content / "posts"), ("page", content / "pages")):
         files = []
         for path in _walk(site_root, folder, diagnostics):
-            (defaults if path.name in DEFAULTS_NAMES else files).append(path)
+            (defaults if path.name in DEFAULTS_NAMES else
+             sections if path.name in HUGO_SECTION_NAMES else files).append(path)
         markdown = [p for p in files if p.suffix.lower() in MARKDOWN_SUFFIXES]
         bundles = {p.parent for p in markdown if p.stem == "index" and p.parent != folder}
         for path in markdown:
@@ -191,4 +197,5 @@ def discover(site_root: Path, theme_root: Path,
                           diagnostics):
             if path.name not in DEFAULTS_NAMES or prefix == "/static/":
                 static[prefix + path.relative_to(folder).as_posix()] = path
-    return Discovery(tuple(sources), static, bundle_files, tuple(diagnostics), tuple(defaults))
+    return Discovery(tuple(sources), static, bundle_files, tuple(diagnostics), tuple(defaults),
+                     tuple(sections))

@@ -46,7 +46,7 @@ def parse_source(source: SourceFile, inherited: Inherited | None = None) -> Pars
         dialect = "yaml"
     elif first.rstrip() == "+++":
         raw, body_start = _fenced(lines, ("+++",), source, "+++")
-        data = _load_toml(raw, source)
+        data = load_toml(raw, source.rel)
         dialect = "toml"
     elif _looks_like_pelican(lines):
         data, body_start = _load_pelican(lines)
@@ -265,7 +265,8 @@ def _yaml_error(error: yaml.YAMLError, rel: str, first_line: int, raw: str, what
                             hint="quote values that contain `: ` or start with a special character")
 
 
-def _load_toml(raw: str, source: SourceFile) -> dict[str, Any]:
+def load_toml(raw: str, rel: str) -> dict[str, Any]:
+    """TOML frontmatter whose first line is line 2 of the file ``rel``."""
     try:
         # The final newline lets an error on the last line say its line and column, not just
         # "at end of document".
@@ -275,7 +276,7 @@ def _load_toml(raw: str, source: SourceFile) -> dict[str, Any]:
         line, column = (int(match.group(1)) + 1, int(match.group(2))) if match else (1, 0)
         message = re.sub(r"\s*\(at line.*\)", "", str(error))
         raise FrontmatterError(f"invalid TOML frontmatter: {message}",
-                               location=SourceLocation(source.rel, line, column),
+                               location=SourceLocation(rel, line, column),
                                hint='strings need quotes: title = "My post"') from None
 
 

@@ -1,4 +1,5 @@
-"""The frontmatter defaults and site settings a Quarto or Jekyll project keeps outside its posts.
+"""The frontmatter defaults and site settings a Quarto, Jekyll or Hugo project keeps outside its
+posts.
 
 An author who copies posts into ``content/posts/`` copies these files too, and the posts keep the
 meaning they had:
@@ -13,13 +14,19 @@ meaning they had:
   (a post ``content/posts/x.md`` is ``_posts/x.md``, a page ``content/pages/x.md`` is
   ``x.md``); ``scholar:`` names the site's bibliography; ``title``, ``url`` + ``baseurl``,
   ``author``, ``description`` and ``excerpt_separator`` are site settings.
+- Quarto's ``metadata-files`` (and ``metadata-file``) in ``_quarto.yml`` or ``_metadata.yml``
+  name files read over the one naming them, and the active profiles' ``_quarto-<name>.yml`` are
+  read over ``_quarto.yml``. Lists set by Quarto's files add up with those above them.
+- Hugo's ``cascade:`` in a section's ``_index.md`` applies below its folder, entry by entry as its
+  ``target`` (``path`` and ``kind`` globs) picks the pages.
 
-Layers, farthest first: ``_quarto.yml``, Jekyll's defaults (the more specific scope over the less,
-as Jekyll orders them), the ``_metadata.yml`` files from ``content/`` down to the post's folder,
-then the post itself. Maps merge key by key (``frontmatter.merge_frontmatter``); paths keep being
-relative to the file that names them (``PostMeta.inherited`` says which). A post's title, slug,
-date and URL are its own: a default for them is ignored, with a warning. Site settings only fill
-what ``site.toml`` leaves unset (``config.load_config``'s ``fallbacks``).
+Layers, farthest first: ``_quarto.yml`` (its listed files, its profiles'), Jekyll's defaults (the
+more specific scope over the less, as Jekyll orders them), the Hugo cascades and ``_metadata.yml``
+files from ``content/`` down to the post's folder, then the post itself. Maps merge key by key
+(``frontmatter.merge_frontmatter``); paths keep being relative to the file that names them
+(``PostMeta.inherited`` says which). A post's title, slug, date and URL are its own: a default for
+them is ignored, with a warning. Site settings only fill what ``site.toml`` leaves unset
+(``config.load_config``'s ``fallbacks``).
 
 The files are read with the frontmatter's YAML safety (duplicate keys, aliases, depth) and every
 error names ``file:line``. A file is parsed again only when its bytes change.
@@ -31,6 +38,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -39,7 +47,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, FrontmatterError, SourceLocation
-from .frontmatter import compose_mapping, construct_mapping, merge_frontmatter
+from .frontmatter import compose_mapping, construct_mapping, load_toml, merge_frontmatter
 from .records import Inherited, SourceFile
 from .uptodate import JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE
 
@@ -65,6 +73,8 @@ class DefaultsLayer:
     scope_path: str = ""  # Jekyll: the scope's path ("" for every file)
     scope_type: str = ""  # Jekyll: posts, pages... ("" for any)
     concatenates: bool = False  # Quarto's files: a list adds to the one below it
+    target_path: str = ""  # Hugo: the glob a page's path must match ("" for any)
+    target_kind: str = ""  # Hugo: the glob its kind (always `page` here) must match
 
 
 @dataclass(frozen=True)
@@ -77,12 +87,14 @@ class Project:
     #   relative folder ("" for content/ itself) -> its _metadata.yml and the files it lists
     site: Mapping[str, tuple[Any, SourceLocation]] = field(default_factory=dict)  # config.py's
     #   ``fallbacks``: setting -> (value, where the project file sets it)
+    cascades: Mapping[str, tuple[DefaultsLayer, ...]] = field(default_factory=dict)  # content-
+    #   relative folder -> the `cascade:` entries of its Hugo _index.md, in the file's order
     diagnostics: tuple[Diagnostic, ...] = ()
     watched: tuple[Path, ...] = ()  # files outside content/ whose change matters (a .bib named)
 
     @property
     def empty(self) -> bool:
-        return not self.quarto and not self.jekyll and not self.folders
+        return not self.quarto and not self.jekyll and not self.folders and not self.cascades
 
     def inherit(self, sources: Iterable[SourceFile]) -> dict[str, Inherited]:
         """What each source inherits (by ``rel``); sources that inherit nothing are left out.
@@ -99,19 +111,28 @@ class Project:
                 candidates = _ancestors(_jekyll_path(source))
                 jekyll = tuple(index for index, layer in enumerate(self.jekyll)
                                if _jekyll_applies(layer, kind, candidates))
-            key = (folder, jekyll)
+            cascades: tuple[tuple[str, int], ...] = ()
+            if self.cascades:
+                path = _hugo_path(source)
+                cascades = tuple((above, index) for above in _folders_above(folder)
+                                 for index, layer in enumerate(self.cascades.get(above, ()))
+                                 if _hugo_targets(layer, path))
+            key = (folder, jekyll, cascades)
             if key not in memo:
-                memo[key] = self._merged(folder, jekyll)
+                memo[key] = self._merged(folder, jekyll, cascades)
             if memo[key] is not None:
                 found[source.rel] = memo[key]
         return found
 
-    def _merged(self, folder: str, jekyll: tuple[int, ...]) -> Inherited | None:
+    def _merged(self, folder: str, jekyll: tuple[int, ...],
+                cascades: tuple[tuple[str, int], ...]) -> Inherited | None:
         layers: list[DefaultsLayer] = list(self.quarto)
         layers.extend(_jekyll_order([self.jekyll[index] for index in jekyll]))
-        parts = folder.split("/") if folder else []
-        for depth in range(len(parts) + 1):
-            layers.extend(self.folders.get("/".join(parts[:depth]), ()))
+        for above in _folders_above(folder):
+            # Hugo gives a key the first matching entry's value: later entries go below it
+            layers.extend(self.cascades[above][index] for found, index in reversed(cascades)
+                          if found == above)
+            layers.extend(self.folders.get(above, ()))
         values: dict[str, Any] = {}
         origins: dict[str, SourceLocation] = {}
         concatenated: set[str] = set()
@@ -127,6 +148,64 @@ class Project:
             [values, {key: where.path for key, where in origins.items()}, sorted(concatenated)],
             default=repr, ensure_ascii=False).encode("utf-8", "surrogatepass")).hexdigest()
         return Inherited(values, origins, digest, frozenset(concatenated))
+
+
+def _folders_above(folder: str) -> list[str]:
+    """``""``, ``a``, ``a/b`` for ``a/b``: content/ and the folders down to ``folder``."""
+    parts = folder.split("/") if folder else []
+    return ["/".join(parts[:depth]) for depth in range(len(parts) + 1)]
+
+
+def _hugo_path(source: SourceFile) -> str:
+    """The source's logical path as Hugo matches a cascade's ``path`` against it: below
+    content/, without the suffix or a bundle's ``/index``, lower case, spaces as hyphens; a page
+    of content/pages/ at the top, where a Hugo site keeps it (``/about``)."""
+    head, _, rest = source.content_rel.partition("/")
+    path = rest if source.kind == "page" and head == "pages" else source.content_rel
+    path = path.rpartition(".")[0] or path
+    if path == "index" or path.endswith("/index"):
+        path = path[:-len("index")].rstrip("/")
+    return "/" + path.lower().replace(" ", "-")
+
+
+def _hugo_targets(layer: DefaultsLayer, path: str) -> bool:
+    """Whether a cascade entry's ``target`` takes the page at ``path`` (a regular page)."""
+    return (not layer.target_path or _hugo_glob(layer.target_path).match(path) is not None) \
+        and (not layer.target_kind or _hugo_glob(layer.target_kind).match("page") is not None)
+
+
+@functools.lru_cache(maxsize=256)
+def _hugo_glob(pattern: str) -> re.Pattern[str]:
+    """Hugo's glob as a regular expression: ``**`` any text, ``*`` and ``?`` any within one path
+    part, ``{a,b}`` either, ``[abc]``, ``[!abc]``. Raises ``ValueError`` on a broken one."""
+    out: list[str] = []
+    index, depth = 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "[" and (end := pattern.find("]", index + 2)) > 0:
+            body = pattern[index + 1:end]
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body)
+                       .replace("\\", "\\\\") + "]")
+            index = end + 1
+            continue
+        if char == "{":
+            depth += 1
+            out.append("(?:")
+        elif char == "}" and depth:
+            depth -= 1
+            out.append(")")
+        elif char == "," and depth:
+            out.append("|")
+        else:
+            out.append({"*": "[^/]*", "?": "[^/]"}.get(char) or re.escape(char))
+        index += 1
+    if depth:
+        raise ValueError(f"`{pattern}` opens a `{{` it never closes")
+    return re.compile("".join(out) + r"\Z")
 
 
 def _jekyll_path(source: SourceFile) -> str:
@@ -163,11 +242,12 @@ def _jekyll_order(layers: list[DefaultsLayer]) -> list[DefaultsLayer]:
 
 # ---------------------------------------------------------------- reading
 
-def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None = None
-                 ) -> Project:
+def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None = None,
+                 section_files: Iterable[Path] = ()) -> Project:
     """Read the site's project files: ``_quarto.yml`` (with the files it lists and those of the
     active ``profile``s: ``None`` reads ``QUARTO_PROFILE``) and ``_config.yml`` at ``root``, and
-    the ``_metadata.yml`` files discovery found. Raises ``FrontmatterError`` with ``file:line``."""
+    the ``_metadata.yml`` and Hugo ``_index.md`` files discovery found. Raises
+    ``FrontmatterError`` with ``file:line``."""
     diagnostics: list[Diagnostic] = []
     site: dict[str, tuple[Any, SourceLocation]] = {}
     watched: list[Path] = []
@@ -199,10 +279,114 @@ def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None
                                        file_lines, diagnostics, concatenates=True)
                                 for file_rel, file_values, file_lines in ((rel, values, lines),
                                                                           *listed))
-    return Project(quarto, jekyll, folders, site, tuple(diagnostics), tuple(watched))
+    cascades = {}
+    for path in sorted(section_files):
+        folder = path.parent.relative_to(content).as_posix()
+        entries = _read_cascades(path, path.relative_to(root).as_posix(), diagnostics)
+        if entries:
+            cascades["" if folder == "." else folder] = entries
+    return Project(quarto, jekyll, folders, site, cascades, tuple(diagnostics), tuple(watched))
+
+
+def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
+                   ) -> tuple[DefaultsLayer, ...]:
+    """The ``cascade:`` of a Hugo section's ``_index.md``, in YAML, TOML or JSON frontmatter: a
+    map, or a list of maps each with an optional ``target`` (or ``_target``)."""
+    text = _decoded(path, rel)
+    lines = text.split("\n")
+    data: Any = {}
+    body_start = 0
+    if lines[0].rstrip() in ("---", "+++"):
+        fence = lines[0].rstrip()
+        closers = ("---", "...") if fence == "---" else ("+++",)
+        end = next((number for number in range(1, len(lines))
+                    if lines[number].rstrip() in closers), None)
+        if end is None:
+            raise FrontmatterError(f"the frontmatter opened with `{fence}` is never closed",
+                                   location=SourceLocation(rel, 1),
+                                   hint=f"add a line `{fence}` after the last metadata line")
+        raw, body_start = "\n".join(lines[1:end]), end + 1
+        if fence == "+++":
+            data = load_toml(raw, rel)
+        else:
+            node = compose_mapping(raw, rel, 2, "the frontmatter")
+            data = construct_mapping(node, rel, 2)[0] if node is not None else {}
+    elif text.lstrip().startswith("{"):
+        try:
+            data, end_index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
+        except json.JSONDecodeError as error:
+            raise FrontmatterError(f"invalid JSON frontmatter: {error.msg}",
+                                   location=SourceLocation(rel, error.lineno, error.colno),
+                                   hint='keys and strings need double quotes: "title": "Posts"'
+                                   ) from None
+        body_start = text.count("\n", 0, end_index) + 1
+    if "\n".join(lines[body_start:]).strip():
+        diagnostics.append(Diagnostic(
+            SourceLocation(rel, body_start + 1),
+            "a Hugo section's text is not published: Stride makes no section pages",
+            "move the text into a page of content/pages/", WARNING_KIND))
+    if not isinstance(data, dict) or data.get("cascade") is None:
+        return ()
+    cursor = _key_line(lines, 1, "cascade")
+    cascade = data["cascade"]
+    hint = "cascade:\n  - params: {math: true}\n    target: {path: \"/posts/**\"}"
+    entries = [cascade] if isinstance(cascade, dict) else cascade
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise FrontmatterError("`cascade` must be a map of frontmatter, or a list of such maps",
+                               location=SourceLocation(rel, cursor), hint=hint)
+    layers = []
+    for entry in entries:
+        values = dict(entry)
+        target_name = "target" if "target" in values else "_target"
+        target = values.pop("target", None)
+        legacy_target = values.pop("_target", None)
+        target = target if target is not None else legacy_target
+        key_lines = {key: _key_line(lines, cursor, key) for key in entry}
+        where = SourceLocation(rel, key_lines.get(target_name, cursor))
+        if target is None:
+            target = {}
+        if not isinstance(target, dict) or not all(
+                isinstance(target.get(key, ""), str) for key in ("path", "kind")):
+            raise FrontmatterError(f"a cascade's `{target_name}` is a map whose `path` and "
+                                   "`kind` are globs (text)", location=where, hint=hint)
+        for key in target:
+            if key not in ("path", "kind"):
+                diagnostics.append(Diagnostic(
+                    where, f"`{target_name}: {key}` is not read: the cascade applies as if it "
+                           "were not there" + (" (Stride builds one language and one "
+                                              "environment)" if key in ("lang", "environment")
+                                              else ""),
+                    f"remove `{key}`, or move the pages it picks into a folder of their own",
+                    WARNING_KIND))
+        for key in ("path", "kind"):
+            try:
+                _hugo_glob(target.get(key, ""))
+            except (ValueError, re.error) as error:
+                raise FrontmatterError(f"a cascade's `{target_name}: {key}` is not a glob: "
+                                       f"{error}", location=where, hint=hint) from None
+        layers.append(_layer(rel, values, key_lines, diagnostics,
+                             target_path=target.get("path", "").strip(),
+                             target_kind=target.get("kind", "").strip()))
+        cursor = max(key_lines.values(), default=cursor) + 1
+    return tuple(layers)
+
+
+def _key_line(lines: list[str], start: int, key: str) -> int:
+    """The line at or after ``start`` that sets ``key``, in YAML (``key:``, ``- key:``), TOML
+    (``key =``, ``[key]``, ``[[key]]``) or JSON (``"key":``); ``start`` if none does."""
+    pattern = re.compile(rf"^\s*(?:-\s+)?(?:\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*[:=\].]")
+    for number in range(max(start, 1), len(lines) + 1):
+        if pattern.match(lines[number - 1]):
+            return number
+    return start
 
 
 def _read_mapping(path: Path, rel: str) -> tuple[dict[str, Any], dict[str, int]]:
+    return _parsed(rel, _decoded(path, rel))
+
+
+def _decoded(path: Path, rel: str) -> str:
+    """A project file's text, with Unix line ends."""
     data = path.read_bytes()
     if len(data) > MAX_FILE_BYTES:
         raise FrontmatterError(f"the file is {len(data):,} bytes; a defaults file is limited to "
@@ -214,7 +398,7 @@ def _read_mapping(path: Path, rel: str) -> tuple[dict[str, Any], dict[str, int]]
         line = data[: error.start].count(b"\n") + 1
         raise FrontmatterError("the file is not valid UTF-8", location=SourceLocation(rel, line),
                                hint="save it as UTF-8 in your editor") from None
-    return _parsed(rel, text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 @functools.lru_cache(maxsize=64)
@@ -232,7 +416,8 @@ def _node(rel: str, text: str) -> yaml.MappingNode | None:
 
 def _layer(rel: str, values: Mapping[str, Any], lines: Mapping[str, int],
            diagnostics: list[Diagnostic], scope_path: str = "", scope_type: str = "", *,
-           concatenates: bool = False) -> DefaultsLayer:
+           concatenates: bool = False, target_path: str = "", target_kind: str = ""
+           ) -> DefaultsLayer:
     """A layer without the keys that belong to each post, each dropped with a warning."""
     kept = dict(values)
     for key in OWN_KEYS:
@@ -243,7 +428,8 @@ def _layer(rel: str, values: Mapping[str, Any], lines: Mapping[str, int],
             diagnostics.append(Diagnostic(
                 SourceLocation(rel, lines.get(key, 0)),
                 f"`{key}` is not inherited: each post has its own", hint, WARNING_KIND))
-    return DefaultsLayer(rel, kept, lines, scope_path, scope_type, concatenates)
+    return DefaultsLayer(rel, kept, lines, scope_path, scope_type, concatenates, target_path,
+                         target_kind)
 
 
 def _read_quarto(root: Path, name: str, profile: str,

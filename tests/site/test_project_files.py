@@ -165,3 +165,85 @@ def test_quarto_files_add_lists_up_with_the_posts_and_jekyll_replaces_them(site)
     write(site / "content" / "posts" / "_metadata.yml", "")
     write(site / "_config.yml", "defaults:\n  - values: {keywords: [jekyll]}\n")
     assert shown(built(site), "/2024/01/a/") == "shows:  /  / own"
+
+
+# ---------------------------------------------------------------- Hugo: cascade
+
+def test_a_sections_cascade_applies_below_it_and_the_nearer_one_wins(site):
+    write(site / "content" / "_index.md", "+++\ntitle = 'Home'\n[cascade]\nauthor = 'Site'\n"
+          "license = 'MIT'\n+++\n")
+    write(site / "content" / "posts" / "deep" / "_index.md",
+          '{\n  "title": "Deep",\n  "cascade": {"author": "Deep", "slug": "same"}\n}\n')
+    post(site, "posts/deep/d.md", SHOWS)
+    post(site, "posts/top.md", SHOWS, day=2)
+    post(site, "posts/deep/own.md", SHOWS, day=3, extra="author: Own\n")
+    result = built(site)
+    assert result.posts == 3  # the _index.md files are no posts
+    assert shown(result, "/2024/01/d/") == "shows: Deep / MIT /"
+    assert shown(result, "/2024/01/top/") == "shows: Site / MIT /"
+    assert shown(result, "/2024/01/own/") == "shows: Own / MIT /"
+    # a page's identity is its own: the cascaded slug is dropped, with a warning at its line
+    assert [str(d.location) for d in result.diagnostics if d.kind == "defaults"] == [
+        "content/posts/deep/_index.md:3"]
+
+
+def test_cascade_targets_pick_pages_by_path_and_kind_and_the_first_match_wins(site):
+    write(site / "content" / "posts" / "_index.md", """---
+title: Posts
+cascade:
+  - author: Notes
+    _target:
+      path: "/posts/notes/**"
+  - author: Everyone
+    license: MIT
+  - license: never
+    target:
+      kind: "{section,home}"
+  - keywords: [x]
+    target:
+      path: "/posts/*"
+      lang: en
+---
+""")
+    post(site, "posts/notes/n.md", SHOWS)
+    post(site, "posts/p.md", SHOWS, day=2)
+    result = built(site)
+    assert shown(result, "/2024/01/n/") == "shows: Notes / MIT /"
+    assert shown(result, "/2024/01/p/") == "shows: Everyone / MIT / x"
+    warned = [d for d in result.diagnostics if d.kind == "defaults"]
+    assert [str(d.location) for d in warned] == ["content/posts/_index.md:13"]
+    assert "`target: lang` is not read" in warned[0].message
+
+
+@pytest.mark.parametrize("text, where", [
+    ("---\ntitle: P\ncascade: [1, 2]\n---\n", "content/posts/_index.md:3"),
+    ("---\ntitle: P\ncascade:\n  a: 1\n  _target: {path: '/posts/{a'}\n---\n",
+     "content/posts/_index.md:5"),
+    ("+++\ntitle = P\n+++\n", "content/posts/_index.md:2"),
+    ('{\n  "cascade": {"a": 1,}\n}\n', "content/posts/_index.md:2"),
+])
+def test_a_bad_cascade_stops_the_build_at_its_line(site, text, where):
+    write(site / "content" / "posts" / "_index.md", text)
+    post(site, "posts/a.md", SHOWS)
+    with pytest.raises(StrideError) as raised:
+        built(site)
+    assert str(raised.value).startswith(where)
+
+
+def test_editing_a_cascade_rerenders_exactly_the_pages_below_it(site):
+    write(site / "content" / "posts" / "deep" / "_index.md", "---\ncascade:\n  author: A\n---\n")
+    post(site, "posts/deep/d.md", SHOWS)
+    post(site, "posts/top.md", SHOWS, day=2)
+    session = BuildSession()
+    build(BuildOptions(root=site, jobs=1), session=session)
+    path = write(site / "content" / "posts" / "deep" / "_index.md",
+                 "---\n# who writes here\ncascade:\n  author: B\n---\n")
+    session.changed = frozenset({path.resolve()})
+    result = build(BuildOptions(root=site, jobs=1), session=session)
+    assert result.rendered == 1 and "2024/01/top/index.html" not in result.pages_rendered
+    assert shown(result, "/2024/01/d/") == "shows: B /  /"
+    built(site)
+    write(site / "content" / "posts" / "deep" / "_index.md",
+          "---\n# who writes here\n\ncascade:\n  author: B\n---\n")
+    result = built(site)
+    assert not result.up_to_date and result.rendered == 0 and result.pages_rendered == ()
