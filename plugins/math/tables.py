@@ -131,10 +131,12 @@ def _line(state: StateBlock, line: int) -> str:
 
 def _alignments(delimiter_row: str) -> list[str] | None:
     """The columns' alignments, or None when the line is not a delimiter row."""
-    if len(delimiter_row) < 2 or not set(delimiter_row) <= _DELIMITER_ROW_CHARACTERS:
+    if len(delimiter_row) < 2:
         return None
     first, second = delimiter_row[0], delimiter_row[1]
     if first not in "|-:" or (first == "-" and second in " \t"):  # "- x" starts a list
+        return None
+    if not set(delimiter_row) <= _DELIMITER_ROW_CHARACTERS:  # (after the cheap test: every line)
         return None
     parts = delimiter_row.split("|")
     aligns = []
