@@ -349,13 +349,18 @@ class MarkdownRenderer:
 
 FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)
 IN_PAGE_LINK = re.compile(r'<a\b[^>]*\shref="#[^"]*"[^>]*>(.*?)</a>', re.S)
+ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
 
 
 def _away_from_its_page(summary: str) -> str:
-    """A summary shown on index and tag pages: without footnote marks (their notes stay behind,
-    and their ids would repeat on a page of summaries), and with links to places in the post
-    (a citation's entry, an equation) kept as their text, since those places are not there."""
-    return IN_PAGE_LINK.sub(r"\1", FOOTNOTE_MARK.sub("", summary))
+    """A summary shown on index and tag pages: without footnote marks (their notes stay behind),
+    with links to places in the post (a citation's entry, an equation) kept as their text, since
+    those places are not there, and without ids, which would repeat on a page of summaries (two
+    posts with a `## Setup`, or with the same tabs). Inputs keep theirs: their labels name
+    them, and a tabset's radio ids carry a digest of their post."""
+    linkless = IN_PAGE_LINK.sub(r"\1", FOOTNOTE_MARK.sub("", summary))
+    return TAG.sub(lambda tag: tag.group(0) if tag.group(0).startswith("<input")
+                   else ID_ATTRIBUTE.sub("", tag.group(0)), linkless)
 
 
 ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')

@@ -32,6 +32,18 @@ is the title, so they open without a script. The title is ``title="..."``, else 
 that is the callout's first block (Quarto's ``## Title``), else the type's name; it is parsed
 as inline Markdown, math included.
 
+Quarto's tabsets, ``::: {.panel-tabset}``: the div's first heading sets the tabs' level, and
+each heading of that level starts a tab whose panel runs to the next one (deeper headings stay
+in the panel); what comes before the first heading is left out, as Quarto leaves it out, with
+a warning. A tab is a radio ``<input>`` and its ``<label>`` followed by its panel, so the theme
+shows one panel at a time with ``:checked`` selectors and no script. No radio starts checked:
+until the reader picks a tab the theme shows the panel holding the page's ``:target`` (a link
+into a panel selects it), else the one whose heading carries ``.active``, else the first. The
+radios' ``name`` and ids carry a digest of the post's path and the tabset's number in the post,
+so tabsets never share a group, on the post's page or in summaries on an index page. The tab
+heading's id goes to its panel, so a link to the tab still lands; the heading itself is gone,
+hence out of the table of contents and of ``number-sections``.
+
 Trust: the tags rendered here are plugin output, which the build keeps out of the HTML
 sanitizer (it would strip ``data-*`` and the ``open`` of a ``<details>``). So what an author
 writes reaches them only as escaped attribute values under a fixed set of names: ``id``,
@@ -44,6 +56,7 @@ content between the tags is ordinary Markdown and is sanitized with the page.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -52,6 +65,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_block import StateBlock
+from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 
 from generator.context import env_store, render_context
@@ -85,6 +99,10 @@ _WEB_FORMATS = frozenset({"html", "html4", "html5"})
 # The theme draws every callout one way, with its type's icon unless icon="false"
 _QUARTO_LOOKS = frozenset({"appearance", "icon"})
 _TOKEN_TYPES = ("fenced_div", "callout", "callout_details", "callout_title", "callout_body")
+TABSET_CLASS = "panel-tabset"
+# Quarto's class on the heading of the tab that is selected first
+_ACTIVE_TAB = "active"
+_TABSET_TOKEN_TYPES = ("tabset_label", "tabset_panel")
 
 Warn = Callable[[str, str], None]
 
@@ -423,6 +441,84 @@ def _heading_attributes(state: Any) -> None:
 
 
 # ----------------------------------------------------------------------------------------------
+# Quarto's tabsets
+# ----------------------------------------------------------------------------------------------
+def _tabsets(state: StateCore) -> None:
+    """Turn each ``.panel-tabset`` div's content into tabs; it runs once the headings have their
+    ids and before ``number-sections`` and the table of contents count them."""
+    tokens = state.tokens
+    openings = [token for token in tokens if token.type == "fenced_div_open"
+                and TABSET_CLASS in str(token.attrGet("class") or "").split()]
+    if not openings:
+        return
+    context = render_context(state.env)
+    post = hashlib.blake2s(context.source_path.encode(), digest_size=4).hexdigest()
+    # Rebuilding a tabset moves the tokens after its opening, a nested tabset's among them:
+    # each opening is looked up when its turn comes.
+    for number, opening in enumerate(openings, start=1):
+        at = next(index for index, token in enumerate(tokens) if token is opening)
+        _make_tabset(tokens, at, f"tabset-{post}-{number}", context.warn)
+
+
+def _make_tabset(tokens: list[Token], opening: int, name: str,
+                 warn: Callable[..., None]) -> None:
+    div = tokens[opening]
+    line = div.map[0] if div.map else None
+    depth, children, closing = 0, [], len(tokens)
+    for index in range(opening, len(tokens)):
+        if depth == 1 and tokens[index].type == "heading_open":
+            children.append(index)
+        depth += tokens[index].nesting
+        if depth == 0:
+            closing = index
+            break
+    if not children:
+        warn(line, "a `.panel-tabset` div holds no heading, so it has no tabs; its content is "
+             "shown as a plain div", kind=PANDOC_KIND,
+             hint="start each tab with a heading, `## Tab title`, right inside the div")
+        return
+    tab_tag = tokens[children[0]].tag
+    starts = [index for index in children if tokens[index].tag == tab_tag]
+    if starts[0] > opening + 1:
+        dropped = tokens[opening + 1]
+        warn(dropped.map[0] if dropped.map else line,
+             "the text before a tabset's first heading is not shown (Quarto leaves it out too)",
+             kind=PANDOC_KIND, hint="move it above the `::: {.panel-tabset}` line, or into a tab")
+    active = [index for index in starts
+              if _ACTIVE_TAB in str(tokens[index].attrGet("class") or "").split()]
+    selected = active[0] if active else starts[0]
+    tabs: list[Token] = []
+    for number, start in enumerate(starts, start=1):
+        end = starts[number] if number < len(starts) else closing
+        tabs += _tab(tokens, start, end, f"{name}-{number}", name, start == selected)
+    tokens[opening + 1:closing] = tabs
+
+
+def _tab(tokens: list[Token], start: int, end: int, radio_id: str, name: str,
+         selected: bool) -> list[Token]:
+    """One tab from the heading at ``start`` and the blocks after it, up to ``end``: its radio,
+    its label (the heading's text) and its panel (those blocks)."""
+    heading, title = tokens[start], tokens[start + 1]
+    level = heading.level
+    radio_class = "tabset-radio tabset-selected-first" if selected else "tabset-radio"
+    radio = Token("tabset_radio", "input", 0, level=level, block=True, attrs={
+        "type": "radio", "class": radio_class, "name": name, "id": radio_id})
+    label = Token("tabset_label_open", "label", 1, level=level, block=True, map=heading.map,
+                  attrs={"class": "tabset-tab", "for": radio_id})
+    classes = [word for word in str(heading.attrGet("class") or "").split() if word != _ACTIVE_TAB]
+    panel = Token("tabset_panel_open", "div", 1, level=level, block=True,
+                  attrs={"class": " ".join(["tabset-panel", *classes])})
+    if heading.attrGet("id"):  # a link to the tab's heading lands on its panel
+        panel.attrSet("id", heading.attrGet("id"))
+    content = tokens[start + 3:end]
+    for token in content:
+        token.level += 1
+    return [radio, label, title,
+            Token("tabset_label_close", "label", -1, level=level, block=True),
+            panel, *content, Token("tabset_panel_close", "div", -1, level=level, block=True)]
+
+
+# ----------------------------------------------------------------------------------------------
 # Rendering
 # ----------------------------------------------------------------------------------------------
 def _render_tag(self: Any, tokens: list[Token], index: int, options: Any, env: Any) -> str:
@@ -435,13 +531,34 @@ def _render_tag(self: Any, tokens: list[Token], index: int, options: Any, env: A
     return f"<{token.tag}{attributes}>" + ("" if following and following.type == "inline" else "\n")
 
 
+def _render_tabset_tag(self: Any, tokens: list[Token], index: int, options: Any,
+                       env: Any) -> str:
+    """A tabset's radio, label or panel: Stride's names and values, and the tab heading's id
+    and classes, escaped."""
+    token = tokens[index]
+    if token.nesting == -1:
+        return f"</{token.tag}>\n"
+    attributes = "".join(f' {name}="{escapeHtml(str(value))}"'
+                         for name, value in token.attrs.items())
+    return f"<{token.tag}{attributes}>" + ("" if token.type == "tabset_label_open" else "\n")
+
+
 def fenced_divs_plugin(md: MarkdownIt) -> None:
     """Pandoc's fenced divs (``::: {#id .class key="value"}`` ... ``:::``), Quarto's callouts
     (``::: {.callout-note}``, with a title and ``collapse``) and hidden or conditional content
-    (``.hidden``, ``.content-visible when-format="html"``), and Pandoc's heading attributes."""
+    (``.hidden``, ``.content-visible when-format="html"``), tabsets (``.panel-tabset``), and
+    Pandoc's heading attributes."""
     md.block.ruler.before("fence", "fenced_div", _fenced_div,
                           {"alt": ["paragraph", "reference", "blockquote", "list"]})
     md.core.ruler.after("block", "pandoc_heading_attributes", _heading_attributes)
+    # after the heading ids are given (their panels take them), before sections are numbered
+    core_rules = [rule.name for rule in md.core.ruler.__rules__]
+    md.core.ruler.after("anchor" if "anchor" in core_rules else "inline", "quarto_tabsets",
+                        _tabsets)
     for token_type in _TOKEN_TYPES:
         md.add_render_rule(f"{token_type}_open", _render_tag)
         md.add_render_rule(f"{token_type}_close", _render_tag)
+    md.add_render_rule("tabset_radio", _render_tabset_tag)
+    for token_type in _TABSET_TOKEN_TYPES:
+        md.add_render_rule(f"{token_type}_open", _render_tabset_tag)
+        md.add_render_rule(f"{token_type}_close", _render_tabset_tag)

@@ -5,6 +5,7 @@ The fixture file ``fixtures/divs.md`` holds the input -> HTML cases."""
 from __future__ import annotations
 
 import html.parser
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,62 @@ def test_the_pandoc_switch_turns_fenced_divs_off() -> None:
     assert MARKDOWN.render(source, {ENV_KEY: make_context()}).startswith('<div class="callout')
     assert make_markdown(pandoc=False).render(source, {ENV_KEY: make_context()}) == (
         "<p>::: {.callout-note}\nText.\n:::</p>\n")
+
+
+# ---- tabsets ----------------------------------------------------------------------------------
+def test_tab_headings_leave_the_contents_and_the_numbering_and_headings_in_panels_keep_both(
+        ) -> None:
+    rendered = render_post(
+        "---\ntitle: Tabs\ndate: 2024-01-01\nnumber-sections: true\n---\n## Before\n\n"
+        "::: {.panel-tabset}\n## NumPy\n### Inside {#sec-inside}\nText.\n\n## PyTorch\nMore.\n"
+        ":::\n\n## After\n\nSee @sec-inside.\n")
+    assert [(entry.level, entry.anchor, entry.text) for entry in rendered.toc] == [
+        (2, "before", "1 Before"), (3, "sec-inside", "1.1 Inside"), (2, "after", "2 After")]
+    assert re.findall(r"<label [^>]*>(.*?)</label>", rendered.html) == ["NumPy", "PyTorch"]
+    assert '<a class="crossref" href="#sec-inside">Section\xa01.1</a>' in rendered.html
+    assert rendered.diagnostics == ()
+
+
+def test_text_before_the_first_tab_and_a_tabset_without_headings_warn_at_their_lines() -> None:
+    rendered = render("::: {.panel-tabset}\nLeft out.\n\n## Tab\nKept.\n:::\n\n"
+                      "::: {.panel-tabset}\nNo heading.\n:::\n")
+    assert "Left out" not in rendered.html and "<p>No heading.</p>" in rendered.html
+    assert warnings(rendered) == [
+        "content/posts/post.md:6: warning[pandoc]: the text before a tabset's first heading is "
+        "not shown (Quarto leaves it out too)",
+        "content/posts/post.md:12: warning[pandoc]: a `.panel-tabset` div holds no heading, so "
+        "it has no tabs; its content is shown as a plain div"]
+
+
+def test_each_post_and_each_tabset_has_its_own_radio_group() -> None:
+    source = "::: {.panel-tabset}\n## A\n:::\n\n::: {.panel-tabset}\n## A\n:::\n"
+    names = []
+    for path in ("content/posts/one.md", "content/posts/two.md"):
+        page = MARKDOWN.render(source, {ENV_KEY: make_context(source_path=path)})
+        names += [attributes["name"] for tag, attributes in Elements(page).found
+                  if tag == "input"]
+    assert len(names) == len(set(names)) == 4
+
+
+def test_a_summary_keeps_its_tabset_working_but_no_id_another_summary_could_repeat() -> None:
+    rendered = render("## Setup\n\n::: {.panel-tabset}\n## NumPy\nA.\n\n## PyTorch\nB.\n:::\n"
+                      "\n<!--more-->\n\nRest.\n")
+    assert 'id="setup"' in rendered.html and 'id="numpy"' in rendered.html
+    elements = Elements(rendered.summary_html).found
+    radios = [attributes["id"] for tag, attributes in elements if tag == "input"]
+    assert [attributes["for"] for tag, attributes in elements if tag == "label"] == radios
+    assert len(radios) == 2
+    assert [tag for tag, attributes in elements if "id" in attributes and tag != "input"] == []
+
+
+def test_a_tab_title_and_a_panel_are_the_authors_html_and_are_sanitized() -> None:
+    rendered = render("::: {.panel-tabset}\n## <img src=x onerror=alert(1)> <script>alert(2)</script>"
+                      "\n<label for=x onclick=alert(3)>L</label>\n:::\n")
+    elements = Elements(rendered.html).found
+    assert [tag for tag, _ in elements] == ["div", "input", "label", "img", "div", "p", "label"]
+    for tag, attributes in elements:
+        assert not [name for name in attributes if name.startswith("on")], (tag, attributes)
+    assert "<script" not in rendered.html and "for" not in elements[-1][1]
 
 
 # ---- safety ----------------------------------------------------------------------------------
@@ -212,6 +269,7 @@ def balanced(page: str) -> TagStack:
 
 
 LINES = [":::", "::::", "::: note", ":::note:::", "::: {.callout-tip}", "::: {#x .a k=\"v\"}",
+         "::: {.panel-tabset}", "### Tab",
          '::: {.callout-caution collapse="true"}', '::: {.callout-note title="T"}', "::: {",
          "::: {.a} b", "::: two words", "{.a}", "}", "{", "```", "~~~", "- item", "  :::",
          "> quote", "> :::", "## Heading", "text", "    :::", "| a |", "|---|", "", "1. one",
