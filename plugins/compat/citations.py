@@ -19,6 +19,7 @@ written                                     author-date                         
 ``[see @smith20, p. 3]``                    (see Smith 2020, p. 3)                [see 1, p. 3]
 ``[-@smith20]``                             (2020)                                [1]
 ``@smith20`` in the text                    Smith (2020)                          Smith [1]
+``@smith20 [p. 3]`` (Pandoc's locator)      Smith (2020, p. 3)                    Smith [1, p. 3]
 three or more authors                       (Smith et al. 2020)
 two works with one label                    (Smith 2020a), (Smith 2020b)
 ``[@nokey]``: a key the file does not have  (nokey?) and a warning at its line    [nokey?]
@@ -41,11 +42,17 @@ that title is the only heading added, as in Pandoc). ``suppress-bibliography: tr
 list out.
 
 Frontmatter read: ``bibliography``, ``citation-style`` (``numeric`` or ``author-date``),
-``csl`` (only to choose: a file name with ``ieee``, ``numeric``, ``vancouver`` or ``nature`` is
-numeric, any other author-date), ``link-citations``, ``nocite``, ``reference-section-title``,
-``suppress-bibliography``. Not supported: CSL itself. The list's entries are formatted by
-pybtex's ``unsrt`` style (BibTeX's ``plain``, with Stride's order), whatever ``csl:`` names,
-with the year as the citations show it (2020a).
+``csl``, ``link-citations``, ``nocite``, ``reference-section-title``,
+``suppress-bibliography``. Without a CSL file the list's entries are formatted by pybtex's
+``unsrt`` style (BibTeX's ``plain``, with Stride's order), with the year as the citations show
+it (2020a). ``csl: style.csl`` names a CSL file, relative to the post (to the defaults file
+that set it), then to the site folder: the citations and the list are then the style's,
+through ``csl.py`` and citeproc-py. When neither folder has the file, a warning, and the name
+chooses as ``citation-style`` would (``ieee``, ``numeric``, ``vancouver`` or ``nature`` in it:
+numeric).
+
+jekyll-scholar's ``{% reference key %}`` (the entry where the tag is) and ``{% nocite a b %}``
+(works listed, nothing shown) reach this plugin as markers Liquid leaves in the text.
 
 Errors: a bibliography file that does not exist or that pybtex cannot parse fails the build
 at the line that names it (``post.md:3``, the frontmatter's ``bibliography:``), with the .bib's
@@ -59,8 +66,9 @@ http(s) URLs. The list's heading is an ordinary heading token, sanitized with th
 
 The file is read once per content per process (``bibliography.read_bibliography``), and
 recorded as a dependency of every post that read it, so an incremental build renders those
-posts again when it changes. pybtex is imported only for a post that cites and has a
-bibliography.
+posts again when it changes; so is a CSL file (and the places it was looked for and not found,
+so that adding it there renders the post again). pybtex is imported only for a post that cites
+and has a bibliography, citeproc-py only for one whose ``csl:`` names a file.
 """
 from __future__ import annotations
 
@@ -71,7 +79,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
+from markdown_it.common.utils import escapeHtml, normalizeReference
 from markdown_it.rules_block import StateBlock
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
@@ -81,12 +89,16 @@ from generator.context import RenderContext, env_store, render_context
 from generator.errors import Diagnostic, PluginError, SourceLocation
 
 from .bibliography import BibEntry, Bibliography, BibliographyError, read_bibliography
+from .csl import Cite, CslCitations, CslError, StyleSource, read_style, split_locator
 
 CITATION_KIND = "citation"
 STYLES = ("author-date", "numeric")
 ENV_KEY = "stride_compat_citations"
 # What Liquid's {% bibliography %} leaves on a line of its own: "\ue014bibliography MODE\ue015".
 MARKER_OPEN, MARKER_CLOSE = "\ue014bibliography ", "\ue015"
+# What Liquid's {% reference key %} and {% nocite a b %} leave in the text, each key in hex so
+# that no inline rule reads a `_` or `*` of it as Markdown.
+_TEXT_MARKER = re.compile("\ue014(?P<tag>reference|nocite)(?P<keys>(?: [0-9a-f]+)+)\ue015")
 LIST_MODES = ("all", "cited", "cited_in_order")
 # Pandoc's citation key: a letter, digit or `_`, then also punctuation that does not end it.
 _KEY = r"[\w][\w:.#$%&+?<>~/-]*?"
@@ -125,6 +137,7 @@ class Settings:
     nocite: tuple[str, ...]
     title: str | None
     suppress: bool
+    csl: str | None = None
 
 
 @dataclass
@@ -134,6 +147,8 @@ class CitationsEnv:
     settings: Settings | None = None
     bibliography: dict[str, BibEntry] | None = None
     files: list[Bibliography] = field(default_factory=list)
+    style: StyleSource | None = None
+    nocite_tags: list[tuple[str, int]] = field(default_factory=list)  # key, 0-based body line
 
 
 def citations_env(env: MutableMapping[str, Any]) -> CitationsEnv:
@@ -164,8 +179,10 @@ def citations_plugin(md: MarkdownIt, *, bibliography: str | Iterable[str] = (),
     md.core.ruler.after("block", "citations_load", load)
     md.inline.ruler.before("link", "pandoc_citation", _citation_rule)
     md.inline.ruler.before("link", "pandoc_in_text_citation", _in_text_rule)
+    md.core.ruler.after("inline", "citations_text_markers", _text_markers)
     md.core.ruler.push("citations_resolve", _resolve)
     md.add_render_rule("pandoc_citation", _render_citation)
+    md.add_render_rule("citation_reference", _render_reference)
     md.add_render_rule("citation_references_open", _render_references_open)
     md.add_render_rule("citation_references_close", lambda *_: "</section>\n")
     md.add_render_rule("citation_references_list", lambda self, tokens, index, *_:
@@ -210,7 +227,8 @@ def _settings(ctx: RenderContext, site_files: tuple[str, ...], site_style: str) 
         link=_flag(page.get("link-citations"), default=True),
         nocite=tuple(_NOCITE.findall(str(nocite))),
         title=str(title) if title not in (None, "") else None,
-        suppress=_flag(page.get("suppress-bibliography"), default=False))
+        suppress=_flag(page.get("suppress-bibliography"), default=False),
+        csl=csl.strip() if isinstance(csl, str) and csl.strip() else None)
 
 
 def _flag(value: Any, *, default: bool) -> bool:
@@ -244,7 +262,8 @@ def _cites_anything(tokens: list[Token], settings: Settings) -> bool:
     for token in tokens:
         if token.type == "citation_bibliography_marker":
             return True
-        if token.type == "inline" and "@" in token.content and _MAY_CITE.search(token.content):
+        if token.type == "inline" and ("@" in token.content and _MAY_CITE.search(token.content)
+                                       or _TEXT_MARKER.search(token.content)):
             return True
     return False
 
@@ -276,6 +295,8 @@ def _load(state: StateCore, site_files: tuple[str, ...], site_style: str) -> Non
         for key, entry in bibliography.entries.items():
             merged.setdefault(key, entry)
     store.bibliography = merged
+    if settings.csl:
+        store.style = _read_style(ctx, settings.csl, settings.style)
 
 
 def _warn_at(ctx: RenderContext, where: SourceLocation, message: str, hint: str) -> None:
@@ -322,6 +343,43 @@ def _read(ctx: RenderContext, name: str, settings: Settings) -> Bibliography:
                                "is the usual cause)") from None
     ctx.add_dependency(str(path), digest)
     return bibliography
+
+
+def _read_style(ctx: RenderContext, name: str, fallback: str) -> StyleSource | None:
+    """The post's ``csl:`` style, relative to the post (to the defaults file that set it), then
+    to the site folder, as Pandoc looks for it; None, after a warning, when neither has it."""
+    where = _frontmatter_line(ctx, "csl")
+    site = (ctx.site_root or ctx.source_dir).resolve()
+    if "csl" in ctx.inherited and ctx.site_root:
+        origin = ctx.inherited["csl"].path
+        first, relative_to = ctx.site_root / PurePosixPath(origin).parent, f"the folder of {origin}"
+    else:
+        first, relative_to = ctx.source_dir, "the post's folder"
+    for path in dict.fromkeys(((first / name).resolve(), (site / name).resolve())):
+        if not path.is_relative_to(site):
+            raise PluginError(f"the CSL style `{name}` is outside {site.name}/", location=where,
+                              hint="copy the .csl file into the site folder")
+        shown = path.relative_to(site).as_posix()
+        try:
+            style, digest = read_style(path, shown)
+        except FileNotFoundError:
+            ctx.add_dependency(str(path), "missing")  # (adding the file renders the post again)
+            continue
+        except OSError as error:
+            raise PluginError(f"cannot read the CSL style `{name}`: {error.strerror or error}",
+                              location=where, hint="check the file") from None
+        except CslError as error:
+            raise PluginError(f"the CSL style cannot be used: {error}", location=where,
+                              hint="fix the style at that line, or take the journal's style "
+                                   "file as published (Zotero's style repository)") from None
+        ctx.add_dependency(str(path), digest)
+        return style
+    _warn_at(ctx, where, f"the CSL style `{name}` is neither in {relative_to} nor in the site "
+             f"folder: citations are {fallback} (chosen by the file's name) and the list is "
+             "BibTeX's plain style",
+             "copy the .csl file there (Zotero's style repository has most journals' styles), "
+             "or choose with `citation-style: numeric` or `author-date` and remove `csl:`")
+    return None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -371,7 +429,8 @@ def _items(body: str) -> tuple[CiteItem, ...]:
 
 
 def _in_text_rule(state: StateInline, silent: bool) -> bool:
-    """``@key`` in running text, when the bibliography has the key."""
+    """``@key`` in running text, when the bibliography has the key, with Pandoc's locator in
+    the bracket that may follow it after one space (``@key [p. 33]``)."""
     if state.src[state.pos] != "@" or state.linkLevel > 0:
         return False
     bibliography = citations_env(state.env).bibliography
@@ -383,14 +442,31 @@ def _in_text_rule(state: StateInline, silent: bool) -> bool:
     if found is None or found.group("key") not in bibliography \
             or _CROSS_REFERENCE.match(found.group("key")):
         return False
+    end, suffix = found.end(), ""
+    bracket = _locator_bracket(state, end)
+    if bracket is not None:
+        end, suffix = bracket.end(), " ".join(bracket.group("body").split())
     if not silent:
         key = found.group("key")
         token = state.push("pandoc_citation", "span", 0)
-        token.content = found.group(0)
-        token.meta = {"keys": [key], "items": (CiteItem(key),), "in_text": True,
+        token.content = state.src[state.pos:end]
+        token.meta = {"keys": [key], "items": (CiteItem(key, suffix=suffix),), "in_text": True,
                       "line": state.src.count("\n", 0, state.pos)}
-    state.pos = found.end()
+    state.pos = end
     return True
+
+
+def _locator_bracket(state: StateInline, after_key: int) -> re.Match[str] | None:
+    """The `` [p. 33]`` right after an in-text key: one space, then a bracket that is neither a
+    citation nor a link (inline, or a reference the post defines)."""
+    if state.src[after_key:after_key + 2] != " [":
+        return None
+    found = _BRACKET.match(state.src, after_key + 1, state.posMax)
+    if found is None or not found.group("body").strip() or _KEY_IN_BODY.search(found.group("body")):
+        return None
+    if normalizeReference(found.group("body")) in state.env.get("references", {}):
+        return None
+    return found
 
 
 # ----------------------------------------------------------------------------------------------
@@ -415,6 +491,60 @@ def _marker_block(state: StateBlock, start_line: int, end_line: int, silent: boo
         token.meta = {"mode": mode}
         state.line = start_line + 1
     return True
+
+
+# ----------------------------------------------------------------------------------------------
+# jekyll-scholar's {% reference key %} and {% nocite a b %}, as markers Liquid leaves in the text
+# ----------------------------------------------------------------------------------------------
+def reference_marker(key: str) -> str:
+    """What Liquid writes for ``{% reference key %}``: the entry, formatted, in its place."""
+    return f"\ue014reference {key.encode().hex()}\ue015"
+
+
+def nocite_marker(keys: Iterable[str]) -> str:
+    """What Liquid writes for ``{% nocite a b %}``: nothing shown, the works listed."""
+    return f"\ue014nocite {' '.join(key.encode().hex() for key in keys)}\ue015"
+
+
+def _text_markers(state: StateCore) -> None:
+    """Each reference marker becomes a ``citation_reference`` token; nocite markers are taken
+    out of the text (with the paragraph they were alone in) and their keys kept for the list."""
+    store = citations_env(state.env)
+    for index in range(len(state.tokens) - 1, -1, -1):
+        block = state.tokens[index]
+        if block.type != "inline" or "\ue014" not in block.content or not block.children:
+            continue
+        first_line = block.map[0] if block.map else 0
+        children: list[Token] = []
+        for child in block.children:
+            if child.type != "text" or "\ue014" not in child.content:
+                children.append(child)
+                continue
+            position = 0
+            for found in _TEXT_MARKER.finditer(child.content):
+                children.append(Token("text", "", 0, content=child.content[position:found.start()]))
+                position = found.end()
+                line = first_line + block.content[:block.content.find(found.group(0))].count("\n")
+                keys = [bytes.fromhex(key).decode() for key in found.group("keys").split()]
+                if found.group("tag") == "nocite":
+                    store.nocite_tags.extend((key, line) for key in keys)
+                else:
+                    children.append(Token("citation_reference", "span", 0,
+                                          meta={"key": keys[0], "line": line}))
+            children.append(Token("text", "", 0, content=child.content[position:]))
+        block.children = [child for child in children
+                          if child.type != "text" or child.content]
+        alone = all(child.type == "softbreak" or child.type == "text" and not child.content.strip()
+                    for child in block.children)
+        if alone and 0 < index < len(state.tokens) - 1 \
+                and state.tokens[index - 1].type == "paragraph_open" \
+                and state.tokens[index + 1].type == "paragraph_close":
+            del state.tokens[index - 1:index + 2]
+
+
+def _render_reference(self, tokens, index, options, env) -> str:
+    reference = tokens[index]
+    return reference.meta.get("html", escapeHtml(reference.meta["key"]))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -443,8 +573,9 @@ def _resolve(state: StateCore) -> None:
     cited = _citations(state.tokens)
     markers = [index for index, token in enumerate(state.tokens)
                if token.type == "citation_bibliography_marker"]
+    references = _reference_tokens(state.tokens)
     if store.bibliography is None:
-        _without_bibliography(ctx, cited)
+        _without_bibliography(ctx, cited, references, store.nocite_tags)
         for index in markers:
             ctx.warn(state.tokens[index].map[0], "`{% bibliography %}`: the site has no "
                      "bibliography, so there is nothing to list", kind=CITATION_KIND,
@@ -464,26 +595,85 @@ def _resolve(state: StateCore) -> None:
             else:
                 first_cited.setdefault(item.key)
     order = list(first_cited)
-    extra = []
+    nocited: list[str] = []
     for key in settings.nocite:
         if key == "*":
-            extra.extend(bibliography)
+            nocited.extend(bibliography)
         elif key in bibliography:
-            extra.append(key)
+            nocited.append(key)
         else:
             _warn_at_nocite(ctx, key)
+    for key, line in store.nocite_tags:
+        if key in bibliography:
+            nocited.append(key)
+        else:
+            ctx.warn(line, f"`{{% nocite %}}` names `{key}`, which the bibliography does not have",
+                     kind=CITATION_KIND, hint="check the key against the .bib file")
+    extra = list(nocited)
     if any(state.tokens[index].meta["mode"] == "all" for index in markers):
         extra.extend(bibliography)
     listed = list(dict.fromkeys([*order, *extra]))
     labels = _Labels(bibliography, listed, settings.style)
     link = settings.link and not settings.suppress
-    for citation in cited:
-        citation.token.meta["html"] = _citation_html(citation.token, bibliography, labels, link)
+    if store.style is None:
+        formatted: _PybtexReferences | _CslReferences = _PybtexReferences(labels, store, ctx)
+        for citation in cited:
+            citation.token.meta["html"] = _citation_html(citation.token, bibliography, labels,
+                                                         link)
+    else:
+        try:
+            csl = _csl_citations(store, [*listed, *(reference.meta["key"]
+                                                    for reference in references)])
+            for citation in cited:
+                citation.token.meta["html"] = _csl_citation_html(citation.token, bibliography,
+                                                                 csl, labels, link)
+            formatted = _CslReferences(csl)
+        except CslError as error:
+            raise PluginError(f"the CSL style cannot be used: {error}",
+                              location=_frontmatter_line(ctx, "csl"),
+                              hint="citeproc-py implements most of CSL 1.0 but not all of it: "
+                                   "try another style, or `citation-style:` without `csl:`"
+                              ) from None
+    for reference in references:
+        _resolve_reference(ctx, reference, bibliography, formatted)
     if settings.suppress:
         for index in reversed(markers):
             del state.tokens[index]
         return
-    _place_lists(state, ctx, settings, labels, order, listed, markers)
+    _place_lists(state, settings, formatted, order, listed, set(nocited), markers)
+
+
+def _reference_tokens(tokens: list[Token]) -> list[Token]:
+    return [child for block in tokens if block.type == "inline"
+            for child in block.children or () if child.type == "citation_reference"]
+
+
+def _resolve_reference(ctx: RenderContext, reference: Token, bibliography: dict[str, BibEntry],
+                       formatted: _PybtexReferences | _CslReferences) -> None:
+    key = reference.meta["key"]
+    if key not in bibliography:
+        ctx.warn(reference.meta["line"], f"`{{% reference {key} %}}`: no work `{key}` in the "
+                 f"bibliography; it is shown as `{key}?`", kind=CITATION_KIND,
+                 hint="check the key against the .bib file")
+        reference.meta["html"] = escapeHtml(f"{key}?")
+        return
+    reference.meta["html"] = (f'<span class="citation-reference" data-cites="{escapeHtml(key)}">'
+                              f"{formatted.text(key)}</span>")
+
+
+def _csl_citations(store: CitationsEnv, keys: list[str]) -> CslCitations:
+    """The post's works in the style, registered in the order the post first cites them (the
+    style may number them so)."""
+    assert store.style is not None
+    entries = {}
+    for key in keys:
+        for bibliography in store.files:
+            if key in bibliography.entries:
+                entries.setdefault(key, bibliography.data.entries[key])
+                break
+    csl = CslCitations(store.style, entries)
+    csl.register(entries)
+    return csl
 
 
 def _warn_at_nocite(ctx: RenderContext, key: str) -> None:
@@ -492,8 +682,20 @@ def _warn_at_nocite(ctx: RenderContext, key: str) -> None:
              "check the key against the .bib file")
 
 
-def _without_bibliography(ctx: RenderContext, cited: list[_Cited]) -> None:
-    """No bibliography at all: the citations show their keys, and one warning says so."""
+def _without_bibliography(ctx: RenderContext, cited: list[_Cited], references: list[Token],
+                          nocite_tags: list[tuple[str, int]]) -> None:
+    """No bibliography at all: the citations show their keys, and one warning says so; each
+    jekyll-scholar tag that needs one warns at its line."""
+    for reference in references:
+        ctx.warn(reference.meta["line"], f"`{{% reference {reference.meta['key']} %}}`: the site "
+                 "has no bibliography, so the key is shown", kind=CITATION_KIND,
+                 hint='set [plugins.compat] bibliography = "_bibliography/references.bib" '
+                      "in site.toml")
+    for line in dict.fromkeys(line for _, line in nocite_tags):
+        ctx.warn(line, "`{% nocite %}`: the site has no bibliography, so there is nothing to "
+                 "list", kind=CITATION_KIND,
+                 hint='set [plugins.compat] bibliography = "_bibliography/references.bib" '
+                      "in site.toml")
     brackets = [citation for citation in cited if not citation.token.meta["in_text"]]
     if not brackets:
         return
@@ -566,11 +768,12 @@ def _citation_html(token: Token, bibliography: dict[str, BibEntry], labels: _Lab
                 f"{escapeHtml(text)}</a>")
 
     if token.meta["in_text"]:
-        key = items[0].key
+        key, locator = items[0].key, f", {items[0].suffix}" if items[0].suffix else ""
         if numeric:
-            inner = f"{escapeHtml(labels.names(key))} {linked(key, f'[{labels.numbers[key]}]')}"
+            inner = (f"{escapeHtml(labels.names(key))} "
+                     f"{linked(key, f'[{labels.numbers[key]}{locator}]')}")
         else:
-            inner = linked(key, f"{labels.names(key)} ({labels.year(key)})")
+            inner = linked(key, f"{labels.names(key)} ({labels.year(key)}{locator})")
     else:
         parts = []
         previous: CiteItem | None = None
@@ -603,6 +806,45 @@ def _citation_html(token: Token, bibliography: dict[str, BibEntry], labels: _Lab
     return f'<span class="{classes}" data-cites="{cites}">{inner}</span>'
 
 
+def _csl_citation_html(token: Token, bibliography: dict[str, BibEntry], csl: CslCitations,
+                       labels: _Labels, link: bool) -> str:
+    """The citation as the CSL style writes it. citeproc-py suppresses authors per citation,
+    not per work: ``[-@a; -@b]`` shows none, ``[-@a; @b]`` both. In the text, "Smith (2020)" is
+    the style's names and then the citation without them; a style whose citation shows no
+    names (a numeric one) gets the names Stride's labels use ("Smith et al. [1]")."""
+    items: tuple[CiteItem, ...] = token.meta["items"]
+    if token.meta["in_text"]:
+        item = items[0]
+        cite = _csl_cite(item, link=False)
+        if csl.shows_names:
+            inner = (csl.cite([Cite(item.key)], "author_only") + " "
+                     + csl.cite([cite], "without_author"))
+        else:
+            inner = f"{escapeHtml(labels.names(item.key))} {csl.cite([cite])}"
+        if link:
+            inner = f'<a href="#ref-{escapeHtml(item.key)}" role="doc-biblioref">{inner}</a>'
+    else:
+        suppressed = csl.shows_names and all(item.suppress_author for item in items)
+        inner = csl.cite([_csl_cite(item, link=link and item.key in bibliography)
+                          for item in items], "without_author" if suppressed else "full")
+    classes = ("citation citation-missing" if any(item.key not in bibliography for item in items)
+               else "citation")
+    cites = escapeHtml(" ".join(item.key for item in items))
+    return f'<span class="{classes}" data-cites="{cites}">{inner}</span>'
+
+
+def _csl_cite(item: CiteItem, *, link: bool) -> Cite:
+    """The work as citeproc-py takes it: the suffix's locator parsed as Pandoc parses it, the
+    rest of the suffix after it; the link around what the style writes for the work."""
+    locator = split_locator(item.suffix) if item.suffix else None
+    suffix = escapeHtml(locator.rest if locator else f", {item.suffix}" if item.suffix else "")
+    prefix = f"{escapeHtml(item.prefix)} " if item.prefix else ""
+    if link:
+        prefix += f'<a href="#ref-{escapeHtml(item.key)}" role="doc-biblioref">'
+        suffix = "</a>" + suffix
+    return Cite(item.key, prefix, suffix, locator)
+
+
 def _render_citation(self, tokens, index, options, env) -> str:
     citation = tokens[index]
     if "html" in citation.meta:
@@ -618,41 +860,80 @@ def _render_citation(self, tokens, index, options, env) -> str:
 # ----------------------------------------------------------------------------------------------
 # The references list
 # ----------------------------------------------------------------------------------------------
-def _place_lists(state: StateCore, ctx: RenderContext, settings: Settings, labels: _Labels,
-                 order: list[str], listed: list[str], markers: list[int]) -> None:
+class _PybtexReferences:
+    """The list's entries as pybtex's unsrt style formats them, with the years and numbers the
+    citations show."""
+
+    def __init__(self, labels: _Labels, store: CitationsEnv, ctx: RenderContext):
+        self.labels, self.store, self.ctx = labels, store, ctx
+
+    def ordered(self, keys: list[str]) -> list[str]:
+        if self.labels.style == "numeric":
+            return sorted(keys, key=self.labels.numbers.__getitem__)
+        return sorted(keys, key=self.labels.sort_key)
+
+    def text(self, key: str) -> str:
+        text, problem = _entry_html(self.store, key)
+        if problem:
+            self.ctx.warn(None, f"the entry `{key}` cannot be formatted ({problem}); it is "
+                          "listed by its names, title and year", kind=CITATION_KIND,
+                          hint="add the missing field to the .bib entry")
+        year = self.labels.entries[key].year
+        if self.labels.style != "numeric" and self.labels.year(key) != year:
+            text = _with_year_letter(text, year, self.labels.year(key))
+        return text
+
+    def entry(self, key: str) -> str:
+        if self.labels.style == "numeric":
+            return (f'<span class="csl-left-margin">[{self.labels.numbers[key]}]</span> '
+                    f'<span class="csl-right-inline">{self.text(key)}</span>')
+        return self.text(key)
+
+
+class _CslReferences:
+    """The list's entries as the CSL style formats and orders them."""
+
+    def __init__(self, csl: CslCitations):
+        order, self.texts = csl.entries()
+        self.positions = {key: position for position, key in enumerate(order)}
+
+    def ordered(self, keys: list[str]) -> list[str]:
+        return sorted(keys, key=self.positions.__getitem__)
+
+    def text(self, key: str) -> str:
+        return self.texts[key]
+
+    entry = text
+
+
+def _place_lists(state: StateCore, settings: Settings,
+                 formatted: _PybtexReferences | _CslReferences, order: list[str],
+                 listed: list[str], nocited: set[str], markers: list[int]) -> None:
     tokens = state.tokens
-    store = citations_env(state.env)
     shown: set[str] = set()  # an entry's id is given once per page
-    nocited = set(listed) if "*" in settings.nocite else set(settings.nocite)
     cited_list = [key for key in listed if key in order or key in nocited]
     for index in reversed(markers):
         mode = tokens[index].meta["mode"]
         keys = listed if mode == "all" else cited_list
         tokens[index:index + 1] = _section(
-            keys if mode == "cited_in_order" else _ordered(keys, labels),
-            labels, store, ctx, title=settings.title, with_id=index == markers[0],
-            level=tokens[index].level, shown=shown)
+            keys if mode == "cited_in_order" else formatted.ordered(keys), formatted,
+            title=settings.title, with_id=index == markers[0], level=tokens[index].level,
+            shown=shown)
     if markers or not cited_list:
         return
-    keys = _ordered(cited_list, labels)
+    keys = formatted.ordered(cited_list)
     refs = _refs_div(tokens)
     if refs is not None:
         opening, closing = refs
-        body = _section(keys, labels, store, ctx, title=settings.title, with_id=True,
+        body = _section(keys, formatted, title=settings.title, with_id=True,
                         level=tokens[opening].level, shown=shown)
         tokens[closing:closing + 1] = body[-2:]  # the list and the section's end
         tokens[opening:opening + 1] = body[:-2]
         return
     at = next((index for index, token in enumerate(tokens)
                if token.type == "footnote_block_open"), len(tokens))
-    tokens[at:at] = _section(keys, labels, store, ctx, title=settings.title or "References",
+    tokens[at:at] = _section(keys, formatted, title=settings.title or "References",
                              with_id=True, level=0, shown=shown, heading_ids=_ids(tokens))
-
-
-def _ordered(keys: list[str], labels: _Labels) -> list[str]:
-    if labels.style == "numeric":
-        return sorted(keys, key=labels.numbers.__getitem__)
-    return sorted(keys, key=labels.sort_key)
 
 
 def _refs_div(tokens: list[Token]) -> tuple[int, int] | None:
@@ -669,7 +950,7 @@ def _ids(tokens: list[Token]) -> set[str]:
     return {str(token.attrGet("id")) for token in tokens if token.attrGet("id")}
 
 
-def _section(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: RenderContext, *,
+def _section(keys: list[str], formatted: _PybtexReferences | _CslReferences, *,
              title: str | None, with_id: bool, level: int, shown: set[str],
              heading_ids: Iterable[str] = ()) -> list[Token]:
     opening = Token("citation_references_open", "section", 1, level=level, block=True,
@@ -685,31 +966,20 @@ def _section(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: RenderC
         inline = Token("inline", "", 0, level=level + 2, content=title, block=True,
                        children=[Token("text", "", 0, content=title)])
         section += [heading, inline, Token("heading_close", "h2", -1, level=level + 1, block=True)]
-    html = _list_html(keys, labels, store, ctx, shown)
+    html = _list_html(keys, formatted, shown)
     section.append(Token("citation_references_list", "div", 0, level=level + 1, block=True,
                          meta={"html": html}))
     section.append(Token("citation_references_close", "section", -1, level=level, block=True))
     return section
 
 
-def _list_html(keys: list[str], labels: _Labels, store: CitationsEnv, ctx: RenderContext,
+def _list_html(keys: list[str], formatted: _PybtexReferences | _CslReferences,
                shown: set[str]) -> str:
     lines = ['<div class="csl-bib-body" role="list">']
     for key in keys:
-        text, problem = _entry_html(store, key)
-        if problem:
-            ctx.warn(None, f"the entry `{key}` cannot be formatted ({problem}); it is listed "
-                     "by its names, title and year", kind=CITATION_KIND,
-                     hint="add the missing field to the .bib entry")
         own_id = f' id="ref-{escapeHtml(key)}"' if key not in shown else ""
         shown.add(key)
-        year = labels.entries[key].year
-        if labels.style != "numeric" and labels.year(key) != year:
-            text = _with_year_letter(text, year, labels.year(key))
-        if labels.style == "numeric":
-            text = (f'<span class="csl-left-margin">[{labels.numbers[key]}]</span> '
-                    f'<span class="csl-right-inline">{text}</span>')
-        lines.append(f'<div{own_id} class="csl-entry" role="listitem">{text}</div>')
+        lines.append(f'<div{own_id} class="csl-entry" role="listitem">{formatted.entry(key)}</div>')
     lines.append("</div>")
     return "\n".join(lines) + "\n"
 
@@ -745,6 +1015,7 @@ def _entry_html(store: CitationsEnv, key: str) -> tuple[str, str]:
         if key in bibliography.entries:
             return bibliography.entry_html(key)
     raise KeyError(key)  # listed keys all come from the files
+
 
 
 def _render_references_open(self, tokens, index, options, env) -> str:

@@ -33,7 +33,7 @@ from markdown_it.rules_core import StateCore
 from generator.context import RenderContext, render_context
 
 from . import sitepaths
-from .citations import CITATION_KIND, bibliography_marker
+from .citations import CITATION_KIND, bibliography_marker, nocite_marker, reference_marker
 from .includes import INCLUDE_KIND, IncludeStore, include_block, include_store, too_deep
 from .regions import LineIndex, LinePreservingEdits, Regions, find_regions, shield_braces
 from .toc import TOC_MARKER, add_toc
@@ -775,6 +775,46 @@ class _Renderer:
         self.edits.replace(match.start(), match.end(), bibliography_marker(mode))
         return match.end()
 
+    def _tag_reference(self, match: re.Match[str], markup: str) -> int:
+        """``{% reference key %}``: the work's entry, formatted as in the references list, where
+        the tag is; the work is not cited by it."""
+        keys = self._scholar_keys(match, markup, "reference")
+        if len(keys) != 1:
+            self.warn(match.start(), f"`{{% reference {markup} %}}` needs one citation key; it is "
+                                     "removed", "write {% reference key %}", kind=CITATION_KIND)
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        self.edits.replace(match.start(), match.end(), reference_marker(keys[0]))
+        return match.end()
+
+    def _tag_nocite(self, match: re.Match[str], markup: str) -> int:
+        """``{% nocite a b %}``: the works are in the references list, and nothing is shown."""
+        keys = self._scholar_keys(match, markup, "nocite")
+        self.edits.replace(match.start(), match.end(), nocite_marker(keys) if keys else "")
+        return match.end()
+
+    def _scholar_keys(self, match: re.Match[str], markup: str, tag: str) -> list[str]:
+        """The citation keys of a jekyll-scholar tag; its options (``--file``) are reported."""
+        keys = []
+        words = markup.split()
+        position = 0
+        while position < len(words):
+            word = words[position]
+            if word.startswith("-"):
+                self.warn(match.start(), f"`{{% {tag} %}}`: the option `{word}` is not supported; "
+                                         "it is ignored", "the site's bibliography is used "
+                                         "([plugins.compat] bibliography)", kind=CITATION_KIND)
+                position += 2 if word in ("-f", "--file") else 1
+                continue
+            if _CITE_KEY.fullmatch(word):
+                keys.append(word)
+            else:
+                self.warn(match.start(), f"`{{% {tag} {markup} %}}`: `{word}` is not a citation key",
+                          "write the keys of the .bib file, separated by spaces",
+                          kind=CITATION_KIND)
+            position += 1
+        return keys
+
     def _tag_include(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=False)
 
@@ -906,8 +946,9 @@ def liquid_plugin(md: MarkdownIt, *, includes_dir: str | None = None,
                   passthrough_tags: tuple[str, ...] = ("tikz",)) -> None:
     """Jekyll's Liquid: ``{{ site.x }}``, ``{{ page.x }}``, URL filters, ``{% post_url %}``,
     ``{% link %}``, ``{% highlight %}``, ``{% raw %}``, ``{% include %}``; other tags are
-    reported and removed. jekyll-scholar's ``{% cite %}`` and ``{% bibliography %}`` become
-    what ``citations_plugin`` (used with it by ``compat_plugin``) resolves.
+    reported and removed. jekyll-scholar's ``{% cite %}``, ``{% bibliography %}``,
+    ``{% reference %}`` and ``{% nocite %}`` become what ``citations_plugin`` (used with it by
+    ``compat_plugin``) resolves.
 
     :param includes_dir: the folder of ``{% include %}`` files (relative to the site folder);
         by default ``_includes/`` in the site folder or in a folder above the post.

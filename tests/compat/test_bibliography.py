@@ -1,9 +1,11 @@
 """Citations resolved against a BibTeX file: the fixtures (input -> HTML, author-date and
-numeric), then whole posts on disk through the Markdown stage (frontmatter settings, errors,
-jekyll-scholar's tags, the sanitizer), an incremental build, and what a build imports."""
+numeric, without and with a CSL style), then whole posts on disk through the Markdown stage
+(frontmatter settings, errors, jekyll-scholar's tags, the sanitizer), an incremental build, and
+what a build imports."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +30,9 @@ from .conftest import make_context, make_markdown
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures" / "bibliography"
 BIB = (FIXTURES / "refs.bib").read_text(encoding="utf-8")
+# Two styles written for these tests (csl/*.csl), each with its fixtures (csl/*.md)
+STYLES = {name: (FIXTURES / "csl" / f"{name}.csl").read_text(encoding="utf-8")
+          for name in ("author-date", "numeric")}
 _MARKDOWN: dict[str, MarkdownIt] = {}
 
 
@@ -45,6 +50,38 @@ def test_fixture(style: str, source: str, expected: str) -> None:
     if style not in _MARKDOWN:
         _MARKDOWN[style] = make_markdown(bibliography="refs.bib", citation_style=style)
     assert _MARKDOWN[style].render(source, {ENV_KEY: make_context(site_root=FIXTURES)}) == expected
+
+
+def _csl_cases():
+    for path in sorted((FIXTURES / "csl").glob("*.md")):
+        for line, title, source, expected in read_fixture_file(path):
+            yield pytest.param(path.stem, source, expected, id=f"csl/{path.stem}:{line}:{title}")
+
+
+@pytest.mark.parametrize(("style", "source", "expected"), list(_csl_cases()))
+def test_csl_fixture(style: str, source: str, expected: str) -> None:
+    context = make_context(source_path="post.md", site_root=FIXTURES,
+                           page_vars={"csl": f"csl/{style}.csl"})
+    rendered = make_markdown(bibliography="refs.bib").render(source, {ENV_KEY: context})
+    assert rendered == expected
+
+
+def test_the_csl_style_decides_the_output():
+    """One source, three outputs: each fixture style's and, without `csl:`, pybtex's."""
+    source = "As @smith2020 [p. 3] found [@jones2019].\n"
+
+    def render(page_vars: dict[str, str]) -> str:
+        context = make_context(source_path="post.md", site_root=FIXTURES, page_vars=page_vars)
+        return make_markdown(bibliography="refs.bib").render(source, {ENV_KEY: context})
+
+    author_date, numeric = render({"csl": "csl/author-date.csl"}), render({"csl": "csl/numeric.csl"})
+    plain = render({})
+    assert "Smith et al. (2020, p. 3)</a>" in author_date and "Jones &amp; Lee, 2019</a>)" in author_date
+    assert "Smith et al. [1, p. 3]</a>" in numeric and '">2</a>]' in numeric
+    assert "Smith et al. (2020, p. 3)</a>" in plain and "Jones and Lee 2019</a>)" in plain
+    assert "Jones, A., &amp; Lee, B. (2019)." in author_date
+    assert "[2] A. Jones and B. Lee, Deep Networks, Academic Press, 2019." in numeric
+    assert "Alice Jones and Bo&nbsp;Lee." in plain
 
 
 # ----------------------------------------------------------------------------------------------
@@ -198,6 +235,91 @@ def test_without_any_bibliography_citations_keep_their_keys(tmp_path):
 
 
 # ----------------------------------------------------------------------------------------------
+# CSL styles on disk
+# ----------------------------------------------------------------------------------------------
+def test_a_csl_file_beside_the_post_formats_it_and_is_a_dependency(tmp_path):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(STYLES["numeric"], encoding="utf-8")
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl")
+                    + "See [@jones2019].\n")
+    assert '[<a href="#ref-jones2019" role="doc-biblioref">1</a>]' in rendered.html
+    assert "[1] A. Jones and B. Lee, Deep Networks" in rendered.html
+    assert citation_warnings(rendered) == []
+    style = str((tmp_path / "content" / "posts" / "style.csl").resolve())
+    assert style in rendered.dependencies
+
+
+def test_a_csl_file_not_beside_the_post_is_looked_for_in_the_site_folder(tmp_path):
+    (tmp_path / "styles").mkdir()
+    (tmp_path / "styles" / "apa-like.csl").write_text(STYLES["author-date"], encoding="utf-8")
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: styles/apa-like.csl")
+                    + "See [@jones2019].\n")
+    assert "Jones &amp; Lee, 2019</a>)" in rendered.html and citation_warnings(rendered) == []
+    beside = str((tmp_path / "content" / "posts" / "styles" / "apa-like.csl").resolve())
+    assert rendered.dependencies[beside] == "missing"  # (one put there later wins)
+
+
+def test_a_missing_csl_file_warns_and_chooses_by_its_name(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: ieee.csl")
+                    + "See [@jones2019].\n")
+    [warning] = citation_warnings(rendered)
+    assert str(warning.location) == "content/posts/post.md:5"
+    assert "`ieee.csl` is neither in the post's folder nor in the site folder" in warning.message
+    assert "citations are numeric" in warning.message
+    assert '[<a href="#ref-jones2019" role="doc-biblioref">1</a>]' in rendered.html
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (lambda text: text.replace("</citation>", "</citaton>"),
+     "style.csl:54: not well-formed XML: Opening and ending tag mismatch: citation line 43 "
+     "and citaton"),
+    (lambda text: text.replace('<date-part name="year"/>', '<date-part nam="year"/>', 1),
+     "style.csl:35: not valid CSL: Element date-part failed to validate attributes"),
+    (lambda text: text.replace('<text macro="year"/>', '<text macro="yaer"/>'),
+     "style.csl:47: the macro `yaer` is not defined in the style"),
+    (lambda text: text.replace('xmlns="http://purl.org/net/xbiblio/csl"', ""),
+     "style.csl:7: <style> is not in CSL's namespace"),
+])
+def test_a_bad_csl_file_fails_with_its_line(tmp_path, change, expected):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(change(STYLES["author-date"]))
+    with pytest.raises(PluginError) as raised:
+        post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl") + "[@jones2019]\n")
+    assert str(raised.value.location) == "content/posts/post.md:5"
+    assert f"the CSL style cannot be used: content/posts/{expected}" in raised.value.message
+    assert "fix the style at that line" in raised.value.hint
+
+
+def test_a_dependent_csl_style_is_refused_with_its_parent(tmp_path):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(
+        '<?xml version="1.0"?>\n<style xmlns="http://purl.org/net/xbiblio/csl" version="1.0">\n'
+        '<info><title>Child</title><id>child</id>'
+        '<link href="https://example.org/parent" rel="independent-parent"/>'
+        "<updated>2024-01-01T00:00:00+00:00</updated></info>\n</style>\n")
+    with pytest.raises(PluginError, match=r"style.csl:2: a dependent style: .*"
+                                          r"\(https://example.org/parent\)"):
+        post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl") + "[@jones2019]\n")
+
+
+def test_csl_output_passes_the_sanitizer_unchanged(tmp_path):
+    """What the style writes is trusted output; it must also be what the sanitizer would keep,
+    so a page never depends on which of the two saw it."""
+    from generator.sanitize import sanitize
+
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(STYLES["author-date"])
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl")
+                    + "[@smith2020; @unsafe] and @jones2019 [p. 2].\n")
+    section = rendered.html[rendered.html.index("<section"):]
+    assert sanitize(section) == section and "<script" not in rendered.html
+    # the citations' own attributes aside (Stride's, as without a style), the same holds for them
+    paragraph = re.sub(r' (data-cites|role)="[^"]*"', "",
+                       rendered.html[:rendered.html.index("<section")])
+    assert sanitize(paragraph) == paragraph
+
+
+# ----------------------------------------------------------------------------------------------
 # jekyll-scholar
 # ----------------------------------------------------------------------------------------------
 def test_cite_tags_render_like_pandoc_citations(tmp_path):
@@ -226,6 +348,47 @@ def test_bibliography_tag_without_a_bibliography_warns(tmp_path):
     [warning] = citation_warnings(rendered)
     assert "nothing to list" in warning.message and str(warning.location).endswith(":5")
     assert "bibliography" not in rendered.html
+
+
+def test_reference_tag_shows_the_entry_where_it_is_without_citing_it(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "My book: {% reference jones2019 %}.\n\n"
+                    "{% reference nokey %}\n", bibliography="content/posts/refs.bib")
+    assert ('<p>My book: <span class="citation-reference" data-cites="jones2019">Alice Jones and '
+            "Bo&nbsp;Lee. <em>Deep Networks</em>. Academic Press, 2019.</span>.</p>") in rendered.html
+    assert "<p>nokey?</p>" in rendered.html and "References" not in rendered.html
+    [warning] = citation_warnings(rendered)
+    assert "`{% reference nokey %}`: no work `nokey`" in warning.message
+    assert str(warning.location) == "content/posts/post.md:7"
+
+
+def test_reference_tag_follows_the_csl_style(tmp_path):
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(STYLES["author-date"])
+    rendered = post(tmp_path, frontmatter("csl: style.csl") + "{% reference jones2019 %}\n",
+                    bibliography="content/posts/refs.bib")
+    assert ('<p><span class="citation-reference" data-cites="jones2019">Jones, A., &amp; Lee, B. '
+            "(2019). <em>Deep Networks</em>. Academic Press.</span></p>") in rendered.html
+
+
+def test_nocite_tag_lists_works_without_showing_anything(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "Cited {% cite smith2020 %}.\n\n"
+                    "{% nocite knuth1986 jones2019 nokey %}\n\nAfter.\n",
+                    bibliography="content/posts/refs.bib", citation_style="numeric")
+    html = rendered.html
+    assert "nocite" not in html and "<p></p>" not in html and "<p>After.</p>" in html
+    # numbered after the cited work, in the order the tag names them
+    assert html.index('id="ref-smith2020"') < html.index('id="ref-knuth1986"') \
+        < html.index('id="ref-jones2019"')
+    [warning] = citation_warnings(rendered)
+    assert "`{% nocite %}` names `nokey`" in warning.message
+    assert str(warning.location) == "content/posts/post.md:7"
+
+
+def test_nocite_tag_in_a_paragraph_and_with_bibliography_cited(tmp_path):
+    rendered = post(tmp_path, frontmatter() + "Text {% nocite knuth1986 %}here.\n\n"
+                    "{% bibliography --cited %}\n", bibliography="content/posts/refs.bib")
+    assert "<p>Text here.</p>" in rendered.html
+    assert rendered.html.count('class="csl-entry"') == 1 and 'id="ref-knuth1986"' in rendered.html
 
 
 def test_unsupported_cite_options_warn(tmp_path):
@@ -279,8 +442,29 @@ def test_editing_the_bib_rerenders_the_posts_that_cite_it(tmp_path):
     assert "Jones and Lee 2018" in page and "Jones and Lee 2019" not in page
 
 
+def test_editing_the_csl_file_rerenders_the_posts_that_use_it(tmp_path):
+    site = tmp_path / "blog"
+    posts = site / "content" / "posts"
+    posts.mkdir(parents=True)
+    (site / "site.toml").write_text('title = "Cites"\n')
+    (posts / "refs.bib").write_text(BIB, encoding="utf-8")
+    (site / "style.csl").write_text(STYLES["author-date"], encoding="utf-8")
+    (posts / "cites.md").write_text(frontmatter("bibliography: refs.bib", "csl: style.csl")
+                                    + "See [@jones2019].\n")
+    (posts / "other.md").write_text("---\ntitle: Other\ndate: 2024-01-02\nbibliography: refs.bib"
+                                    "\n---\nSee [@jones2019].\n")
+    build(BuildOptions(root=site, jobs=1))
+    assert build(BuildOptions(root=site, jobs=1)).rendered == 0
+    (site / "style.csl").write_text(STYLES["author-date"].replace(
+        '<layout prefix="(" suffix=")" delimiter="; ">', '<layout prefix="{" suffix="}" delimiter="; ">'))
+    result = build(BuildOptions(root=site, jobs=1))
+    assert result.rendered == 1
+    page = (result.output / "2024" / "01" / "cites" / "index.html").read_text()
+    assert "Jones &amp; Lee, 2019</a>}" in page
+
+
 # As a command-line build does, in a fresh interpreter: a site with a bibliography whose posts
-# cite nothing, then the same site with a post that cites.
+# cite nothing, then the same site with a post that cites, then one whose csl: names a style.
 IMPORTS_SCRIPT = """
 import json, sys
 from pathlib import Path
@@ -293,24 +477,33 @@ before = "pybtex" in sys.modules
     "---\\ntitle: Cites\\ndate: 2024-01-03\\n---\\nSee [@jones2019].\\n")
 result = build(BuildOptions(root=site, jobs=1))
 page = (result.output / "2024" / "01" / "cites" / "index.html").read_text()
+styled_before = [name for name in ("citeproc", "lxml") if name in sys.modules]
+(site / "content" / "posts" / "styled.md").write_text(
+    "---\\ntitle: Styled\\ndate: 2024-01-04\\ncsl: style.csl\\n---\\nSee [@jones2019].\\n")
+result = build(BuildOptions(root=site, jobs=1))
+styled = (result.output / "2024" / "01" / "styled" / "index.html").read_text()
 print(json.dumps({"before": before, "after": "pybtex" in sys.modules,
-                  "cited": "Jones and Lee 2019" in page}))
+                  "cited": "Jones and Lee 2019" in page, "styled_before": styled_before,
+                  "styled_after": "citeproc" in sys.modules,
+                  "styled": "Jones &amp; Lee, 2019" in styled}))
 """
 
 
-def test_posts_without_citations_do_not_import_pybtex(tmp_path):
+def test_posts_without_citations_do_not_import_pybtex_nor_without_csl_citeproc(tmp_path):
     site = tmp_path / "blog"
     posts = site / "content" / "posts"
     posts.mkdir(parents=True)
     (site / "site.toml").write_text('[plugins.compat]\nbibliography = "refs.bib"\n')
     (site / "refs.bib").write_text(BIB, encoding="utf-8")
+    (site / "style.csl").write_text(STYLES["author-date"], encoding="utf-8")
     (posts / "plain.md").write_text("---\ntitle: Plain\ndate: 2024-01-02\n---\n"
                                     "Mail me@example.org; $x^2$.\n")
     run = subprocess.run([sys.executable, "-c", IMPORTS_SCRIPT, str(site)], cwd=REPO,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout.strip().splitlines()[-1]) == {
-        "before": False, "after": True, "cited": True}
+        "before": False, "after": True, "cited": True, "styled_before": [],
+        "styled_after": True, "styled": True}
 
 
 def test_a_lettered_year_replaces_the_entrys_own_year_not_one_in_a_link_or_title() -> None:
