@@ -168,8 +168,8 @@ def _check(data: bytes, shown: str) -> StyleSource:
         if used.get("macro") not in macros:
             raise CslError(f"{shown}:{used.sourceline}: the macro `{used.get('macro')}` is not "
                            "defined in the style")
-    return StyleSource(shown, etree.tostring(root), _derived(root, macros, keep_only=False),
-                       _derived(root, macros, keep_only=True))
+    return StyleSource(shown, etree.tostring(root), _derived(root, keep_only=False),
+                       _derived(root, keep_only=True))
 
 
 @functools.lru_cache(maxsize=1)
@@ -179,14 +179,14 @@ def _schema(path: str) -> Any:
     return etree.RelaxNG(etree.parse(path))
 
 
-def _derived(root: Any, macros: dict[str, Any], *, keep_only: bool) -> bytes | None:
+def _derived(root: Any, *, keep_only: bool) -> bytes | None:
     """The style whose citation layout leaves out its first ``cs:names`` (or keeps only it)."""
     from lxml import etree
 
     style = copy.deepcopy(root)
-    own_macros = {macro.get("name"): macro for macro in style.findall("cs:macro", _NS)}
+    macros = {macro.get("name"): macro for macro in style.findall("cs:macro", _NS)}
     layout = style.find("cs:citation/cs:layout", _NS)
-    if layout is None or not _isolate_first_names(layout, own_macros, keep_only=keep_only):
+    if layout is None or not _isolate_first_names(layout, macros, keep_only=keep_only):
         return None
     if keep_only:
         for affix in ("prefix", "suffix"):
