@@ -45,8 +45,9 @@ heading's id goes to its panel, so a link to the tab still lands; the heading it
 hence out of the table of contents and of ``number-sections``.
 
 Trust: the tags rendered here are plugin output, which the build keeps out of the HTML
-sanitizer (it would strip ``data-*`` and the ``open`` of a ``<details>``). So what an author
-writes reaches them only as escaped attribute values under a fixed set of names: ``id``,
+sanitizer (it would strip ``data-*``, the ``open`` of a ``<details>``, a radio's ``name`` and
+a label's ``for``). So what an author writes reaches them only as escaped attribute values
+under a fixed set of names (a tab heading's ``id`` and classes, on its panel): ``id``,
 ``class``, ``lang``, ``dir``, ``title`` and ``data-*``. Other keys become ``data-KEY``;
 ``on*`` handlers and ``style`` are dropped with a warning, because nothing would check them
 (a class, styled by the theme, or a raw ``<div style>``, which the sanitizer checks, does the
