@@ -138,10 +138,13 @@ def grid_tables(draw) -> str:
     """Rectangles of grid-table characters: a border first and last, rows between them that
     open with | or +, so that most examples reach docutils' cell scanner."""
     width = draw(st.integers(min_value=3, max_value=14))
-    inner = st.text(st.sampled_from(list("+-=:| a")), min_size=width - 2, max_size=width - 2)
+    # A line opening with | has no - or :, or it could be a pipe table's delimiter row, and a
+    # pipe table drops the cells its header has no column for (GFM): no grid table's doing.
+    inner = {"+": st.text(st.sampled_from(list("+-=:| a")), min_size=width - 2, max_size=width - 2),
+             "|": st.text(st.sampled_from(list("+=| a")), min_size=width - 2, max_size=width - 2)}
     border = st.text(st.sampled_from(list("-=:+")), min_size=width - 2, max_size=width - 2)
-    middle = draw(st.lists(st.tuples(st.sampled_from("|+"), inner, st.sampled_from("|+")),
-                           min_size=1, max_size=6))
+    openings = draw(st.lists(st.sampled_from("|+"), min_size=1, max_size=6))
+    middle = [(left, draw(inner[left]), draw(st.sampled_from("|+"))) for left in openings]
     top, bottom = draw(border), draw(border)
     lines = [f"+{top}+", *(left + text + right for left, text, right in middle), f"+{bottom}+"]
     if draw(st.booleans()):  # one line of another width
