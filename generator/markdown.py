@@ -312,7 +312,8 @@ class MarkdownRenderer:
             return _restore(_rebase(sanitize(fragment), base), trusted) if fragment else ""
 
         return Rendered(
-            html=finish(body_html), summary_html=_away_from_its_page(finish(summary_html)),
+            html=finish(body_html),
+            summary_html=_away_from_its_page(_closed(finish(summary_html))),
             toc=_toc(tokens), word_count=_word_count(tokens),
             assets=dict(context.assets),
             diagnostics=parsed.diagnostics + tuple(context.diagnostics),
@@ -345,6 +346,27 @@ class MarkdownRenderer:
         if len(words) <= self.settings.summary_words:
             return html, paragraph.group(0)
         return html, " ".join(words[: self.settings.summary_words]) + " …</p>"
+
+
+VOID_ELEMENTS = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                           "meta", "source", "track", "wbr"})
+TAG_NAME = re.compile(r"</?([A-Za-z][^\s>/]*)")
+
+
+def _closed(fragment: str) -> str:
+    """The fragment with the elements it leaves open closed at its end. A summary cut at the
+    excerpt separator inside a block Stride draws itself (a callout, a tabset) leaves that
+    block open: its markup is put back after the sanitizer, which closes the author's own."""
+    still_open: list[str] = []
+    for tag in TAG.finditer(fragment):
+        text = tag.group(0)
+        name = TAG_NAME.match(text).group(1).lower()
+        if text.startswith("</"):
+            if name in still_open:
+                del still_open[len(still_open) - 1 - still_open[::-1].index(name):]
+        elif name not in VOID_ELEMENTS and not text.endswith("/>"):
+            still_open.append(name)
+    return fragment + "".join(f"</{name}>" for name in reversed(still_open))
 
 
 FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)

@@ -34,6 +34,18 @@ def test_summary_stops_at_more_marker():
     assert "<!--more-->" not in rendered.html and "Second part." in rendered.html
 
 
+def test_a_summary_cut_inside_a_callout_closes_what_it_opened():
+    """The callout's markup is Stride's own, put back after the sanitizer: cut at the marker,
+    it was left open, and the index page's article with it."""
+    rendered = render("---\ntitle: t\n---\n::: {.callout-note}\n## Note\n\nFirst.\n\n"
+                      "<!--more-->\n\n- Second.\n:::\n\nAfter.\n")
+    summary = rendered.summary_html
+    assert "First." in summary and "Second" not in summary
+    assert summary.count("<div") == summary.count("</div>") == 2
+    assert summary.endswith("</div></div>")
+    assert rendered.html.count("<div") == rendered.html.count("</div>")
+
+
 def test_summary_defaults_to_first_paragraph():
     rendered = render("---\ntitle: t\n---\n## Intro\n\nOpening words.\n\nMore.\n")
     assert rendered.summary_html == "<p>Opening words.</p>"
