@@ -491,6 +491,13 @@ def _make_tabset(tokens: list[Token], opening: int, name: str,
     tabs: list[Token] = []
     for number, start in enumerate(starts, start=1):
         end = starts[number] if number < len(starts) else closing
+        title = tokens[start + 1]
+        if not title.content.strip():  # a label with no text would leave its tab nameless
+            warn(tokens[start].map[0] if tokens[start].map else line,
+                 f"a tab's heading is empty: its tab is labelled 'Tab {number}'",
+                 kind=PANDOC_KIND, hint="give the heading a title, e.g. `## Results`")
+            title.content = f"Tab {number}"
+            title.children = [Token("text", "", 0, content=title.content)]
         tabs += _tab(tokens, start, end, f"{name}-{number}", name, start == selected)
     tokens[opening + 1:closing] = tabs
 

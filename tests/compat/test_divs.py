@@ -131,6 +131,14 @@ def test_text_before_the_first_tab_and_a_tabset_without_headings_warn_at_their_l
         "it has no tabs; its content is shown as a plain div"]
 
 
+def test_an_empty_tab_heading_gets_a_label_that_names_the_tab_and_a_warning() -> None:
+    rendered = render("::: {.panel-tabset}\n## One\nA.\n\n##\nB.\n:::\n")
+    assert re.findall(r"<label [^>]*>(.*?)</label>", rendered.html) == ["One", "Tab 2"]
+    assert warnings(rendered) == [
+        "content/posts/post.md:9: warning[pandoc]: a tab's heading is empty: its tab is "
+        "labelled 'Tab 2'"]
+
+
 def test_each_post_and_each_tabset_has_its_own_radio_group() -> None:
     source = "::: {.panel-tabset}\n## A\n:::\n\n::: {.panel-tabset}\n## A\n:::\n"
     names = []
