@@ -725,29 +725,7 @@ class _Renderer:
     def _tag_cite(self, match: re.Match[str], markup: str) -> int:
         """``{% cite a b --locator 3 %}`` becomes Pandoc's ``[@a, 3; @b]``, which the citations
         plugin resolves; ``-l``/``--locator`` apply to the keys in order, as in jekyll-scholar."""
-        keys: list[str] = []
-        locators: list[str] = []
-        words = markup.split()
-        position = 0
-        while position < len(words):
-            word = words[position]
-            if word in ("-l", "--locator") and position + 1 < len(words):
-                locators.append(words[position + 1].strip("\"'"))
-                position += 2
-                continue
-            if word.startswith("-"):
-                self.warn(match.start(), f"`{{% cite %}}`: the option `{word}` is not supported; "
-                                         "it is ignored", "the site's bibliography is used "
-                                         "([plugins.compat] bibliography)", kind=CITATION_KIND)
-                position += 2 if word in ("-f", "--file", "-L", "--label") else 1
-                continue
-            if _CITE_KEY.fullmatch(word):
-                keys.append(word)
-            else:
-                self.warn(match.start(), f"`{{% cite {markup} %}}`: `{word}` is not a citation key",
-                          "write the keys of the .bib file, separated by spaces",
-                          kind=CITATION_KIND)
-            position += 1
+        keys, locators = self._scholar_keys(match, markup, "cite")
         items = [f"@{key}" + (f", {locators[index]}" if index < len(locators) else "")
                  for index, key in enumerate(keys)]
         self.edits.replace(match.start(), match.end(), f"[{'; '.join(items)}]" if items else "")
@@ -778,7 +756,7 @@ class _Renderer:
     def _tag_reference(self, match: re.Match[str], markup: str) -> int:
         """``{% reference key %}``: the work's entry, formatted as in the references list, where
         the tag is; the work is not cited by it."""
-        keys = self._scholar_keys(match, markup, "reference")
+        keys, _ = self._scholar_keys(match, markup, "reference")
         if len(keys) != 1:
             self.warn(match.start(), f"`{{% reference {markup} %}}` needs one citation key; it is "
                                      "removed", "write {% reference key %}", kind=CITATION_KIND)
@@ -789,22 +767,30 @@ class _Renderer:
 
     def _tag_nocite(self, match: re.Match[str], markup: str) -> int:
         """``{% nocite a b %}``: the works are in the references list, and nothing is shown."""
-        keys = self._scholar_keys(match, markup, "nocite")
+        keys, _ = self._scholar_keys(match, markup, "nocite")
         self.edits.replace(match.start(), match.end(), nocite_marker(keys) if keys else "")
         return match.end()
 
-    def _scholar_keys(self, match: re.Match[str], markup: str, tag: str) -> list[str]:
-        """The citation keys of a jekyll-scholar tag; its options (``--file``) are reported."""
-        keys = []
+    def _scholar_keys(self, match: re.Match[str], markup: str, tag: str
+                      ) -> tuple[list[str], list[str]]:
+        """The citation keys of a jekyll-scholar tag, and the ``-l``/``--locator`` values of a
+        ``{% cite %}`` (they apply to the keys in order); other options (``--file``) are
+        reported."""
+        keys: list[str] = []
+        locators: list[str] = []
         words = markup.split()
         position = 0
         while position < len(words):
             word = words[position]
+            if tag == "cite" and word in ("-l", "--locator") and position + 1 < len(words):
+                locators.append(words[position + 1].strip("\"'"))
+                position += 2
+                continue
             if word.startswith("-"):
                 self.warn(match.start(), f"`{{% {tag} %}}`: the option `{word}` is not supported; "
                                          "it is ignored", "the site's bibliography is used "
                                          "([plugins.compat] bibliography)", kind=CITATION_KIND)
-                position += 2 if word in ("-f", "--file") else 1
+                position += 2 if word in ("-f", "--file", "-L", "--label") else 1
                 continue
             if _CITE_KEY.fullmatch(word):
                 keys.append(word)
@@ -813,7 +799,7 @@ class _Renderer:
                           "write the keys of the .bib file, separated by spaces",
                           kind=CITATION_KIND)
             position += 1
-        return keys
+        return keys, locators
 
     def _tag_include(self, match: re.Match[str], markup: str) -> int:
         return self._include(match, markup, relative=False)
