@@ -47,8 +47,9 @@ if TYPE_CHECKING:  # the Markdown stack is imported only when something must be 
     from .config import SiteConfig
     from .discover import Discovery
     from .incremental import PageRecord, RecordIndex, SiteSnapshot
-    from .markdown import MarkdownRenderer, RenderSettings
+    from .markdown import MarkdownRenderer
     from .project import Project
+    from .render_settings import RenderSettings
     from .records import Inherited, ParsedSource, Rendered, SourceFile
     from .templates import PageJob, TrackingEnvironment
 
@@ -340,7 +341,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
                   workers: Executor | None = None) -> BuildResult:
     from .config import load_config
     from .frontmatter import parse_source
-    from .markdown import RenderSettings, check_plugin_option, plugin_option_names
+    from .render_settings import RenderSettings, check_plugin_option, plugin_option_names
     from .project import load_project
     from .records import Post
     from .site import assemble, link_table, plan_urls
@@ -454,7 +455,7 @@ def _discover(root: Path, themes: tuple[Path, ...], session: BuildSession, *,
                             if s.path in changed else s for s in previous.sources)
             session.discovery = replace(previous, sources=sources)
             return session.discovery
-    from .markdown import plugin_stylesheets
+    from .render_settings import plugin_stylesheets
 
     # --refresh trusts nothing from the last build: every file is read again
     known = {} if refresh else {item.source.path: item.source for item in session.parsed.values()}
@@ -607,7 +608,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     # part of every page's record, so a new site theme re-renders only what it overrides.
     environment_key = content_key(config_digest, *(str(t) for t in theme_roots(root)))
     if session.environment is None or session.environment[0] != environment_key:
-        from .markdown import plugin_stylesheets
+        from .render_settings import plugin_stylesheets
         session.environment = (environment_key,
                                make_environment(root, config, cache_root / "templates",
                                                 stylesheets=tuple(sorted(plugin_stylesheets()))))
@@ -955,11 +956,9 @@ def _warm_workers(root: Path, jobs: int, changed: tuple[str, ...] | None
     import concurrent.futures
     import multiprocessing
 
-    # The build process imports the Markdown stack and the plugins anyway (to check the config);
-    # imported before the fork, the workers inherit them instead of each importing them again.
-    from .markdown import PLUGINS, load_plugin
-    for name in PLUGINS:
-        load_plugin(name)
+    # Forked before the build process has imported the Markdown stack or a plugin (it needs
+    # neither to load its state, check the config and plan the pages): the workers import them
+    # while it does that, instead of it importing them first, its build waiting.
     executor = concurrent.futures.ProcessPoolExecutor(
         cores if markdown is None else min(cores, len(markdown)),
         mp_context=multiprocessing.get_context("fork"),
@@ -983,8 +982,9 @@ def warm_up_renderer(root: Path, text: str) -> None:
     """Render ``text`` and throw it away, so this process has imported the converters and
     compiled the highlighters before the post that counts arrives."""
     from .frontmatter import parse_source
-    from .markdown import MarkdownRenderer, RenderSettings
+    from .markdown import MarkdownRenderer
     from .records import SourceFile
+    from .render_settings import RenderSettings
 
     source = SourceFile(path=root / "content" / "warm-up.md", rel="warm-up.md",
                         content_rel="warm-up.md", kind="post", text=text, digest="", mtime=0.0)
@@ -1036,11 +1036,11 @@ class _Renderer:
 
     def _start(self) -> None:
         global _worker_renderer
-        from .markdown import MarkdownRenderer
-
         self.started = True
         if self.executor is not None:  # warm workers build their renderer from the settings
             return
+        from .markdown import MarkdownRenderer
+
         fingerprint = repr(self.settings)
         if self.session.renderer is None or self.session.renderer[0] != fingerprint:
             self.session.renderer = (fingerprint, MarkdownRenderer(self.settings))

@@ -113,7 +113,7 @@ class _PageParser(HTMLParser):
 
 def check_site(root: Path, out: Path, *, validate: bool = True) -> CheckReport:
     from .config import load_config
-    from .markdown import plugin_option_names
+    from .render_settings import plugin_option_names
     from .project import site_fallbacks
 
     root, out = root.resolve(), out.resolve()

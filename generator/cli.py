@@ -226,7 +226,7 @@ def _check(args: argparse.Namespace) -> int:
 def _deploy(args: argparse.Namespace) -> int:
     from .config import load_config
     from .deploy import DeployTarget, deploy
-    from .markdown import plugin_option_names
+    from .render_settings import plugin_option_names
 
     # Flags win over the [deploy] table; a target named on the command line replaces the
     # configured one whichever kind it is.

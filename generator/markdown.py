@@ -7,13 +7,8 @@ is set aside behind a placeholder while the sanitizer runs, then put back.
 """
 from __future__ import annotations
 
-import importlib
-import inspect
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -24,22 +19,13 @@ from mdit_py_plugins.deflist import deflist_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_plugins.tasklists import tasklists_plugin
 
-from .cache import content_key
 from .context import ENV_KEY, RenderContext
 from .errors import ConfigError, ContentError, SourceLocation, StrideError
 from .highlight import highlight_code
 from .records import ParsedSource, Rendered, TocEntry
+from .render_settings import PLUGINS, RenderSettings, load_plugin
 from .sanitize import confine_tags, danger_in, defuse_raw_text, raw_text_element, sanitize
 
-# Build-time plugins in the order they are applied: compat rewrites Liquid/Hugo syntax before
-# anything else reads the source; math must claim `$` before emphasis does.
-PLUGINS: Mapping[str, str] = MappingProxyType({
-    "compat": "plugins.compat:compat_plugin",
-    "math": "plugins.math:math_plugin",
-    "tikz": "plugins.tikz:tikz_plugin",
-    "run": "plugins.run:run_plugin",
-    "conv": "plugins.conv:conv_plugin",
-})
 TRUSTED_KEY = "stride_trusted_html"
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
 # A start or end tag of sanitized HTML, attribute values included (quoted values may hold `>`).
@@ -52,61 +38,6 @@ UNSAFE_HINT = "scripts, on* handlers and javascript: URLs are never published"
 # real paragraph comes near this many.
 MAX_BRACKETS_PER_BLOCK = 10_000
 IMAGE_WITHOUT_ALT = re.compile(r"<img\b(?![^>]*\salt\s*=)[^>]*>", re.I)
-RENDERER_VERSION = "1"
-
-
-def load_plugin(name: str) -> Callable[..., None]:
-    module_name, function_name = PLUGINS[name].split(":")
-    return getattr(importlib.import_module(module_name), function_name)
-
-
-def plugin_stylesheets() -> dict[str, Path]:
-    """Each plugin's own stylesheet (``plugins/<name>/<name>.css``): URL path -> file."""
-    root = Path(__file__).resolve().parent.parent / "plugins"
-    return {f"/static/plugins/{name}.css": root / name / f"{name}.css"
-            for name in PLUGINS if (root / name / f"{name}.css").is_file()}
-
-
-def check_plugin_option(name: str, option: str, value: Any) -> None:
-    """Let the plugin judge one option's value on a scratch parser (it raises if it is bad)."""
-    load_plugin(name)(MarkdownIt(), **{option: value})
-
-
-def plugin_option_names() -> dict[str, frozenset[str]]:
-    """Each plugin's keyword-only options: exactly what ``[plugins.NAME]`` may set."""
-    names = {}
-    for name in PLUGINS:
-        parameters = inspect.signature(load_plugin(name)).parameters.values()
-        names[name] = frozenset(p.name for p in parameters if p.kind is p.KEYWORD_ONLY)
-    return names
-
-
-@dataclass(frozen=True)
-class RenderSettings:
-    """Site-wide inputs of every post's render; their fingerprint joins each page's cache key.
-
-    The link table and the static paths are not part of it: a render records the entries it
-    looked up (``Rendered.lookups``), and a cached render stands while those answers do, so
-    adding a post does not render every other post again."""
-
-    site_root: Path
-    plugin_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    cache_root: Path | None = None
-    refresh: bool = False
-    strict: bool = False
-    execute: bool = True
-    site_vars: Mapping[str, Any] = field(default_factory=dict)
-    base_path: str = "/"
-    link_table: Mapping[str, str] = field(default_factory=dict)
-    static_paths: frozenset[str] = frozenset()
-    excerpt_separator: str = "<!--more-->"
-    summary_words: int = 60
-
-    def fingerprint(self) -> str:
-        return content_key(RENDERER_VERSION, repr(sorted((k, sorted(v.items())) for k, v in
-                                                         self.plugin_options.items())),
-                           repr(self.execute), repr(sorted(self.site_vars.items())), self.base_path,
-                           self.excerpt_separator, str(self.summary_words))
 
 
 def build_markdown(plugin_options: Mapping[str, Mapping[str, Any]]) -> MarkdownIt:

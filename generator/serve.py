@@ -257,7 +257,7 @@ class Rebuilder:
 
     def _base_path(self) -> str:
         from .config import load_config
-        from .markdown import plugin_option_names
+        from .render_settings import plugin_option_names
         from .project import site_fallbacks
         return load_config(self.root, plugin_options=plugin_option_names(),
                            fallbacks=site_fallbacks(self.root, self.options.profile)).base_path

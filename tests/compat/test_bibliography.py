@@ -20,9 +20,9 @@ from generator.config import load_config
 from generator.context import ENV_KEY
 from generator.errors import ConfigError, PluginError
 from generator.frontmatter import parse_source
-from generator.markdown import MarkdownRenderer, RenderSettings, check_plugin_option, \
-    plugin_option_names
+from generator.markdown import MarkdownRenderer
 from generator.records import Rendered, SourceFile
+from generator.render_settings import RenderSettings, check_plugin_option, plugin_option_names
 from plugins.compat import bibliography as bibliography_module
 
 from .conftest import make_context, make_markdown

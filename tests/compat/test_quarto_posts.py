@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 
 from generator.frontmatter import parse_source
-from generator.markdown import MarkdownRenderer, RenderSettings
+from generator.markdown import MarkdownRenderer
+from generator.render_settings import RenderSettings
 from generator.records import Rendered
 from tests.site.helpers import source_file
 

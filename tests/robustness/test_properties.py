@@ -22,7 +22,8 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from generator.discover import read_source
 from generator.errors import StrideError
 from generator.frontmatter import parse_source
-from generator.markdown import MarkdownRenderer, RenderSettings
+from generator.markdown import MarkdownRenderer
+from generator.render_settings import RenderSettings
 
 from .conftest import live_code, parse_html
 

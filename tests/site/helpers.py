@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.frontmatter import parse_source
-from generator.markdown import MarkdownRenderer, RenderSettings
+from generator.markdown import MarkdownRenderer
+from generator.render_settings import RenderSettings
 from generator.records import Rendered, SourceFile
 
 _renderers: dict[Path, MarkdownRenderer] = {}

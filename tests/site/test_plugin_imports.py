@@ -39,7 +39,7 @@ kernel: [[1, 0], [0, 1]]
 # As a command-line build does: read the plugins' options, build the parser, render one post.
 SCRIPT = """
 import json, sys
-from generator.markdown import plugin_option_names
+from generator.render_settings import plugin_option_names
 from tests.site.helpers import render
 
 heavy = sys.argv[1].split(",")
@@ -69,3 +69,34 @@ def test_only_a_conv_block_imports_numpy_and_pillow():
     assert '<figure class="conv-figure">' in result["conv_html"]
     assert {"numpy", "PIL", "plugins.conv.block"} <= set(result["after_conv"])
     assert "matplotlib" not in result["after_conv"]
+
+
+# A command-line build after a one-post edit, as `python build.py` runs it.
+EDIT_BUILD = """
+import json, sys
+from generator.cli import main
+
+status = main(["--root", sys.argv[1], "-q", "-j", "2"])
+stack = ("markdown_it", "mdit_py_plugins", "latex2mathml", "generator.markdown", "plugins.math",
+         "plugins.compat", "plugins.run", "plugins.conv", "plugins.tikz")
+print(json.dumps({"status": status, "imported": [name for name in stack if name in sys.modules]}))
+"""
+
+
+def test_a_one_post_edit_leaves_the_markdown_stack_to_the_worker_that_renders_it(tmp_path):
+    """The build process forks the worker first and plans the pages while the worker imports
+    markdown-it and the plugins; importing them itself put them on the edit's critical path."""
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    for number in range(3):
+        (posts / f"2024-01-0{number + 1}-p{number}.md").write_text(
+            f"---\ntitle: Post {number}\n---\nEuler: $e^{{i\\pi}} + {number} = 0$.\n")
+    build = [sys.executable, "-c", EDIT_BUILD, str(tmp_path)]
+    first = subprocess.run(build, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    (posts / "2024-01-02-p1.md").write_text("---\ntitle: Post 1\n---\nEdited: $x^2$.\n")
+    edit = subprocess.run(build, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert edit.returncode == 0, edit.stderr
+    assert json.loads(edit.stdout) == {"status": 0, "imported": []}
+    page = (tmp_path / "public" / "2024" / "01" / "p1" / "index.html").read_text()
+    assert "Edited:" in page and "<msup>" in page
