@@ -143,6 +143,7 @@ class BuildSession:
     #   (render, page-cache key, URL, version): a post's version is made once per change
     record_index: RecordIndex = field(default_factory=lambda: _record_index())
     pages_structure: str = ""  # the structure (see _render_pages) the page records were made for
+    pygments_css: str = ""  # the digest of the highlighting stylesheet this code writes
     render_keys: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # rel -> (digest
     #   and defaults digest, settings fingerprint, page-cache key): hashed once per change
     project: Project | None = None  # the project files' defaults, as the last build read them
@@ -161,7 +162,8 @@ class BuildSession:
         session.saved = (dict(session.parsed), {})
         session.pages_unread = True
         for path, attributes in ((_urls_state(cache_root), ("urls",)),
-                                 (_pages_state(cache_root, out), ("pages_structure",))):
+                                 (_pages_state(cache_root, out),
+                                  ("pages_structure", "pygments_css"))):
             try:
                 code, values = pickle.loads(path.read_bytes())
             except Exception:  # missing, truncated or from another version: start afresh
@@ -211,7 +213,8 @@ class BuildSession:
             if not stale.name.startswith(f"v{STATE_VERSION}-"):
                 stale.unlink(missing_ok=True)
         for path, values in ((_urls_state(cache_root), (self.urls,)),
-                             (_pages_state(cache_root, out), (self.pages_structure,))):
+                             (_pages_state(cache_root, out),
+                              (self.pages_structure, self.pygments_css))):
             path.parent.mkdir(parents=True, exist_ok=True)
             temp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
             temp.write_bytes(pickle.dumps((self.code, values), protocol=5))
@@ -601,7 +604,7 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     from .cache import content_key
     from .incremental import SiteSnapshot, post_root
     from .templates import PYGMENTS_CSS, make_environment, plan_pages, pygments_css, theme_roots
-    from .writer import read_manifest
+    from .writer import bytes_digest, read_manifest
 
     config_digest = content_key(repr(config))
     # Which theme folders exist decides the loader; which file each template name resolves to is
@@ -661,7 +664,15 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
     environment.places = {}
     session.pages = records
     session.pages_structure = structure
-    files.append(OutputFile(PYGMENTS_CSS, data=pygments_css()))
+    # It depends on Pygments and Stride's code alone, both in the state's code fingerprint: while
+    # the file written last is there, the build process need not import Pygments' formatters.
+    if session.pygments_css and written.get(PYGMENTS_CSS) == session.pygments_css \
+            and os.path.isfile(os.path.join(out, PYGMENTS_CSS)):
+        files.append(OutputFile.kept(PYGMENTS_CSS, session.pygments_css))
+    else:
+        stylesheet = pygments_css()
+        session.pygments_css = bytes_digest(stylesheet)
+        files.append(OutputFile(PYGMENTS_CSS, data=stylesheet))
     sources[PYGMENTS_CSS] = "Pygments styles"
     return files, sources, tuple(job.path for _, job, _ in todo)
 

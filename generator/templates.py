@@ -24,7 +24,6 @@ from jinja2.runtime import BlockReference, Context, Macro
 
 from .config import SiteConfig
 from .errors import SourceLocation, StrideError
-from .highlight import stylesheet
 from .records import Site
 from .site import tag_slug
 
@@ -228,6 +227,8 @@ def plan_pages(site: Site, config: SiteConfig, build_time: dt.datetime) -> tuple
 @functools.lru_cache(maxsize=1)
 def pygments_css() -> bytes:
     """The code highlighting stylesheet; it depends on Pygments alone, so one per process."""
+    from .highlight import stylesheet
+
     return stylesheet().encode("utf-8")
 
 

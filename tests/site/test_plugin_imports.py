@@ -78,14 +78,15 @@ from generator.cli import main
 
 status = main(["--root", sys.argv[1], "-q", "-j", "2"])
 stack = ("markdown_it", "mdit_py_plugins", "latex2mathml", "generator.markdown", "plugins.math",
-         "plugins.compat", "plugins.run", "plugins.conv", "plugins.tikz")
+         "plugins.compat", "plugins.run", "plugins.conv", "plugins.tikz", "pygments.formatters")
 print(json.dumps({"status": status, "imported": [name for name in stack if name in sys.modules]}))
 """
 
 
 def test_a_one_post_edit_leaves_the_markdown_stack_to_the_worker_that_renders_it(tmp_path):
     """The build process forks the worker first and plans the pages while the worker imports
-    markdown-it and the plugins; importing them itself put them on the edit's critical path."""
+    markdown-it and the plugins; importing them itself put them on the edit's critical path.
+    The highlighting stylesheet it wrote last time stands without Pygments' formatters."""
     posts = tmp_path / "content" / "posts"
     posts.mkdir(parents=True)
     for number in range(3):
@@ -100,3 +101,9 @@ def test_a_one_post_edit_leaves_the_markdown_stack_to_the_worker_that_renders_it
     assert json.loads(edit.stdout) == {"status": 0, "imported": []}
     page = (tmp_path / "public" / "2024" / "01" / "p1" / "index.html").read_text()
     assert "Edited:" in page and "<msup>" in page
+    stylesheet = tmp_path / "public" / "static" / "css" / "pygments.css"
+    assert ".highlight" in stylesheet.read_text()
+    stylesheet.unlink()  # then it is made again
+    again = subprocess.run(build, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert ".highlight" in stylesheet.read_text()
