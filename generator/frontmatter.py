@@ -1,5 +1,6 @@
-"""Frontmatter in every dialect authors bring: YAML ``---``, TOML ``+++``, Pelican ``Key: value``
-header lines, or none (title from the first ``# heading``).
+"""Frontmatter in every dialect authors bring: YAML ``---``, TOML ``+++``, JSON (an object first,
+as Hugo reads it), Pelican ``Key: value`` header lines, or none (title from the first
+``# heading``).
 
 YAML is composed into a node tree before it is constructed, so that we can reject duplicate keys,
 alias bombs and absurd nesting with a line number, and keep string fields (``slug: 0777``) as the
@@ -37,23 +38,8 @@ def parse_source(source: SourceFile, inherited: Inherited | None = None) -> Pars
 
     ``inherited`` holds the defaults of the post's project files (``generator.project``): the
     post's own keys win, maps are merged key by key."""
-    text = source.text
-    lines = text.split("\n")
-    first = lines[0].rstrip("\r") if lines else ""
-    if first.rstrip() == "---":
-        raw, body_start = _fenced(lines, ("---", "..."), source, "---")
-        data = _load_yaml(raw, source)
-        dialect = "yaml"
-    elif first.rstrip() == "+++":
-        raw, body_start = _fenced(lines, ("+++",), source, "+++")
-        data = load_toml(raw, source.rel)
-        dialect = "toml"
-    elif _looks_like_pelican(lines):
-        data, body_start = _load_pelican(lines)
-        dialect = "pelican"
-    else:
-        data, body_start, dialect = {}, 0, "none"
-    body = "\n".join(lines[body_start:])
+    data, body_start, dialect = read_frontmatter(source.text, source.rel)
+    body = "\n".join(source.text.split("\n")[body_start:])
     diagnostics: list[Diagnostic] = []
     if dialect == "none" or "title" not in data:
         title, body = _title_from_heading(body, source, diagnostics, body_start)
@@ -133,19 +119,49 @@ def _format_map(value: Any) -> Any:
     return value
 
 
-def _fenced(lines: list[str], closers: tuple[str, ...], source: SourceFile, opener: str
+JSON_OPENING = re.compile(r'\{\s*(?:"|\})')
+
+
+def read_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], int, str]:
+    """The frontmatter of a file's text, the line its body starts on (0-based) and the dialect:
+    YAML (``---``), TOML (``+++``), JSON (an object first, as Hugo reads it), Pelican's
+    ``Key: value`` lines, or none."""
+    lines = text.split("\n")
+    first = lines[0].rstrip("\r").rstrip() if lines else ""
+    if first == "---":
+        raw, body_start = _fenced(lines, ("---", "..."), rel, "---")
+        node = compose_mapping(raw, rel, 2, "the frontmatter")
+        return (construct_mapping(node, rel, 2)[0] if node is not None else {}), body_start, "yaml"
+    if first == "+++":
+        raw, body_start = _fenced(lines, ("+++",), rel, "+++")
+        return load_toml(raw, rel), body_start, "toml"
+    if JSON_OPENING.match(text):  # not `{% include %}` or `{: .class}`, which start no object
+        try:
+            data, end = json.JSONDecoder().raw_decode(text)
+        except json.JSONDecodeError as error:
+            raise FrontmatterError(f"invalid JSON frontmatter: {error.msg}",
+                                   location=SourceLocation(rel, error.lineno, error.colno),
+                                   hint='keys and strings need double quotes: "title": "A post"'
+                                   ) from None
+        if not isinstance(data, dict):
+            raise FrontmatterError("JSON frontmatter must be an object",
+                                   location=SourceLocation(rel, 1),
+                                   hint='{"title": "A post", "tags": ["math"]}')
+        return data, text.count("\n", 0, end) + 1, "json"
+    if _looks_like_pelican(lines):
+        data, body_start = _load_pelican(lines)
+        return data, body_start, "pelican"
+    return {}, 0, "none"
+
+
+def _fenced(lines: list[str], closers: tuple[str, ...], rel: str, opener: str
             ) -> tuple[str, int]:
     for index in range(1, len(lines)):
         if lines[index].rstrip() in closers:
             return "\n".join(lines[1:index]), index + 1
     raise FrontmatterError(f"the frontmatter opened with `{opener}` is never closed",
-                           location=SourceLocation(source.rel, 1),
+                           location=SourceLocation(rel, 1),
                            hint=f"add a line `{opener}` after the last metadata line")
-
-
-def _load_yaml(raw: str, source: SourceFile) -> dict[str, Any]:
-    node = compose_mapping(raw, source.rel, 2, "the frontmatter")
-    return construct_mapping(node, source.rel, 2)[0] if node is not None else {}
 
 
 def compose_mapping(raw: str, rel: str, first_line: int, what: str) -> yaml.MappingNode | None:

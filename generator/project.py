@@ -47,7 +47,7 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, FrontmatterError, SourceLocation
-from .frontmatter import compose_mapping, construct_mapping, load_toml, merge_frontmatter
+from .frontmatter import compose_mapping, construct_mapping, merge_frontmatter, read_frontmatter
 from .records import Inherited, SourceFile
 from .uptodate import JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE
 
@@ -294,32 +294,7 @@ def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
     map, or a list of maps each with an optional ``target`` (or ``_target``)."""
     text = _decoded(path, rel)
     lines = text.split("\n")
-    data: Any = {}
-    body_start = 0
-    if lines[0].rstrip() in ("---", "+++"):
-        fence = lines[0].rstrip()
-        closers = ("---", "...") if fence == "---" else ("+++",)
-        end = next((number for number in range(1, len(lines))
-                    if lines[number].rstrip() in closers), None)
-        if end is None:
-            raise FrontmatterError(f"the frontmatter opened with `{fence}` is never closed",
-                                   location=SourceLocation(rel, 1),
-                                   hint=f"add a line `{fence}` after the last metadata line")
-        raw, body_start = "\n".join(lines[1:end]), end + 1
-        if fence == "+++":
-            data = load_toml(raw, rel)
-        else:
-            node = compose_mapping(raw, rel, 2, "the frontmatter")
-            data = construct_mapping(node, rel, 2)[0] if node is not None else {}
-    elif text.lstrip().startswith("{"):
-        try:
-            data, end_index = json.JSONDecoder().raw_decode(text, len(text) - len(text.lstrip()))
-        except json.JSONDecodeError as error:
-            raise FrontmatterError(f"invalid JSON frontmatter: {error.msg}",
-                                   location=SourceLocation(rel, error.lineno, error.colno),
-                                   hint='keys and strings need double quotes: "title": "Posts"'
-                                   ) from None
-        body_start = text.count("\n", 0, end_index) + 1
+    data, body_start, _ = read_frontmatter(text, rel)
     if "\n".join(lines[body_start:]).strip():
         diagnostics.append(Diagnostic(
             SourceLocation(rel, body_start + 1),

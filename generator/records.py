@@ -50,7 +50,7 @@ class PostMeta:
     slug: str
     draft: bool
     url_path: str | None  # from path:/permalink:, exact
-    dialect: str  # yaml | toml | pelican | none
+    dialect: str  # yaml | toml | json | pelican | none
     extra: Mapping[str, Any] = field(default_factory=dict)
     # The keys the post did not set itself but inherited from a defaults file (``_metadata.yml``,
     # ``_quarto.yml``, ``_config.yml``), with the place that set them.

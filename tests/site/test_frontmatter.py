@@ -42,6 +42,24 @@ def test_toml_frontmatter():
     assert (meta.title, meta.tags, meta.dialect) == ("T", ("a", "b"), "toml")
 
 
+def test_json_frontmatter_as_hugo_reads_it():
+    parsed = parse('{\n  "title": "T",\n  "tags": ["a", "b"],\n  "date": "2026-01-12"\n}\n\nBody\n')
+    assert (parsed.meta.title, parsed.meta.tags, parsed.meta.dialect) == ("T", ("a", "b"), "json")
+    assert parsed.body.strip() == "Body" and parsed.body_line_offset == 5
+
+
+@pytest.mark.parametrize("text", ["{% include note.md %}\n\n# Title\n", "{: .lead}\n# Title\n",
+                                  "{{< youtube x >}}\n\n# Title\n"])
+def test_liquid_attributes_or_a_shortcode_first_are_no_json(text):
+    assert parse(text).meta.dialect == "none"
+
+
+def test_invalid_json_points_at_line_and_column():
+    error = error_of('{\n  "title": "T",\n  tags: []\n}\n')
+    assert (error.location.line, error.location.column) == (3, 3)
+    assert "invalid JSON" in error.message
+
+
 def test_pelican_header_lines():
     parsed = parse("Title: Sampling\nDate: 2026-01-25 18:00\nTags: signals, sampling\n"
                    "Status: draft\n\nBody here.\n")
