@@ -38,7 +38,8 @@ citation order (numeric). It goes where the post has Pandoc's ``::: {#refs}`` di
 jekyll-scholar's ``{% bibliography %}`` (every work of the file; ``--cited`` or
 ``--cited_in_order`` only those cited), else at the end of the post, before its footnotes,
 under a "References" heading (``reference-section-title:`` renames it; with a ``{#refs}`` div
-that title is the only heading added, as in Pandoc). ``suppress-bibliography: true`` leaves the
+that title is the only heading added, as in Pandoc), or under the post's own last heading when
+the post ends with one (``# References``, as Pandoc's manual has authors end a document). ``suppress-bibliography: true`` leaves the
 list out.
 
 Frontmatter read: ``bibliography``, ``citation-style`` (``numeric`` or ``author-date``),
@@ -932,7 +933,11 @@ def _place_lists(state: StateCore, settings: Settings,
         return
     at = next((index for index, token in enumerate(tokens)
                if token.type == "footnote_block_open"), len(tokens))
-    tokens[at:at] = _section(keys, formatted, title=settings.title or "References",
+    # A post that ends with a heading ("# References", as Pandoc's manual advises) has titled
+    # the list itself: a second heading would repeat it.
+    own_heading = at >= 3 and tokens[at - 1].type == "heading_close"
+    tokens[at:at] = _section(keys, formatted,
+                             title=settings.title or (None if own_heading else "References"),
                              with_id=True, level=0, shown=shown, heading_ids=_ids(tokens))
 
 

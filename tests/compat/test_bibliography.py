@@ -424,6 +424,17 @@ def test_a_file_is_parsed_once_per_content(tmp_path, monkeypatch):
     assert parses == ["one.bib", "two.bib"]
 
 
+def test_a_post_ending_with_its_own_heading_gets_the_list_under_it_and_no_second_one(tmp_path):
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "See [@jones2019].[^n]\n\n"
+                    "# Bibliography\n\n[^n]: A note.\n")
+    html = rendered.html
+    assert html.count("<h1") == 1 and "<h2" not in html
+    assert html.index('<h1 id="bibliography">') < html.index('<section id="refs"') \
+        < html.index('class="footnotes')
+    titled = post(tmp_path, frontmatter("bibliography: refs.bib") + "# Intro\n\nSee [@jones2019].\n")
+    assert '<h2 id="references">References</h2>' in titled.html  # text follows its last heading
+
+
 def test_editing_the_bib_rerenders_the_posts_that_cite_it(tmp_path):
     site = tmp_path / "blog"
     posts = site / "content" / "posts"
