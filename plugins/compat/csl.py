@@ -29,6 +29,7 @@ import functools
 import hashlib
 import html
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass
 from io import BytesIO
@@ -102,6 +103,7 @@ class StyleSource:
     full: bytes
     without_author: bytes | None
     author_only: bytes | None
+    adds_year_suffix: bool = False  # its citation's disambiguate-add-year-suffix
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,10 @@ def _check(data: bytes, shown: str) -> StyleSource:
         if used.get("macro") not in macros:
             raise CslError(f"{shown}:{used.sourceline}: the macro `{used.get('macro')}` is not "
                            "defined in the style")
+    citation = root.find("cs:citation", _NS)
     return StyleSource(shown, etree.tostring(root), _derived(root, keep_only=False),
-                       _derived(root, keep_only=True))
+                       _derived(root, keep_only=True),
+                       citation.get("disambiguate-add-year-suffix") == "true")
 
 
 @functools.lru_cache(maxsize=1)
@@ -318,6 +322,14 @@ def _person(person: Any) -> dict[str, str]:
     return {part: value for part, value in parts.items() if value}
 
 
+def _year(item: dict[str, Any]) -> str:
+    """The year of a CSL-JSON item's date, "" when it has none."""
+    issued = item.get("issued") or {}
+    if issued.get("date-parts"):
+        return str(issued["date-parts"][0][0])
+    return str(issued.get("literal", ""))
+
+
 def _issued(fields: dict[str, str]) -> dict[str, Any] | None:
     year = fields.get("year", "").strip()
     if year.isdigit():
@@ -396,21 +408,26 @@ class CslCitations:
     first citation or by the bibliography's sort."""
 
     def __init__(self, style: StyleSource, entries: dict[str, Any]):
-        from citeproc import CitationStylesBibliography
-        from citeproc.source.json import CiteProcJSON
-
         self.style = style
         # citeproc-py lowercases its keys: ids keep "Smith" and "smith" apart
         self._ids = {key: f"w{number}" for number, key in enumerate(entries)}
         self._keys = {work_id: key for key, work_id in self._ids.items()}
-        source = CiteProcJSON([{**csl_json(entry), "id": self._ids[key]}
-                               for key, entry in entries.items()])
-        self._variants = {
-            name: CitationStylesBibliography(self._style(xml), source, _HtmlFormatter)
-            for name, xml in (("full", style.full), ("without_author", style.without_author),
-                              ("author_only", style.author_only)) if xml is not None}
+        self._items = {key: {**csl_json(entry), "id": self._ids[key]}
+                       for key, entry in entries.items()}
+        self._variants = self._bibliographies()
+        self._registered: list[str] = []
         self._missing: dict[str, str] = {}
         self._sorted = False
+
+    def _bibliographies(self) -> dict[str, Any]:
+        from citeproc import CitationStylesBibliography
+        from citeproc.source.json import CiteProcJSON
+
+        source = CiteProcJSON(list(self._items.values()))
+        return {name: CitationStylesBibliography(self._style(xml), source, _HtmlFormatter)
+                for name, xml in (("full", self.style.full),
+                                  ("without_author", self.style.without_author),
+                                  ("author_only", self.style.author_only)) if xml is not None}
 
     @property
     def shows_names(self) -> bool:
@@ -446,17 +463,53 @@ class CslCitations:
 
     def register(self, keys: Iterable[str]) -> None:
         """Works cited (or listed) in this order; before any ``cite``."""
-        citation = self._citation(Cite(key) for key in keys if key in self._ids)
+        keys = [key for key in keys if key in self._ids]
+        self._registered += keys
+        citation = self._citation(Cite(key) for key in keys)
         for bibliography in self._variants.values():
             bibliography.register(citation)
+
+    def _sort(self) -> None:
+        if not self._sorted:
+            self._add_year_suffixes()
+            for bibliography in self._variants.values():
+                bibliography.sort()
+            self._sorted = True
+
+    def _add_year_suffixes(self) -> None:
+        """Works whose citations would read the same ("Smith, 2020" twice) get CSL's year suffix,
+        a, b..., in the order of the references list, where the style asks for it
+        (``disambiguate-add-year-suffix``). citeproc-py does not: the suffix joins the year as
+        the work's date, which then sorts and shows as "2020a" in citations and list alike."""
+        if not (self.style.adds_year_suffix and self.shows_names and self._registered):
+            return
+        names = self._variants["author_only"]
+        names.sort()
+        groups: dict[tuple[str, str], list[str]] = {}
+        for key in dict.fromkeys(self._registered):
+            year = _year(self._items[key])
+            if year:
+                probe = self._citation([Cite(key)])
+                names.register(probe)  # (citeproc-py renders only a registered citation)
+                shown = str(names.cite(probe, self._missing_key))
+                groups.setdefault((shown, year), []).append(key)
+        ambiguous = [keys for keys in groups.values() if len(keys) > 1]
+        if not ambiguous:
+            return
+        full = self._variants["full"]
+        full.sort()
+        order = {self._keys[item.key]: position for position, item in enumerate(full.items)}
+        for keys in ambiguous:
+            for letter, key in zip(string.ascii_lowercase, sorted(keys, key=order.__getitem__)):
+                self._items[key]["issued"] = {"literal": f"{_year(self._items[key])}{letter}"}
+        self._variants = self._bibliographies()
+        registered, self._registered = self._registered, []
+        self.register(registered)
 
     def cite(self, cites: Iterable[Cite], variant: str = "full") -> str:
         """A citation's HTML; ``variant``: ``without_author`` or ``author_only`` (their
         styles exist when ``shows_names``)."""
-        if not self._sorted:
-            for bibliography in self._variants.values():
-                bibliography.sort()
-            self._sorted = True
+        self._sort()
         cites = list(cites)
         bibliography = self._variants[variant]
         citation = self._citation(cites)
@@ -473,10 +526,8 @@ class CslCitations:
 
     def entries(self) -> tuple[list[str], dict[str, str]]:
         """Every registered work in the style's order, and each one's entry as HTML."""
+        self._sort()
         bibliography = self._variants["full"]
-        if not self._sorted:
-            bibliography.sort()
-            self._sorted = True
         try:
             texts = bibliography.bibliography() if bibliography.style.has_bibliography() else []
         except Exception as error:  # citeproc-py fails on what it does not implement

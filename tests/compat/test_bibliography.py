@@ -259,6 +259,35 @@ def test_a_csl_file_not_beside_the_post_is_looked_for_in_the_site_folder(tmp_pat
     assert rendered.dependencies[beside] == "missing"  # (one put there later wins)
 
 
+SAME_AUTHOR_AND_YEAR = """
+@article{later, author = {Smith, Jo}, title = {Zeta transforms}, journal = {J}, year = {2020}}
+@article{earlier, author = {Smith, Jo}, title = {Alpha transforms}, journal = {J}, year = {2020}}
+@book{other, author = {Adams, Kim}, title = {Other}, year = {2019}}
+"""
+
+
+@pytest.mark.parametrize("asks", [True, False])
+def test_a_style_that_asks_for_year_suffixes_tells_same_author_same_year_works_apart(
+        tmp_path, asks):
+    """citeproc-py leaves both citations "(Smith, 2020)"; CSL's suffixes follow the list's
+    order (here by author, year, then the order of citation)."""
+    style = STYLES["author-date"]
+    if asks:
+        style = style.replace("<citation ", '<citation disambiguate-add-year-suffix="true" ')
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(style, encoding="utf-8")
+    rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl")
+                    + "First [@earlier], then [@later] and [@other].\n",
+                    bib=SAME_AUTHOR_AND_YEAR)
+    cited = re.findall(r'role="doc-biblioref">([^<]*)</a>', rendered.html)
+    listed = re.findall(r'class="csl-entry" role="listitem">([^<]*)', rendered.html)
+    if asks:
+        assert cited == ["Smith, 2020a", "Smith, 2020b", "Adams, 2019"]
+        assert listed == ["Adams, K. (2019). ", "Smith, J. (2020a). ", "Smith, J. (2020b). "]
+    else:
+        assert cited == ["Smith, 2020", "Smith, 2020", "Adams, 2019"]
+
+
 def test_a_missing_csl_file_warns_and_chooses_by_its_name(tmp_path):
     rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: ieee.csl")
                     + "See [@jones2019].\n")
