@@ -77,16 +77,19 @@ def one_line(markup: str) -> bool:
     return _TALLER.search(markup) is None
 
 
-def accent_classes(base: str, *, gap: float, scale: int = 2, skew: bool = True) -> str:
+def accent_classes(base: str, *, gap: float, scale: int = 2, skew: bool = True,
+                   size: float = 1.0) -> str:
     """The classes of an accent over the converted ``base``: ``scale`` half steps of its width
-    (2: as drawn), its skew over an italic letter, and its ``gap`` over the base's ink."""
+    (2: as drawn), its skew over an italic letter, and its ``gap`` over the base's ink. The
+    classes move the accent by ems of its own size: one drawn at ``size`` (\\vec's 70%) takes
+    as many more steps as make the base's ems."""
     classes = [f"math-wide-{scale}"] if scale > 2 else []
     symbol = _SINGLE_SYMBOL.fullmatch(base)
     if skew and symbol and "mathvariant" not in symbol.group(2) and len(symbol.group(3)) == 1:
-        steps = round(SKEWS.get(symbol.group(3), 0.0) / SKEW_STEP)
+        steps = round(SKEWS.get(symbol.group(3), 0.0) / size / SKEW_STEP)
         if steps:
             classes.append(f"math-skew-{steps}" if steps > 0 else f"math-skew-m{-steps}")
-    if lift := round(gap / LIFT_STEP):
+    if lift := round(gap / size / LIFT_STEP):
         classes.append(f"math-lift-{lift}")
     return " ".join(classes)
 

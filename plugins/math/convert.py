@@ -116,7 +116,7 @@ _OVER_ACCENTS = {r"\Overrightarrow": "⇒", r"\overgroup": "⏜", r"\overlefthar
 # accent (latex2mathml stretched a full arrow over the letter, an \overrightarrow). Not the font's
 # own, the combining U+20D7: Chromium draws a combining mark alone up and to the left of its
 # base. A → at 70% is centred over it and about as wide as TeX's (full size, twice as wide).
-_FIXED_ACCENT_SIZES = {r"\vec": "70%"}
+FIXED_ACCENT_SIZES = {r"\vec": "70%"}
 # accents that keep what they cover one line of text high, unless it is taller itself
 _ACCENTS_OF_TEXT_HEIGHT = frozenset({*accents.NARROW, *accents.WIDE, r"\vec"})
 _UNDER_ACCENTS = {r"\undergroup": "⏝", r"\utilde": "˜", r"\underleftarrow": "←",
@@ -433,7 +433,7 @@ class _Builder:
         """Accents latex2mathml lacks or gets wrong (``\\overgroup``, ``\\utilde``, ``\\vec``...)."""
         inner = self.build(reader.argument(), display=reader.display)
         if token in _OVER_ACCENTS:
-            size = _FIXED_ACCENT_SIZES.get(token)
+            size = FIXED_ACCENT_SIZES.get(token)
             return self._over(reader, inner, _OVER_ACCENTS[token], mathsize=size, stretchy=size is None)
         accent = text_element("mo", _UNDER_ACCENTS[token], stretchy="true")
         return f'<munder accentunder="true"><mrow>{inner}</mrow>{accent}</munder>'
@@ -448,7 +448,9 @@ class _Builder:
         attributes = {"stretchy": "true" if stretchy else "false"}
         if mathsize:
             attributes["mathsize"] = mathsize
-        if not stretchy and (classes := accents.accent_classes(inner, gap=gap, scale=scale, skew=skew)):
+        size = float(mathsize.rstrip("%")) / 100 if mathsize else 1.0
+        if not stretchy and (classes := accents.accent_classes(inner, gap=gap, scale=scale, skew=skew,
+                                                               size=size)):
             attributes["class"] = classes
         accented = f'<mover accent="true"><mrow>{inner}</mrow>{text_element("mo", glyph, **attributes)}</mover>'
         if accents.single_symbol(inner) and _subscript_follows(reader):
