@@ -54,8 +54,9 @@ _CHARACTER_REFERENCE = re.compile(r"&#x([0-9A-Fa-f]{1,6});|&#([0-9]{1,7});")
 _LEAKED_COMMAND = re.compile(r"\\(?:[A-Za-z]+|.?)")  # a command latex2mathml printed as text
 _TOKEN_ELEMENTS = frozenset({"mi", "mn", "mo", "mtext", "ms"})
 _ALIGN_CLASSES = {"left": "math-l", "right": "math-r", "center": "math-c"}
-# latex2mathml marks every symbol of U+2200-U+22FF as <mo>; these are ordinary (TeX's \mathord).
-_ORDINARY_SYMBOLS = frozenset("∞∂∅∇∀∃∄ℵℏℓ")
+# The symbols latex2mathml writes as <mo> that LaTeX and amssymb declare ordinary (\mathord),
+# spaced as letters are: tests/math/test_symbol_classes.py derives this set from those files.
+ORDINARY_SYMBOLS = frozenset("∂∞∅∇⊤⊥∀∃∄∎∠∡∢∁")
 _FUNCTION_NAMES = frozenset(name[1:] for name in FUNCTIONS)
 _SCRIPTED = frozenset({"msub", "msup", "msubsup", "munder", "mover", "munderover"})
 _OPENING = frozenset("([{⟨|‖⌈⌊\u2061")
@@ -205,7 +206,7 @@ def _sanitize(element: Element, unsupported: list[str]) -> None:
         if tag == "mi" and len(element.text) == 1 and unicodedata.category(element.text) in ("Ps", "Pe"):
             tag = "mo"  # \rangle, \lceil...: fences, spaced and sized as operators
             element.set("stretchy", "false")
-        elif tag == "mo" and element.text in _ORDINARY_SYMBOLS and not element.attrib:
+        elif tag == "mo" and element.text in ORDINARY_SYMBOLS and not element.attrib:
             tag = "mi"
         elif tag == "mo" and element.text in _UNSPACED and element.get("stretchy") != "true":
             element.attrib.update(lspace="0", rspace="0")
