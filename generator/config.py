@@ -18,12 +18,12 @@ from typing import Any, get_type_hints
 import yaml
 
 from .errors import ConfigError, SourceLocation
+from .permalinks import PATTERN_HINT, pattern_problem
 
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
 # (plugin, option, value) -> None, raising ConfigError, TypeError or ValueError for a bad value:
 # the plugins know their values, the config knows the line.
 OptionCheck = Callable[[str, str, Any], None]
-PERMALINK_FIELDS = ("year", "month", "day", "slug", "category")
 DEPLOY_KEYS = ("remote", "branch", "cname", "folder")
 
 
@@ -42,7 +42,7 @@ class SiteConfig:
     language: str = "en"
     """The lang attribute of every page."""
     permalink: str = "/{year}/{month}/{slug}/"
-    """The URL pattern of posts; fields: {year} {month} {day} {slug} {category}."""
+    """The URL pattern of posts: {year} {month} {day} {slug} {category}... (permalinks.FIELDS)."""
     posts_per_page: int = 10
     """How many posts an index page lists before paginating."""
     summary_words: int = 60
@@ -195,7 +195,8 @@ def _validate(raw: dict[str, Any], text: str, name: str,
             values[key] = _check_type(key, value, hints[key], where)
             places[key] = where
     config = SiteConfig(**values)
-    _check_permalink(config.permalink, SourceLocation(name, _line_of(text, "permalink")))
+    _check_permalink(config.permalink,
+                     places.get("permalink", SourceLocation(name, _line_of(text, "permalink"))))
     if not re.match(r"^https?://[^/\s]+(/\S*)?$", config.base_url):
         raise ConfigError(f"`base_url` must be an absolute http(s) URL, not {config.base_url!r}",
                           location=places.get("base_url",
@@ -230,13 +231,9 @@ def _check_type(key: str, value: Any, expected: Any, where: SourceLocation) -> A
 
 
 def _check_permalink(pattern: str, where: SourceLocation) -> None:
-    for field_name in re.findall(r"\{(\w*)\}", pattern):
-        if field_name not in PERMALINK_FIELDS:
-            raise ConfigError(f"unknown permalink field {{{field_name}}}", location=where,
-                              hint="use " + " ".join("{%s}" % f for f in PERMALINK_FIELDS))
-    if "{slug}" not in pattern or not pattern.startswith("/"):
-        raise ConfigError(f"permalink {pattern!r} must start with / and contain {{slug}}",
-                          location=where, hint='permalink = "/{year}/{month}/{slug}/"')
+    problem = pattern_problem(pattern, site_wide=True)
+    if problem is not None:
+        raise ConfigError(problem, location=where, hint=PATTERN_HINT)
 
 
 def _validate_deploy(value: Any, text: str, name: str) -> Mapping[str, str]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import yaml
 
+from . import permalinks
 from .errors import Diagnostic, FrontmatterError, SourceLocation
 from .records import Inherited, ParsedSource, PostMeta, SourceFile
 
@@ -340,14 +341,15 @@ def _title_from_heading(body: str, source: SourceFile, diagnostics: list[Diagnos
             del lines[index]
             lines.insert(index, "")  # keep line numbers of everything after it
             return match.group(1), "\n".join(lines)
-    fallback = _stem(source).replace("-", " ").strip().capitalize() or "Untitled"
+    fallback = file_stem(source).replace("-", " ").strip().capitalize() or "Untitled"
     diagnostics.append(Diagnostic(SourceLocation(source.rel, offset + 1),
                                   f"no title: using {fallback!r}",
                                   "add a `title:` line or a `# Heading` at the top", "frontmatter"))
     return fallback, body
 
 
-def _stem(source: SourceFile) -> str:
+def file_stem(source: SourceFile) -> str:
+    """The name a file gives its post: a bundle's folder or the file, without suffix or date."""
     stem = source.bundle.name if source.bundle is not None else Path(source.content_rel).stem
     return DATE_PREFIX.sub("", stem)
 
@@ -371,13 +373,17 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
     updated_key = "updated" if data.get("updated") else "lastmod"
     updated = _parse_date(data[updated_key], where(updated_key)) if data.get(updated_key) else None
     slug_raw = data.get("slug")
-    slug = _as_text(slug_raw, "slug", where) if slug_raw is not None else slugify(_stem(source))
+    slug = _as_text(slug_raw, "slug", where) if slug_raw is not None else slugify(file_stem(source))
     _check_url_part(slug, where("slug"), "slug")
     slug = slug or slugify(title) or "post"
-    url_path = None
+    url_path = url_pattern = None
     for key in ("path", "permalink", "url"):
         if data.get(key) not in (None, ""):
-            url_path = normalize_url_path(_as_text(data[key], key, where), where(key))
+            text = _as_text(data[key], key, where)
+            if key == "permalink" and permalinks.has_tokens(text):
+                url_pattern = _post_pattern(text, where(key))
+            else:
+                url_path = normalize_url_path(text, where(key))
             break
     draft = data.get("draft", False)
     if not isinstance(draft, bool):
@@ -395,7 +401,21 @@ def _meta(data: dict[str, Any], source: SourceFile, dialect: str,
         categories=_as_list(data.get("categories", data.get("category")), "categories", where),
         summary=_as_text(summary, summary_key, where) or None if summary is not None else None,
         slug=slug, draft=draft, url_path=url_path, dialect=dialect,
-        extra=extra, inherited=origins)
+        extra=extra, url_pattern=url_pattern, slug_set=slug_raw is not None, inherited=origins)
+
+
+def _post_pattern(text: str, where: SourceLocation) -> str:
+    """A post's own Jekyll template (``permalink: /:year/:title/``) as a Stride pattern; Jekyll
+    reads no built-in style's name there, so neither does Stride."""
+    try:
+        pattern = permalinks.from_jekyll(text if text.startswith("/") else "/" + text)
+    except permalinks.UnknownToken as error:
+        raise FrontmatterError(str(error), location=where,
+                               hint="permalink: /:year/:month/:title/") from None
+    problem = permalinks.pattern_problem(pattern, site_wide=False)
+    if problem is not None:
+        raise FrontmatterError(problem, location=where, hint="permalink: /:year/:month/:title/")
+    return pattern
 
 
 def _line_of_key(text: str, key: str) -> int:
@@ -479,7 +499,8 @@ def _check_url_part(text: str, where: SourceLocation, key: str) -> None:
 
 
 def normalize_url_path(text: str, where: SourceLocation) -> str:
-    """An author's `path:`/`permalink:` as a safe site-relative URL path ("/a/b/")."""
+    """An author's `path:`/`permalink:` (or a filled pattern) as a safe site-relative URL path
+    ("/a/b/", "/a/b.html")."""
     text = text.strip()
     if not text.startswith("/"):
         text = "/" + text
@@ -490,4 +511,5 @@ def normalize_url_path(text: str, where: SourceLocation) -> str:
                                location=where, hint='write a path like "/my-post/" without .. or \\')
     if not re.search(r"\.[A-Za-z0-9]+$", text) and not text.endswith("/"):
         text += "/"
-    return text
+    # /x/index.html is the file /x/ names: one URL, so that two posts asking for it collide
+    return text[:-len("index.html")] if text.endswith("/index.html") else text

@@ -39,6 +39,7 @@ import hashlib
 import json
 import os
 import re
+import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -47,9 +48,12 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, FrontmatterError, SourceLocation
-from .frontmatter import compose_mapping, construct_mapping, merge_frontmatter, read_frontmatter
+from .frontmatter import (compose_mapping, construct_mapping, merge_frontmatter, read_frontmatter,
+                          slugify)
 from .records import Inherited, SourceFile
-from .uptodate import JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE
+from .uptodate import (HUGO_CONFIG_FOLDER, HUGO_NAMES, HUGO_SUFFIXES, JEKYLL_NAMES, QUARTO_NAMES,
+                       QUARTO_PROFILE_VARIABLE)
+from . import permalinks
 
 # _quarto.yml's tables that describe the project, not a document
 QUARTO_PROJECT_KEYS = frozenset({"project", "website", "book", "manuscript", "profile",
@@ -89,12 +93,13 @@ class Project:
     #   ``fallbacks``: setting -> (value, where the project file sets it)
     cascades: Mapping[str, tuple[DefaultsLayer, ...]] = field(default_factory=dict)  # content-
     #   relative folder -> the `cascade:` entries of its Hugo _index.md, in the file's order
+    hugo: tuple[DefaultsLayer, ...] = ()  # the `cascade` entries of Hugo's site config
     diagnostics: tuple[Diagnostic, ...] = ()
     watched: tuple[Path, ...] = ()  # files outside content/ whose change matters (a .bib named)
 
     @property
     def empty(self) -> bool:
-        return not self.quarto and not self.jekyll and not self.folders and not self.cascades
+        return not (self.quarto or self.jekyll or self.folders or self.cascades or self.hugo)
 
     def inherit(self, sources: Iterable[SourceFile]) -> dict[str, Inherited]:
         """What each source inherits (by ``rel``); sources that inherit nothing are left out.
@@ -112,22 +117,28 @@ class Project:
                 jekyll = tuple(index for index, layer in enumerate(self.jekyll)
                                if _jekyll_applies(layer, kind, candidates))
             cascades: tuple[tuple[str, int], ...] = ()
-            if self.cascades:
+            hugo: tuple[int, ...] = ()
+            if self.cascades or self.hugo:
                 path = _hugo_path(source)
                 cascades = tuple((above, index) for above in _folders_above(folder)
                                  for index, layer in enumerate(self.cascades.get(above, ()))
                                  if _hugo_targets(layer, path))
-            key = (folder, jekyll, cascades)
+                hugo = tuple(index for index, layer in enumerate(self.hugo)
+                             if _hugo_targets(layer, path))
+            key = (folder, jekyll, cascades, hugo)
             if key not in memo:
-                memo[key] = self._merged(folder, jekyll, cascades)
+                memo[key] = self._merged(folder, jekyll, cascades, hugo)
             if memo[key] is not None:
                 found[source.rel] = memo[key]
         return found
 
     def _merged(self, folder: str, jekyll: tuple[int, ...],
-                cascades: tuple[tuple[str, int], ...]) -> Inherited | None:
+                cascades: tuple[tuple[str, int], ...], hugo: tuple[int, ...]
+                ) -> Inherited | None:
         layers: list[DefaultsLayer] = list(self.quarto)
         layers.extend(_jekyll_order([self.jekyll[index] for index in jekyll]))
+        # the site config's cascade is below every _index.md's; its first match wins, as theirs
+        layers.extend(self.hugo[index] for index in reversed(hugo))
         for above in _folders_above(folder):
             # Hugo gives a key the first matching entry's value: later entries go below it
             layers.extend(self.cascades[above][index] for found, index in reversed(cascades)
@@ -253,15 +264,21 @@ def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None
     watched: list[Path] = []
     quarto: tuple[DefaultsLayer, ...] = ()
     jekyll: tuple[DefaultsLayer, ...] = ()
+    # Each tool's own URL pattern for a site that names none, in the order the files are read:
+    # the first is the site's when neither site.toml nor any project file sets a permalink.
+    tool_patterns: list[tuple[str, SourceLocation]] = []
     for name in JEKYLL_NAMES:
         if (root / name).is_file():
-            jekyll = _read_jekyll(root, name, site, diagnostics, watched)
+            jekyll = _read_jekyll(root, name, site, diagnostics, watched, tool_patterns)
     for name in QUARTO_NAMES:
         if (root / name).is_file():
             if profile is None:
                 profile = os.environ.get(QUARTO_PROFILE_VARIABLE, "")
-            quarto = _read_quarto(root, name, profile, site, diagnostics, watched)
+            quarto = _read_quarto(root, name, profile, site, diagnostics, watched, tool_patterns)
             break
+    hugo = _read_hugo(root, site, diagnostics, watched, tool_patterns)
+    if tool_patterns:
+        site.setdefault("permalink", tool_patterns[0])
     folders: dict[str, tuple[DefaultsLayer, ...]] = {}
     content = root / "content"
     for path in sorted(metadata_files):
@@ -285,7 +302,8 @@ def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None
         entries = _read_cascades(path, path.relative_to(root).as_posix(), diagnostics)
         if entries:
             cascades["" if folder == "." else folder] = entries
-    return Project(quarto, jekyll, folders, site, cascades, tuple(diagnostics), tuple(watched))
+    return Project(quarto, jekyll, folders, site, cascades, hugo, tuple(diagnostics),
+                   tuple(watched))
 
 
 def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
@@ -302,8 +320,14 @@ def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
             "move the text into a page of content/pages/", WARNING_KIND))
     if not isinstance(data, dict) or data.get("cascade") is None:
         return ()
-    cursor = _key_line(lines, 1, "cascade")
-    cascade = data["cascade"]
+    return _cascade_layers(data["cascade"], rel, lines, _key_line(lines, 1, "cascade"),
+                           diagnostics)
+
+
+def _cascade_layers(cascade: Any, rel: str, lines: list[str], cursor: int,
+                    diagnostics: list[Diagnostic]) -> tuple[DefaultsLayer, ...]:
+    """A Hugo ``cascade`` (of an ``_index.md`` or the site's config) whose key is on line
+    ``cursor`` of ``rel``: a map, or a list of maps each with an optional ``target``."""
     hint = "cascade:\n  - params: {math: true}\n    target: {path: \"/posts/**\"}"
     entries = [cascade] if isinstance(cascade, dict) else cascade
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
@@ -409,7 +433,8 @@ def _layer(rel: str, values: Mapping[str, Any], lines: Mapping[str, int],
 
 def _read_quarto(root: Path, name: str, profile: str,
                  site: dict[str, tuple[Any, SourceLocation]], diagnostics: list[Diagnostic],
-                 watched: list[Path]) -> tuple[DefaultsLayer, ...]:
+                 watched: list[Path], tool_patterns: list[tuple[str, SourceLocation]]
+                 ) -> tuple[DefaultsLayer, ...]:
     """``_quarto.yml``, then the files its ``metadata-files`` lists, then the active profiles'
     ``_quarto-<name>.yml``: Quarto merges each over the ones before (``project-context.ts`` and
     ``project-profile.ts``), and so do their ``website:`` settings."""
@@ -436,6 +461,11 @@ def _read_quarto(root: Path, name: str, profile: str,
                     rel, _nested_line(text, file_lines.get("website", 1), key)))
     for setting, found_at in website.items():
         site.setdefault(setting, found_at)
+    project = values.get("project")
+    if isinstance(project, dict) and project.get("type") == "website":
+        tool_patterns.append((permalinks.QUARTO_DEFAULT, SourceLocation(
+            name, _nested_line((root / name).read_text(encoding="utf-8-sig"),
+                               lines.get("project", 1), "type"))))
     return tuple(_layer(rel, {key: value for key, value in file_values.items()
                               if key not in QUARTO_PROJECT_KEYS},
                         file_lines, diagnostics, concatenates=True)
@@ -527,11 +557,27 @@ def _without_lists_of_files(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _read_jekyll(root: Path, name: str, site: dict[str, tuple[Any, SourceLocation]],
-                 diagnostics: list[Diagnostic], watched: list[Path]) -> tuple[DefaultsLayer, ...]:
+                 diagnostics: list[Diagnostic], watched: list[Path],
+                 tool_patterns: list[tuple[str, SourceLocation]]) -> tuple[DefaultsLayer, ...]:
     values, lines = _read_mapping(root / name, name)
 
     def where(key: str) -> SourceLocation:
         return SourceLocation(name, lines.get(key, 0))
+
+    permalink = values.get("permalink")
+    if permalink in (None, ""):
+        # Jekyll's own default, so that a blog that never set one keeps its URLs too
+        tool_patterns.append((permalinks.from_jekyll(permalinks.JEKYLL_DEFAULT_STYLE),
+                              SourceLocation(name, 1)))
+    elif not isinstance(permalink, str):
+        raise FrontmatterError(f"`permalink` must be a style's name or a template, not "
+                               f"{permalink!r}", location=where("permalink"),
+                               hint="permalink: /:year/:month/:day/:title/")
+    else:
+        site["permalink"] = (_foreign_pattern(permalinks.from_jekyll, permalink,
+                                              where("permalink"),
+                                              "permalink: /:year/:month/:day/:title/"),
+                             where("permalink"))
 
     for key, setting in (("title", "title"), ("description", "description"),
                          ("excerpt_separator", "excerpt_separator")):
@@ -620,6 +666,134 @@ def _jekyll_defaults(node: yaml.MappingNode | None, name: str,
         layers.append(_layer(name, values, lines, diagnostics, path.rstrip("/"),
                              scope.get("type", "").strip()))
     return layers
+
+
+def _foreign_pattern(translate, text: str, where: SourceLocation, hint: str) -> str:
+    """Another tool's permalink as Stride's pattern; a token Stride cannot fill stops the build
+    where it is written."""
+    try:
+        return translate(text)
+    except permalinks.UnknownToken as error:
+        raise FrontmatterError(str(error), location=where, hint=hint) from None
+
+
+HUGO_KEY_FILES = ("params", "permalinks")  # config/_default/params.toml holds [params]' keys
+HUGO_PERMALINK_HINT = '[permalinks.page]\nposts = "/:year/:month/:slug/"'
+
+
+def _read_hugo(root: Path, site: dict[str, tuple[Any, SourceLocation]],
+               diagnostics: list[Diagnostic], watched: list[Path],
+               tool_patterns: list[tuple[str, SourceLocation]]) -> tuple[DefaultsLayer, ...]:
+    """Hugo's site configuration: the first of ``hugo.toml`` ... ``config.json`` at the site
+    folder, then ``config/_default/``'s (its ``hugo.*`` or ``config.*``, and ``params.*`` and
+    ``permalinks.*``, each holding that key). Its settings fill only what is not set already;
+    its ``cascade`` is returned, as layers."""
+    folder = root / HUGO_CONFIG_FOLDER
+    names = [name for name in HUGO_NAMES if (root / name).is_file()][:1]
+    folder_names = [f"{HUGO_CONFIG_FOLDER}/{stem}{suffix}" for stem in ("hugo", "config")
+                    for suffix in HUGO_SUFFIXES]
+    watched.extend(root / name for name in folder_names)
+    names += [name for name in folder_names if (root / name).is_file()][:1]
+    files = [(name, None) for name in names]
+    for key in HUGO_KEY_FILES:
+        candidates = [f"{HUGO_CONFIG_FOLDER}/{key}{suffix}" for suffix in HUGO_SUFFIXES]
+        watched.extend(root / name for name in candidates)
+        files += [(name, key) for name in candidates if (root / name).is_file()][:1]
+    if not files:
+        return ()
+    layers: list[DefaultsLayer] = []
+    pattern_set = False
+    for rel, key in files:
+        text = _decoded(root / rel, rel)
+        values = _hugo_values(text, rel)
+        lines = text.split("\n")
+        if key is not None:  # the file is that key's value: its keys start at line 1
+            values, base = {key: values}, {key: 0}
+        else:
+            base = {}
+        pattern_set |= _hugo_settings(rel, values, lines, base, site)
+        cascade = {k.lower(): v for k, v in values.items()}.get("cascade")
+        if cascade is not None:
+            layers.extend(_cascade_layers(cascade, rel, lines, _key_line(lines, 1, "cascade"),
+                                          diagnostics))
+    if not pattern_set:
+        tool_patterns.append((permalinks.HUGO_DEFAULT, SourceLocation(files[0][0], 1)))
+    return tuple(layers)
+
+
+def _hugo_values(text: str, rel: str) -> dict[str, Any]:
+    suffix = PurePosixPath(rel).suffix
+    if suffix in (".yaml", ".yml"):
+        return dict(_parsed(rel, text)[0])
+    try:
+        values = tomllib.loads(text) if suffix == ".toml" else json.loads(text or "{}")
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
+        message = re.sub(r"\s*\(at line.*\)", "", str(error))
+        raise FrontmatterError(f"invalid TOML: {message}",
+                               location=SourceLocation(rel, int(match.group(1)) if match else 1,
+                                                       int(match.group(2)) if match else 0),
+                               hint="strings need quotes: title = \"My blog\"") from None
+    except json.JSONDecodeError as error:
+        raise FrontmatterError(f"invalid JSON: {error.msg}",
+                               location=SourceLocation(rel, error.lineno, error.colno),
+                               hint='keys and strings need double quotes: "title": "My blog"'
+                               ) from None
+    if not isinstance(values, dict):
+        raise FrontmatterError("Hugo's configuration must be a map of settings",
+                               location=SourceLocation(rel, 1), hint='title = "My blog"')
+    return values
+
+
+def _hugo_settings(rel: str, values: Mapping[str, Any], lines: list[str],
+                   base: Mapping[str, int], site: dict[str, tuple[Any, SourceLocation]]) -> bool:
+    """Hugo's site settings that Stride has (keys in any case, as Hugo reads them) into
+    ``site``, where nothing set them yet; whether the file names the posts' permalink."""
+    keys = {key.lower(): key for key in values}
+
+    def line(key: str, within: str = "") -> SourceLocation:
+        """Where ``key`` is set: at the top, or in the table ``within`` (a key file's keys
+        are its top)."""
+        start = _key_line(lines, 1, keys[within]) if within and within not in base else 1
+        return SourceLocation(rel, _key_line(lines, start, key))
+
+    for key, setting in (("title", "title"), ("baseurl", "base_url"),
+                         ("languagecode", "language"), ("author", "author")):
+        value = values.get(keys.get(key, ""))
+        if isinstance(value, dict) and key == "author":
+            value = {k.lower(): v for k, v in value.items()}.get("name")
+        if value not in (None, ""):
+            site.setdefault(setting, (value, line(keys.get(key, key))))
+    params = values.get(keys.get("params", ""))
+    if isinstance(params, dict):
+        lowered = {key.lower(): key for key in params}
+        for key in ("description", "author"):
+            value = params.get(lowered.get(key, ""))
+            if isinstance(value, dict) and key == "author":
+                value = {k.lower(): v for k, v in value.items()}.get("name")
+            if value not in (None, ""):
+                site.setdefault(key, (value, line(lowered[key], "params")))
+    table = values.get(keys.get("permalinks", ""))
+    if table is None:
+        return False
+    where = line(keys["permalinks"]) if "permalinks" not in base else SourceLocation(rel, 1)
+    lowered = {str(key).lower(): value for key, value in table.items()} \
+        if isinstance(table, dict) else None
+    if isinstance(lowered, dict) and isinstance(lowered.get("page"), dict):
+        lowered = {str(key).lower(): value for key, value in lowered["page"].items()}
+    section = next((name for name in ("posts", "post") if lowered and name in lowered), None)
+    if lowered is None or section is None:
+        raise FrontmatterError("Hugo's `permalinks` names no pattern for `posts` (Stride's "
+                               "posts are content/posts/)", location=where,
+                               hint=HUGO_PERMALINK_HINT)
+    pattern = lowered[section]
+    found_at = SourceLocation(rel, _key_line(lines, max(where.line, 1), section))
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise FrontmatterError(f"a permalink pattern is text, not {pattern!r}", location=found_at,
+                               hint=HUGO_PERMALINK_HINT)
+    site.setdefault("permalink", (_foreign_pattern(permalinks.from_hugo, pattern, found_at,
+                                                   HUGO_PERMALINK_HINT), found_at))
+    return True
 
 
 def _nested_line(text: str, start: int, key: str) -> int:

@@ -52,6 +52,10 @@ class PostMeta:
     url_path: str | None  # from path:/permalink:, exact
     dialect: str  # yaml | toml | json | pelican | none
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # A permalink: of Jekyll placeholders (/:year/:title/), as a Stride pattern the post's
+    # fields fill (generator.permalinks); None when its URL is exact or the site's pattern's.
+    url_pattern: str | None = None
+    slug_set: bool = False  # whether the frontmatter names the slug (Hugo's :slug reads it)
     # The keys the post did not set itself but inherited from a defaults file (``_metadata.yml``,
     # ``_quarto.yml``, ``_config.yml``), with the place that set them.
     inherited: Mapping[str, SourceLocation] = field(default_factory=dict)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .config import SiteConfig
 from .errors import ContentError, SourceLocation
-from .frontmatter import slugify
+from .frontmatter import file_stem, normalize_url_path, slugify
+from .permalinks import date_fields, expand
 from .records import ParsedSource, Post, Site, TagPage
 
 RESERVED = {"/tags/", "/archive/", "/page/", "/static/", "/feed.xml", "/sitemap.xml",
@@ -20,9 +21,44 @@ def url_for(parsed: ParsedSource, config: SiteConfig) -> str:
         return meta.url_path
     if parsed.source.kind == "page":
         return f"/{meta.slug}/"
-    category = slugify(meta.categories[0]) if meta.categories else "posts"
-    return config.permalink.format(year=f"{meta.date.year:04d}", month=f"{meta.date.month:02d}",
-                                   day=f"{meta.date.day:02d}", slug=meta.slug, category=category)
+    url = expand(meta.url_pattern or config.permalink, url_fields(parsed))
+    # The fields come from file names, titles and categories: the result must still be a
+    # plain path inside the site.
+    return normalize_url_path(url, SourceLocation(parsed.source.rel))
+
+
+def url_fields(parsed: ParsedSource) -> dict[str, object]:
+    """What a post gives each field of a permalink pattern (``permalinks.FIELDS``)."""
+    meta, source = parsed.meta, parsed.source
+    folders = source.content_rel.split("/")[:-1]
+    if source.bundle is not None:
+        folders = folders[:-1]
+    name = source.bundle.name if source.bundle is not None else Path(source.content_rel).stem
+    filename = _urlized(name)
+    title = slugify(meta.title) or meta.slug
+    categories = [part for part in (slugify(category) for category in meta.categories) if part]
+    return {**date_fields(meta.date), "slug": meta.slug,
+            "name": _jekyll_pretty(meta.slug if meta.slug_set else file_stem(source)),
+            "title": title, "slug_or_title": _urlized(meta.slug) if meta.slug_set else title,
+            "filename": filename,
+            "slug_or_filename": _urlized(meta.slug) if meta.slug_set else filename,
+            "category": categories[0] if categories else "posts",
+            "categories": "/".join(dict.fromkeys(categories)),
+            "section": folders[0].lower() if folders else "",
+            "sections": "/".join(folders).lower(),
+            "path": source.content_rel.rpartition(".")[0] or source.content_rel}
+
+
+def _jekyll_pretty(text: str) -> str:
+    """Jekyll's ``pretty`` slug, as its ``:title`` has it: case kept, and runs of characters
+    other than letters, digits and ``._~!$&'()+,;=@`` one hyphen."""
+    return re.sub(r"(?:[^\w.~!$&'()+,;=@]|_)+", "-", text).strip("-")
+
+
+def _urlized(text: str) -> str:
+    """A name as Hugo writes it in a URL: lower case, spaces as hyphens, no punctuation that
+    would end the path."""
+    return re.sub(r"[^\w.~+-]", "", re.sub(r"\s+", "-", text.strip().lower()))
 
 
 def plan_urls(parsed: Iterable[ParsedSource], config: SiteConfig) -> dict[str, str]:

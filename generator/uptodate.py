@@ -1,9 +1,9 @@
 """Is the last build still current? Answered by ``stat`` alone, before anything heavy is imported.
 
 After a successful build Stride writes a stamp: the size and mtime of every input (content, the
-site's theme and the built-in one, the config and a Quarto or Jekyll project's files beside it
-(``_quarto.yml``, ``_config.yml``), Stride's own code and its plugins, files a render
-read from elsewhere), the options the site was built with, and the size and mtime of every output
+site's theme and the built-in one, the config and a Quarto, Jekyll or Hugo project's files beside
+it (``_quarto.yml``, ``_config.yml``, ``hugo.toml``), Stride's own code and its plugins, files a
+render read from elsewhere), the options the site was built with, and the size and mtime of every output
 file. ``python build.py`` compares the stamp with the disk first and stops there when nothing
 differs, without importing markdown-it or matplotlib.
 
@@ -26,11 +26,16 @@ from pathlib import Path
 STAMP_VERSION = 1
 RACY_SECONDS = 2.0
 CONFIG_NAMES = ("site.toml", "site.yaml", "site.yml")
-# A Quarto or Jekyll project's files at the site folder (read by generator.project); the
+# A Quarto, Jekyll or Hugo project's files at the site folder (read by generator.project); the
 # _metadata.yml files under content/ are discovery's (discover.DEFAULTS_NAMES).
 QUARTO_NAMES = ("_quarto.yml", "_quarto.yaml")
 JEKYLL_NAMES = ("_config.yml",)
-PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES
+HUGO_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
+# Hugo reads the first of these it finds: hugo.* since 0.110, config.* before
+HUGO_NAMES = tuple(stem + suffix for stem in ("hugo", "config") for suffix in HUGO_SUFFIXES)
+# Hugo's configuration folder, whose files generator.project lists among its watched files
+HUGO_CONFIG_FOLDER = "config/_default"
+PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES + HUGO_NAMES
 # Names the active Quarto profiles when `--profile` does not: part of what a build was made with.
 QUARTO_PROFILE_VARIABLE = "QUARTO_PROFILE"
 # Stride's own folders, relative to its checkout: a change to the code can change every page.

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from generator.errors import ConfigError, OutputError
+from generator.permalinks import PATTERN_HINT
 
 from ..conftest import REPO, write
 from .conftest import HANG_GUARD, add_post, build_failure, build_site, raised, run_cli, warnings_of
@@ -161,7 +162,7 @@ def config_error(site, text: str, name: str = "site.toml") -> ConfigError:
      "`base_url` must be an absolute http(s) URL, not 'ftp://example.com/'",
      'base_url = "https://someone.github.io/blog/"'),
     ('permalink = "/{year}/{titl}/"\n', "site.toml:1", "unknown permalink field {titl}",
-     "use {year} {month} {day} {slug} {category}"),
+     PATTERN_HINT),
     ('title = "T"\nmenu = [1\n', "site.toml:2",
      "invalid TOML: Unclosed array (at end of document)",
      "fix the syntax; strings need quotes, tables look like [plugins.math]"),

@@ -27,7 +27,8 @@ def post(site: Path, rel: str, body: str, *, day: int = 1, extra: str = "",
 
 def page_text(result, url: str) -> str:
     """The text of a built page, tags removed."""
-    html = (result.output / url.strip("/") / "index.html").read_text()
+    path = url.strip("/") if url.endswith(".html") else url.strip("/") + "/index.html"
+    html = (result.output / path).read_text()
     return re.sub(r"<[^>]+>", "", html)
 
 
@@ -100,14 +101,15 @@ def test_quarto_project_options_apply_to_every_post_and_the_website_fills_the_co
          "{{ page.format.html.toc }} echo {{ page.execute.echo }} type {{ page.project.type }}.")
     result = build(BuildOptions(root=site, jobs=1))
     # the project's own tables (project:, website:) are not document options
-    assert shown(result, "/2024/01/a/") == "shows: fold true toc false echo false type ."
+    assert shown(result, "/posts/a.html") == "shows: fold true toc false echo false type ."
     index = (result.output / "index.html").read_text()
     assert "<title>From Quarto" in index
-    assert "https://example.org/notes/2024/01/a/" in (result.output / "feed.xml").read_text()
+    assert "https://example.org/notes/posts/a.html" in (result.output / "feed.xml").read_text()
 
 
 def test_site_toml_wins_over_the_project_files_site_settings(site):
-    write(site / "site.toml", 'title = "Mine"\nbase_url = "https://mine.org/"\n')
+    write(site / "site.toml", 'title = "Mine"\nbase_url = "https://mine.org/"\n'
+          'permalink = "/{year}/{month}/{slug}/"\n')
     write(site / "_quarto.yml", "website:\n  title: From Quarto\n  site-url: https://q.org/\n")
     write(site / "_config.yml", "title: From Jekyll\nurl: https://j.org\n")
     post(site, "posts/a.md", "Text.")
@@ -152,11 +154,13 @@ def test_jekyll_defaults_apply_by_scope_path_and_type(site):
     post(site, "posts/2020/2020-01-01-old.md", shows, title="old")
     post(site, "pages/about.md", shows, title="about")
     result = build(BuildOptions(root=site, jobs=1))
-    assert shown(result, "/2024/01/new/") == "shows: post true"
+    # no permalink: Jekyll's default, /:categories/:year/:month/:day/:title:output_ext
+    assert shown(result, "/2024/01/01/new.html") == "shows: post true"
     # _posts/2020 is the longer path: its comments win over _posts's, its layout is _posts's
-    assert shown(result, "/2024/01/old/") == "shows: post false"
+    assert shown(result, "/2024/01/01/old.html") == "shows: post false"
     assert shown(result, "/about/") == "shows: page false"
-    assert "https://me.github.io/blog/2024/01/new/" in (result.output / "feed.xml").read_text()
+    assert "https://me.github.io/blog/2024/01/01/new.html" in \
+        (result.output / "feed.xml").read_text()
 
 
 def test_jekyll_scholar_names_the_bibliography_of_citing_posts(site):
@@ -164,7 +168,7 @@ def test_jekyll_scholar_names_the_bibliography_of_citing_posts(site):
     write(site / "_bibliography" / "references.bib", BIB)
     post(site, "posts/a.md", "As {% cite smith20 %} shows.")
     result = build(BuildOptions(root=site, jobs=1))
-    assert "As (Smith 2020) shows." in page_text(result, "/2024/01/a/")
+    assert "As (Smith 2020) shows." in page_text(result, "/2024/01/01/a.html")
     assert not result.diagnostics
 
 
@@ -174,9 +178,10 @@ def test_site_tomls_bibliography_wins_over_jekyll_scholar(site):
     write(site / "refs" / "mine.bib", BIB.replace("Smith, John", "Mine, Mary"))
     write(site / "site.toml", '[plugins.compat]\nbibliography = "refs/mine.bib"\n')
     post(site, "posts/a.md", "As [@smith20].")
-    assert "As (Mine 2020)." in page_text(build(BuildOptions(root=site, jobs=1)), "/2024/01/a/")
+    url = "/2024/01/01/a.html"  # Jekyll's default permalink
+    assert "As (Mine 2020)." in page_text(build(BuildOptions(root=site, jobs=1)), url)
     write(site / "site.toml", "")
-    assert "As (Theirs 2020)." in page_text(build(BuildOptions(root=site, jobs=1)), "/2024/01/a/")
+    assert "As (Theirs 2020)." in page_text(build(BuildOptions(root=site, jobs=1)), url)
 
 
 def test_a_missing_jekyll_scholar_bibliography_is_a_warning_at_its_line(site):
