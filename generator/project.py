@@ -18,7 +18,11 @@ meaning they had:
   name files read over the one naming them, and the active profiles' ``_quarto-<name>.yml`` are
   read over ``_quarto.yml``. Lists set by Quarto's files add up with those above them.
 - Hugo's ``cascade:`` in a section's ``_index.md`` applies below its folder, entry by entry as its
-  ``target`` (``path`` and ``kind`` globs) picks the pages.
+  ``target`` (``path`` and ``kind`` globs) picks the pages; the ``cascade`` of Hugo's site config
+  (``hugo.toml``... ``config/_default/``) applies below them all. Its ``title``, ``baseURL``,
+  ``languageCode``, ``params``' ``description`` and ``author`` are site settings.
+- Each tool's URL pattern (Jekyll's ``permalink``, Hugo's ``[permalinks]``, a Quarto website's
+  own URLs; ``generator.permalinks``) is the site's ``permalink``, so that posts keep their URLs.
 
 Layers, farthest first: ``_quarto.yml`` (its listed files, its profiles'), Jekyll's defaults (the
 more specific scope over the less, as Jekyll orders them), the Hugo cascades and ``_metadata.yml``
