@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from .discover import DEFAULTS_NAMES, MARKDOWN_SUFFIXES, RACY_NS
 from .errors import BuildFailed, Diagnostic, SourceLocation, StrideError, WorkerDied
 from .uptodate import (PROJECT_NAMES, QUARTO_PROFILE_VARIABLE, compare_stamp, forget_stamp,
-                       scan_inputs, stamp_path, stat_outputs, write_stamp)
+                       hugo_environment, scan_inputs, stamp_path, stat_outputs, write_stamp)
 from .writer import OutputFile, WriteReport, build_lock, check_output_folder
 
 from .cache import ShardedCache
@@ -82,11 +82,18 @@ class BuildOptions:
     refresh: bool = False
     jobs: int = 0  # 0: one per core
     profile: str | None = None  # Quarto's active profiles, "a,b"; None: QUARTO_PROFILE's
+    # Hugo's environment (config/NAME/ over config/_default/); None: HUGO_ENVIRONMENT's, else
+    # production
+    environment: str | None = None
 
     @property
     def quarto_profile(self) -> str:
         return self.profile if self.profile is not None else \
             os.environ.get(QUARTO_PROFILE_VARIABLE, "")
+
+    @property
+    def hugo_environment(self) -> str:
+        return hugo_environment(self.environment)
 
     @property
     def output(self) -> Path:
@@ -285,7 +292,8 @@ def build(options: BuildOptions, *, progress: Progress | None = None,
             return _build_locked(options, root, out, cache_root, started, progress, session)
         stamp = stamp_path(cache_root, out)
         scan = scan_inputs(root, CODE_ROOT, _stamped_extras(stamp))
-        settings = json.dumps([options.drafts, options.strict, options.quarto_profile])
+        settings = json.dumps([options.drafts, options.strict, options.quarto_profile,
+                               options.hugo_environment])
         summary, changed = (None, None) if options.refresh else \
             compare_stamp(stamp, scan, settings, out)
         if summary is not None:
@@ -356,7 +364,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     # _quarto.yml, Jekyll's _config.yml, the _metadata.yml files and Hugo's _index.md cascades:
     # frontmatter defaults, and site settings for what site.toml leaves unset
     project = session.project = load_project(root, found.defaults_files, options.quarto_profile,
-                                             found.section_files)
+                                             found.section_files, options.hugo_environment)
     config = load_config(root, plugin_options=plugin_option_names(),
                          check_option=check_plugin_option, fallbacks=project.site)
     static = dict(found.static_files)

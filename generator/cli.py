@@ -28,6 +28,8 @@ PROGRESS_AFTER_SECONDS = 0.5  # a build quicker than this shows no progress bar 
 PROFILE_HELP = ("the Quarto profiles to activate, names separated by commas: _quarto-NAME.yml "
                 "is read over _quarto.yml (default: QUARTO_PROFILE, else _quarto.yml's "
                 "profile: default:)")
+ENVIRONMENT_HELP = ("Hugo's environment: config/NAME/ is read over config/_default/ (default: "
+                    "HUGO_ENVIRONMENT, else %s)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="ignore the caches: re-render every post and re-run every figure")
     build.add_argument("-j", "--jobs", type=int, default=0, help="worker processes (default: cores)")
     build.add_argument("--profile", help=PROFILE_HELP)
+    build.add_argument("-e", "--environment", help=ENVIRONMENT_HELP % "production")
     new = commands.add_parser("new", parents=[common], help="start a new post")
     new.add_argument("title", help="the post's title")
     commands.add_parser("clean", parents=[common], help="remove the output and the caches")
@@ -55,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     serve.add_argument("--drafts", action="store_true", help="include posts marked draft: true")
     serve.add_argument("--profile", help=PROFILE_HELP)
+    serve.add_argument("-e", "--environment", help=ENVIRONMENT_HELP % "development")
     check = commands.add_parser("check", parents=[common],
                                 help="check a built site: links, anchors, assets, feed, HTML")
     check.add_argument("--no-validator", action="store_true",
@@ -104,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve
             return serve(args.root, port=args.port, drafts=args.drafts, quiet=args.quiet,
-                         profile=args.profile)
+                         profile=args.profile, environment=args.environment)
         if args.command == "check":
             return _check(args)
         if args.command == "deploy":
@@ -131,7 +135,8 @@ def _build(args: argparse.Namespace) -> int:
     from .build import BuildOptions, build
 
     options = BuildOptions(root=args.root, out=args.out, drafts=args.drafts, strict=args.strict,
-                           refresh=args.refresh, jobs=args.jobs, profile=args.profile)
+                           refresh=args.refresh, jobs=args.jobs, profile=args.profile,
+                           environment=args.environment)
     bar = ProgressBar() if _interactive(args) else None
     try:
         result = build(options, progress=bar)

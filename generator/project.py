@@ -55,8 +55,8 @@ from .errors import Diagnostic, FrontmatterError, SourceLocation
 from .frontmatter import (compose_mapping, construct_mapping, merge_frontmatter, read_frontmatter,
                           slugify)
 from .records import Inherited, SourceFile
-from .uptodate import (HUGO_CONFIG_FOLDER, HUGO_NAMES, HUGO_SUFFIXES, JEKYLL_NAMES, QUARTO_NAMES,
-                       QUARTO_PROFILE_VARIABLE)
+from .uptodate import (HUGO_CONFIG_FOLDER, HUGO_DEFAULT_FOLDER, HUGO_NAMES, HUGO_SUFFIXES,
+                       JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE, hugo_environment)
 from . import permalinks
 
 # _quarto.yml's tables that describe the project, not a document
@@ -258,11 +258,13 @@ def _jekyll_order(layers: list[DefaultsLayer]) -> list[DefaultsLayer]:
 # ---------------------------------------------------------------- reading
 
 def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None = None,
-                 section_files: Iterable[Path] = ()) -> Project:
+                 section_files: Iterable[Path] = (), environment: str | None = None) -> Project:
     """Read the site's project files: ``_quarto.yml`` (with the files it lists and those of the
-    active ``profile``s: ``None`` reads ``QUARTO_PROFILE``) and ``_config.yml`` at ``root``, and
-    the ``_metadata.yml`` and Hugo ``_index.md`` files discovery found. Raises
-    ``FrontmatterError`` with ``file:line``."""
+    active ``profile``s: ``None`` reads ``QUARTO_PROFILE``), ``_config.yml`` and Hugo's config
+    (``config/ENVIRONMENT/`` over ``config/_default/``: ``None`` reads ``HUGO_ENVIRONMENT``, else
+    ``production``) at ``root``, and the ``_metadata.yml`` and Hugo ``_index.md`` files
+    discovery found. Raises ``FrontmatterError`` with ``file:line``."""
+    environment = hugo_environment(environment)
     diagnostics: list[Diagnostic] = []
     site: dict[str, tuple[Any, SourceLocation]] = {}
     watched: list[Path] = []
@@ -280,7 +282,7 @@ def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None
                 profile = os.environ.get(QUARTO_PROFILE_VARIABLE, "")
             quarto = _read_quarto(root, name, profile, site, diagnostics, watched, tool_patterns)
             break
-    hugo = _read_hugo(root, site, diagnostics, watched, tool_patterns)
+    hugo = _read_hugo(root, environment, site, diagnostics, watched, tool_patterns)
     if tool_patterns:
         site.setdefault("permalink", tool_patterns[0])
     folders: dict[str, tuple[DefaultsLayer, ...]] = {}
@@ -303,14 +305,15 @@ def load_project(root: Path, metadata_files: Iterable[Path], profile: str | None
     cascades = {}
     for path in sorted(section_files):
         folder = path.parent.relative_to(content).as_posix()
-        entries = _read_cascades(path, path.relative_to(root).as_posix(), diagnostics)
+        entries = _read_cascades(path, path.relative_to(root).as_posix(), environment,
+                                 diagnostics)
         if entries:
             cascades["" if folder == "." else folder] = entries
     return Project(quarto, jekyll, folders, site, cascades, hugo, tuple(diagnostics),
                    tuple(watched))
 
 
-def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
+def _read_cascades(path: Path, rel: str, environment: str, diagnostics: list[Diagnostic]
                    ) -> tuple[DefaultsLayer, ...]:
     """The ``cascade:`` of a Hugo section's ``_index.md``, in YAML, TOML or JSON frontmatter: a
     map, or a list of maps each with an optional ``target`` (or ``_target``)."""
@@ -325,13 +328,14 @@ def _read_cascades(path: Path, rel: str, diagnostics: list[Diagnostic]
     if not isinstance(data, dict) or data.get("cascade") is None:
         return ()
     return _cascade_layers(data["cascade"], rel, lines, _key_line(lines, 1, "cascade"),
-                           diagnostics)
+                           environment, diagnostics)
 
 
-def _cascade_layers(cascade: Any, rel: str, lines: list[str], cursor: int,
+def _cascade_layers(cascade: Any, rel: str, lines: list[str], cursor: int, environment: str,
                     diagnostics: list[Diagnostic]) -> tuple[DefaultsLayer, ...]:
     """A Hugo ``cascade`` (of an ``_index.md`` or the site's config) whose key is on line
-    ``cursor`` of ``rel``: a map, or a list of maps each with an optional ``target``."""
+    ``cursor`` of ``rel``: a map, or a list of maps each with an optional ``target``; an entry
+    whose target's ``environment`` glob does not match ``environment`` applies nowhere."""
     hint = "cascade:\n  - params: {math: true}\n    target: {path: \"/posts/**\"}"
     entries = [cascade] if isinstance(cascade, dict) else cascade
     if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
@@ -349,28 +353,30 @@ def _cascade_layers(cascade: Any, rel: str, lines: list[str], cursor: int,
         if target is None:
             target = {}
         if not isinstance(target, dict) or not all(
-                isinstance(target.get(key, ""), str) for key in ("path", "kind")):
-            raise FrontmatterError(f"a cascade's `{target_name}` is a map whose `path` and "
-                                   "`kind` are globs (text)", location=where, hint=hint)
+                isinstance(target.get(key, ""), str) for key in ("path", "kind", "environment")):
+            raise FrontmatterError(f"a cascade's `{target_name}` is a map whose `path`, `kind` "
+                                   "and `environment` are globs (text)", location=where,
+                                   hint=hint)
         for key in target:
-            if key not in ("path", "kind"):
+            if key not in ("path", "kind", "environment"):
                 diagnostics.append(Diagnostic(
                     where, f"`{target_name}: {key}` is not read: the cascade applies as if it "
-                           "were not there" + (" (Stride builds one language and one "
-                                              "environment)" if key in ("lang", "environment")
+                           "were not there" + (" (Stride builds one language)" if key == "lang"
                                               else ""),
                     f"remove `{key}`, or move the pages it picks into a folder of their own",
                     WARNING_KIND))
-        for key in ("path", "kind"):
+        for key in ("path", "kind", "environment"):
             try:
                 _hugo_glob(target.get(key, ""))
             except (ValueError, re.error) as error:
                 raise FrontmatterError(f"a cascade's `{target_name}: {key}` is not a glob: "
                                        f"{error}", location=where, hint=hint) from None
+        cursor = max(key_lines.values(), default=cursor) + 1
+        if not _hugo_glob(target.get("environment", "") or "**").fullmatch(environment):
+            continue
         layers.append(_layer(rel, values, key_lines, diagnostics,
                              target_path=target.get("path", "").strip(),
                              target_kind=target.get("kind", "").strip()))
-        cursor = max(key_lines.values(), default=cursor) + 1
     return tuple(layers)
 
 
@@ -685,27 +691,26 @@ HUGO_KEY_FILES = ("params", "permalinks")  # config/_default/params.toml holds [
 HUGO_PERMALINK_HINT = '[permalinks.page]\nposts = "/:year/:month/:slug/"'
 
 
-def _read_hugo(root: Path, site: dict[str, tuple[Any, SourceLocation]],
+def _read_hugo(root: Path, environment: str, site: dict[str, tuple[Any, SourceLocation]],
                diagnostics: list[Diagnostic], watched: list[Path],
                tool_patterns: list[tuple[str, SourceLocation]]) -> tuple[DefaultsLayer, ...]:
-    """Hugo's site configuration: the first of ``hugo.toml`` ... ``config.json`` at the site
-    folder, then ``config/_default/``'s (its ``hugo.*`` or ``config.*``, and ``params.*`` and
-    ``permalinks.*``, each holding that key). Its settings fill only what is not set already;
-    its ``cascade`` is returned, as layers."""
-    folder = root / HUGO_CONFIG_FOLDER
-    names = [name for name in HUGO_NAMES if (root / name).is_file()][:1]
-    folder_names = [f"{HUGO_CONFIG_FOLDER}/{stem}{suffix}" for stem in ("hugo", "config")
-                    for suffix in HUGO_SUFFIXES]
-    watched.extend(root / name for name in folder_names)
-    names += [name for name in folder_names if (root / name).is_file()][:1]
-    files = [(name, None) for name in names]
-    for key in HUGO_KEY_FILES:
-        candidates = [f"{HUGO_CONFIG_FOLDER}/{key}{suffix}" for suffix in HUGO_SUFFIXES]
-        watched.extend(root / name for name in candidates)
-        files += [(name, key) for name in candidates if (root / name).is_file()][:1]
+    """Hugo's site configuration, as Hugo merges it: ``config/ENVIRONMENT/``'s files over
+    ``config/_default/``'s, over the first of ``hugo.toml`` ... ``config.json`` at the site
+    folder. A configuration folder holds a ``hugo.*`` or ``config.*``, and ``params.*`` and
+    ``permalinks.*`` holding that key. Its settings fill only what is not set already (the
+    files are read from the one that wins); its ``cascade``s are returned, as layers."""
+    files: list[tuple[str, str | None]] = []
+    for folder in (environment, HUGO_DEFAULT_FOLDER):
+        for stems, key in ((("hugo", "config"), None),
+                           *(((name,), name) for name in HUGO_KEY_FILES)):
+            candidates = [f"{HUGO_CONFIG_FOLDER}/{folder}/{stem}{suffix}" for stem in stems
+                          for suffix in HUGO_SUFFIXES]
+            watched.extend(root / name for name in candidates)
+            files += [(name, key) for name in candidates if (root / name).is_file()][:1]
+    files += [(name, None) for name in HUGO_NAMES if (root / name).is_file()][:1]
     if not files:
         return ()
-    layers: list[DefaultsLayer] = []
+    layers: tuple[DefaultsLayer, ...] | None = None
     pattern_set = False
     for rel, key in files:
         text = _decoded(root / rel, rel)
@@ -717,12 +722,12 @@ def _read_hugo(root: Path, site: dict[str, tuple[Any, SourceLocation]],
             base = {}
         pattern_set |= _hugo_settings(rel, values, lines, base, site)
         cascade = {k.lower(): v for k, v in values.items()}.get("cascade")
-        if cascade is not None:
-            layers.extend(_cascade_layers(cascade, rel, lines, _key_line(lines, 1, "cascade"),
-                                          diagnostics))
+        if cascade is not None and layers is None:  # the winning file's cascade replaces others'
+            layers = _cascade_layers(cascade, rel, lines, _key_line(lines, 1, "cascade"),
+                                     environment, diagnostics)
     if not pattern_set:
         tool_patterns.append((permalinks.HUGO_DEFAULT, SourceLocation(files[0][0], 1)))
-    return tuple(layers)
+    return layers or ()
 
 
 def _hugo_values(text: str, rel: str) -> dict[str, Any]:
@@ -809,8 +814,8 @@ def _nested_line(text: str, start: int, key: str) -> int:
     return start
 
 
-def site_fallbacks(root: Path, profile: str | None = None
+def site_fallbacks(root: Path, profile: str | None = None, environment: str | None = None
                    ) -> Mapping[str, tuple[Any, SourceLocation]]:
     """The site settings of the project files at ``root`` alone (for ``config.load_config``'s
     ``fallbacks`` where no build runs: ``serve``'s base path, ``check``)."""
-    return load_project(root, (), profile).site
+    return load_project(root, (), profile, environment=environment).site

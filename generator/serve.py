@@ -32,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 from .build import (CACHE_DIR, CODE_ROOT, MARKDOWN_SUFFIXES, WARM_UP_FILES, BuildOptions,
                     BuildSession, build, warm_up_renderer, warm_up_text)
 from .errors import BuildFailed, StrideError
-from .uptodate import PROJECT_NAMES
+from .uptodate import PROJECT_NAMES, hugo_environment
 
 EVENTS_PATH = "/__stride__/events"
 KEEPALIVE_SECONDS = 15.0
@@ -190,10 +190,13 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 class Rebuilder:
     """Runs builds with one warm session and turns their outcome into a ``BuildStatus``."""
 
-    def __init__(self, root: Path, *, drafts: bool, quiet: bool, profile: str | None = None):
+    def __init__(self, root: Path, *, drafts: bool, quiet: bool, profile: str | None = None,
+                 environment: str | None = None):
         self.root = root
         self.out = root / CACHE_DIR / "serve"
-        self.options = BuildOptions(root=root, out=self.out, drafts=drafts, profile=profile)
+        # Hugo's server reads config/development/ unless told otherwise; so does serve
+        self.options = BuildOptions(root=root, out=self.out, drafts=drafts, profile=profile,
+                                    environment=hugo_environment(environment, "development"))
         self.session = BuildSession.load(root / CACHE_DIR, self.out)
         self.quiet = quiet
         self.instance = uuid.uuid4().hex[:8]
@@ -260,7 +263,8 @@ class Rebuilder:
         from .render_settings import plugin_option_names
         from .project import site_fallbacks
         return load_config(self.root, plugin_options=plugin_option_names(),
-                           fallbacks=site_fallbacks(self.root, self.options.profile)).base_path
+                           fallbacks=site_fallbacks(self.root, self.options.profile,
+                                                    self.options.environment)).base_path
 
 
 def _newest_posts(content: Path) -> list[str]:
@@ -309,11 +313,12 @@ def is_imported_code(path: Path) -> bool:
 
 
 def serve(root: Path, *, port: int = 8000, drafts: bool = False, quiet: bool = False,
-          profile: str | None = None) -> int:
+          profile: str | None = None, environment: str | None = None) -> int:
     import watchfiles
 
     root = root.resolve()
-    rebuilder = Rebuilder(root, drafts=drafts, quiet=quiet, profile=profile)
+    rebuilder = Rebuilder(root, drafts=drafts, quiet=quiet, profile=profile,
+                          environment=environment)
     rebuilder.out.mkdir(parents=True, exist_ok=True)
     live = LiveSite(BuildStatus(f"{rebuilder.instance}-0"))
     handler = partial(Handler, directory=str(rebuilder.out), live=live)

@@ -33,11 +33,27 @@ JEKYLL_NAMES = ("_config.yml",)
 HUGO_SUFFIXES = (".toml", ".yaml", ".yml", ".json")
 # Hugo reads the first of these it finds: hugo.* since 0.110, config.* before
 HUGO_NAMES = tuple(stem + suffix for stem in ("hugo", "config") for suffix in HUGO_SUFFIXES)
-# Hugo's configuration folder, whose files generator.project lists among its watched files
-HUGO_CONFIG_FOLDER = "config/_default"
+# Hugo's configuration folder: config/_default/, then config/ENVIRONMENT/ over it (generator.project
+# lists their files among its watched files)
+HUGO_CONFIG_FOLDER = "config"
+HUGO_DEFAULT_FOLDER = "_default"
+# Name Hugo's environment when `--environment` does not: part of what a build was made with.
+HUGO_ENVIRONMENT_VARIABLES = ("HUGO_ENVIRONMENT", "HUGO_ENV")
 PROJECT_NAMES = QUARTO_NAMES + JEKYLL_NAMES + HUGO_NAMES
 # Names the active Quarto profiles when `--profile` does not: part of what a build was made with.
 QUARTO_PROFILE_VARIABLE = "QUARTO_PROFILE"
+
+
+def hugo_environment(named: str | None, default: str = "production") -> str:
+    """Hugo's environment, whose ``config/NAME/`` is read over ``config/_default/``: the one
+    named, else ``HUGO_ENVIRONMENT``'s (or ``HUGO_ENV``'s), else ``default`` (Hugo's own: a
+    build is ``production``, its server ``development``)."""
+    if named:
+        return named
+    return next((os.environ[name] for name in HUGO_ENVIRONMENT_VARIABLES if os.environ.get(name)),
+                default)
+
+
 # Stride's own folders, relative to its checkout: a change to the code can change every page.
 CODE_FOLDERS = ("generator", "plugins", "theme")
 SKIPPED_NAMES = ("__pycache__",)

@@ -292,7 +292,9 @@ class _Expander:
     def _shortcode_param(self, match: re.Match[str], positional: list[str],
                          named: dict[str, str]) -> int:
         key = positional[0] if positional else named.get("name", "")
-        value = self.ctx.page_vars.get(key, self.ctx.site_vars.get(key))
+        value = next((found for found in (_param(variables, key) for variables in (
+            self.ctx.page_vars, self.ctx.page_vars.get("params"), self.ctx.site_vars,
+            self.ctx.site_vars.get("params"))) if found is not None), None)
         if value is None:
             self.warn(match.start(), f"`{{{{< param \"{key}\" >}}}}`: no parameter `{key}`",
                       "set it in the post's frontmatter or the site's [site] table")
@@ -493,3 +495,15 @@ def hugo_plugin(md: MarkdownIt) -> None:
         md.block.ruler.before("paragraph", "liquid_include", include_block,
                               {"alt": ["paragraph", "blockquote", "list"]})
     add_toc(md)
+
+
+def _param(variables: object, key: str) -> object | None:
+    """Hugo's page or site parameter ``key`` (``a.b`` walks into maps; case does not matter, as
+    Hugo lowers parameter names), or None."""
+    value = variables
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = next((item for name, item in value.items()
+                      if str(name).lower() == part.lower()), None)
+    return value

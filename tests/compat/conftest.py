@@ -31,7 +31,7 @@ STATIC_PATHS = frozenset({"/assets/images/kernel.png", "/assets/files/notes.pdf"
                           "/2019/01/01/conv/flip.gif", "/posts/fourier/spectrum.png",
                           "/ConvNet-dont-do-Conv/corr.gif"})
 PAGE_VARS = {"title": "Convolution, flipped", "date": "2019-01-01", "tags": ["dsp"],
-             "layout": "post"}
+             "layout": "post", "params": {"Window": {"name": "Hann"}}}
 
 
 def make_markdown(**options: Any) -> MarkdownIt:

@@ -219,6 +219,74 @@ def test_hugos_config_folder_is_read_and_watched(site):
     assert not result.up_to_date and published(result) == {"p/hello-world/index.html"}
 
 
+def test_hugos_environment_folder_is_read_over_its_default_folder_over_the_root_file(
+        site, monkeypatch):
+    monkeypatch.delenv("HUGO_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("HUGO_ENV", raising=False)
+    write(site / "hugo.toml", 'title = "Root"\nbaseURL = "http://root.example/"\n')
+    write(site / "config" / "_default" / "hugo.toml",
+          'title = "Default"\nbaseURL = "http://localhost:1313/"\n')
+    write(site / "config" / "production" / "hugo.toml", 'baseURL = "https://example.org/"\n')
+    write(site / "config" / "development" / "params.yaml", "description: Drafting\n")
+    post(site, "x.md")
+
+    def site_of(result) -> tuple[str, str]:
+        index = (result.output / "index.html").read_text()
+        feed = (result.output / "feed.xml").read_text()
+        base = "https://example.org/" if "https://example.org/" in feed else \
+            "http://localhost:1313/" if "http://localhost:1313/" in feed else "?"
+        title = "Default" if "<title>Default" in index else "Root" if "<title>Root" in index \
+            else "?"
+        return title, base + (" Drafting" if "Drafting" in index else "")
+
+    # hugo builds for production: config/production/ wins over config/_default/, which wins
+    # over hugo.toml at the site folder
+    assert site_of(built(site)) == ("Default", "https://example.org/")
+    assert built(site).up_to_date
+    # another environment is another build; one with no folder reads config/_default/ alone
+    assert site_of(built(site, environment="staging")) == ("Default", "http://localhost:1313/")
+    monkeypatch.setenv("HUGO_ENVIRONMENT", "development")
+    result = built(site)
+    assert not result.up_to_date
+    assert site_of(result) == ("Default", "http://localhost:1313/ Drafting")
+    write(site / "config" / "development" / "params.yaml", "description: Redrafting\n")
+    assert "Redrafting" in (built(site).output / "index.html").read_text()
+
+
+def test_serve_reads_hugos_development_folder(site, monkeypatch):
+    from generator.serve import Rebuilder
+
+    monkeypatch.delenv("HUGO_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("HUGO_ENV", raising=False)
+    write(site / "config" / "_default" / "hugo.yaml", "title: Everywhere\n")
+    write(site / "config" / "development" / "hugo.yaml", "title: On my machine\n")
+    post(site, "x.md")
+    rebuilder = Rebuilder(site, drafts=False, quiet=True)
+    assert not rebuilder.rebuild(None).errors
+    assert "On my machine" in (rebuilder.out / "index.html").read_text()
+    assert "Everywhere" in (built(site).output / "index.html").read_text()
+
+
+def test_a_hugo_cascade_may_target_an_environment(site, monkeypatch):
+    monkeypatch.delenv("HUGO_ENVIRONMENT", raising=False)
+    monkeypatch.delenv("HUGO_ENV", raising=False)
+    write(site / "config" / "_default" / "hugo.yaml",
+          "cascade:\n"
+          "  - params: {license: Published}\n    target: {environment: production}\n"
+          "  - params: {license: Draft}\n    target: {environment: 'dev*', path: /posts/**}\n")
+    post(site, "x.md", extra="slug: x\n")
+    write(site / "content" / "posts" / "x.md",
+          (site / "content" / "posts" / "x.md").read_text() + "\n{{< param license >}}\n")
+
+    def license_in(result) -> str:
+        return (result.output / "posts" / "x" / "index.html").read_text()
+
+    page = license_in(built(site))
+    assert "Published" in page and "Draft" not in page
+    page = license_in(built(site, environment="development"))
+    assert "Draft" in page and "Published" not in page
+
+
 def test_serve_and_the_no_change_check_watch_hugos_config(site):
     from watchfiles import Change
 
