@@ -569,7 +569,18 @@ def atom_class_of(markup: str) -> str | None:
     """TeX's class of converted markup that is one atom (``=``, ``\\to``, ``+``), as a row's
     spacing rules see it; None for an ordinary atom or for several."""
     atom = _sole_atom(fromstring(f"<mrow>{markup}</mrow>"))
-    return _atom_class(atom) if atom is not None else None
+    if atom is None:
+        return None
+    return _operator_symbol_class(atom) or _atom_class(atom)
+
+
+def _operator_symbol_class(atom: Element) -> str | None:
+    """The class of a relation or binary symbol that, alone in its row, stayed an ``<mi>`` (a
+    one-item row is no list for TeX's spacing; ``\\longrightarrow``)."""
+    if atom.tag != "mi":
+        return None
+    atom_class = _TEX_CLASSES.get(atom.text or "")
+    return atom_class if atom_class in ("mathrel", "mathbin") else None
 
 
 def spaced_as(markup: str, atom_class: str) -> str:
@@ -579,6 +590,8 @@ def spaced_as(markup: str, atom_class: str) -> str:
     row it goes into take the space away where TeX has none)."""
     holder = fromstring(f"<mrow>{markup}</mrow>")
     atom = _sole_atom(holder)
+    if atom is not None and _operator_symbol_class(atom):
+        _make_operator(atom)  # the base of \stackrel: an operator, spaced as the whole
     core = _core_operator(atom) if atom is not None else None
     if core is None:
         return markup
