@@ -10,17 +10,17 @@ never sees.
 from __future__ import annotations
 
 import functools
-import hashlib
 import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .parsedfiles import ParsedFiles
+
 NO_DATE = "n.d."
 # Parsed files by the sha256 of their bytes: a site's posts share one bibliography.
-_PARSED: dict[str, Bibliography] = {}
-_MAX_PARSED = 16
+_PARSED: ParsedFiles[Bibliography] = ParsedFiles(size=16)
 _SAFE_URL = re.compile(r"https?://", re.I)
 # Tags pybtex's styles and its LaTeX reader produce (\emph, \textbf...); others become text.
 _SAFE_TAGS = frozenset({"em", "strong", "b", "i", "sup", "sub", "tt", "code"})
@@ -64,20 +64,16 @@ class Bibliography:
 
 def read_bibliography(path: Path, shown: str) -> tuple[Bibliography, str]:
     """The parsed file and the sha256 of its bytes; raises OSError or BibliographyError."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    parsed = _PARSED.get(digest)
-    if parsed is None:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as error:
-            line = data.count(b"\n", 0, error.start) + 1
-            raise BibliographyError(f"{shown}:{line}: not UTF-8 text") from None
-        parsed = _parse(text, shown)
-        if len(_PARSED) >= _MAX_PARSED:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[digest] = parsed
-    return parsed, digest
+    return _PARSED.read(path, shown, _decode_and_parse)
+
+
+def _decode_and_parse(data: bytes, shown: str) -> Bibliography:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise BibliographyError(f"{shown}:{line}: not UTF-8 text") from None
+    return _parse(text, shown)
 
 
 def _parse(text: str, shown: str) -> Bibliography:

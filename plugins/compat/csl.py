@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import copy
 import functools
-import hashlib
 import html
 import re
 import string
@@ -36,10 +35,12 @@ from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from .parsedfiles import ParsedFiles
+
 CSL_NAMESPACE = "http://purl.org/net/xbiblio/csl"
 _NS = {"cs": CSL_NAMESPACE}
-_PARSED: dict[str, StyleSource] = {}
-_MAX_PARSED = 8
+# Checked styles by the sha256 of their bytes: a site's posts often share one style.
+_PARSED: ParsedFiles[StyleSource] = ParsedFiles(size=8)
 
 # BibTeX's entry types as CSL's; a type not here is CSL's "document".
 _TYPES = {
@@ -130,15 +131,7 @@ def split_locator(suffix: str) -> Locator | None:
 # ----------------------------------------------------------------------------------------------
 def read_style(path: Path, shown: str) -> tuple[StyleSource, str]:
     """The checked style and the sha256 of its bytes; raises OSError or CslError."""
-    data = path.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()
-    style = _PARSED.get(digest)
-    if style is None:
-        style = _check(data, shown)
-        if len(_PARSED) >= _MAX_PARSED:
-            _PARSED.pop(next(iter(_PARSED)))
-        _PARSED[digest] = style
-    return style, digest
+    return _PARSED.read(path, shown, _check)
 
 
 def _check(data: bytes, shown: str) -> StyleSource:
@@ -555,3 +548,8 @@ def _url_link(found: re.Match[str]) -> str:
     trailing = len(url) - len(url.rstrip(".,;:)"))
     url, after = (url[:-trailing], url[-trailing:]) if trailing else (url, "")
     return f'<a href="{url}">{url}</a>{after}'
+
+
+def clear_cache() -> None:
+    """Forget the checked styles (tests that count parses)."""
+    _PARSED.clear()

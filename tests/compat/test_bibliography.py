@@ -24,6 +24,8 @@ from generator.markdown import MarkdownRenderer
 from generator.records import Rendered, SourceFile
 from generator.render_settings import RenderSettings, check_plugin_option, plugin_option_names
 from plugins.compat import bibliography as bibliography_module
+from plugins.compat import csl as csl_module
+from plugins.compat.parsedfiles import ParsedFiles
 
 from .conftest import make_context, make_markdown
 
@@ -452,6 +454,45 @@ def test_a_file_is_parsed_once_per_content(tmp_path, monkeypatch):
     assert "new" in bibliography_module.read_bibliography(tmp_path / "two.bib", "two.bib")[0].entries
     assert parses == ["one.bib", "two.bib"]
 
+
+
+def test_posts_sharing_a_bib_and_a_style_parse_each_once(tmp_path, monkeypatch):
+    parses, checks = [], []
+    real_parse, real_check = bibliography_module._parse, csl_module._check
+    monkeypatch.setattr(bibliography_module, "_parse",
+                        lambda text, shown: parses.append(shown) or real_parse(text, shown))
+    monkeypatch.setattr(csl_module, "_check",
+                        lambda data, shown: checks.append(shown) or real_check(data, shown))
+    bibliography_module.clear_cache()
+    csl_module.clear_cache()
+    (tmp_path / "content" / "posts").mkdir(parents=True)
+    (tmp_path / "content" / "posts" / "style.csl").write_text(STYLES["numeric"], encoding="utf-8")
+    for name in ("content/posts/one.md", "content/posts/two.md"):
+        rendered = post(tmp_path, frontmatter("bibliography: refs.bib", "csl: style.csl")
+                        + "See [@jones2019].\n", name)
+        assert "[1] A. Jones and B. Lee, Deep Networks" in rendered.html
+    assert parses == ["content/posts/refs.bib"] and checks == ["content/posts/style.csl"]
+
+
+def test_the_parse_memo_keeps_the_latest_contents_and_no_failed_parse(tmp_path):
+    parses = []
+
+    def parse(data: bytes, shown: str) -> str:
+        parses.append(shown)
+        if data == b"bad":
+            raise ValueError(f"{shown}:1: bad")
+        return data.decode()
+
+    memo: ParsedFiles[str] = ParsedFiles(size=2)
+    for name in ("a", "b", "c", "bad1", "bad2"):
+        (tmp_path / name).write_bytes(name.rstrip("12").encode())
+    assert [memo.read(tmp_path / name, name, parse)[0] for name in "abc"] == ["a", "b", "c"]
+    memo.read(tmp_path / "c", "c", parse)
+    memo.read(tmp_path / "a", "a", parse)  # forgotten when c came: the oldest goes first
+    assert parses == ["a", "b", "c", "a"]
+    for name in ("bad1", "bad2"):  # each failure names its own file
+        with pytest.raises(ValueError, match=f"^{name}:1: bad$"):
+            memo.read(tmp_path / name, name, parse)
 
 def test_a_post_ending_with_its_own_heading_gets_the_list_under_it_and_no_second_one(tmp_path):
     rendered = post(tmp_path, frontmatter("bibliography: refs.bib") + "See [@jones2019].[^n]\n\n"
