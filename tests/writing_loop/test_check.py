@@ -100,6 +100,25 @@ def test_invalid_html_is_reported_by_the_nu_validator(tmp_path):
     assert "W3C Nu validator" in report.validator
 
 
+@pytest.mark.skipif(shutil.which("java") is None, reason="the W3C Nu validator needs Java")
+def test_the_demo_site_passes_the_nu_validator(tmp_path):
+    build(BuildOptions(root=REPO, out=tmp_path / "public", strict=True))
+    report = check_site(REPO, tmp_path / "public")
+    assert report.validator.startswith("W3C Nu validator"), report.validator
+    assert not report.problems, [str(problem) for problem in report.problems]
+
+
+def test_the_validator_is_npms_current_release_where_one_is_installed(tmp_path):
+    from generator.check import validator_jar
+
+    site = make_site(tmp_path / "blog", posts=1)
+    bundled = validator_jar(site)
+    site_jar = write(site / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar", "jar")
+    assert validator_jar(site) == site_jar
+    site_jar.unlink()
+    assert validator_jar(site) == bundled
+
+
 def test_the_command_exits_non_zero_with_the_list(built):
     run = subprocess.run([sys.executable, str(REPO / "build.py"), "check", "--root", str(built),
                           "--no-validator"], capture_output=True, text=True, timeout=300)
