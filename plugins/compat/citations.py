@@ -74,10 +74,10 @@ and has a bibliography, citeproc-py only for one whose ``csl:`` names a file.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml, normalizeReference
@@ -115,6 +115,7 @@ _CROSS_REFERENCE = re.compile(r"(?:fig|sec|eq|tbl|lst|thm|lem|cor|prp|cnj|def|ex
                               r"|nte|tip|wrn|imp|cau)-")
 _NUMERIC_CSL = re.compile(r"ieee|numeric|vancouver|nature", re.I)
 _NOCITE = re.compile(r"@(\*|\w(?:[\w:.#$%&+?<>~/-]*\w)?)")
+_Parsed = TypeVar("_Parsed")
 
 
 @dataclass(frozen=True)
@@ -313,74 +314,97 @@ def _source_location(ctx: RenderContext, settings: Settings) -> SourceLocation:
 
 
 def _read(ctx: RenderContext, name: str, settings: Settings) -> Bibliography:
+    """A bibliography file (the post's or the site's), only where its name points; one that is
+    not there stops the build."""
     where = _source_location(ctx, settings)
-    if settings.from_frontmatter and "bibliography" in ctx.inherited and ctx.site_root:
-        origin = ctx.inherited["bibliography"].path  # a defaults file, relative to the site
-        path = (ctx.site_root / PurePosixPath(origin).parent / name).resolve()
-        relative_to = f"the folder of {origin}"
-    elif settings.from_frontmatter:
-        path = (ctx.source_dir / name).resolve()
-        relative_to = "the post's folder"
-    else:
-        path = ((ctx.site_root or ctx.source_dir) / name).resolve()
-        relative_to = "the site folder"
-    site = (ctx.site_root or ctx.source_dir).resolve()
-    if not path.is_relative_to(site):
-        raise PluginError(f"the bibliography `{name}` is outside {site.name}/", location=where,
-                          hint="copy the .bib file into the site folder")
-    shown = path.relative_to(site).as_posix()
     try:
-        bibliography, digest = read_bibliography(path, shown)
-    except FileNotFoundError:
-        raise PluginError(f"the bibliography `{name}` does not exist ({shown})", location=where,
-                          hint=f"the path is relative to {relative_to}; copy the .bib file "
-                               "there or correct the name") from None
-    except OSError as error:
-        raise PluginError(f"cannot read the bibliography `{name}`: {error.strerror or error}",
-                          location=where, hint="check the file") from None
+        found = _read_named(ctx, "bibliography", name, read_bibliography, what="bibliography",
+                            suffix=".bib", where=where, from_frontmatter=settings.from_frontmatter)
     except BibliographyError as error:
         raise PluginError(f"the bibliography cannot be read: {error}", location=where,
                           hint="fix the BibTeX at that line (a missing brace, comma or quote "
                                "is the usual cause)") from None
-    ctx.add_dependency(str(path), digest)
-    return bibliography
+    if isinstance(found, _Missing):
+        raise PluginError(f"the bibliography `{name}` does not exist ({found.shown})",
+                          location=where, hint=f"the path is relative to {found.relative_to}; "
+                                               "copy the .bib file there or correct the name")
+    return found
 
 
 def _read_style(ctx: RenderContext, name: str, fallback: str) -> StyleSource | None:
     """The post's ``csl:`` style, relative to the post (to the defaults file that set it), then
     to the site folder, as Pandoc looks for it; None, after a warning, when neither has it."""
     where = _frontmatter_line(ctx, "csl")
+    try:
+        found = _read_named(ctx, "csl", name, read_style, what="CSL style", suffix=".csl",
+                            where=where, then_site_folder=True)
+    except CslError as error:
+        raise PluginError(f"the CSL style cannot be used: {error}", location=where,
+                          hint="fix the style at that line, or take the journal's style "
+                               "file as published (Zotero's style repository)") from None
+    if isinstance(found, _Missing):
+        _warn_at(ctx, where, f"the CSL style `{name}` is neither in {found.relative_to} nor in "
+                 f"the site folder: citations are {fallback} (chosen by the file's name) and the "
+                 "list is BibTeX's plain style",
+                 "copy the .csl file there (Zotero's style repository has most journals' "
+                 "styles), or choose with `citation-style: numeric` or `author-date` and remove "
+                 "`csl:`")
+        return None
+    return found
+
+
+@dataclass(frozen=True)
+class _Missing:
+    """A file in none of the places looked in: the first of them, as the site shows it, and
+    what the name was relative to there."""
+
+    shown: str
+    relative_to: str
+
+
+def _read_named(ctx: RenderContext, setting: str, name: str,
+                read: Callable[[Path, str], tuple[_Parsed, str]], *, what: str, suffix: str,
+                where: SourceLocation, from_frontmatter: bool = True,
+                then_site_folder: bool = False) -> _Parsed | _Missing:
+    """The file ``name`` that ``setting`` names, read by ``read`` (``read_bibliography``,
+    ``read_style``: the parse and the digest of the bytes) and recorded as a dependency.
+
+    It is looked for relative to the post, or to the defaults file that set ``setting``
+    (``from_frontmatter=False``: to the site folder), then, with ``then_site_folder``, in the
+    site folder. A place that does not have it is recorded as "missing", so that adding the
+    file there renders the post again. A place outside the site folder, or a file that cannot
+    be read, stops the build at ``where``; what ``read`` raises on the file's content is for
+    the caller, which also decides what a missing file does.
+    """
     site = (ctx.site_root or ctx.source_dir).resolve()
-    if "csl" in ctx.inherited and ctx.site_root:
-        origin = ctx.inherited["csl"].path
+    if from_frontmatter and setting in ctx.inherited and ctx.site_root:
+        origin = ctx.inherited[setting].path  # a defaults file, relative to the site
         first, relative_to = ctx.site_root / PurePosixPath(origin).parent, f"the folder of {origin}"
-    else:
+    elif from_frontmatter:
         first, relative_to = ctx.source_dir, "the post's folder"
-    for path in dict.fromkeys(((first / name).resolve(), (site / name).resolve())):
+    else:
+        first, relative_to = site, "the site folder"
+    places = [(first / name).resolve()]
+    if then_site_folder:
+        places.append((site / name).resolve())
+    tried: list[str] = []
+    for path in dict.fromkeys(places):
         if not path.is_relative_to(site):
-            raise PluginError(f"the CSL style `{name}` is outside {site.name}/", location=where,
-                              hint="copy the .csl file into the site folder")
+            raise PluginError(f"the {what} `{name}` is outside {site.name}/", location=where,
+                              hint=f"copy the {suffix} file into the site folder")
         shown = path.relative_to(site).as_posix()
         try:
-            style, digest = read_style(path, shown)
+            found, digest = read(path, shown)
         except FileNotFoundError:
-            ctx.add_dependency(str(path), "missing")  # (adding the file renders the post again)
+            ctx.add_dependency(str(path), "missing")
+            tried.append(shown)
             continue
         except OSError as error:
-            raise PluginError(f"cannot read the CSL style `{name}`: {error.strerror or error}",
+            raise PluginError(f"cannot read the {what} `{name}`: {error.strerror or error}",
                               location=where, hint="check the file") from None
-        except CslError as error:
-            raise PluginError(f"the CSL style cannot be used: {error}", location=where,
-                              hint="fix the style at that line, or take the journal's style "
-                                   "file as published (Zotero's style repository)") from None
         ctx.add_dependency(str(path), digest)
-        return style
-    _warn_at(ctx, where, f"the CSL style `{name}` is neither in {relative_to} nor in the site "
-             f"folder: citations are {fallback} (chosen by the file's name) and the list is "
-             "BibTeX's plain style",
-             "copy the .csl file there (Zotero's style repository has most journals' styles), "
-             "or choose with `citation-style: numeric` or `author-date` and remove `csl:`")
-    return None
+        return found
+    return _Missing(tried[0], relative_to)
 
 
 # ----------------------------------------------------------------------------------------------
