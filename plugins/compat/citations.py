@@ -65,11 +65,11 @@ every string in them is escaped here: keys, prefixes and suffixes from the post,
 titles and every field of the .bib through ``bibliography.py``'s backend, which also links only
 http(s) URLs. The list's heading is an ordinary heading token, sanitized with the page.
 
-The file is read once per content per process (``bibliography.read_bibliography``), and
-recorded as a dependency of every post that read it, so an incremental build renders those
-posts again when it changes; so is a CSL file (and the places it was looked for and not found,
-so that adding it there renders the post again). pybtex is imported only for a post that cites
-and has a bibliography, citeproc-py only for one whose ``csl:`` names a file.
+The file is parsed once per content per process (``parsedfiles``), and recorded as a
+dependency of every post that read it, so an incremental build renders those posts again when
+it changes; so is a CSL file (and the places it was looked for and not found, so that adding it
+there renders the post again). pybtex is imported only for a post that cites and has a
+bibliography, citeproc-py only for one whose ``csl:`` names a file.
 """
 from __future__ import annotations
 
