@@ -136,9 +136,13 @@ def post_body(page_html: str) -> str:
 
 # ------------------------------------------------------------------------- the CLI as a process
 
-def cli(*args: str, **kwargs) -> subprocess.Popen:
-    """``python build.py ARGS`` started in the background (its own process group)."""
-    return subprocess.Popen([sys.executable, str(REPO / "build.py"), *args], cwd=REPO,
+def cli(*args: str, stop_at: tuple[str, int] | None = None, **kwargs) -> subprocess.Popen:
+    """``python build.py ARGS`` started in the background (its own process group). With
+    ``stop_at=(MOMENT, COUNT)`` the build stops itself at that moment of its writer (see
+    ``stopping_build.py``); ``stopped`` tells when it has."""
+    script = [str(REPO / "build.py")] if stop_at is None else \
+        [str(Path(__file__).with_name("stopping_build.py")), stop_at[0], str(stop_at[1])]
+    return subprocess.Popen([sys.executable, *script, *args], cwd=REPO,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True, env={**os.environ, "CI": "1"}, **kwargs)
 
@@ -180,13 +184,22 @@ def command_line(pid: int) -> str:
         return ""
 
 
+def process_state(pid: int) -> str | None:
+    """The state letter of ``/proc/PID/stat`` (R, S, T, Z...); None once the process is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
 def alive(pid: int) -> bool:
     """True while ``pid`` exists and is not a zombie."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+    return process_state(pid) not in (None, "Z")
+
+
+def stopped(pid: int) -> bool:
+    """True once ``pid`` is stopped by a signal (SIGSTOP)."""
+    return process_state(pid) == "T"
 
 
 def wait_until(condition, what: str, guard: float = HANG_GUARD, process=None):

@@ -1,7 +1,8 @@
 """A build that is killed, interrupted, starved of disk or run twice at once: the previous site
 stays complete and byte-identical, the next build sweeps what the dead one left, and two builds
 of one site take turns. Every build here is the CLI in a subprocess; waits are hang guards on
-observable states (a process started, a lock waited on), never timings."""
+observable states (a process started, a lock waited on, a build stopped at a moment of its
+writer), never timings."""
 from __future__ import annotations
 
 import os
@@ -19,11 +20,13 @@ from generator.writer import JOURNAL, sweep_leftovers
 
 from ..conftest import REPO, write
 from .conftest import (HANG_GUARD, add_post, alive, children, cli, command_line, descendants,
-                       end_processes, kernel_processes, leftovers, run_cli, snapshot, wait_until)
+                       end_processes, kernel_processes, leftovers, run_cli, snapshot, stopped,
+                       wait_until)
 
 SLOW = "Slow.\n\n```{python}\n#| timeout: 600\nimport time\ntime.sleep(600)\n```\n"
 FAST = "Fast.\n\n```{python}\nprint('fast block ran')\n```\n"
-STATIC_FILES = 6000  # changed in place for ~0.4 s: long enough to catch, under load too
+STATIC_FILES = 300
+HALFWAY = STATIC_FILES // 2  # the build is stopped at its writer's HALFWAYth file
 
 
 def first_build(site: Path, *args: str) -> dict[str, str]:
@@ -58,29 +61,36 @@ def in_session(build: subprocess.Popen) -> list[int]:
     return wait_until(check, "the build to run the slow block", process=build)
 
 
-def writing(site: Path, manifest_before: os.stat_result):
-    """True once the writer is committed to writing: it made its stage folder beside the output,
-    or (should a writer ever work without one) it changed the output's manifest."""
-    def check():
-        if any(site.glob(".stride-tmp-*")):
-            return True
-        try:
-            now = (site / "public" / ".stride-manifest.json").stat()
-        except FileNotFoundError:
-            return True
-        return (now.st_ino, now.st_mtime_ns) != (manifest_before.st_ino, manifest_before.st_mtime_ns)
-    return check
-
-
 def applying(site: Path):
     """True while the writer changes the output in place: its stage holds the journal that lets
     a sweep undo the change."""
     return lambda: any(site.glob(f".stride-tmp-public-*/{JOURNAL}"))
 
 
+def stopped_at(site: Path, moment: str) -> subprocess.Popen:
+    """A build of ``site`` stopped halfway through the ``moment`` of its writer (``staging``: the
+    new files are being written beside the output; ``applying``: the output is being changed)."""
+    build = cli("--root", str(site), "-j", "1", stop_at=(moment, HALFWAY))
+    try:
+        wait_until(lambda: stopped(build.pid), f"the build to stop while {moment}", process=build)
+        assert any(site.glob(".stride-tmp-public-*")), "the build stopped with no stage"
+        assert applying(site)() == (moment == "applying")
+    except BaseException:
+        build.kill()  # a stopped build would hold the lock forever
+        build.wait()
+        raise
+    return build
+
+
+def interrupt(build: subprocess.Popen) -> None:
+    """Ctrl-C (the terminal signals the whole group) to a build, stopped or running."""
+    os.killpg(build.pid, signal.SIGINT)
+    os.killpg(build.pid, signal.SIGCONT)  # a stopped build handles the SIGINT as it resumes
+
+
 @pytest.fixture
 def big_site(site: Path) -> Path:
-    """A post and a few thousand static files, built once: the previous site."""
+    """A post and a few hundred static files, built once: the previous site."""
     add_post(site, "a.md", "Version one.\n")
     static = site / "content" / "static" / "files"
     static.mkdir(parents=True)
@@ -163,9 +173,7 @@ def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweep
     site = big_site
     before = first_build(site)
     change_everything(site)
-    manifest = (site / "public" / ".stride-manifest.json").stat()
-    build = cli("--root", str(site), "-j", "1")
-    wait_until(writing(site, manifest), "the build to start writing", process=build)
+    build = stopped_at(site, "staging")
     os.kill(build.pid, signal.SIGKILL)
     build.wait(HANG_GUARD)
     assert snapshot(site / "public") == before
@@ -176,13 +184,11 @@ def test_sigkill_while_writing_leaves_the_previous_site_and_the_next_build_sweep
 
 
 def changing_the_output(site: Path) -> tuple[dict[str, str], subprocess.Popen]:
-    """The site as built, and a build of its changed version caught while it changes the
+    """The site as built, and a build of its changed version stopped while it changes the
     output in place."""
     before = first_build(site)
     change_everything(site)
-    build = cli("--root", str(site), "-j", "1")
-    wait_until(applying(site), "the build to start changing the output", process=build)
-    return before, build
+    return before, stopped_at(site, "applying")
 
 
 def test_sigkill_while_changing_the_output_is_undone_by_the_sweep(big_site, tmp_path):
@@ -190,7 +196,7 @@ def test_sigkill_while_changing_the_output_is_undone_by_the_sweep(big_site, tmp_
     before, build = changing_the_output(site)
     os.kill(build.pid, signal.SIGKILL)
     build.wait(HANG_GUARD)
-    assert applying(site)(), "the build was not killed while it changed the output"
+    assert applying(site)(), "the killed build's journal is gone"
     sweep_leftovers((site / "public").resolve())  # what the next build does first
     assert snapshot(site / "public") == before
     assert leftovers(site) == []
@@ -227,10 +233,8 @@ def test_ctrl_c_while_writing(big_site, tmp_path):
     site = big_site
     before = first_build(site)
     change_everything(site)
-    manifest = (site / "public" / ".stride-manifest.json").stat()
-    build = cli("--root", str(site), "-j", "1")
-    wait_until(writing(site, manifest), "the build to start writing", process=build)
-    os.killpg(build.pid, signal.SIGINT)
+    build = stopped_at(site, "staging")
+    interrupt(build)
     out, err = build.communicate(timeout=HANG_GUARD)
     assert (build.returncode, err) == (130, "interrupted: the previous site was left as it was\n")
     assert snapshot(site / "public") == before
@@ -242,7 +246,7 @@ def test_ctrl_c_while_writing(big_site, tmp_path):
 def test_ctrl_c_while_changing_the_output_puts_the_previous_site_back(big_site, tmp_path):
     site = big_site
     before, build = changing_the_output(site)
-    os.killpg(build.pid, signal.SIGINT)
+    interrupt(build)
     out, err = build.communicate(timeout=HANG_GUARD)
     assert (build.returncode, err) == (130, "interrupted: the previous site was left as it was\n")
     assert snapshot(site / "public") == before  # put back at once, not by the next build
