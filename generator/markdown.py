@@ -25,6 +25,7 @@ from .highlight import highlight_code
 from .records import ParsedSource, Rendered, TocEntry
 from .render_settings import PLUGINS, RenderSettings, load_plugin
 from .sanitize import confine_tags, danger_in, defuse_raw_text, raw_text_element, sanitize
+from .search import search_text
 
 TRUSTED_KEY = "stride_trusted_html"
 PLACEHOLDER = re.compile("\ue000(\\d+)\ue001")
@@ -242,10 +243,12 @@ class MarkdownRenderer:
         def finish(fragment: str) -> str:
             return _restore(_rebase(sanitize(fragment), base), trusted) if fragment else ""
 
+        body_html = finish(body_html)
         return Rendered(
-            html=finish(body_html),
+            html=body_html,
             summary_html=_away_from_its_page(_closed(finish(summary_html))),
             toc=_toc(tokens), word_count=_word_count(tokens),
+            text=search_text(body_html, settings.search_words) if settings.search else "",
             assets=dict(context.assets),
             diagnostics=parsed.diagnostics + tuple(context.diagnostics),
             dependencies=dict(context.dependencies),

@@ -103,6 +103,9 @@ class Rendered:
     summary_html: str
     toc: tuple[TocEntry, ...]
     word_count: int
+    # The body as plain text, for the search index (``generator.search``; its first words only
+    # when the site sets search_words); "" when the site has no search
+    text: str = ""
     assets: Mapping[str, bytes] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
     dependencies: Mapping[str, str] = field(default_factory=dict)  # path -> digest of files the render read

@@ -96,9 +96,12 @@ class RenderSettings:
     static_paths: frozenset[str] = frozenset()
     excerpt_separator: str = "<!--more-->"
     summary_words: int = 60
+    search: bool = True  # the body as plain text too (``Rendered.text``), for the search index
+    search_words: int = 0  # of that text, the first words only; 0: all of it
 
     def fingerprint(self) -> str:
         return content_key(RENDERER_VERSION, repr(sorted((k, sorted(v.items())) for k, v in
                                                          self.plugin_options.items())),
                            repr(self.execute), repr(sorted(self.site_vars.items())), self.base_path,
-                           self.excerpt_separator, str(self.summary_words))
+                           self.excerpt_separator, str(self.summary_words),
+                           repr(self.search), str(self.search_words))
