@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -116,7 +117,7 @@ def test_sigkill_while_code_runs_leaves_the_previous_site(site, tmp_path):
         os.kill(build.pid, signal.SIGKILL)  # kill -9 of the build process
         build.wait(HANG_GUARD)
         for pid in kernels:  # the code stops (and the clean-up is not cut short by end_processes)
-            wait_until(lambda: not alive(pid), f"process {pid} to end", guard=5)
+            wait_until(lambda: not alive(pid), f"process {pid} to end")
         assert snapshot(site / "public") == before
         assert leftovers(site) == []
     finally:
@@ -139,7 +140,7 @@ def test_sigkill_of_the_build_stops_the_code_it_was_running(site):
         build.wait(HANG_GUARD)
         # expected within milliseconds (parent-death signal); the guard only bounds the wait
         for pid in kernels:
-            wait_until(lambda: not alive(pid), f"process {pid} to end", guard=5)
+            wait_until(lambda: not alive(pid), f"process {pid} to end")
         assert not zygote_folder.exists()  # the zygote took its folder, sessions' files and all
     finally:
         end_processes(kernels)
@@ -162,8 +163,7 @@ def test_sigkill_of_a_parallel_build_frees_the_lock(site):
         os.kill(build.pid, signal.SIGKILL)
         build.wait(HANG_GUARD)
         lock = site / ".stride-cache" / "build.lock"
-        wait_until(lambda: lock_holders(lock) == [], "the killed build's lock to be released",
-                   guard=5)
+        wait_until(lambda: lock_holders(lock) == [], "the killed build's lock to be released")
     finally:
         end_processes(kernels + workers)
 
@@ -265,7 +265,7 @@ def test_ctrl_c_of_a_parallel_build(site):
         out, err = build.communicate(timeout=HANG_GUARD)
         assert (build.returncode, err) == (130, "interrupted: the previous site was left as it was\n")
         for pid in kernels:
-            wait_until(lambda: not alive(pid), f"process {pid} to end", guard=5)
+            wait_until(lambda: not alive(pid), f"process {pid} to end")
     finally:
         end_processes(kernels)
 
@@ -400,8 +400,10 @@ def test_a_render_worker_killed_mid_build_is_a_clear_error_and_the_site_stays(si
     workers = [pid for pid in children(build.pid) if "kernel.py" not in command_line(pid)]
     try:
         assert workers
-        for pid in workers:
-            os.kill(pid, signal.SIGKILL)
+        os.kill(workers[0], signal.SIGKILL)
+        for pid in workers[1:]:  # the build may have ended them already, seeing the first die
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         _, stderr = build.communicate(timeout=HANG_GUARD)
         assert build.returncode == 1
         assert "a worker process of the build ended abruptly" in stderr
