@@ -215,7 +215,8 @@ def wait_until(condition, what: str, guard: float = HANG_GUARD, process=None):
                 out, err = process.communicate(timeout=10)
             except subprocess.TimeoutExpired:  # a process it started still holds the pipes
                 out, err = "", "(its output is held open by a process it started)"
-            pytest.fail(f"the build ended (exit {process.returncode}) before {what}:\n{out}\n{err}")
+            command = " ".join([Path(process.args[1]).name, *process.args[2:]])
+            pytest.fail(f"{command} ended (exit {process.returncode}) before {what}:\n{out}\n{err}")
         time.sleep(0.005)
     pytest.fail(f"hang guard: still waiting for {what} after {guard} s")
 

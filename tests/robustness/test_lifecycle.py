@@ -377,14 +377,16 @@ def test_clean_waits_for_a_running_build(site):
     inode = lock.stat().st_ino
     cleaner = cli("clean", "--root", str(site))
     try:
-        wait_until(lambda: cleaner.poll() is not None or blocked_on_lock(cleaner.pid, lock)(),
-                   "clean to wait for the lock or end")
-        assert lock.exists() and lock.stat().st_ino == inode
+        wait_until(blocked_on_lock(cleaner.pid, lock), "clean to wait for the lock",
+                   process=cleaner)
     finally:
         os.killpg(first.pid, signal.SIGINT)
         first.communicate(timeout=HANG_GUARD)
-        cleaner.communicate(timeout=HANG_GUARD)
+        out, err = cleaner.communicate(timeout=HANG_GUARD)
         end_processes(kernels)
+    assert cleaner.returncode == 0, err
+    assert sorted(p.name for p in (site / ".stride-cache").iterdir()) == ["build.lock"]
+    assert lock.stat().st_ino == inode  # kept: a build queued behind clean holds it open
 
 
 def test_a_render_worker_killed_mid_build_is_a_clear_error_and_the_site_stays(site):
