@@ -1,6 +1,7 @@
 """`build.py serve` for real: a subprocess on a free port, fetched with urllib and a browser."""
 from __future__ import annotations
 
+import os
 import queue
 import signal
 import socket
@@ -10,7 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -93,17 +94,45 @@ class Server:
         return self.process.returncode
 
 
-def next_generation(stream) -> str:
+def next_generation(stream, deadline: float | None = None,
+                    what: str = "a new build generation") -> str:
     """The next ``data:`` line of the event stream (comments and blank lines skipped); fails
     when none comes in time (keepalive comments would otherwise keep the wait going forever)."""
-    deadline = time.monotonic() + EVENT_SECONDS
+    deadline = deadline or time.monotonic() + EVENT_SECONDS
     while True:
-        assert time.monotonic() < deadline, "no new build generation came"
+        assert time.monotonic() < deadline, f"still waiting for {what} after {EVENT_SECONDS} s"
         line = stream.readline().decode()
         if not line:
             raise AssertionError("the event stream ended")
         if line.startswith("data: "):
             return line[len("data: "):].strip()
+
+
+def served(server: Server, stream, path: str, shows: Callable[[str], bool]
+           ) -> tuple[str, int, str]:
+    """Wait for a build after which the page at ``path`` ``shows`` an edit; that build's
+    generation, the page's status and the page. The page is fetched after each new generation
+    the event stream announces, never before one: an edit may reach serve as more than one
+    change (a folder made, then the file in it), each built in turn."""
+    deadline = time.monotonic() + EVENT_SECONDS
+    while True:
+        generation = next_generation(stream, deadline, f"a build that changes {path}")
+        status, page = server.get(path)
+        if shows(page):
+            return generation, status, page
+
+
+def save(site: Path, edit: Callable[[Path], Path]) -> None:
+    """Make an edit as editors that save a whole copy and rename it over the file do: ``edit``
+    writes its file into a scratch folder laid out like the site (outside what serve watches),
+    which is renamed into place. Written in place, a file is empty or half-written for a moment,
+    and serve, rebuilding on the first change it sees, may build that moment (the last good
+    build, shown under an error, would then be an empty post); under load it lasts long enough."""
+    scratch = site / ".scratch"
+    written = edit(scratch)
+    target = site / written.relative_to(scratch)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(written, target)
 
 
 @pytest.fixture
@@ -123,27 +152,30 @@ def test_edit_reload_error_overlay_and_fix(server):
     built = server.site / ".stride-cache" / "serve" / "2024" / "01" / "post-03" / "index.html"
     assert "__stride__" not in built.read_text()  # ...never written into the site
 
+    post = "/2024/01/post-03/"
     with server.events() as stream:
         shown = next_generation(stream)
-        add_post(server.site, 3, body="Summary of post 3.\n\nRewritten while serving.")
-        rebuilt = next_generation(stream)
+        save(server.site, lambda site: add_post(
+            site, 3, body="Summary of post 3.\n\nRewritten while serving."))
+        rebuilt, status, page = served(server, stream, post, lambda page: "Rewritten" in page)
         assert rebuilt != shown
-        status, page = server.get("/2024/01/post-03/")
         assert "Rewritten while serving." in page and "stride-error-overlay" not in page
 
-        write(server.site / "content" / "posts" / "post-03.md",
-              "---\ntitle: Broken\ndate: 2024-01-03\ntags: [unclosed\n---\nText.\n")
-        failed = next_generation(stream)
+        save(server.site, lambda site: write(
+            site / "content" / "posts" / "post-03.md",
+            "---\ntitle: Broken\ndate: 2024-01-03\ntags: [unclosed\n---\nText.\n"))
+        failed, status, page = served(server, stream, post,
+                                      lambda page: "stride-error-overlay" in page)
         assert failed != rebuilt
-        status, page = server.get("/2024/01/post-03/")
         assert status == 200 and "stride-error-overlay" in page
         assert "content/posts/post-03.md:4" in page
         assert "Rewritten while serving." in page  # the last good build is still served
 
-        add_post(server.site, 3, body="Summary of post 3.\n\nFixed again.")
-        assert next_generation(stream) != failed
-        status, page = server.get("/2024/01/post-03/")
-        assert "Fixed again." in page and "stride-error-overlay" not in page
+        save(server.site, lambda site: add_post(
+            site, 3, body="Summary of post 3.\n\nFixed again."))
+        fixed, status, page = served(server, stream, post, lambda page: "Fixed again." in page)
+        assert fixed != failed
+        assert "stride-error-overlay" not in page
     assert server.stop() == 0
 
 
@@ -160,14 +192,14 @@ def test_an_edit_made_as_soon_as_serve_says_it_is_serving_is_picked_up(server):
 def test_template_and_config_changes_are_served(server):
     with server.events() as stream:
         next_generation(stream)
-        write(server.site / "site.toml", 'title = "Renamed while serving"\nposts_per_page = 5\n')
-        next_generation(stream)
-        assert "Renamed while serving" in server.get("/")[1]
+        save(server.site, lambda site: write(
+            site / "site.toml", 'title = "Renamed while serving"\nposts_per_page = 5\n'))
+        served(server, stream, "/", lambda page: "Renamed while serving" in page)
         builtin = REPO / "theme" / "templates" / "tags.html"
-        write(server.site / "theme" / "templates" / "tags.html",
-              builtin.read_text().replace("<h1>Tags</h1>", "<h1>Every tag</h1>"))
-        next_generation(stream)
-        assert "Every tag" in server.get("/tags/")[1]
+        save(server.site, lambda site: write(
+            site / "theme" / "templates" / "tags.html",
+            builtin.read_text().replace("<h1>Tags</h1>", "<h1>Every tag</h1>")))
+        served(server, stream, "/tags/", lambda page: "Every tag" in page)
 
 
 def test_missing_pages_get_the_sites_404(server):
@@ -209,7 +241,8 @@ def test_an_open_page_reloads_itself_in_a_browser(server):
                 page.goto(server.url + "2024/01/post-02/")
                 page.wait_for_function(
                     "document.body.innerText.includes('Details of post 2.')", timeout=30_000)
-                add_post(server.site, 2, body="Summary of post 2.\n\nSeen without pressing F5.")
+                save(server.site, lambda site: add_post(
+                    site, 2, body="Summary of post 2.\n\nSeen without pressing F5."))
                 page.wait_for_function(
                     "document.body.innerText.includes('Seen without pressing F5.')",
                     timeout=EVENT_SECONDS * 1000)
