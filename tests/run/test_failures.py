@@ -213,10 +213,7 @@ def test_a_worker_killed_mid_block_fails_the_post_and_leaves_nothing_running(sit
     html = site.render(cell("print(4)\n", "echo: false"), cached=False).html
     assert '<pre class="run-stdout">4\n</pre>' in html
     # The kills are sent at once; the processes end (or turn zombie) a moment later.
-    give_up = time.monotonic() + 10
-    while marked_processes(marker) and time.monotonic() < give_up:
-        time.sleep(0.02)
-    assert marked_processes(marker) == []
+    wait_for(lambda: marked_processes(marker) == [])
 
 
 def test_a_block_cannot_reach_its_worker(site):
@@ -291,11 +288,7 @@ def test_a_build_process_that_exits_without_shutdown_leaves_no_worker_or_folder(
                             cwd=root, env={"PYTHONPATH": str(root), "PATH": os.defpath},
                             check=True)
     pid, home = result.stdout.split()
-    give_up = time.monotonic() + 10
-    while (alive(int(pid)) or Path(home).exists()) and time.monotonic() < give_up:
-        time.sleep(0.02)
-    assert not alive(int(pid))
-    assert not Path(home).exists()
+    wait_for(lambda: not alive(int(pid)) and not Path(home).exists())
 
 
 def test_a_session_that_cannot_be_set_up_says_why():
@@ -372,7 +365,7 @@ def test_the_running_block_ends_with_the_build_process(site, end):
         assert len(zygotes) == (3 if _namespaces_available() else 2)
         os.killpg(build.pid, signal.SIGKILL if end == "sigkill" else signal.SIGINT)
         build.wait(60)
-        wait_for(lambda: not marked_processes(marker) and not any(map(alive, zygotes)), guard=10)
+        wait_for(lambda: not marked_processes(marker) and not any(map(alive, zygotes)))
     finally:
         for pid in marked_processes(marker):
             os.kill(pid, signal.SIGKILL)
