@@ -662,6 +662,8 @@ def _render_pages(site, config: SiteConfig, root: Path, out: Path, cache_root: P
             records[job.path] = old
             files.append(OutputFile.kept(job.path, old.output))
             continue
+        if old is not None:
+            snapshot.reuse(old)
         todo.append((len(files), job, arguments))
         files.append(OutputFile(job.path))  # replaced below by the rendered page
     for (index, job, _), (data, record) in zip(todo, _render_jobs(

@@ -221,6 +221,16 @@ class SiteSnapshot:
             reads=tuple(self.root_reads(root, reads[root]) for root in sorted(reads)),
             output=output)
 
+    def reuse(self, record: PageRecord) -> None:
+        """Offer the reads of a page's last record to its new one: below a post still at the
+        version it had, the same paths have the same values, so their digests need not be made
+        again. A page that reads every post (the search index, every post's text) is rendered
+        again for one edited post; digesting the 999 others' values cost more than rendering."""
+        for reads in record.reads:
+            if reads.version and self.versions.get(reads.root) == reads.version:
+                key = (reads.root, frozenset(path for path, _ in reads.values))
+                self._shared_reads.setdefault(key, reads)
+
     def root_reads(self, root: str, paths: frozenset[str]) -> RootReads:
         """What reading ``paths`` below ``root`` depends on; one record shared by every page that
         reads the same (the index page and the tag pages that list a post read the same of it)."""

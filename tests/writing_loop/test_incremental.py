@@ -189,6 +189,23 @@ def test_a_body_edit_compares_only_the_pages_that_read_the_post(blog, monkeypatc
     assert "/2024/01/post-01/" not in compared
 
 
+def test_a_page_rendered_again_digests_only_the_values_of_posts_that_changed(blog, monkeypatch):
+    """The feed reads every post of this site (as the search index does): after a body edit its
+    new record takes the other posts' reads from its last record, their versions unchanged."""
+    from generator.incremental import SiteSnapshot
+
+    build(BuildOptions(root=blog, jobs=1))
+    digested: set[str] = set()
+    value_digest = SiteSnapshot.value_digest
+    monkeypatch.setattr(SiteSnapshot, "value_digest", lambda self, root, path:
+                        digested.add(root) or value_digest(self, root, path))
+    add_post(blog, 7, body="Summary of post 7.\n\nAn edited body.")
+    result = build(BuildOptions(root=blog, jobs=1))
+    assert "feed.xml" in result.pages_rendered
+    assert {root for root in digested if root.startswith("post:")} == {
+        "post:content/posts/post-07.md"}
+
+
 def test_pages_built_into_a_second_output_are_not_taken_for_current_after_a_new_post(
         blog, tmp_path):
     """The page records of each output are checked against the structure they were made for:
