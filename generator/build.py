@@ -391,7 +391,8 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
         cache_root=cache_root, refresh=options.refresh, strict=options.strict,
         execute=config.execute, site_vars=_site_vars(config), base_path=config.base_path,
         link_table=links, static_paths=frozenset(static) | asset_paths,
-        excerpt_separator=config.excerpt_separator, summary_words=config.summary_words)
+        excerpt_separator=config.excerpt_separator, summary_words=config.summary_words,
+        search=config.search, search_words=config.search_words)
 
     rendered, keys, fresh = _render_all(parsed, settings, options, root, cache_root, progress,
                                         session, workers)

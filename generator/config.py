@@ -53,6 +53,11 @@ class SiteConfig:
     """strftime format of dates shown in pages."""
     execute: bool = True
     """Run ```{python} blocks at build time; false shows their code only (untrusted content)."""
+    search: bool = True
+    """Write a search index (/search.json) and a search page (/search/) linked in the header;
+    false writes neither, nor the link."""
+    search_words: int = 0
+    """Words of each post's text the search index keeps (its first ones); 0 keeps them all."""
     menu: tuple[str, ...] = ()
     """Page slugs linked in the header, in order (default: every page in content/pages/)."""
     plugins: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -206,6 +211,11 @@ def _validate(raw: dict[str, Any], text: str, name: str,
     if config.posts_per_page < 1:
         raise ConfigError("`posts_per_page` must be at least 1",
                           location=SourceLocation(name, _line_of(text, "posts_per_page")))
+    if config.search_words < 0:
+        raise ConfigError(f"`search_words` must be 0 (every word) or more, not "
+                          f"{config.search_words}",
+                          location=SourceLocation(name, _line_of(text, "search_words")),
+                          hint="for example: search_words = 300 (the first 300 words of a post)")
     return config
 
 

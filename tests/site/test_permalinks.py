@@ -27,7 +27,8 @@ def built(site: Path, **options):
 def published(result) -> set[str]:
     """The post pages of a build, as files below the output."""
     return {path for path in result.pages_rendered if "tags/" not in path and "page/" not in
-            path and path not in ("index.html", "archive/index.html", "404.html")
+            path and path not in ("index.html", "archive/index.html", "404.html",
+                                  "search/index.html")
             and path.endswith(".html")}
 
 

@@ -1,6 +1,7 @@
 """Incremental builds: what an edit re-renders, and that the result equals a full build."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import time
@@ -28,14 +29,35 @@ def blog(tmp_path: Path) -> Path:
     return make_site(tmp_path / "blog")
 
 
-def test_body_edit_rerenders_the_post_and_the_feed_only(blog, tmp_path):
-    build(BuildOptions(root=blog, jobs=1))
+def test_body_edit_rerenders_the_post_the_feed_and_the_search_index_only(blog, tmp_path):
+    first = build(BuildOptions(root=blog, jobs=1))
+    before = json.loads((first.output / "search.json").read_text())
     add_post(blog, 7, body="Summary of post 7.\n\nNew details, $x^2$ and all.")
     result = build(BuildOptions(root=blog, jobs=1))
     assert result.rendered == 1
-    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml"}
-    assert result.write.written == 2
+    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml",
+                                          "search.json"}
+    assert result.write.written == 3
+    after = json.loads((result.output / "search.json").read_text())
+    [edited] = [i for i, entry in enumerate(after) if entry["title"] == "Post 7"]
+    assert after[edited]["text"] == "Summary of post 7. New details, x^2 and all."
+    assert before[edited]["text"] == "Summary of post 7. Details of post 7."
+    assert after[:edited] + after[edited + 1:] == before[:edited] + before[edited + 1:]
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
+
+
+def test_a_build_with_nothing_changed_writes_nothing(blog):
+    first = build(BuildOptions(root=blog, jobs=1))
+    index = first.output / "search.json"
+    stat = index.stat()
+    assert build(BuildOptions(root=blog, jobs=1)).up_to_date
+    # past the no-change check too: a warm session plans every page and keeps them all
+    session = BuildSession()
+    build(BuildOptions(root=blog, jobs=1), session=session)
+    session.changed = frozenset()
+    again = build(BuildOptions(root=blog, jobs=1), session=session)
+    assert again.pages_rendered == () and again.write.written == again.write.removed == 0
+    assert (index.stat().st_mtime_ns, index.stat().st_ino) == (stat.st_mtime_ns, stat.st_ino)
 
 
 def test_retitle_rerenders_every_page_that_shows_the_title(blog, tmp_path):
@@ -45,7 +67,8 @@ def test_retitle_rerenders_every_page_that_shows_the_title(blog, tmp_path):
     # Post 7 is the 6th newest of 12: on index page 2, between posts 8 and 6.
     assert set(result.pages_rendered) == {
         "2024/01/post-07/index.html", "2024/01/post-08/index.html", "2024/01/post-06/index.html",
-        "page/2/index.html", "tags/signals/index.html", "archive/index.html", "feed.xml"}
+        "page/2/index.html", "tags/signals/index.html", "archive/index.html", "feed.xml",
+        "search.json"}
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
 
 
@@ -55,7 +78,8 @@ def test_new_post_shifts_the_index_pages_and_the_sitemap(blog, tmp_path):
     result = build(BuildOptions(root=blog, jobs=1))
     assert result.rendered == 1  # the other posts' renders did not look the new one up
     assert {"index.html", "page/2/index.html", "page/3/index.html", "sitemap.xml",
-            "tags/math/index.html", "2024/01/post-12/index.html"} <= set(result.pages_rendered)
+            "tags/math/index.html", "2024/01/post-12/index.html",
+            "search.json"} <= set(result.pages_rendered)
     assert "tags/signals/index.html" not in result.pages_rendered
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
 
@@ -116,6 +140,7 @@ def test_serial_and_parallel_builds_are_identical(blog, tmp_path):
     assert serial.rendered == parallel.rendered == 220
     assert len(parallel.pages_rendered) > 2 * 100
     assert snapshot(serial.output) == snapshot(parallel.output)
+    assert "search.json" in snapshot(parallel.output)  # the index is compared as well
     # The dependencies recorded by the workers serve the next incremental build as well.
     add_post(blog, 100, title="Retitled", tags="math", day=1 + 100 % 28)
     again = build(BuildOptions(root=blog, out=tmp_path / "parallel", jobs=2))
@@ -130,7 +155,8 @@ def test_a_warm_session_rerenders_only_the_changed_post(blog):
     session.changed = frozenset({path.resolve()})
     result = build(BuildOptions(root=blog, jobs=1), session=session)
     assert result.rendered == 1
-    assert set(result.pages_rendered) == {"2024/01/post-04/index.html", "feed.xml"}
+    assert set(result.pages_rendered) == {"2024/01/post-04/index.html", "feed.xml",
+                                          "search.json"}
     assert "Edited in the editor" in (result.output / "2024/01/post-04/index.html").read_text()
 
 
@@ -182,7 +208,8 @@ def test_a_body_edit_compares_only_the_pages_that_read_the_post(blog, monkeypatc
                         or encode(self, template, url, *rest))
     add_post(blog, 7, body="Summary of post 7.\n\nAn edited body.")
     result = build(BuildOptions(root=blog, jobs=1))
-    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml"}
+    assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml",
+                                          "search.json"}
     # the pages that read post 7 at all (itself, its neighbours, its index page, tags, archive,
     # feed): a dozen, not the site's thirty
     assert "/2024/01/post-07/" in compared and len(compared) < 15
