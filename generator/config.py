@@ -53,9 +53,10 @@ class SiteConfig:
     """strftime format of dates shown in pages."""
     execute: bool = True
     """Run ```{python} blocks at build time; false shows their code only (untrusted content)."""
-    search: bool = True
-    """Write a search index (/search.json) and a search page (/search/) linked in the header;
-    false writes neither, nor the link."""
+    search: bool = False
+    """Write a search index (/search/N.json, in parts) and a search page (/search/) linked in
+    the header. Off unless asked for: the index holds every post's text and costs a tenth of a
+    full build (docs/writing-loop.md, "The search index")."""
     search_words: int = 0
     """Words of each post's text the search index keeps (its first ones); 0 keeps them all."""
     menu: tuple[str, ...] = ()

@@ -96,7 +96,7 @@ class RenderSettings:
     static_paths: frozenset[str] = frozenset()
     excerpt_separator: str = "<!--more-->"
     summary_words: int = 60
-    search: bool = True  # the body as plain text too (``Rendered.text``), for the search index
+    search: bool = False  # the body as plain text too (``Rendered.text``), for the search index
     search_words: int = 0  # of that text, the first words only; 0: all of it
 
     def fingerprint(self) -> str:

@@ -1,4 +1,4 @@
-"""A post's text for the site's search index (``/search.json``, read by ``search.js``).
+"""A post's text for the site's search index (``/search/N.json``, read by ``search.js``).
 
 ``html_to_text`` turns a post's rendered HTML into the plain text a reader searches: tags
 stripped, entities decoded, whitespace collapsed; a formula is its TeX source (the MathML's

@@ -14,8 +14,9 @@ import functools
 import hashlib
 import json
 import math
+import zlib
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +32,8 @@ from .site import tag_slug
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
 PYGMENTS_CSS = "static/css/pygments.css"
 DATE_MEMO_SIZE = 100_000  # formatted dates kept by each date filter: a few per post
-# json_object's memo starts again past this many characters of JSON: five times the search
-# index of a 1000-post site, so a long serve does not keep every edited post's old entry
-JSON_MEMO_CHARACTERS = 50_000_000
-LONG_TEXT = 256  # json_object tells texts longer than this apart by identity
+# Posts and pages per part of the search index: 50 posts of 1,300 words make a part of 0.4 MB
+SEARCH_SHARD_ENTRIES = 50
 
 
 @dataclass(frozen=True)
@@ -166,7 +165,7 @@ def make_environment(site_root: Path, config: SiteConfig, bytecode_folder: Path 
                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                               bytecode_cache=bytecode, cache_size=-1)
     functions = {"url": config.link, "absolute": config.absolute, "tag_slug": tag_slug,
-                 "json_object": _json_objects()}
+                 "json_object": _json_object}
     env.globals.update(functions, config=config, stylesheets=list(stylesheets))
     env.direct_calls = {id(function): function for function in functions.values()}
     env.filters["date"] = _memo_by_identity(
@@ -203,43 +202,13 @@ def _memo_by_identity(format_date: Callable[..., str]) -> Callable[..., str]:
     return remembered
 
 
-def _json_objects() -> Callable[..., str]:
+def _json_object(**fields: Any) -> str:
     """``json_object(key=value, ...)``: the fields (plain values: text, numbers, lists or tuples
     of them, None), in the order given, as one compact JSON object; an entry of the search
     index, one call per post rather than a filter per field. Not Jinja's ``tojson``, which
-    escapes `<`, `>`, `&` and `'` for embedding in HTML.
-
-    An edit to one post writes the whole index again, so what costs per post counts: characters
-    outside ASCII are written as \\u escapes (json's C encoder writes those 2.7 times faster
-    than UTF-8: the texts of a 1000-post index, 14 ms against 38), and the answers are
-    remembered, as the dates are, for ``serve``, where an unchanged post brings the same
-    objects to the next build. A long text is told apart by identity, the memo holding it so
-    that no other object can take its id; anything else by its type and value (1, 1.0 and true
-    are equal keys, not equal JSON)."""
-    answers: dict[tuple[Any, ...], tuple[tuple[Any, ...], str]] = {}
-    held = 0  # characters of JSON in the memo
-
-    def json_object(**fields: Any) -> str:
-        nonlocal held
-        try:
-            key = tuple((name, type(value),
-                         id(value) if type(value) is str and len(value) > LONG_TEXT
-                         else tuple(value) if type(value) is list else value)
-                        for name, value in fields.items())
-            known = answers.get(key)
-        except TypeError:  # a value that cannot be a key (a dict): not remembered
-            return json.dumps(fields, separators=(",", ":"))
-        if known is not None:
-            return known[1]
-        text = json.dumps(fields, separators=(",", ":"))
-        if held + len(text) > JSON_MEMO_CHARACTERS:
-            answers.clear()
-            held = 0
-        answers[key] = (tuple(fields.values()), text)
-        held += len(text)
-        return text
-
-    return json_object
+    escapes `<`, `>`, `&` and `'` for embedding in HTML. Characters outside ASCII are written
+    as \\u escapes: json's C encoder writes those 2.7 times faster than UTF-8."""
+    return json.dumps(fields, separators=(",", ":"))
 
 
 def plan_pages(site: Site, config: SiteConfig, build_time: dt.datetime) -> tuple[PageJob, ...]:
@@ -266,8 +235,10 @@ def plan_pages(site: Site, config: SiteConfig, build_time: dt.datetime) -> tuple
     page("archive.html", "/archive/")
     page("404.html", "/404.html")
     if config.search:
-        page("search.html", "/search/")
-        page("search.json", "/search.json")
+        shards = _search_shards(posts, site.pages)
+        page("search.html", "/search/", index=tuple(url for url, _, _ in shards))
+        for url, shard_posts, shard_pages in shards:
+            page("search.json", url, posts=shard_posts, pages=shard_pages)
     updated = max((p.meta.updated or p.meta.date for p in posts), default=build_time)
     page("feed.xml", "/feed.xml", posts=posts[:20], updated=updated)
     page("sitemap.xml", "/sitemap.xml", build_time=build_time)
@@ -281,6 +252,21 @@ def pygments_css() -> bytes:
     from .highlight import stylesheet
 
     return stylesheet().encode("utf-8")
+
+
+def _search_shards(posts: Sequence[Any], pages: Sequence[Any]
+                   ) -> list[tuple[str, tuple[Any, ...], tuple[Any, ...]]]:
+    """The search index in parts of about ``SEARCH_SHARD_ENTRIES`` posts and pages each, as
+    (url, posts, pages): an edit rewrites the one part that holds the post, not the text of
+    every post. A post's part comes from its source path, so adding a post leaves the others
+    where they were (until the count of parts grows)."""
+    count = max(1, math.ceil((len(posts) + len(pages)) / SEARCH_SHARD_ENTRIES))
+    parts: list[tuple[list[Any], list[Any]]] = [([], []) for _ in range(count)]
+    for kind, items in ((0, posts), (1, pages)):
+        for item in items:
+            parts[zlib.crc32(item.source.rel.encode()) % count][kind].append(item)
+    return [(f"/search/{number}.json", tuple(part_posts), tuple(part_pages))
+            for number, (part_posts, part_pages) in enumerate(parts)]
 
 
 def _index_url(number: int) -> str:

@@ -36,13 +36,19 @@ POSTS = {
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site's output folder."""
+    """The site's output folder, its index in two parts (as a large site's is in many): the
+    script must merge them back into the site's order."""
     root = tmp_path_factory.mktemp("search-site")
-    write(root / "site.toml", 'title = "Search"\nbase_url = "https://example.org/blog/"\n')
+    write(root / "site.toml", 'title = "Search"\nbase_url = "https://example.org/blog/"\n'
+                              'search = true\n')
     for slug, (title, date, tags, body) in POSTS.items():
         write(root / "content" / "posts" / f"{slug}.md",
               POST.format(title=title, date=date, tags=tags, body=body))
-    return build(BuildOptions(root=root, out=root / "public", jobs=1)).output
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("generator.templates.SEARCH_SHARD_ENTRIES", 2)
+        out = build(BuildOptions(root=root, out=root / "public", jobs=1)).output
+    assert sorted(part.name for part in (out / "search").glob("*.json")) == ["0.json", "1.json"]
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +150,7 @@ def test_no_match_says_so_and_back_and_forward_restore_each_search(page, blog):
 def test_an_index_that_cannot_be_fetched_is_reported(browser, built, tmp_path):
     served = tmp_path / "public"
     shutil.copytree(built, served)
-    (served / "search.json").unlink()
+    (served / "search" / "1.json").unlink()  # one part of two
     context = browser.new_context()
     try:
         page = context.new_page()

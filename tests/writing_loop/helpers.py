@@ -24,8 +24,9 @@ def add_post(site: Path, number: int, *, title: str | None = None, tags: str = "
 
 
 def make_site(site: Path, posts: int = 12) -> Path:
-    """``posts`` posts, five per index page, tagged `signals` and every third one `math` too."""
-    write(site / "site.toml", 'title = "Loop"\nposts_per_page = 5\n')
+    """``posts`` posts, five per index page, tagged `signals` and every third one `math` too;
+    with the search index, which reads every post."""
+    write(site / "site.toml", 'title = "Loop"\nposts_per_page = 5\nsearch = true\n')
     for number in range(1, posts + 1):
         add_post(site, number, tags="signals, math" if number % 3 == 0 else "signals")
     write(site / "content" / "pages" / "about.md", "---\ntitle: About\n---\nAbout this blog.\n")

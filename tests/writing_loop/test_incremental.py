@@ -31,14 +31,14 @@ def blog(tmp_path: Path) -> Path:
 
 def test_body_edit_rerenders_the_post_the_feed_and_the_search_index_only(blog, tmp_path):
     first = build(BuildOptions(root=blog, jobs=1))
-    before = json.loads((first.output / "search.json").read_text())
+    before = json.loads((first.output / "search/0.json").read_text())
     add_post(blog, 7, body="Summary of post 7.\n\nNew details, $x^2$ and all.")
     result = build(BuildOptions(root=blog, jobs=1))
     assert result.rendered == 1
     assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml",
-                                          "search.json"}
+                                          "search/0.json"}
     assert result.write.written == 3
-    after = json.loads((result.output / "search.json").read_text())
+    after = json.loads((result.output / "search/0.json").read_text())
     [edited] = [i for i, entry in enumerate(after) if entry["title"] == "Post 7"]
     assert after[edited]["text"] == "Summary of post 7. New details, x^2 and all."
     assert before[edited]["text"] == "Summary of post 7. Details of post 7."
@@ -48,7 +48,7 @@ def test_body_edit_rerenders_the_post_the_feed_and_the_search_index_only(blog, t
 
 def test_a_build_with_nothing_changed_writes_nothing(blog):
     first = build(BuildOptions(root=blog, jobs=1))
-    index = first.output / "search.json"
+    index = first.output / "search/0.json"
     stat = index.stat()
     assert build(BuildOptions(root=blog, jobs=1)).up_to_date
     # past the no-change check too: a warm session plans every page and keeps them all
@@ -68,7 +68,7 @@ def test_retitle_rerenders_every_page_that_shows_the_title(blog, tmp_path):
     assert set(result.pages_rendered) == {
         "2024/01/post-07/index.html", "2024/01/post-08/index.html", "2024/01/post-06/index.html",
         "page/2/index.html", "tags/signals/index.html", "archive/index.html", "feed.xml",
-        "search.json"}
+        "search/0.json"}
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
 
 
@@ -79,7 +79,7 @@ def test_new_post_shifts_the_index_pages_and_the_sitemap(blog, tmp_path):
     assert result.rendered == 1  # the other posts' renders did not look the new one up
     assert {"index.html", "page/2/index.html", "page/3/index.html", "sitemap.xml",
             "tags/math/index.html", "2024/01/post-12/index.html",
-            "search.json"} <= set(result.pages_rendered)
+            "search/0.json"} <= set(result.pages_rendered)
     assert "tags/signals/index.html" not in result.pages_rendered
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
 
@@ -98,7 +98,7 @@ def test_template_change_rerenders_the_pages_that_use_it(blog, tmp_path):
 
 def test_config_change_rerenders_every_page(blog, tmp_path):
     first = build(BuildOptions(root=blog, jobs=1))
-    write(blog / "site.toml", 'title = "Renamed"\nposts_per_page = 5\n')
+    write(blog / "site.toml", 'title = "Renamed"\nposts_per_page = 5\nsearch = true\n')
     result = build(BuildOptions(root=blog, jobs=1))
     assert set(result.pages_rendered) == set(first.pages_rendered)
     assert snapshot(result.output) == full_build(blog, tmp_path / "reference")
@@ -140,7 +140,7 @@ def test_serial_and_parallel_builds_are_identical(blog, tmp_path):
     assert serial.rendered == parallel.rendered == 220
     assert len(parallel.pages_rendered) > 2 * 100
     assert snapshot(serial.output) == snapshot(parallel.output)
-    assert "search.json" in snapshot(parallel.output)  # the index is compared as well
+    assert "search/0.json" in snapshot(parallel.output)  # the index is compared as well
     # The dependencies recorded by the workers serve the next incremental build as well.
     add_post(blog, 100, title="Retitled", tags="math", day=1 + 100 % 28)
     again = build(BuildOptions(root=blog, out=tmp_path / "parallel", jobs=2))
@@ -156,7 +156,7 @@ def test_a_warm_session_rerenders_only_the_changed_post(blog):
     result = build(BuildOptions(root=blog, jobs=1), session=session)
     assert result.rendered == 1
     assert set(result.pages_rendered) == {"2024/01/post-04/index.html", "feed.xml",
-                                          "search.json"}
+                                          "search/0.json"}
     assert "Edited in the editor" in (result.output / "2024/01/post-04/index.html").read_text()
 
 
@@ -209,7 +209,7 @@ def test_a_body_edit_compares_only_the_pages_that_read_the_post(blog, monkeypatc
     add_post(blog, 7, body="Summary of post 7.\n\nAn edited body.")
     result = build(BuildOptions(root=blog, jobs=1))
     assert set(result.pages_rendered) == {"2024/01/post-07/index.html", "feed.xml",
-                                          "search.json"}
+                                          "search/0.json"}
     # the pages that read post 7 at all (itself, its neighbours, its index page, tags, archive,
     # feed): a dozen, not the site's thirty
     assert "/2024/01/post-07/" in compared and len(compared) < 15

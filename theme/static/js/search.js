@@ -2,8 +2,8 @@
 
    The page works without this script: its form submits to the page itself, and a paragraph
    says that searching needs JavaScript and points to the archive. This script only adds to it:
-   it hides that paragraph, fetches the index the build wrote (/search.json, once), and lists
-   the posts and pages that match as the reader types or submits. The query lives in the URL
+   it hides that paragraph, fetches the index the build wrote (its parts, /search/N.json, once),
+   and lists the posts and pages that match as the reader types or submits. The query lives in the URL
    (?q=), so a link to a search, the back and forward buttons and a form elsewhere that submits
    to /search/ all work.
 
@@ -307,14 +307,23 @@
   input.value = queryInUrl();
   if (input.value) show(input.value);
 
-  fetch(form.dataset.index, { credentials: "same-origin" })
+  const parts = form.dataset.index.split(" ").filter((url) => url);
+  Promise.all(parts.map((url) => fetch(url, { credentials: "same-origin" })
     .then((response) => {
       if (!response.ok) throw new Error("HTTP " + response.status);
       return response.json();
     })
-    .then((index) => {
-      if (!Array.isArray(index)) throw new Error("not a list of entries");
-      entries = index.filter((e) => e && typeof e === "object").map(prepare);
+    .then((part) => {
+      if (!Array.isArray(part)) throw new Error("not a list of entries");
+      return part;
+    })))
+    .then((loaded) => {
+      const all = [].concat(...loaded).filter((e) => e && typeof e === "object");
+      // The parts hold posts by their source path: back to the site's order, newest first,
+      // then the pages (which have no date), so that equal scores list newer posts first.
+      all.sort((a, b) => (b.date || "").localeCompare(a.date || "") ||
+        String(a.url).localeCompare(String(b.url)));
+      entries = all.map(prepare);
     })
     .catch((error) => {
       failed = error && error.message ? error.message : String(error);
