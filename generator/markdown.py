@@ -225,6 +225,7 @@ class MarkdownRenderer:
             body = parsed.body.translate(FORGED_PLACEHOLDER)
             tokens = self.md.parse(body, env)
             self._report(rejected, body, context)
+            _check_heading_levels(tokens, context)
             html = self.md.renderer.render(tokens, self.md.options, env)
         except StrideError:
             raise
@@ -345,6 +346,25 @@ def _restore(html: str, trusted: list[str]) -> str:
     def fragment(match: re.Match) -> str:
         return PLACEHOLDER.sub(fragment, trusted[int(match.group(1))])
     return PLACEHOLDER.sub(fragment, html)
+
+
+def _check_heading_levels(tokens: list[Token], context: RenderContext) -> None:
+    """Warn at the first heading that skips a level (the page's title is the ``<h1>``, so a
+    post's first heading is ``##``, or ``#``): a reader of headings, a screen reader's outline,
+    is left guessing what the skipped level held, and the W3C validator calls it an error."""
+    above, under = 1, "the title"
+    for token in tokens:
+        if token.type != "heading_open":
+            continue
+        level = int(token.tag[1])
+        if level > above + 1:
+            context.warn(token.map[0] if token.map else None,
+                         f"a heading skips from h{above} to h{level}: {'#' * level} right under "
+                         f"{under}", kind="headings",
+                         hint=f"make it {'#' * (above + 1)} (and the headings under it one level "
+                              "up): headings go down one level at a time from the title's h1")
+            return
+        above, under = level, f"a {'#' * level} heading"
 
 
 def _toc(tokens: list[Token]) -> tuple[TocEntry, ...]:

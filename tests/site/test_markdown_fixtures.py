@@ -99,3 +99,18 @@ def test_trusted_output_never_lands_inside_an_attribute():
     assert html5.errors == []
     assert "&lt;p title='unclosed&gt;" in rendered.html  # the unfinished tag is shown as text
     assert rendered.html.count("<math") == 1 and "text</p>" in rendered.html
+
+
+def test_the_first_heading_that_skips_a_level_is_reported_with_its_line():
+    def skips(body: str) -> list[tuple[int, str]]:
+        rendered = render("---\ntitle: t\ndate: 2024-01-01\n---\n" + body)
+        return [(d.location.line, d.message) for d in rendered.diagnostics
+                if d.kind == "headings"]
+
+    assert skips("## A\n\n### B\n\n## C\n\n# D\n\n## E\n") == []
+    assert skips("Intro.\n\n### Under the title\n\n##### Deeper\n") == [
+        (7, "a heading skips from h1 to h3: ### right under the title")]
+    assert skips("## A\n\n> #### In a quote\n") == [
+        (7, "a heading skips from h2 to h4: #### right under a ## heading")]
+    # a tabset's headings are its tabs' labels, not headings of the page
+    assert skips("::: {.panel-tabset}\n\n### Python\n\nx\n\n:::\n\n## After\n") == []
