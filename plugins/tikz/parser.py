@@ -44,6 +44,20 @@ PLACEMENTS = {"above": ("south", 0, 1), "below": ("north", 0, -1), "left": ("eas
               "right": ("west", 1, 0), "above left": ("south east", -1, 1),
               "above right": ("south west", 1, 1), "below left": ("north east", -1, -1),
               "below right": ("north west", 1, -1)}
+# the positioning library's extra placements, and the anchor of the ``of`` node each one starts
+# from (tikzlibrarypositioning.code.tex)
+POSITIONING_PLACEMENTS = {"base left": ("base east", -1, 0), "base right": ("base west", 1, 0),
+                          "mid left": ("mid east", -1, 0), "mid right": ("mid west", 1, 0)}
+OF_ANCHORS = {"above": "north", "below": "south", "left": "west", "right": "east",
+              "above left": "north west", "above right": "north east", "below left": "south west",
+              "below right": "south east", "base left": "base west", "base right": "base east",
+              "mid left": "mid west", "mid right": "mid east"}
+# TikZ's deprecated centre-to-centre placements: the angle the node distance is taken along
+DEPRECATED_OF = {"right of": 0.0, "above right of": 45.0, "above of": 90.0, "above left of": 135.0,
+                 "left of": 180.0, "below left of": -135.0, "below of": -90.0,
+                 "below right of": -45.0}
+# \usetikzlibrary{...} names the built-in renderer implements (the rest are refused by name)
+LIBRARIES = ("positioning", "matrix")
 POSITIONS = {"midway": 0.5, "near start": 0.25, "near end": 0.75, "at start": 0.0,
              "at end": 1.0, "very near start": 0.125, "very near end": 0.875}
 ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0),
@@ -89,6 +103,13 @@ class Style:
     shape: str = "rectangle"
     rotate: float = 0.0
     node_shift: Point = (0.0, 0.0)
+    # positioning: the point a node is placed at (``right=of a``) and the library's own shift,
+    # which a later placement replaces (xshift and friends add up in node_shift)
+    place_at: Point | None = None
+    place_shift: Point = (0.0, 0.0)
+    node_distance: str | None = None   # None: TikZ's default (1cm; 1cm and 1cm with positioning)
+    of_angles: tuple[float, ...] = ()  # right of=a...: shifts by the node distance, taken last
+    on_grid: bool = False
     pos: float | None = None
     transform: Affine = IDENTITY
     unit_x: float = CM
@@ -119,7 +140,8 @@ class Style:
     def for_node(self) -> Style:
         """A node inside a path inherits the path's look but not its actions or tips."""
         return replace(self, draw_on=False, fill_on=False, draw_color=None, fill_color=None,
-                       arrows=("", ""), name="", labels=())
+                       arrows=("", ""), name="", labels=(), place_at=None, place_shift=(0.0, 0.0),
+                       of_angles=())
 
     def stroke(self) -> Stroke:
         dash = DASHES[self.dash]
@@ -293,6 +315,7 @@ class Interpreter:
         self.expanded_chars = 0
         self.elements = 0
         self.options_applied = 0
+        self.libraries: set[str] = set()
 
     # --- statements --------------------------------------------------------------------
 
@@ -351,6 +374,8 @@ class Interpreter:
             self.foreach(source, style, line=line, depth=depth)
         elif name in ("definecolor", "colorlet"):
             self.define_color(name, source, line=line)
+        elif name == "usetikzlibrary":
+            self.use_libraries(source.balanced("{", "}", "\\usetikzlibrary"), line=line)
         elif name == "tikzset":
             return self.options(source.balanced("{", "}", "\\tikzset"), style, line=line, context="scope")
         elif name == "tikzstyle":
@@ -367,6 +392,19 @@ class Interpreter:
                                  "\\path, \\matrix, \\foreach, scope and \\definecolor; set "
                                  "renderer = \"tex\" for full TikZ")
         return style
+
+    def use_libraries(self, text: str, *, line: int) -> None:
+        """``\\usetikzlibrary{positioning,calc}``: accepted for the libraries implemented here."""
+        for raw in split_top_level(text):
+            name = _strip_braces(raw)
+            if not name:
+                continue
+            if name not in LIBRARIES:
+                raise TikzError(f"unsupported TikZ library '{name}'", line=line,
+                                command=f"\\usetikzlibrary{{{name}}}",
+                                hint=f"the built-in renderer implements these libraries: "
+                                     f"{', '.join(LIBRARIES)}; renderer = \"tex\" draws full TikZ")
+            self.libraries.add(name)
 
     def define_color(self, name: str, source: _Source, *, line: int) -> None:
         color_name = source.balanced("{", "}", f"\\{name}").strip()
@@ -540,10 +578,10 @@ class Interpreter:
             return replace(style, shape=key)
         if key in POSITIONS and value is None:
             return replace(style, pos=POSITIONS[key])
-        if key in PLACEMENTS:
-            anchor, sx, sy = PLACEMENTS[key]
-            distance = length_value() if value is not None else 0.0
-            return replace(style, anchor=anchor, node_shift=(sx * distance, sy * distance))
+        if key in PLACEMENTS or key in POSITIONING_PLACEMENTS:
+            return self.placement(key, value, style, line=line)
+        if key in DEPRECATED_OF:
+            return self.deprecated_placement(key, need_value(), style, line=line)
         if value is None and _ARROW_SPEC.fullmatch(key) and "-" in key:
             return replace(style, arrows=self.arrow_spec(key, style, line=line))
         if value is None and colors.is_color(key, self.colors):
@@ -601,6 +639,8 @@ class Interpreter:
             "auto": lambda: replace(style, auto=_choice(key, value or "left", ("left", "right"), line)),
             "swap": lambda: replace(style, auto={"left": "right", "right": "left"}.get(style.auto, "")),
             "'": lambda: replace(style, auto={"left": "right", "right": "left"}.get(style.auto, "")),
+            "node distance": lambda: replace(style, node_distance=need_value()),
+            "on grid": lambda: replace(style, on_grid=_boolean(key, value, line)),
             "matrix of nodes": lambda: replace(style, matrix_of_nodes=True),
             "column sep": lambda: replace(style, column_sep=length_value()),
             "row sep": lambda: replace(style, row_sep=length_value()),
@@ -613,6 +653,72 @@ class Interpreter:
         raise TikzError(f"unsupported {kind} '{key}'", line=line, command=key,
                         hint="see docs/tikz.md for the options the built-in renderer knows; "
                              "renderer = \"tex\" draws full TikZ")
+
+    def placement(self, key: str, value: str | None, style: Style, *, line: int) -> Style:
+        """``right``, ``below left=2mm``, ``above=of a``, ``right=1cm and 2mm of a``.
+
+        Without ``of`` the node keeps its point and is shifted; with it, the node's facing anchor
+        is placed the node distance (or the given one) beyond the ``of`` node's opposite anchor
+        (their centres with ``on grid``), as the positioning library does. One distance is
+        taken along a diagonal (times 0.7071); ``a and b`` are the vertical and the horizontal
+        distances.
+        """
+        anchor, sx, sy = PLACEMENTS.get(key) or POSITIONING_PLACEMENTS[key]
+        text = (value or "").strip()
+        positioning = "positioning" in self.libraries
+        if key in POSITIONING_PLACEMENTS and not positioning and " of " not in f" {text} ":
+            raise TikzError(f"'{key}' needs the positioning library", line=line, command=key,
+                            hint="add \\usetikzlibrary{positioning} before the picture")
+        factor = 0.707106781 if sx and sy else 1.0
+        distance_text, of, target = f" {text}".partition(" of ")
+        if of:
+            target = _strip_braces(target)
+            if target.startswith("(") and target.endswith(")"):  # right=of {(1,2)}
+                target = target[1:-1].strip()
+            node = self.nodes.get(target)
+            if node is not None:
+                at = anchor_point(node, "center" if style.on_grid else OF_ANCHORS[key])
+                anchor = "center" if style.on_grid else anchor
+            else:
+                at = self.coordinate(target, style, line=line).point
+            distance_text = distance_text.strip() or style.node_distance or "1cm and 1cm"
+            shift = self.positioning_shift(distance_text, sx, sy, factor, style, line=line)
+            return replace(style, anchor=anchor, place_at=at, place_shift=shift)
+        if not text:
+            return replace(style, anchor=anchor)
+        if positioning:
+            return replace(style, anchor=anchor,
+                           place_shift=self.positioning_shift(text, sx, sy, factor, style, line=line))
+        # plain TikZ: the distance is a length (a bare number is in pt), added to other shifts
+        distance = check_dimension(length(text, line=line), key, line=line)
+        return replace(style, anchor=anchor, node_shift=(style.node_shift[0] + sx * distance,
+                                                         style.node_shift[1] + sy * distance))
+
+    def positioning_shift(self, text: str, sx: int, sy: int, factor: float, style: Style, *,
+                          line: int) -> Point:
+        """The positioning library's shift for ``a and b`` or ``a`` (a bare number is a
+        multiple of the x or y unit vector)."""
+        vertical, found, horizontal = text.partition("and")
+        if not found:
+            horizontal = vertical
+        y = evaluate(vertical, line=line).points(style.unit_y)
+        x = evaluate(horizontal, line=line).points(style.unit_x)
+        if not found:
+            x, y = x * factor, y * factor
+        return (check_dimension(sx * x, "node distance", line=line),
+                check_dimension(sy * y, "node distance", line=line))
+
+    def deprecated_placement(self, key: str, value: str, style: Style, *, line: int) -> Style:
+        """``right of=a``: the node's centre the node distance (its first part) from a's."""
+        name = _strip_braces(value)
+        node = self.nodes.get(name)
+        if node is None:
+            raise TikzError(f"unknown node '{name}' in {key}=", line=line,
+                            hint="name the node first, as \\node (name) at (0,0) {...};")
+        # the shift is a node transformation: it takes the node distance in force once all
+        # the node's options are read (make_node)
+        return replace(style, anchor="center", place_at=node.center,
+                       of_angles=style.of_angles + (DEPRECATED_OF[key],))
 
     def action(self, style: Style, action: str, value: str | None, line: int) -> Style:
         if value == "none":
@@ -813,6 +919,7 @@ class Interpreter:
         style = replace(style, shape=shape) if shape else style
         name, options, text = "", [], None
         at: tuple[str, int] | None = None
+        at_index = 0   # how many option groups came before ``at``: a later placement wins
         while text is None:
             if source.done():
                 raise TikzError("node without its {text}", line=line,
@@ -824,6 +931,7 @@ class Interpreter:
             elif source.take_word("at"):
                 # read now, evaluated once all options are known (x=2cm may come after it)
                 at = (source.balanced("(", ")", "a coordinate"), source.line)
+                at_index = len(options)
             elif source.peek() == "{":
                 text = source.balanced("{", "}", "node text")
             elif shape == "coordinate" and (source.peek() == ";" or source.peek(2) in ("--", "-|", "|-")):
@@ -836,8 +944,16 @@ class Interpreter:
             style = self.options(every, style, line=every_line, context="node")
         if shape:
             style = replace(style, shape=shape)
-        for option_text, option_line in options:
+        placed_by = -1   # the option group that last placed the node (right=of a)
+        for index, (option_text, option_line) in enumerate(options):
+            before = style.place_at
             style = self.options(option_text, style, line=option_line, context="node")
+            if style.place_at is not before:
+                placed_by = index
+        if style.place_at is not None and at is not None and placed_by < at_index:
+            style = replace(style, place_at=None)
+        elif style.place_at is not None:
+            at = None
         name = name or style.name
         if at is None and builder.pending in ("--", "-|", "|-", "to"):
             # "-- node {..} (b)": the node belongs to the segment that (b) completes, midway
@@ -850,6 +966,8 @@ class Interpreter:
         if at is not None:
             units = replace(path_style, unit_x=style.unit_x, unit_y=style.unit_y)
             position = builder.resolve(at[0], units, at[1]).point
+        elif style.place_at is not None:
+            position = style.place_at
         elif style.pos is not None and builder.last_segment is not None:
             position = _along(builder.last_segment, style.pos)
             style = _orient(style, builder.last_segment, style.pos)
@@ -857,7 +975,7 @@ class Interpreter:
             # (without pos= a node is not on the segment: sloped and auto do not apply, as in TikZ)
             position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
         builder.nodes.extend(self.node_with_labels(name, text, position, style, path_style, line))
-        if builder.current is None and at is None:
+        if builder.current is None and at is None and style.place_at is None:
             builder.current = _Vertex(position)
             builder.base = position
 
@@ -911,8 +1029,14 @@ class Interpreter:
                      style.stroke(), box, style.text_color or style.color,
                      style.text_opacity * style.opacity)
         offset = anchor_point(probe, style.anchor)
-        center = (position[0] - offset[0] + style.node_shift[0],
-                  position[1] - offset[1] + style.node_shift[1])
+        shift_x, shift_y = _add(style.node_shift, style.place_shift)
+        if style.of_angles:
+            distance_text = (style.node_distance or "1cm").partition("and")[0]
+            distance = check_dimension(length(distance_text, line=line, unit_pt=style.unit_x),
+                                       "node distance", line=line)
+            for angle in style.of_angles:
+                shift_x, shift_y = _add((shift_x, shift_y), _polar(angle, distance))
+        center = (position[0] - offset[0] + shift_x, position[1] - offset[1] + shift_y)
         check_dimension(center[0], "node position", line=line)
         check_dimension(center[1], "node position", line=line)
         node = replace(probe, center=center)
@@ -1581,10 +1705,13 @@ def _orient(style: Style, segment: tuple[Point, ...], time: float) -> Style:
         if dx < 0:  # "allow upside down" is off: turn the other way round
             dx, dy = -dx, -dy
         angle = math.degrees(math.atan2(dy, dx))
-        sx, sy = style.node_shift
         cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
-        style = replace(style, rotate=style.rotate + angle,
-                        node_shift=(sx * cos - sy * sin, sx * sin + sy * cos))
+
+        def turned(vector: Point) -> Point:
+            return (vector[0] * cos - vector[1] * sin, vector[0] * sin + vector[1] * cos)
+
+        style = replace(style, rotate=style.rotate + angle, node_shift=turned(style.node_shift),
+                        place_shift=turned(style.place_shift))
     return style
 
 
@@ -1790,6 +1917,10 @@ def _fraction(key: str, value: str, line: int) -> float:
         raise TikzError(f"{key}={value} must be between 0 and 1", line=line, command=key,
                         hint=f"write {key}=0.5")
     return result
+
+
+def _boolean(key: str, value: str | None, line: int) -> bool:
+    return _choice(key, value or "true", ("true", "false"), line) == "true"
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...], line: int) -> str:

@@ -139,4 +139,35 @@ REFERENCE_PICTURES = [
 \draw[->] (5,-5) -- node[auto,swap] (f) {right} (7,-6);
 \draw (8,0) -- (8,-3) node[auto] (g) {end};
 """, ["a", "b", "c", "d", "e", "f", "g"]),
+    ("positioning library", r"""
+\usetikzlibrary{positioning}
+\begin{tikzpicture}[node distance=1.5cm, every node/.style={draw}]
+\node[circle] (a) at (0,0) {$x_1$};
+\node[below left=of a] (b) {b};
+\node[right=5mm of a, font=\large] (c) {wide text};
+\node[above right=of c, node distance=8mm and 2cm] (d) {d};
+\node[on grid, right=of d] (e) {ee};
+\node[base right=of e] (f) {gy};
+\node[below=of a.south west] (g) {g};
+\node[left=of {(0,-3)}] (h) {h};
+\node[right=of a] at (6,-3) (i) {at wins};
+\node at (6,-4) [right=of a, yshift=2mm] (j) {of wins};
+\node[right of=b, node distance=2cm] (k) {old};
+\node[below=2 of b] (l) {unitless};
+\node[mid right=of l, on grid] (m) {m};
+\node[above left=3mm] (n) at (3,-5) {diag};
+\begin{scope}[scale=2, shift={(1,-4)}]
+  \node (o) at (1,0) {o};
+  \node[below=1 of o] (p) {p};
+\end{scope}
+\end{tikzpicture}
+""", ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p"]),
+    ("placement without the positioning library", r"""
+\begin{tikzpicture}[x=2cm]
+\node[draw] (a) at (0,0) {a};
+\node[draw, above left=3mm, xshift=1mm] (b) at (0,0) {b};
+\node[draw, right of=a] (c) {c};
+\node[draw, below right of=a, node distance=2cm] (d) {d};
+\end{tikzpicture}
+""", ["a", "b", "c", "d"]),
 ]

@@ -36,6 +36,9 @@ FRAGMENTS = [
     "start angle=0", "delta angle=90", "to[bend left]", "to[out=90,in=1e9]", "to[looseness=-1]",
     "label=above:x", "label={[draw]30:y}", "label=nowhere:z", "label distance=1e9pt",
     "sloped", "auto", "swap", "auto=up",
+    r"\usetikzlibrary{positioning}", r"\usetikzlibrary{shapes}", "right=of a", "below left=of a",
+    "above=1cm of a", "right=2mm and 1cm of a", "left=of {(1,1)}", "right=of nowhere",
+    "node distance=1cm", "node distance=1e9 and 2", "on grid", "right of=a", "base right=of a",
 ]
 
 
