@@ -127,7 +127,8 @@ class Style:
     tension: float = 0.55
     variable: str = "x"
     every_node: tuple[tuple[str, int], ...] = ()
-    styles: tuple[tuple[str, str], ...] = (("help lines", "color=gray,line width=0.2pt"),)
+    styles: tuple[tuple[str, str], ...] = (("help lines", "color=gray,line width=0.2pt"),
+                                           ("every edge", "draw"))
     matrix_of_nodes: bool = False
     column_sep: float = 0.0
     row_sep: float = 0.0
@@ -902,12 +903,15 @@ class Interpreter:
                 elif word in ("node", "coordinate"):
                     source.take_word(word)
                     self.path_node(source, style, builder, shape="coordinate" if word == "coordinate" else None)
+                elif word == "edge":
+                    source.take_word("edge")
+                    self.edge(source, style, builder, line=op_line)
                 else:
                     shown = word or source.text[source.position:source.position + 10]
                     raise TikzError(f"unsupported path operation '{shown}'", line=op_line,
-                                    command=shown, hint="paths support --, -|, |-, to, .. controls .., "
-                                                        "rectangle, grid, circle, ellipse, arc, "
-                                                        "plot, cycle and node; renderer = \"tex\" "
+                                    command=shown, hint="paths support --, -|, |-, to, edge, "
+                                                        ".. controls .., rectangle, grid, circle, "
+                                                        "ellipse, arc, plot, cycle and node; renderer = \"tex\" "
                                                         "draws full TikZ")
         self.finish_path(builder, style, line)
 
@@ -974,17 +978,19 @@ class Interpreter:
         else:
             # (without pos= a node is not on the segment: sloped and auto do not apply, as in TikZ)
             position = builder.current.point if builder.current else style.transform.apply((0.0, 0.0))
-        builder.nodes.extend(self.node_with_labels(name, text, position, style, path_style, line))
+        placed = self.node_with_labels(name, text, position, style, path_style, line)
+        builder.after.extend(placed)
+        builder.last_node = placed[0]
         if builder.current is None and at is None and style.place_at is None:
             builder.current = _Vertex(position)
             builder.base = position
 
     def node_with_labels(self, name: str, text: str, position: Point, style: Style,
-                         path_style: Style, line: int) -> list[Node]:
+                         path_style: Style, line: int) -> list[Node | PathPiece]:
         """The node and its ``label=`` nodes, each placed as TikZ's label code places it: at the
         node's anchor in the label's direction, anchored on the side facing the node."""
         node = self.make_node(name, text, position, style, line)
-        placed = [node]
+        placed: list[Node | PathPiece] = [node]
         # TikZ draws labels after the node, outside its options: the label distance in force is
         # the path's (or scope's), never one given among the node's own options
         distance = path_style.label_distance
@@ -1061,15 +1067,56 @@ class Interpreter:
             self.points.extend([(x - margin, y - margin), (x + margin, y + margin)])
 
     def finish_path(self, builder: _PathBuilder, style: Style, line: int) -> None:
+        self.items.extend(self.drawn(builder, style, line))
+
+    def drawn(self, builder: _PathBuilder, style: Style, line: int) -> list[Node | PathPiece]:
+        """A finished path's pieces (if it is drawn or filled), then its nodes and edges."""
         if builder.waiting:
             raise TikzError("a node after -- has no end point to sit between", line=line,
                             hint="write (a) -- node {text} (b), with the end point after the node")
         self.register_points(builder.points, style.line_width / 2 if style.draw_on else 0.0)
-        pieces = builder.pieces(style)
+        drawn: list[Node | PathPiece] = []
         if style.draw_on or style.fill_on:
-            for piece in pieces:
-                self.items.append(piece)
-        self.items.extend(builder.nodes)
+            drawn.extend(builder.pieces(style))
+        return drawn + builder.after
+
+    def edge(self, source: _Source, style: Style, builder: _PathBuilder, *, line: int) -> None:
+        """``edge [options] node {..} (target)``: a path of its own from the current point (or
+        the node just placed) to the target, drawn after the main path; the current point stays.
+
+        It keeps the path's colour, line width, dashes and tips but not its ``draw=``/``fill=``
+        colours (TikZ sets those as path options), then takes ``every edge`` (``draw``) and its
+        own options; ``bend left``, ``out=``/``in=`` and ``looseness`` curve it as ``to`` does.
+        """
+        if builder.pending:
+            raise TikzError(f"'edge' right after '{builder.pending}'", line=line, command="edge",
+                            hint="write (a) edge (b), or finish the -- first: (a) -- (b) edge (c)")
+        start = builder.edge_start()
+        if start is None:
+            raise TikzError("'edge' needs a point before it", line=line, command="edge",
+                            hint="write (a) edge (b)")
+        edge_style = replace(style, draw_on=False, fill_on=False, draw_color=None, fill_color=None)
+        edge_style = self.options("every edge", edge_style, line=line, context="path")
+        bend_options: list[str] = []
+        while source.peek() == "[":
+            text = source.balanced("[", "]", "edge options")
+            other: list[str] = []
+            for raw in split_top_level(text):
+                key = " ".join(raw.partition("=")[0].split())
+                (bend_options if key in _TO_KEYS else other).append(raw)
+            edge_style = self.options(",".join(other), edge_style, line=line, context="path")
+        bend = _to_bend(",".join(bend_options), line)
+        edge = _PathBuilder(self, line)
+        edge.start(start)
+        edge.pending, edge.bend = ("to", bend) if bend else ("--", None)
+        while (word := next((w for w in ("node", "coordinate") if source.take_word(w)), "")):
+            self.path_node(source, edge_style, edge, shape="coordinate" if word == "coordinate" else None)
+        relative = "++" if source.take("++") else "+" if source.take("+") else ""
+        if source.peek() != "(":
+            raise TikzError("'edge' needs its target, as in (a) edge (b)", line=line, command="edge",
+                            hint="write edge [options] node {label} (target)")
+        edge.coordinate(source.balanced("(", ")", "the edge's target"), relative, edge_style, line)
+        builder.after.extend(self.drawn(edge, edge_style, line))
 
     # --- matrices ------------------------------------------------------------------------
 
@@ -1190,10 +1237,12 @@ class _PathBuilder:
         self.base: Point | None = None
         self.pending = ""
         self.grid_style: Style | None = None
-        self.nodes: list[Node] = []
+        # what is drawn after the path itself, in the order written: its nodes and its edges
+        self.after: list[Node | PathPiece] = []
+        self.last_node: Node | None = None   # the node just placed: where an edge starts
         self.points: list[Point] = []   # what the path adds to the picture's bounding box
         # nodes written between an operation and its target: made once the segment is known
-        self.waiting: list[Callable[[tuple[Point, ...]], list[Node]]] = []
+        self.waiting: list[Callable[[tuple[Point, ...]], list[Node | PathPiece]]] = []
         self.bend: _Bend | None = None    # the curve of a pending to[out=.., in=..] / to[bend left]
         self.last_segment: tuple[Point, ...] | None = None   # a line's ends or a cubic's points
 
@@ -1208,8 +1257,22 @@ class _PathBuilder:
                             check_dimension(self.base[1] + dy, what, line=line)))
         return self.interpreter.coordinate(text, style, line=line)
 
+    def start(self, vertex: _Vertex) -> None:
+        """Begin the path at ``vertex`` (an edge's start, possibly a node to clip at)."""
+        self.subpaths.append([vertex])
+        self.closed.append(False)
+        self.points.append(vertex.point)
+        self.current, self.base = vertex, vertex.point
+
+    def edge_start(self) -> _Vertex | None:
+        """Where an ``edge`` starts: the node just placed on the path, else the current point."""
+        if self.last_node is not None:
+            return _Vertex(self.last_node.center, self.last_node)
+        return self.current
+
     def coordinate(self, text: str, relative: str, style: Style, line: int) -> None:
         vertex = self.resolve(text, style, line, relative)
+        self.last_node = None
         self.interpreter.count(1, line)
         operation, self.pending = self.pending, ""
         if operation and self.current is None:
@@ -1491,7 +1554,7 @@ class _PathBuilder:
         """Nodes written between an operation and its target, now that the segment is known."""
         if self.waiting and self.last_segment is not None:
             for place in self.waiting:
-                self.nodes.extend(place(self.last_segment))
+                self.after.extend(place(self.last_segment))
         self.waiting.clear()
 
     def grid(self, a: Point, b: Point, style: Style, line: int) -> None:
@@ -1598,6 +1661,10 @@ def _along(segment: tuple[Point, ...], fraction: float) -> Point:
             u ** 3 * p0[1] + 3 * u * u * t * c1[1] + 3 * u * t * t * c2[1] + t ** 3 * p1[1])
 
 
+_TO_KEYS = frozenset({"out", "in", "bend left", "bend right", "bend angle", "looseness",
+                      "in looseness", "out looseness", "relative"})
+
+
 @dataclass(frozen=True)
 class _Bend:
     """The curve keys of ``to[...]``: leaving and entering angles, relative or absolute."""
@@ -1616,10 +1683,8 @@ def _to_bend(text: str, line: int) -> _Bend | None:
         if raw.strip():
             key, equals, value = raw.partition("=")
             values[" ".join(key.split())] = _strip_braces(value) if equals else None
-    known = {"out", "in", "bend left", "bend right", "bend angle", "looseness", "in looseness",
-             "out looseness", "relative"}
     for key in values:
-        if key not in known:
+        if key not in _TO_KEYS:
             raise TikzError(f"unsupported option '{key}' in to[...]", line=line, command=f"to[{key}]",
                             hint="to[...] takes out=, in=, bend left/right[=angle], looseness=, relative")
     if not values:

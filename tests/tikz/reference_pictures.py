@@ -170,4 +170,15 @@ REFERENCE_PICTURES = [
 \node[draw, below right of=a, node distance=2cm] (d) {d};
 \end{tikzpicture}
 """, ["a", "b", "c", "d"]),
+    ("edges", r"""
+\node[draw] (a) at (0,0) {a};
+\node[draw,circle] (b) at (3,1) {b};
+\node[draw] (c) at (3,-1.5) {long c};
+\draw[->] (a) edge node[above,sloped] (l1) {in} (b)
+              edge[bend right, thick] node[pos=0.3,auto] (l2) {w} node[coordinate,pos=0] (s2) {} node[coordinate,pos=1] (e2) {} (c);
+\path[<-] (b) edge[out=0, in=90, looseness=1.5] node[coordinate,pos=0] (s3) {} node[coordinate,pos=0.5] (m3) {} node[coordinate,pos=1] (e3) {} (c);
+\draw (0,-3) -- (1,-3) edge node[below] (l4) {e} ++(1,-1) -- (1,-2) node[right] (n5) {n} edge[dashed] (a);
+\node[draw] (d) at (6,0) {d} edge[->] node[coordinate,pos=0] (s6) {} (c) edge[bend left=10] node[midway,above] (l7) {x} (b);
+\draw[red] (a) edge node[coordinate, near end] (q8) {} (b.south);
+""", ["a", "b", "c", "d", "l1", "l2", "s2", "e2", "s3", "m3", "e3", "l4", "n5", "s6", "l7", "q8"]),
 ]

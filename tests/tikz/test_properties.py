@@ -39,6 +39,8 @@ FRAGMENTS = [
     r"\usetikzlibrary{positioning}", r"\usetikzlibrary{shapes}", "right=of a", "below left=of a",
     "above=1cm of a", "right=2mm and 1cm of a", "left=of {(1,1)}", "right=of nowhere",
     "node distance=1cm", "node distance=1e9 and 2", "on grid", "right of=a", "base right=of a",
+    "edge", "edge[->]", "edge[bend left]", "edge[out=0,in=1e9]", "edge node {e}", "edge (a)",
+    "edge[to path={x}]", "every edge/.style={dashed}",
 ]
 
 
