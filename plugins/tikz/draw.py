@@ -21,7 +21,7 @@ from .parser import interpret
 from .svg import describe, render_svg
 
 # Bump whenever the built-in renderer's output for the same input changes.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"
 
 
 @cache

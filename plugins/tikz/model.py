@@ -73,6 +73,14 @@ class Affine:
             e=other.a * self.e + other.c * self.f + other.e,
             f=other.b * self.e + other.d * self.f + other.f)
 
+    def inverse(self) -> Affine | None:
+        """The transform undoing this one; None when it collapses the plane."""
+        determinant = self.a * self.d - self.b * self.c
+        if abs(determinant) < 1e-12:
+            return None
+        a, b, c, d = self.d / determinant, -self.b / determinant, -self.c / determinant, self.a / determinant
+        return Affine(a, b, c, d, -(a * self.e + c * self.f), -(b * self.e + d * self.f))
+
     def scale_factor(self) -> float:
         """The length scale of the linear part (for circle radii under uniform scaling)."""
         return math.sqrt(abs(self.a * self.d - self.b * self.c))

@@ -57,7 +57,7 @@ DEPRECATED_OF = {"right of": 0.0, "above right of": 45.0, "above of": 90.0, "abo
                  "left of": 180.0, "below left of": -135.0, "below of": -90.0,
                  "below right of": -45.0}
 # \usetikzlibrary{...} names the built-in renderer implements (the rest are refused by name)
-LIBRARIES = ("positioning", "matrix")
+LIBRARIES = ("positioning", "calc", "matrix")
 POSITIONS = {"midway": 0.5, "near start": 0.25, "near end": 0.75, "at start": 0.0,
              "at end": 1.0, "very near start": 0.125, "very near end": 0.875}
 ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0),
@@ -797,6 +797,8 @@ class Interpreter:
         return (check_dimension(x, what, line=line), check_dimension(y, what, line=line))
 
     def local_xy(self, text: str, style: Style, *, line: int) -> Point:
+        if text.strip().startswith("$"):
+            return self.calc(text, style, line=line)
         parts = split_top_level(text)
         if len(parts) == 2:
             x = evaluate(_strip_braces(parts[0]), line=line).points(style.unit_x)
@@ -814,10 +816,11 @@ class Interpreter:
 
     def coordinate(self, text: str, style: Style, *, line: int) -> _Vertex:
         inner = text.strip()
-        if inner.startswith("$") or inner.startswith("["):
+        if inner.startswith("["):
             raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
-                            hint="calc expressions ($...$) need renderer = \"tex\"")
-        if "," in inner or ":" in inner:
+                            hint="coordinates with options ([xshift=1mm]a) need renderer = \"tex\"; "
+                                 "write ($(a)+(1mm,0)$) with the calc library")
+        if "," in inner or ":" in inner or inner.startswith("$"):
             return _Vertex(self.xy(inner, style, line=line))
         name, anchor = inner, ""
         if name not in self.nodes and "." in inner:
@@ -829,6 +832,94 @@ class Interpreter:
         if not anchor:
             return _Vertex(node.center, node)
         return _Vertex(anchor_point(node, self.anchor_name(anchor, line)))
+
+    def local_point(self, text: str, style: Style, *, line: int, depth: int) -> Point:
+        """Any coordinate in the current frame (before the scope's transformation), as TikZ
+        scans one inside a calc expression: a node is its centre, brought back into the frame."""
+        inner = text.strip()
+        if inner.startswith("$"):
+            return self.calc(inner, style, line=line, depth=depth)
+        if "," in inner or ":" in inner:
+            return self.local_xy(inner, style, line=line)
+        inverse = style.transform.inverse()
+        if inverse is None:
+            raise TikzError("a node in a calc coordinate under a degenerate transformation",
+                            line=line, hint="check the scope's scale")
+        return inverse.apply(self.coordinate(inner, style, line=line).point)
+
+    def calc(self, text: str, style: Style, *, line: int, depth: int = 0) -> Point:
+        """A calc library coordinate, ``($2*(a) - (b) + (a)!0.5!(c) + (d)!1cm!30:(e)$)``, in the
+        current frame: terms with optional factors (``f*``), each a coordinate followed by
+        partway (``!0.5!``), distance (``!1cm!``) and projection (``!(p)!``) modifiers, whose
+        target may be turned about the point first (``!0.5!90:(b)``), as tikzlibrarycalc does."""
+        if depth > MAX_NESTING:
+            raise TikzError("calc coordinates nested too deeply", line=line,
+                            hint=f"at most {MAX_NESTING} levels")
+        body = text.strip()
+        if len(body) < 2 or not body.endswith("$"):
+            raise TikzError(f"calc coordinate ({body}) without its closing $", line=line,
+                            command="($...$)", hint="write ($(a)+(1,0)$)")
+        reader = _Source(body[1:-1], line)
+
+        def problem(message: str) -> TikzError:
+            return TikzError(f"{message} in calc coordinate ({body})", line=line, command="($...$)",
+                             hint="write terms such as ($2*(a) - (b)$), ($(a)!0.5!(b)$), "
+                                  "($(a)!1cm!(b)$) or ($(a)!0.5!90:(b)$)")
+
+        def target(base: Point) -> Point:
+            """The coordinate after a modifier, turned about ``base`` when ``angle:`` leads."""
+            if reader.peek() == "(":
+                return self.local_point(reader.balanced("(", ")", "a calc coordinate"), style,
+                                        line=line, depth=depth + 1)
+            colon = reader.text.find(":", reader.position)
+            if colon < 0:
+                raise problem("a coordinate or angle:(coordinate) expected")
+            angle = _angle("calc", reader.text[reader.position:colon], line)
+            reader.position = colon + 1
+            point = self.local_point(reader.balanced("(", ")", "a calc coordinate"), style,
+                                     line=line, depth=depth + 1)
+            return _rotate_about(point, base, angle)
+
+        total = (0.0, 0.0)
+        first = True
+        while not reader.done():
+            factor = 1.0
+            if reader.take("-"):
+                factor = -1.0
+            elif not reader.take("+") and not first:
+                raise problem("'+' or '-' expected")
+            first = False
+            if reader.peek() != "(":
+                star = reader.text.find("*(", reader.position)
+                if star < 0:
+                    raise problem("a factor needs '*' before its coordinate")
+                factor *= number(reader.text[reader.position:star], line=line)
+                reader.position = star + 1
+            point = self.local_point(reader.balanced("(", ")", "a calc coordinate"), style,
+                                     line=line, depth=depth + 1)
+            while reader.take("!"):
+                if reader.peek() == "(":   # projection of (p) onto the line to the target
+                    projected = self.local_point(reader.balanced("(", ")", "a calc coordinate"),
+                                                 style, line=line, depth=depth + 1)
+                    if not reader.take("!"):
+                        raise problem("'!' expected after the projected point")
+                    direction = _unit(_subtract(target(point), point))
+                    along = _dot(_subtract(projected, point), direction)
+                    point = _add(point, _scale(direction, along))
+                    continue
+                closing = reader.text.find("!", reader.position)
+                if closing < 0:
+                    raise problem("a modifier is written !0.5! or !1cm!")
+                amount = evaluate(reader.text[reader.position:closing], line=line)
+                reader.position = closing + 1
+                end = target(point)
+                if amount.is_length:   # that far towards the target
+                    point = _add(point, _scale(_unit(_subtract(end, point)), amount.value))
+                else:                  # that fraction of the way
+                    point = _lerp(point, end, amount.value)
+            total = _add(total, _scale(point, factor))
+        what = f"calc coordinate ({body})"
+        return (check_dimension(total[0], what, line=line), check_dimension(total[1], what, line=line))
 
     # --- paths and nodes -----------------------------------------------------------------
 
@@ -1055,7 +1146,10 @@ class Interpreter:
         return node
 
     def register_node(self, node: Node) -> None:
-        """Grow the picture by the node's border (not its outer sep), plus half a drawn line."""
+        """Grow the picture by the node's border (not its outer sep), plus half a drawn line.
+        A coordinate has no border and, as in PGF, leaves the picture's size alone."""
+        if node.shape == "coordinate":
+            return
         margin = node.stroke.line_width / 2 if node.stroke.draw is not None else 0.0
         for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
             x, y = node.local_to_canvas((sx * node.half_width, sy * node.half_height))
@@ -1810,6 +1904,20 @@ def _add(p: Point, q: Point) -> Point:
 
 def _scale(p: Point, factor: float) -> Point:
     return (p[0] * factor, p[1] * factor)
+
+
+def _subtract(p: Point, q: Point) -> Point:
+    return (p[0] - q[0], p[1] - q[1])
+
+
+def _dot(p: Point, q: Point) -> float:
+    return p[0] * q[0] + p[1] * q[1]
+
+
+def _unit(vector: Point) -> Point:
+    """The vector scaled to length 1 (a zero vector stays zero)."""
+    size = math.hypot(*vector)
+    return (vector[0] / size, vector[1] / size) if size else (0.0, 0.0)
 
 
 def _smooth_pieces(points: list[Point], tension: float) -> list[tuple[tuple[Point, Point], Point]]:

@@ -181,4 +181,25 @@ REFERENCE_PICTURES = [
 \node[draw] (d) at (6,0) {d} edge[->] node[coordinate,pos=0] (s6) {} (c) edge[bend left=10] node[midway,above] (l7) {x} (b);
 \draw[red] (a) edge node[coordinate, near end] (q8) {} (b.south);
 """, ["a", "b", "c", "d", "l1", "l2", "s2", "e2", "s3", "m3", "e3", "l4", "n5", "s6", "l7", "q8"]),
+    ("calc coordinates", r"""
+\usetikzlibrary{calc}
+\node[draw] (a) at (0,0) {a};
+\node[draw,circle] (b) at (4,2) {b};
+\coordinate (p1) at ($(a)+(1,0)$);
+\coordinate (p2) at ($(a)!0.5!(b)$);
+\coordinate (p3) at ($(a)!1cm!(b)$);
+\coordinate (p4) at ($(a)!0.5!90:(b)$);
+\coordinate (p5) at ($2*(a)-(b)$);
+\coordinate (p6) at ($(a.north east)!0.25!(b.south)$);
+\coordinate (p7) at ($(a)!(3,3)!(b)$);
+\coordinate (p8) at ($ {sqrt(2)}*(b) - 0.5*(1,1) + (30:1cm) $);
+\coordinate (p9) at ($(a)!0.5!(b)!1cm!90:(b)$);
+\draw[->] ($(a.east)+(0,-1)$) -- ($(b)-(0,1)$) node[right] (n1) {end};
+\begin{scope}[shift={(1,-3)}, scale=1.5, rotate=20]
+  \coordinate (q1) at ($(a)+(1,0)$);
+  \coordinate (q2) at ($(a)!1cm!(b)$);
+  \node[draw] (n2) at ($(b)!0.5!(1,0)$) {s};
+  \draw (0,0) -- ++($(b)-(a)$) node (n3) {t};
+\end{scope}
+""", ["a", "b", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "n1", "q1", "q2", "n2", "n3"]),
 ]

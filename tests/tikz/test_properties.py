@@ -41,6 +41,8 @@ FRAGMENTS = [
     "node distance=1cm", "node distance=1e9 and 2", "on grid", "right of=a", "base right=of a",
     "edge", "edge[->]", "edge[bend left]", "edge[out=0,in=1e9]", "edge node {e}", "edge (a)",
     "edge[to path={x}]", "every edge/.style={dashed}",
+    "($", "$)", "($(a)+(1,0)$)", "($(a)!0.5!(b)$)", "($(a)!1cm!(a)$)", "($(a)!0.5!90:(0,1)$)",
+    "($2*(a)-(1,1)$)", "($(a)!(1,1)!(a)$)", "($1e9*(1,1)$)", "!", "*(", r"\usetikzlibrary{calc}",
 ]
 
 
