@@ -6,13 +6,14 @@ imports this module with a post's first picture, so a build without one never lo
 """
 from __future__ import annotations
 
+from collections import Counter
 from functools import cache
 from typing import Any
 
 from markdown_it.token import Token
 
 from generator.cache import content_key
-from generator.context import render_context
+from generator.context import env_store, render_context
 from generator.errors import PluginError
 
 from . import texrender
@@ -22,6 +23,7 @@ from .svg import describe, render_svg
 
 # Bump whenever the built-in renderer's output for the same input changes.
 RENDERER_VERSION = "3"
+ENV_KEY = "stride_tikz"
 
 
 @cache
@@ -44,10 +46,11 @@ def render_picture(token: Token, options: Any, env: Any, *, renderer: str, tex_t
         version = RENDERER_VERSION + (f"-tex-{_tex_version()}" if use_tex else "-builtin")
         cache_store = context.cache("tikz", content_key(version)[:16])
         key = content_key(token.content, token.meta["title"])
+        prefix = texrender.id_prefix(token.content) if use_tex else _id_prefix(token.content)
         cached = cache_store.get(key)
         if cached is not None:
-            return cached.decode("utf-8") + "\n"
-        svg = _draw(token.content, use_tex, tex_timeout, token.meta["title"])
+            return _unique_ids(cached.decode("utf-8"), prefix, env) + "\n"
+        svg = _draw(token.content, use_tex, tex_timeout, token.meta["title"], prefix)
     except TikzError as error:
         context.warn(body_line + error.line, f"TikZ picture not drawn: {error.message}",
                      hint=error.hint, kind="tikz")
@@ -58,15 +61,32 @@ def render_picture(token: Token, options: Any, env: Any, *, renderer: str, tex_t
                           hint="this is a bug in Stride: please report it with this picture; "
                                "meanwhile set [plugins.tikz] renderer = \"tex\"") from error
     cache_store.put(key, svg.encode("utf-8"))
-    return svg + "\n"
+    return _unique_ids(svg, prefix, env) + "\n"
 
 
-def _draw(source: str, use_tex: bool, tex_timeout: float, title: str) -> str:
+def _draw(source: str, use_tex: bool, tex_timeout: float, title: str, prefix: str) -> str:
     if use_tex:
         return texrender.render(source, timeout=tex_timeout, title=title,
                                 description="Diagram drawn with TikZ.")
     diagram = interpret(source)
-    return render_svg(diagram, title=title, description=describe(diagram))
+    return render_svg(diagram, title=title, description=describe(diagram), id_prefix=prefix)
+
+
+def _id_prefix(source: str) -> str:
+    """The built-in SVG's ids start with a digest of the picture: different pictures on a page
+    never share one, and a rebuild writes the same ids."""
+    return "tikz-" + content_key(source)[:10]
+
+
+def _unique_ids(svg: str, prefix: str, env: Any) -> str:
+    """The second and later copies of one picture on a page get ``PREFIX-2-...`` ids, so no id
+    repeats on the page (the first copy keeps the cached SVG's)."""
+    seen: Counter[str] = env_store(env, ENV_KEY, Counter)
+    seen[prefix] += 1
+    if seen[prefix] == 1:
+        return svg
+    copy = f"{prefix}-{seen[prefix]}"
+    return svg.replace(f'"{prefix}-', f'"{copy}-').replace(f"#{prefix}-", f"#{copy}-")
 
 
 def _as_code(fence_rule: Any, token: Token, options: Any, env: Any) -> str:

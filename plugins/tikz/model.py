@@ -5,7 +5,7 @@ All lengths are TeX points (1/72.27 in) in TikZ's frame, y pointing up; only ``s
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -212,9 +212,34 @@ class PathPiece:
 
 
 @dataclass(frozen=True)
-class Diagram:
-    """A whole picture: paint order is the order of ``items`` (nodes and paths interleaved)."""
+class Clip:
+    """A ``\\clip``: ``items`` (what follows it to the end of its scope) drawn only inside the
+    path ``commands`` (PathPiece's commands, nonzero winding)."""
 
-    items: tuple[Node | PathPiece, ...]
+    commands: tuple[tuple, ...]
+    items: tuple[Node | PathPiece | Clip, ...]
+
+
+Item = Node | PathPiece | Clip
+
+
+@dataclass(frozen=True)
+class Diagram:
+    """A whole picture: paint order is the order of ``items`` (nodes, paths and clipped groups
+    interleaved)."""
+
+    items: tuple[Item, ...]
     bbox: tuple[float, float, float, float]   # min x, min y, max x, max y (pt, y up)
     named: Mapping[str, Node] = field(default_factory=lambda: MappingProxyType({}), compare=False)
+
+    def drawn(self) -> Iterator[Node | PathPiece]:
+        """Every node and path in paint order, clipped or not."""
+        stack = [iter(self.items)]
+        while stack:
+            item = next(stack[-1], None)
+            if item is None:
+                stack.pop()
+            elif isinstance(item, Clip):
+                stack.append(iter(item.items))
+            else:
+                yield item

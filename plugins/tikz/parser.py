@@ -29,7 +29,7 @@ from .arrows import TIP_NAMES, tip_shape
 from .colors import INK, Paint
 from .model import (IDENTITY, MAX_ELEMENTS, MAX_FOREACH_ITERATIONS, MAX_NESTING, MAX_OPTIONS,
                     MAX_SOURCE_CHARS,
-                    Affine, Arrow, Diagram, Node, PathPiece, Point, Stroke, TikzError,
+                    Affine, Arrow, Clip, Diagram, Item, Node, PathPiece, Point, Stroke, TikzError,
                     check_dimension)
 from .text import FontState, parse_font, typeset
 from .units import CM, evaluate, length, number
@@ -135,6 +135,7 @@ class Style:
     name: str = ""
     labels: tuple[tuple[str, str, str, int], ...] = ()   # (options, anchor, text, line)
     label_distance: float = 0.0
+    clip: bool = False       # the path clips what follows it in its scope
     sloped: bool = False     # a node on a segment turns with it
     auto: str = ""           # "left"/"right": a node on a segment sits beside it
 
@@ -142,7 +143,7 @@ class Style:
         """A node inside a path inherits the path's look but not its actions or tips."""
         return replace(self, draw_on=False, fill_on=False, draw_color=None, fill_color=None,
                        arrows=("", ""), name="", labels=(), place_at=None, place_shift=(0.0, 0.0),
-                       of_angles=())
+                       of_angles=(), clip=False)
 
     def stroke(self) -> Stroke:
         dash = DASHES[self.dash]
@@ -308,7 +309,11 @@ class Interpreter:
     """Runs a picture's statements; ``diagram()`` returns what they drew."""
 
     def __init__(self) -> None:
-        self.items: list[Node | PathPiece] = []
+        self.items: list[Node | PathPiece | _OpenClip] = []
+        # where drawing goes: the picture, or the clipped group a \clip opened in this scope
+        self.target = self.items
+        self.sizing = True   # whether drawing grows the picture (not after a \clip, as in PGF)
+        self.unchanged_look = Style()
         self.nodes: dict[str, Node] = {}
         self.colors: dict[str, Paint] = {}
         self.points: list[Point] = []
@@ -349,8 +354,11 @@ class Interpreter:
                 if environment_name == "tikzpicture" and environment:
                     raise TikzError("a tikzpicture inside a tikzpicture", line=line,
                                     command="\\begin{tikzpicture}", hint="remove the inner one")
+                # a \clip inside the environment ends with it, and so does its hold on the size
+                outer = (self.target, self.sizing)
                 self.statements(source, inner, depth=depth + 1, environment=environment_name,
                                 environment_line=line)
+                self.target, self.sizing = outer
                 continue
             if name == "end":
                 environment_name = source.balanced("{", "}", "\\end").strip()
@@ -367,7 +375,7 @@ class Interpreter:
 
     def statement(self, name: str, source: _Source, style: Style, *, line: int, depth: int) -> Style:
         """One statement; returns the style in force after it (\\tikzset changes it)."""
-        if name in ("draw", "fill", "filldraw", "path", "node", "coordinate"):
+        if name in ("draw", "fill", "filldraw", "path", "node", "coordinate", "clip"):
             self.path(source, style, command=name, line=line)
         elif name == "matrix":
             self.matrix(source, style, line=line)
@@ -636,6 +644,7 @@ class Interpreter:
             "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
             "label": lambda: replace(style, labels=style.labels + (_label(need_value(), line),)),
             "label distance": lambda: replace(style, label_distance=length_value()),
+            "clip": lambda: self.clip_option(style, value, context, line),
             "sloped": lambda: replace(style, sloped=True),
             "auto": lambda: replace(style, auto=_choice(key, value or "left", ("left", "right"), line)),
             "swap": lambda: replace(style, auto={"left": "right", "right": "left"}.get(style.auto, "")),
@@ -654,6 +663,12 @@ class Interpreter:
         raise TikzError(f"unsupported {kind} '{key}'", line=line, command=key,
                         hint="see docs/tikz.md for the options the built-in renderer knows; "
                              "renderer = \"tex\" draws full TikZ")
+
+    def clip_option(self, style: Style, value: str | None, context: str, line: int) -> Style:
+        if context != "path":
+            raise TikzError(f"unsupported option 'clip' on a {context}", line=line, command="clip",
+                            hint="write \\clip (0,0) rectangle (2,2); inside the scope instead")
+        return replace(style, clip=_boolean("clip", value, line))
 
     def placement(self, key: str, value: str | None, style: Style, *, line: int) -> Style:
         """``right``, ``below left=2mm``, ``above=of a``, ``right=1cm and 2mm of a``.
@@ -935,6 +950,9 @@ class Interpreter:
             style = replace(style, draw_on=True)
         if command in ("fill", "filldraw"):
             style = replace(style, fill_on=True)
+        if command == "clip":
+            style = replace(style, clip=True)
+        self.unchanged_look = style   # what a clipping path may not change (finish_path)
         builder = _PathBuilder(self, line)
         if command in ("node", "coordinate"):
             self.path_node(source, style, builder, shape="coordinate" if command == "coordinate" else None)
@@ -1148,7 +1166,7 @@ class Interpreter:
     def register_node(self, node: Node) -> None:
         """Grow the picture by the node's border (not its outer sep), plus half a drawn line.
         A coordinate has no border and, as in PGF, leaves the picture's size alone."""
-        if node.shape == "coordinate":
+        if node.shape == "coordinate" or not self.sizing:
             return
         margin = node.stroke.line_width / 2 if node.stroke.draw is not None else 0.0
         for sx, sy in ((-1, -1), (1, -1), (1, 1), (-1, 1)):
@@ -1157,11 +1175,31 @@ class Interpreter:
 
     def register_points(self, points: list[Point], margin: float) -> None:
         """PGF (3.1 on) grows the picture by half the line width around a stroked path."""
+        if not self.sizing:
+            return
         for x, y in points:
             self.points.extend([(x - margin, y - margin), (x + margin, y + margin)])
 
     def finish_path(self, builder: _PathBuilder, style: Style, line: int) -> None:
-        self.items.extend(self.drawn(builder, style, line))
+        if not style.clip:
+            self.target.extend(self.drawn(builder, style, line))
+            return
+        if _look(style) != _look(self.unchanged_look):
+            raise TikzError("a clipping path cannot take options that change its look (TikZ "
+                            "stops with 'Extra options not allowed for clipping path command')",
+                            line=line, command="clip",
+                            hint="set the colour or line width on the scope, or draw the path "
+                                 "again without clip")
+        # a clipping path is stroked or filled (without tips) before it clips; its nodes and
+        # everything after it in the scope are clipped, and no longer grow the picture
+        style = replace(style, arrows=("", ""))
+        outline = builder.pieces(style)
+        shown = self.drawn(builder, style, line)
+        strokes = len(outline) if style.draw_on or style.fill_on else 0
+        self.target.extend(shown[:strokes])
+        clip = _OpenClip(outline[0].commands if outline else (), shown[strokes:])
+        self.target.append(clip)
+        self.target, self.sizing = clip.items, False
 
     def drawn(self, builder: _PathBuilder, style: Style, line: int) -> list[Node | PathPiece]:
         """A finished path's pieces (if it is drawn or filled), then its nodes and edges."""
@@ -1293,7 +1331,7 @@ class Interpreter:
         center = (position[0] - offset[0] + matrix_style.node_shift[0],
                   position[1] - offset[1] + matrix_style.node_shift[1])
         matrix_node = replace(probe, center=center)
-        self.items.append(matrix_node)
+        self.target.append(matrix_node)
         self.register_node(matrix_node)
         if name:
             self.nodes[name] = matrix_node
@@ -1302,7 +1340,7 @@ class Interpreter:
             for column, (node, cell_name) in enumerate(row):
                 placed = replace(node, center=(node.center[0] + left + column_x[column],
                                                node.center[1] + top + row_y[row_index]), name=cell_name)
-                self.items.append(placed)
+                self.target.append(placed)
                 self.register_node(placed)
                 if cell_name:
                     self.nodes[cell_name] = placed
@@ -1316,7 +1354,26 @@ class Interpreter:
             bbox = (min(xs), min(ys), max(xs), max(ys))
         else:
             bbox = (0.0, 0.0, 0.0, 0.0)
-        return Diagram(tuple(self.items), bbox, MappingProxyType(dict(self.nodes)))
+        return Diagram(_frozen(self.items), bbox, MappingProxyType(dict(self.nodes)))
+
+
+def _look(style: Style) -> tuple:
+    """What TikZ sets as a path's own options (its \\tikz@options): a clipping path refuses them."""
+    return (style.color, style.draw_color, style.fill_color, style.line_width, style.dash,
+            style.opacity, style.draw_opacity, style.fill_opacity, style.line_cap, style.line_join)
+
+
+@dataclass
+class _OpenClip:
+    """A \\clip while its scope is being read: its items are still being added."""
+
+    commands: tuple[tuple, ...]
+    items: list[Node | PathPiece | _OpenClip]
+
+
+def _frozen(items: list[Node | PathPiece | _OpenClip]) -> tuple[Item, ...]:
+    return tuple(Clip(item.commands, _frozen(item.items)) if isinstance(item, _OpenClip) else item
+                 for item in items)
 
 
 class _PathBuilder:

@@ -11,7 +11,7 @@ import html
 
 from . import arrows
 from .colors import Paint
-from .model import Diagram, Node, PathPiece, Point, TextLine
+from .model import Clip, Diagram, Item, Node, PathPiece, Point, TextLine
 
 PX_PER_PT = 96 / 72.27
 # Computer Modern's own shapes first, so glyphs match the metrics the layout used; Latin Modern
@@ -198,14 +198,34 @@ def _runs(line: TextLine) -> str:
     return "".join(parts)
 
 
-def render_svg(diagram: Diagram, *, title: str, description: str) -> str:
-    """The picture as one ``<svg>`` element, sized in CSS px like the TeX figure."""
+def _items(items: tuple[Item, ...], id_prefix: str, clips: list[int]) -> list[str]:
+    """Nodes and paths in paint order; a clip becomes a ``<clipPath>`` and a group it clips,
+    numbered in document order (``clips`` counts them)."""
+    body: list[str] = []
+    for item in items:
+        if isinstance(item, Clip):
+            clips[0] += 1
+            clip_id = f"{id_prefix}-clip{clips[0]}"
+            body.append(f'<clipPath id="{_escape_attribute(clip_id)}">'
+                        f'<path d="{_path_data(item.commands)}"/></clipPath>')
+            body.append(f'<g clip-path="url(#{_escape_attribute(clip_id)})">')
+            body.extend(_items(item.items, id_prefix, clips))
+            body.append("</g>")
+        else:
+            body.extend(_node(item) if isinstance(item, Node) else _path(item))
+    return body
+
+
+def render_svg(diagram: Diagram, *, title: str, description: str, id_prefix: str = "tikz") -> str:
+    """The picture as one ``<svg>`` element, sized in CSS px like the TeX figure.
+
+    ``id_prefix`` starts the ids of its clipping paths (``PREFIX-clip1``...), so pictures on one
+    page need different prefixes.
+    """
     min_x, min_y, max_x, max_y = diagram.bbox
     width, height = max(max_x - min_x, 0.0), max(max_y - min_y, 0.0)
     view_box = f"{_number(min_x)} {_number(-max_y)} {_number(width)} {_number(height)}"
-    body: list[str] = []
-    for item in diagram.items:
-        body.extend(_node(item) if isinstance(item, Node) else _path(item))
+    body = _items(diagram.items, id_prefix, [0])
     header = _attributes([
         ("xmlns", "http://www.w3.org/2000/svg"), ("class", "tikz"), ("role", "img"),
         ("viewBox", view_box), ("width", _number(width * PX_PER_PT)),
@@ -220,8 +240,9 @@ def render_svg(diagram: Diagram, *, title: str, description: str) -> str:
 
 def describe(diagram: Diagram, *, limit: int = 40) -> str:
     """A plain-text description for screen readers: what the nodes say, in drawing order."""
-    texts = [item.text.text for item in diagram.items if isinstance(item, Node) and item.text.text]
-    paths = sum(1 for item in diagram.items if isinstance(item, PathPiece))
+    drawn = list(diagram.drawn())
+    texts = [item.text.text for item in drawn if isinstance(item, Node) and item.text.text]
+    paths = sum(1 for item in drawn if isinstance(item, PathPiece))
     summary = (f"Diagram with {len(texts)} label{'' if len(texts) == 1 else 's'} and "
                f"{paths} drawn path{'' if paths == 1 else 's'}")
     if not texts:

@@ -133,10 +133,15 @@ def anchors(source: str, names: list[tuple[str, str]], *, timeout: float = 60.0)
             for match in _ANCHOR_REPORT.finditer(log)}
 
 
+def id_prefix(source: str) -> str:
+    """What every id in the picture's SVG starts with: a digest of its source."""
+    return "t" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:10]
+
+
 def render(source: str, *, timeout: float, title: str, description: str) -> str:
     """The picture drawn by TeX, as a sanitized inline ``<svg>``."""
     raw, _log = compile_picture(source, timeout=timeout)
-    prefix = "t" + hashlib.sha256(source.encode("utf-8")).hexdigest()[:10] + "-"
+    prefix = id_prefix(source) + "-"
     try:
         root = ElementTree.fromstring(raw)
     except ElementTree.ParseError as error:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from plugins.tikz.colors import Paint
-from plugins.tikz.model import Diagram, Node, PathPiece, Stroke
+from plugins.tikz.model import Clip, Diagram, Node, PathPiece, Stroke
 
 
 def _n(value: float) -> str:
@@ -36,8 +36,18 @@ def _command(command: tuple) -> str:
 
 def dump(diagram: Diagram) -> str:
     lines = ["bbox " + " ".join(_n(v) for v in diagram.bbox)]
-    for item in diagram.items:
-        if isinstance(item, Node):
+    _items(diagram.items, lines)
+    return "\n".join(lines)
+
+
+def _items(items: tuple, lines: list[str]) -> None:
+    for item in items:
+        if isinstance(item, Clip):
+            lines.append("clip")
+            lines.append("  " + " ".join(_command(c) for c in item.commands))
+            _items(item.items, lines)
+            lines.append("end clip")
+        elif isinstance(item, Node):
             lines.append(f"node {item.name or '-'} {item.shape} at ({_n(item.center[0])},{_n(item.center[1])}) "
                          f"size {_n(2 * item.half_width)}x{_n(2 * item.half_height)}"
                          + (f" rotate={_n(item.rotate)}" if item.rotate else "")
@@ -62,4 +72,3 @@ def dump(diagram: Diagram) -> str:
             for arrow in item.arrows:
                 lines.append(f"  tip {arrow.kind} at ({_n(arrow.tip[0])},{_n(arrow.tip[1])}) "
                              f"dir ({_n(arrow.direction[0])},{_n(arrow.direction[1])})")
-    return "\n".join(lines)

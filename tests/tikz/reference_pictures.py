@@ -202,4 +202,19 @@ REFERENCE_PICTURES = [
   \draw (0,0) -- ++($(b)-(a)$) node (n3) {t};
 \end{scope}
 """, ["a", "b", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "n1", "q1", "q2", "n2", "n3"]),
+    ("clipping", r"""
+\node[draw] (a) at (5,3) {after};
+\begin{scope}
+  \clip (0,0) rectangle (3,2) node[pos=0.5] (m) {clipped node};
+  \fill[blue!20] (-1,-1) rectangle (4,4);
+  \draw[thick] (-1,-1) -- (4,3);
+  \begin{scope}[red]
+    \draw[clip] (1.5,1) circle (0.8);
+    \fill[red!30] (0,0) rectangle (3,3);
+    \node[draw] (n) at (1.5,1.9) {inside two};
+  \end{scope}
+  \draw (0,1.5) -- (5,1.5);
+\end{scope}
+\draw[->] (0,-1) -- (6,-1);
+""", ["a", "m", "n"]),
 ]

@@ -83,3 +83,19 @@ def test_colours_follow_the_theme(tab) -> None:
     assert dark_stroke == dark_text == (240, 240, 240)  # black ink becomes the text colour
     assert light_blue == (0, 0, 255)
     assert dark_blue[2] == 255 and dark_blue[0] > 100   # lightened to read on the dark page
+
+
+def test_a_clip_hides_what_lies_outside_it(tab, tmp_path) -> None:
+    # the fill reaches 2 cm past the clip; the SVG's overflow is visible, so only the clip hides it
+    diagram = interpret(r"\clip (0,0) rectangle (1,1); \fill[blue] (0,0) rectangle (3,1);")
+    svg = render_svg(diagram, title="clip", description=describe(diagram), id_prefix="p")
+    path = tmp_path / "clip.html"
+    path.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:20px">{svg}</body>',
+                    encoding="utf-8")
+    page = tab.context.browser.new_page()
+    page.goto(path.as_uri())
+    hit = page.evaluate("""(cm) => { const box = document.querySelector('svg').getBoundingClientRect();
+        const at = (x) => document.elementFromPoint(box.left + x * cm, box.top + box.height / 2);
+        return [at(0.5).tagName, at(2).tagName]; }""", 72.27 / 2.54 * PX_PER_PT)
+    page.close()
+    assert hit == ["path", "BODY"]

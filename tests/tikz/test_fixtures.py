@@ -14,7 +14,7 @@ from plugins.tikz.parser import interpret
 from .layout_dump import dump
 
 FIXTURES = Path(__file__).parent / "fixtures"
-LAYOUT_FILES = ["nodes", "paths", "foreach", "scopes", "colors", "matrix", "math", "positioning", "edges", "calc"]
+LAYOUT_FILES = ["nodes", "paths", "foreach", "scopes", "colors", "matrix", "math", "positioning", "edges", "calc", "clip"]
 
 
 def _cases(*names: str):

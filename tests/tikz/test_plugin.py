@@ -140,3 +140,32 @@ def test_tex_renderer_draws_full_tikz_and_reports_tex_errors(tmp_path: Path) -> 
     assert html.count('class="tikz tikz-tex"') == 1
     (warning,) = context.diagnostics
     assert "Undefined control sequence" in warning.message and warning.location.line == 6
+
+
+CLIPPED = "```{tikz}\n\\clip (0,0) circle (1);\n\\fill (0,0) rectangle (2,2);\n```\n\n"
+
+
+def _ids(html: str) -> list[str]:
+    return re.findall(r'\sid="([^"]+)"', html)
+
+
+def test_clip_ids_are_deterministic_and_unique_on_the_page(tmp_path: Path) -> None:
+    other = CLIPPED.replace("circle (1)", "circle (2)")
+    html, context = render(CLIPPED + other + CLIPPED, cache_root=tmp_path)
+    assert context.diagnostics == []
+    ids = _ids(html)
+    assert len(ids) == 3 and len(set(ids)) == 3
+    for svg in SVG.findall(html):   # each group is clipped by its own picture's path
+        (clip_id,) = _ids(svg)
+        assert f'clip-path="url(#{clip_id})"' in svg
+    again, _ = render(CLIPPED + other + CLIPPED, cache_root=tmp_path)   # from the cache
+    fresh, _ = render(CLIPPED + other + CLIPPED)
+    assert again == fresh == html
+
+
+@pytest.mark.skipif(not texrender.available(), reason="latex and dvisvgm are not installed")
+def test_tex_rendered_copies_of_a_picture_do_not_share_ids(tmp_path: Path) -> None:
+    html, context = render(CLIPPED + CLIPPED, renderer="tex", cache_root=tmp_path)
+    assert context.diagnostics == []
+    ids = _ids(html)
+    assert ids and len(ids) == len(set(ids))

@@ -43,6 +43,7 @@ FRAGMENTS = [
     "edge[to path={x}]", "every edge/.style={dashed}",
     "($", "$)", "($(a)+(1,0)$)", "($(a)!0.5!(b)$)", "($(a)!1cm!(a)$)", "($(a)!0.5!90:(0,1)$)",
     "($2*(a)-(1,1)$)", "($(a)!(1,1)!(a)$)", "($1e9*(1,1)$)", "!", "*(", r"\usetikzlibrary{calc}",
+    r"\clip", "clip", "clip=false", r"\clip (0,0) circle (1);",
 ]
 
 
