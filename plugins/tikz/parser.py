@@ -128,13 +128,16 @@ class Style:
     variable: str = "x"
     every_node: tuple[tuple[str, int], ...] = ()
     styles: tuple[tuple[str, str], ...] = (("help lines", "color=gray,line width=0.2pt"),
-                                           ("every edge", "draw"))
+                                           ("every edge", "draw"), ("every pin edge", "help lines"))
     matrix_of_nodes: bool = False
     column_sep: float = 0.0
     row_sep: float = 0.0
     name: str = ""
     labels: tuple[tuple[str, str, str, int], ...] = ()   # (options, anchor, text, line)
     label_distance: float = 0.0
+    pins: tuple[tuple[str, str, str, int], ...] = ()     # like labels, joined by a line
+    pin_distance: float = 3 * 4.30554                    # 3ex
+    pin_edge: str = ""                                   # options of the pin's line
     clip: bool = False       # the path clips what follows it in its scope
     sloped: bool = False     # a node on a segment turns with it
     auto: str = ""           # "left"/"right": a node on a segment sits beside it
@@ -142,7 +145,7 @@ class Style:
     def for_node(self) -> Style:
         """A node inside a path inherits the path's look but not its actions or tips."""
         return replace(self, draw_on=False, fill_on=False, draw_color=None, fill_color=None,
-                       arrows=("", ""), name="", labels=(), place_at=None, place_shift=(0.0, 0.0),
+                       arrows=("", ""), name="", labels=(), pins=(), place_at=None, place_shift=(0.0, 0.0),
                        of_angles=(), clip=False)
 
     def stroke(self) -> Stroke:
@@ -644,6 +647,9 @@ class Interpreter:
             "nodes": lambda: replace(style, every_node=style.every_node + ((need_value(), line),)),
             "label": lambda: replace(style, labels=style.labels + (_label(need_value(), line),)),
             "label distance": lambda: replace(style, label_distance=length_value()),
+            "pin": lambda: replace(style, pins=style.pins + (_label(need_value(), line),)),
+            "pin distance": lambda: replace(style, pin_distance=length_value()),
+            "pin edge": lambda: replace(style, pin_edge=value or ""),
             "clip": lambda: self.clip_option(style, value, context, line),
             "sloped": lambda: replace(style, sloped=True),
             "auto": lambda: replace(style, auto=_choice(key, value or "left", ("left", "right"), line)),
@@ -1096,31 +1102,54 @@ class Interpreter:
 
     def node_with_labels(self, name: str, text: str, position: Point, style: Style,
                          path_style: Style, line: int) -> list[Node | PathPiece]:
-        """The node and its ``label=`` nodes, each placed as TikZ's label code places it: at the
-        node's anchor in the label's direction, anchored on the side facing the node."""
+        """The node, its ``label=`` nodes and its ``pin=`` nodes with their lines, each placed as
+        TikZ's label code places it: at the node's anchor in the label's direction, anchored on
+        the side facing the node, ``label distance`` (``pin distance``) beyond it."""
         node = self.make_node(name, text, position, style, line)
         placed: list[Node | PathPiece] = [node]
-        # TikZ draws labels after the node, outside its options: the label distance in force is
-        # the path's (or scope's), never one given among the node's own options
-        distance = path_style.label_distance
-        for options, where, label_text, label_line in style.labels:
-            label_style = replace(path_style.for_node(), labels=())
-            for every, every_line in path_style.every_node:
-                label_style = self.options(every, label_style, line=every_line, context="node")
-            label_style = replace(label_style, draw_on=False, fill_on=False, labels=())
-            label_style = replace(self.options(options, label_style, line=label_line, context="node"), labels=())
-            if where == "center":
-                anchor, at = "center", node.center
-            else:
-                at = anchor_point(node, where)
-                ux, uy = at[0] - node.center[0], at[1] - node.center[1]
-                length_ = math.hypot(ux, uy) or 1.0
-                ux, uy = ux / length_, uy / length_
-                anchor = _label_anchor(ux, uy)
-                at = (at[0] + ux * distance, at[1] + uy * distance)
-            placed.append(self.make_node(label_style.name, label_text, at,
-                                         replace(label_style, anchor=anchor), label_line))
+        for pin, attached in ((False, style.labels), (True, style.pins)):
+            for options, where, label_text, label_line in attached:
+                label, label_style = self.label_node(node, options, where, label_text, pin=pin,
+                                                     path_style=path_style, line=label_line)
+                placed.append(label)
+                if pin:
+                    placed.extend(self.pin_edge(node, label, path_style, label_style.pin_edge,
+                                                line=label_line))
         return placed
+
+    def label_node(self, node: Node, options: str, where: str, text: str, *, pin: bool,
+                   path_style: Style, line: int) -> tuple[Node, Style]:
+        """One label or pin of ``node``. TikZ makes it after the node, outside the node's
+        options: its distance is the path's (or scope's) unless its own options set one."""
+        style = path_style.for_node()
+        for every, every_line in path_style.every_node:
+            style = self.options(every, style, line=every_line, context="node")
+        style = replace(style, draw_on=False, fill_on=False, labels=(), pins=())
+        style = replace(self.options(options, style, line=line, context="node"), labels=(), pins=())
+        distance = style.pin_distance if pin else style.label_distance
+        if where == "center":
+            anchor, at = "center", node.center
+        else:
+            at = anchor_point(node, where)
+            ux, uy = at[0] - node.center[0], at[1] - node.center[1]
+            length_ = math.hypot(ux, uy) or 1.0
+            ux, uy = ux / length_, uy / length_
+            anchor = _label_anchor(ux, uy)
+            at = (at[0] + ux * distance, at[1] + uy * distance)
+        return self.make_node(style.name, text, at, replace(style, anchor=anchor), line), style
+
+    def pin_edge(self, node: Node, pin: Node, path_style: Style, options: str, *,
+                 line: int) -> list[Node | PathPiece]:
+        """A pin's line: an edge from the node to the pin, border to border, in ``every pin
+        edge`` (help lines) and the pin's ``pin edge`` options."""
+        style = replace(path_style, draw_on=False, fill_on=False, draw_color=None, fill_color=None)
+        for extra in ("every edge", "every pin edge", options):
+            style = self.options(extra, style, line=line, context="path")
+        edge = _PathBuilder(self, line)
+        edge.start(_Vertex(node.center, node))
+        edge.pending = "--"
+        edge.add(_Vertex(pin.center, pin), "", style, line)
+        return self.drawn(edge, style, line)
 
     def make_node(self, name: str, text: str, position: Point, style: Style, line: int, *,
                   register: bool = True) -> Node:
@@ -1422,7 +1451,10 @@ class _PathBuilder:
         return self.current
 
     def coordinate(self, text: str, relative: str, style: Style, line: int) -> None:
-        vertex = self.resolve(text, style, line, relative)
+        self.add(self.resolve(text, style, line, relative), relative, style, line)
+
+    def add(self, vertex: _Vertex, relative: str, style: Style, line: int) -> None:
+        """The path goes on to ``vertex`` by the pending operation (or moves there)."""
         self.last_node = None
         self.interpreter.count(1, line)
         operation, self.pending = self.pending, ""

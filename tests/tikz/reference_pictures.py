@@ -217,4 +217,13 @@ REFERENCE_PICTURES = [
 \end{scope}
 \draw[->] (0,-1) -- (6,-1);
 """, ["a", "m", "n"]),
+    ("pins, and a label's own label distance", r"""
+\node[draw, label={[name=l1, label distance=5mm]above:x}] (a) at (0,0) {a};
+\node[draw, pin={[name=p1]right:pin}, pin={[name=p2, pin distance=1cm, pin edge={red, thick}]60:far}] (b) at (3,0) {node b};
+\draw[pin distance=2mm] (0,-2) -- (2,-2) node[draw, circle, pin={[name=p3]below left:$x_i$}] (c) {c};
+\node[draw, pin={[name=p4]nothing}] (d) at (6,-2) {d};
+\begin{scope}[every pin edge/.style={blue, ->}]
+\node[fill=yellow, pin={[name=p5, draw]-30:out}] (e) at (4,-3) {e};
+\end{scope}
+""", ["a", "b", "c", "d", "e", "l1", "p1", "p2", "p3", "p4", "p5"]),
 ]

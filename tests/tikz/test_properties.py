@@ -44,6 +44,7 @@ FRAGMENTS = [
     "($", "$)", "($(a)+(1,0)$)", "($(a)!0.5!(b)$)", "($(a)!1cm!(a)$)", "($(a)!0.5!90:(0,1)$)",
     "($2*(a)-(1,1)$)", "($(a)!(1,1)!(a)$)", "($1e9*(1,1)$)", "!", "*(", r"\usetikzlibrary{calc}",
     r"\clip", "clip", "clip=false", r"\clip (0,0) circle (1);",
+    "pin=above:x", "pin={[pin edge={red,->}]30:y}", "pin distance=1e9pt", "pin=nowhere:z",
 ]
 
 
