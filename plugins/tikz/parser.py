@@ -6,12 +6,14 @@ a stack of scopes, and lays out every node and path as it goes: nodes must exist
 final size) before a later path can refer to ``(name.north)``.
 
 Supported: ``\\node``, ``\\coordinate``, ``\\draw``, ``\\fill``, ``\\filldraw``, ``\\path``,
-``\\matrix`` (of nodes), ``\\foreach``, ``\\definecolor``, ``\\colorlet``, ``\\tikzset`` /
-``\\tikzstyle`` styles, ``scope``; path operations ``--``, ``-|``, ``|-``, ``to``,
-``.. controls ..``, ``rectangle``, ``grid``, ``circle``, ``ellipse``, ``arc``, ``plot``,
-``cycle``, inline ``node`` and ``coordinate``; relative ``+()``/``++()`` and polar
-``(angle:radius)`` coordinates. Anything else raises ``TikzError`` naming the command
-or option, so the author learns exactly what is outside the subset.
+``\\clip``, ``\\matrix`` (of nodes), ``\\foreach``, ``\\definecolor``, ``\\colorlet``,
+``\\tikzset`` / ``\\tikzstyle`` styles, ``\\usetikzlibrary`` (positioning, calc, matrix),
+``scope``; path operations ``--``, ``-|``, ``|-``, ``to``, ``edge``, ``.. controls ..``,
+``rectangle``, ``grid``, ``circle``, ``ellipse``, ``arc``, ``plot``, ``cycle``, inline ``node``
+and ``coordinate``; relative ``+()``/``++()``, polar ``(angle:radius)`` and calc ``($...$)``
+coordinates; the positioning library's ``right=of a``; labels and pins. Anything else raises
+``TikzError`` naming the command or option, so the author learns exactly what is outside the
+subset.
 
 Nothing here reads files or runs anything: ``\\input`` and friends are just unsupported commands.
 Work is bounded by the limits in ``model`` (iterations, elements, nesting, source size).
@@ -401,7 +403,7 @@ class Interpreter:
         else:
             raise TikzError(f"unsupported command \\{name}", line=line, command="\\" + name,
                             hint="the built-in renderer draws \\node, \\draw, \\fill, \\filldraw, "
-                                 "\\path, \\matrix, \\foreach, scope and \\definecolor; set "
+                                 "\\path, \\clip, \\matrix, \\foreach, scope and \\definecolor; set "
                                  "renderer = \"tex\" for full TikZ")
         return style
 
