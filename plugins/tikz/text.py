@@ -92,6 +92,16 @@ _MATH_CHARACTERS = {
 _MATH_FUNCTIONS = {"sin", "cos", "tan", "log", "ln", "exp", "max", "min", "arg", "det", "dim",
                    "lim", "sup", "inf", "tanh", "sigma"}
 _MATH_SPACES_MU = {",": 3, ":": 4, ">": 4, ";": 5, "!": -3}
+# Math accents: (family, code) of TeX's glyph, whose metrics place it, the character shown, its
+# size against the font's and how far it is raised, in ems, where TeX's glyph's ink is higher
+# than the browser's character (a browser font's arrow is wider than cmmi's \vec, and centred on
+# the math axis)
+_MATH_ACCENTS = {
+    "hat": ("cmr", 0x5E, "ˆ", 1.0, 0.0), "tilde": ("cmr", 0x7E, "˜", 1.0, 0.0),
+    "bar": ("cmr", 0x16, "¯", 1.0, 0.0), "dot": ("cmr", 0x5F, "˙", 1.0, 0.0),
+    "ddot": ("cmr", 0x7F, "¨", 1.0, 0.0), "check": ("cmr", 0x14, "ˇ", 1.0, 0.0),
+    "breve": ("cmr", 0x15, "˘", 1.0, 0.0), "acute": ("cmr", 0x13, "´", 1.0, 0.0),
+    "grave": ("cmr", 0x12, "`", 1.0, 0.0), "vec": ("cmmi", 0x7E, "→", 0.6, 0.45)}
 _TEXT_ESCAPES = {"%": "%", "&": "&", "#": "#", "$": "$", "_": "_", "{": "{", "}": "}"}
 _TEXT_LIGATURES = (("---", 124, "—"), ("--", 123, "–"), ("``", 92, "“"), ("''", 34, "”"))
 
@@ -531,6 +541,8 @@ class _MathBuilder:
             return [self.char_atom(kind, family, code, shown, style)]
         if name in _MATH_FUNCTIONS:
             return [_Atom("op", self.upright(name, style, bold=False))]
+        if name in _MATH_ACCENTS:
+            return [_Atom("ord", self.accented(name, self.script_argument(reader), style, depth))]
         if name in ("mathrm", "mathbf", "operatorname", "mathit"):
             argument = reader.group(f"\\{name}")
             if name == "mathit":
@@ -545,6 +557,23 @@ class _MathBuilder:
         raise TikzError(f"unsupported command \\{name} in math", line=self.line, command=f"\\{name}",
                         hint="node math supports letters, digits, Greek, ^ _, \\times, \\cdot, "
                              "\\leq, \\sum, \\mathbf, \\text and similar basic symbols")
+
+    def accented(self, name: str, argument: str, style: int, depth: int) -> _Box:
+        """Rule 12: the accent centred over its nucleus, lowered by the smaller of the
+        nucleus's height and the x-height; the box keeps the nucleus's width."""
+        family, code, shown, scale, raised = _MATH_ACCENTS[name]
+        size = self.size(style)
+        nucleus = self.list_box(argument, style=style, depth=depth + 1)
+        width, height, accent_depth, _ = glyph(family, code, size)  # type: ignore[misc]
+        lowered = min(nucleus.height, font_parameter(family, 5, size))
+        # the character is drawn raised; its box keeps the height and depth of TeX's glyph
+        lift = raised * size
+        run = TextRun(shown, scale * size, shift=lift)
+        accent = _Box((_Glyphs(run, width, height - lift, accent_depth + lift),), width, height,
+                      accent_depth).shifted(nucleus.height - lowered + accent_depth)
+        box = _hbox([*nucleus.items, _Gap(-(nucleus.width + width) / 2), *accent.items,
+                     _Gap((nucleus.width - width) / 2)])
+        return _Box(box.items, nucleus.width, max(box.height, nucleus.height), nucleus.depth)
 
     def upright(self, text: str, style: int, *, bold: bool) -> _Box:
         font = FontState(size=self.size(style), bold=bold)

@@ -226,4 +226,12 @@ REFERENCE_PICTURES = [
 \node[fill=yellow, pin={[name=p5, draw]-30:out}] (e) at (4,-3) {e};
 \end{scope}
 """, ["a", "b", "c", "d", "e", "l1", "p1", "p2", "p3", "p4", "p5"]),
+    ("math accents in nodes", r"""
+\node[draw] (a) at (0,0) {$\hat{y}$};
+\node[draw] (b) at (2,0) {$\hat y_i$};
+\node[draw] (c) at (4,0) {$\vec{x} \cdot \vec{w}$};
+\node[draw] (d) at (0,2) {$\bar{x}^2$};
+\node[draw] (e) at (2,2) {$\tilde{w} + \dot{a}$};
+\node[draw,font=\large] (f) at (5,2) {$\hat{W}$};
+""", ["a", "b", "c", "d", "e", "f"]),
 ]
