@@ -813,6 +813,31 @@ class Interpreter:
 
     # --- coordinates -------------------------------------------------------------------
 
+    def shifted_coordinate(self, text: str, style: Style, *, line: int) -> _Vertex:
+        """``([xshift=1mm, yshift=-2pt]a.east)``: a coordinate moved by its options' shifts, in
+        the current frame, as TikZ applies a coordinate's options; a node's point moved so is a
+        point, which a line reaches instead of stopping at the node's border."""
+        end = _closing_bracket(text)
+        if end < 0:
+            raise TikzError(f"coordinate ({text}) without the ] of its options", line=line,
+                            command=f"({text})", hint="write ([xshift=1mm]a.east)")
+        options, rest = text[1:end], text[end + 1:]
+        keys = [" ".join(raw.partition("=")[0].split()) for raw in split_top_level(options)]
+        if any(key and key not in ("xshift", "yshift", "shift") for key in keys):
+            raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
+                            hint="a coordinate's options may shift it (xshift, yshift, shift); "
+                                 "renderer = \"tex\" draws the others")
+        moved = self.options(options, replace(style, transform=IDENTITY), line=line,
+                             context="path").transform
+        if "," in rest or ":" in rest or rest.strip().startswith("$"):
+            return _Vertex(self.xy(rest, replace(style, transform=moved.then(style.transform)),
+                                   line=line))
+        vertex = self.coordinate(rest, style, line=line)
+        origin = style.transform.apply((0.0, 0.0))
+        shift = style.transform.apply(moved.apply((0.0, 0.0)))
+        return _Vertex((vertex.point[0] + shift[0] - origin[0],
+                        vertex.point[1] + shift[1] - origin[1]))
+
     def xy(self, text: str, style: Style, *, line: int) -> Point:
         """An explicit ``x,y`` or ``angle:radius`` coordinate, transformed to the canvas."""
         x, y = style.transform.apply(self.local_xy(text, style, line=line))
@@ -840,9 +865,7 @@ class Interpreter:
     def coordinate(self, text: str, style: Style, *, line: int) -> _Vertex:
         inner = text.strip()
         if inner.startswith("["):
-            raise TikzError(f"unsupported coordinate ({text})", line=line, command=f"({text})",
-                            hint="coordinates with options ([xshift=1mm]a) need renderer = \"tex\"; "
-                                 "write ($(a)+(1mm,0)$) with the calc library")
+            return self.shifted_coordinate(inner, style, line=line)
         if "," in inner or ":" in inner or inner.startswith("$"):
             return _Vertex(self.xy(inner, style, line=line))
         name, anchor = inner, ""
@@ -2203,3 +2226,16 @@ def interpret(source: str) -> Diagram:
     interpreter = Interpreter()
     interpreter.run(source)
     return interpreter.diagram()
+
+
+def _closing_bracket(text: str) -> int:
+    """The index of the ``]`` that closes the ``[`` at ``text[0]``, braces respected; -1."""
+    depth = 0
+    for index, char in enumerate(text):
+        if char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                return index if char == "]" else -1
+    return -1

@@ -234,4 +234,15 @@ REFERENCE_PICTURES = [
 \node[draw] (e) at (2,2) {$\tilde{w} + \dot{a}$};
 \node[draw,font=\large] (f) at (5,2) {$\hat{W}$};
 """, ["a", "b", "c", "d", "e", "f"]),
+    ("coordinates with shifts", r"""
+\node[draw] (a) at (0,0) {a};
+\node[draw] (b) at ([xshift=1cm, yshift=-2mm]a.east) {b};
+\node[draw] (c) at ([shift={(1,1)}]0,0) {c};
+\draw[->] ([xshift=2mm]a.north) -- ([yshift=5mm]b);
+\begin{scope}[xshift=4cm, scale=1.5, rotate=30]
+\node[draw] (d) at (0,0) {d};
+\node[draw] (e) at ([xshift=1cm]d.east) {e};
+\node[draw] (f) at ([yshift=5mm]1,0) {f};
+\end{scope}
+""", ["a", "b", "c", "d", "e", "f"]),
 ]
