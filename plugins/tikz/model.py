@@ -115,6 +115,18 @@ class TextLine:
     depth: float
     x: float = 0.0         # from the left of the text box
     baseline: float = 0.0  # below the first line's baseline
+    rules: tuple[TextRule, ...] = ()  # fraction bars
+
+
+@dataclass(frozen=True)
+class TextRule:
+    """A fraction's bar in a line of text: from ``x`` (pt from the line's start), its bottom
+    ``shift`` above the baseline."""
+
+    x: float
+    shift: float
+    width: float
+    thickness: float
 
 
 @dataclass(frozen=True)

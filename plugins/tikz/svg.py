@@ -154,7 +154,11 @@ def _node_text(node: Node) -> list[str]:
         if not line.runs:
             continue
         baseline = first_baseline - line.baseline
-        if box.align == "center":
+        if line.rules:
+            # a fraction's parts and bar are placed by TeX's widths from the line's start: the
+            # browser's anchoring of a centred line would move the text and not the bar
+            x, anchor = left + line.x, "start"
+        elif box.align == "center":
             x, anchor = left + line.x + line.width / 2, "middle"
         elif box.align == "right":
             x, anchor = left + line.x + line.width, "end"
@@ -168,6 +172,15 @@ def _node_text(node: Node) -> list[str]:
         if node.text_opacity < 1:
             pairs.append(("opacity", _number(node.text_opacity)))
         elements.append(f"<text {_attributes(pairs, style)}>{_runs(line)}</text>")
+        for rule in line.rules:  # fraction bars, placed by TeX's widths like the text's gaps
+            pairs = [("x", _number(left + line.x + rule.x)),
+                     ("y", _number(-(baseline + rule.shift + rule.thickness))),
+                     ("width", _number(rule.width)), ("height", _number(rule.thickness))]
+            style = []
+            _paint("fill", node.text_paint, pairs, style)  # type: ignore[arg-type]
+            if node.text_opacity < 1:
+                pairs.append(("opacity", _number(node.text_opacity)))
+            elements.append(f"<rect {_attributes(pairs, style)}/>")
     return elements
 
 

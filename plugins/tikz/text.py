@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from .model import MAX_NODE_TEXT, TextBox, TextLine, TextRun, TikzError
+from .model import MAX_NODE_TEXT, TextBox, TextLine, TextRule, TextRun, TikzError
 
 METRICS_FILE = Path(__file__).with_name("cm_metrics.json")
 
@@ -47,6 +47,7 @@ _SPACING = {
     "open": (0, 0, 0, 0, 0, 0, 0), "close": (0, 3, -4, -5, 0, 0, 0),
     "punct": (-3, -3, 0, -3, -3, -3, -3),
 }
+NULL_DELIMITER_SPACE = 1.2  # pt, plain TeX's \nulldelimiterspace on each side of a fraction
 
 _GREEK_LOWER = ("alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho "
                 "sigma tau upsilon phi chi psi omega varepsilon vartheta varpi varrho varsigma "
@@ -194,13 +195,23 @@ class _Gap:
 
 
 @dataclass(frozen=True)
+class _Rule:
+    """A fraction's bar: ``width`` across, ``thickness`` high, its bottom ``shift`` above the
+    baseline."""
+
+    width: float
+    thickness: float
+    shift: float = 0.0
+
+
+@dataclass(frozen=True)
 class _LineBreak:
     """``\\\\`` (with its optional extra space)."""
 
     extra: float = 0.0
 
 
-Item = _Glyphs | _Gap | _LineBreak
+Item = _Glyphs | _Gap | _Rule | _LineBreak
 
 
 @dataclass(frozen=True)
@@ -212,7 +223,8 @@ class _Box:
 
     def shifted(self, shift: float) -> _Box:
         items = tuple(replace(item, run=replace(item.run, shift=item.run.shift + shift))
-                      if isinstance(item, _Glyphs) else item for item in self.items)
+                      if isinstance(item, _Glyphs) else replace(item, shift=item.shift + shift)
+                      if isinstance(item, _Rule) else item for item in self.items)
         return _Box(items, self.width, self.height + shift, self.depth - shift)
 
 
@@ -226,6 +238,10 @@ def _hbox(items: list[Item] | tuple[Item, ...]) -> _Box:
         elif isinstance(item, _Gap):
             width += item.width
             height, depth = max(height, item.height), max(depth, item.depth)
+        elif isinstance(item, _Rule):
+            width += item.width
+            height = max(height, item.shift + item.thickness)
+            depth = max(depth, -item.shift)
     return _Box(tuple(items), width, height, depth)
 
 
@@ -541,6 +557,11 @@ class _MathBuilder:
             return [self.char_atom(kind, family, code, shown, style)]
         if name in _MATH_FUNCTIONS:
             return [_Atom("op", self.upright(name, style, bold=False))]
+        if name in ("frac", "tfrac"):
+            numerator, denominator = reader.group("\\frac's numerator"), \
+                reader.group("\\frac's denominator")
+            # LaTeX's \frac is {..\over..}: the braces make the fraction an ordinary atom
+            return [_Atom("ord", self.fraction(numerator, denominator, style, depth))]
         if name in _MATH_ACCENTS:
             return [_Atom("ord", self.accented(name, self.script_argument(reader), style, depth))]
         if name in ("mathrm", "mathbf", "operatorname", "mathit"):
@@ -555,8 +576,37 @@ class _MathBuilder:
         if name in ("left", "right", "big", "Big", "bigl", "bigr", "displaystyle", "textstyle", "limits", "nolimits"):
             return []
         raise TikzError(f"unsupported command \\{name} in math", line=self.line, command=f"\\{name}",
-                        hint="node math supports letters, digits, Greek, ^ _, \\times, \\cdot, "
-                             "\\leq, \\sum, \\mathbf, \\text and similar basic symbols")
+                        hint="node math supports letters, digits, Greek, ^ _, \\frac, \\hat, "
+                             "\\times, \\cdot, \\leq, \\sum, \\mathbf, \\text and similar basic "
+                             "symbols")
+
+    def fraction(self, numerator: str, denominator: str, style: int, depth: int) -> _Box:
+        """Rule 15 (text and script styles): numerator and denominator one style smaller,
+        centred, raised and lowered by the font's num2 and denom2 and kept a rule's thickness
+        clear of the bar on the math axis; null delimiters on both sides."""
+        size = self.size(style)
+        above = self.list_box(numerator, style=min(style + 1, 2), depth=depth + 1)
+        below = self.list_box(denominator, style=min(style + 1, 2), depth=depth + 1)
+        thickness = font_parameter("cmex", 8, size)
+        axis = font_parameter("cmsy", 22, size)
+        up = font_parameter("cmsy", 9, size)
+        down = font_parameter("cmsy", 12, size)
+        up += max(0.0, thickness - ((up - above.depth) - (axis + thickness / 2)))
+        down += max(0.0, thickness - ((axis - thickness / 2) - (below.height - down)))
+        width = max(above.width, below.width)
+        # The text flows left to right: the second part and the bar step back over the first.
+        # The wider part goes first: a browser starts a line of SVG text where its first
+        # character is and moves the whole line right when a later one lies further left.
+        parts = [(above.width, above.shifted(up)), (below.width, below.shifted(-down))]
+        if below.width > above.width:
+            parts.reverse()
+        items: list[Item] = [_Gap(NULL_DELIMITER_SPACE)]
+        for part_width, part in parts:
+            items += [_Gap((width - part_width) / 2), *part.items,
+                      _Gap((width - part_width) / 2 - width)]
+        items += [_Rule(width, thickness, axis - thickness / 2), _Gap(NULL_DELIMITER_SPACE)]
+        return _Box(tuple(items), width + 2 * NULL_DELIMITER_SPACE, up + above.height,
+                    down + below.depth)
 
     def accented(self, name: str, argument: str, style: int, depth: int) -> _Box:
         """Rule 12: the accent centred over its nucleus, lowered by the smaller of the
@@ -707,7 +757,8 @@ def typeset(text: str, *, font: FontState, text_width: float | None, align: str 
             baseline += max(font.baselineskip, previous.depth + box.height + 1.0) + extra
         offset = {"left": 0.0, "center": (box_width - box.width) / 2,
                   "right": box_width - box.width}.get(alignment, 0.0)
-        laid.append(TextLine(_runs(box.items), box.width, box.height, box.depth, offset, baseline))
+        laid.append(TextLine(_runs(box.items), box.width, box.height, box.depth, offset, baseline,
+                             _rules(box.items)))
     first, last = laid[0], laid[-1]
     if text_width is not None:
         height, depth, top = first.height, last.baseline + last.depth, 0.0
@@ -839,10 +890,10 @@ def _runs(items: tuple[Item, ...]) -> tuple[TextRun, ...]:
     runs: list[TextRun] = []
     gap, gap_items, word_space = 0.0, 0, False
     for item in items:
-        if isinstance(item, _Gap):
+        if isinstance(item, (_Gap, _Rule)):  # a fraction's bar is drawn apart (``_rules``)
             gap += item.width
             gap_items += 1
-            word_space = item.breakable
+            word_space = isinstance(item, _Gap) and item.breakable
             continue
         if not isinstance(item, _Glyphs):
             continue
@@ -853,6 +904,17 @@ def _runs(items: tuple[Item, ...]) -> tuple[TextRun, ...]:
             runs.append(replace(run, gap_before=run.gap_before + gap))
         gap, gap_items, word_space = 0.0, 0, False
     return tuple(runs)
+
+
+def _rules(items: tuple[Item, ...]) -> tuple[TextRule, ...]:
+    """The fraction bars of a line, placed by TeX's widths from the line's start."""
+    rules, x = [], 0.0
+    for item in items:
+        if isinstance(item, _Rule):
+            rules.append(TextRule(x, item.shift, item.width, item.thickness))
+        if isinstance(item, (_Glyphs, _Gap, _Rule)):
+            x += item.width
+    return tuple(rules)
 
 
 def _same_style(first: TextRun, second: TextRun) -> bool:

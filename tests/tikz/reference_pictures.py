@@ -245,4 +245,12 @@ REFERENCE_PICTURES = [
 \node[draw] (f) at ([yshift=5mm]1,0) {f};
 \end{scope}
 """, ["a", "b", "c", "d", "e", "f"]),
+    ("fractions in nodes", r"""
+\node[draw] (a) at (0,0) {$\frac{1}{s+a}$};
+\node[draw] (b) at (3,0) {$H(s) = \frac{K}{1 + sT}$};
+\node[draw] (c) at (0,2) {$\frac{x^2}{2}$};
+\node[draw] (d) at (3,2) {$y = \hat{x} + \frac{\alpha}{\beta_k}$};
+\node[draw,font=\large] (e) at (7,0) {$2\frac{1}{2}$};
+\node[draw,align=center] (f) at (7,2) {gain\\$x_i = \frac{1}{2}$ and $e^{\frac{a}{b}}$};
+""", ["a", "b", "c", "d", "e", "f"]),
 ]

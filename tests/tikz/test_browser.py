@@ -99,3 +99,30 @@ def test_a_clip_hides_what_lies_outside_it(tab, tmp_path) -> None:
         return [at(0.5).tagName, at(2).tagName]; }""", 72.27 / 2.54 * PX_PER_PT)
     page.close()
     assert hit == ["path", "BODY"]
+
+
+@pytest.mark.parametrize("fraction", [r"\frac{1}{s+a}", r"\frac{x^2}{2}", r"H(s) = \frac{K}{1 + sT}"])
+def test_a_fraction_bar_lies_between_its_parts_in_the_browser(tab, tmp_path, fraction) -> None:
+    """The parts are placed by TeX's widths with the browser's glyphs, the bar by TeX's widths:
+    in Chromium the bar must run under the whole numerator and over the whole denominator."""
+    diagram = interpret(rf"\node[draw] at (0,0) {{${fraction}$}};")
+    svg = render_svg(diagram, title="fraction", description=describe(diagram))
+    path = tmp_path / "fraction.html"
+    path.write_text(f'<!doctype html><meta charset="utf-8"><body style="margin:20px">{svg}</body>',
+                    encoding="utf-8")
+    page = tab.context.browser.new_page()
+    page.goto(path.as_uri())
+    bar, parts = page.evaluate("""() => {
+        const box = (e) => { const r = e.getBoundingClientRect();
+                             return [r.left, r.right, r.top, r.bottom]; };
+        const bar = document.querySelector('svg text + rect');
+        return [box(bar), [...document.querySelectorAll('svg tspan')].slice(-2).map(box)]; }""")
+    page.close()
+    (left, right, top, bottom), (first, second) = bar, parts
+    over, under = sorted((first, second), key=lambda part: part[2])
+    slack = 1.0  # px: glyph advances differ from TeX's widths by a little
+    for part in (over, under):
+        assert left - slack <= part[0] and part[1] <= right + slack, (bar, part)
+    # a tspan's box is its font's line box, not its ink: compare the parts' middles
+    assert (over[2] + over[3]) / 2 < top and (under[2] + under[3]) / 2 > bottom, \
+        (bar, over, under)
