@@ -621,8 +621,13 @@ class _MathBuilder:
         run = TextRun(shown, scale * size, shift=lift)
         accent = _Box((_Glyphs(run, width, height - lift, accent_depth + lift),), width, height,
                       accent_depth).shifted(nucleus.height - lowered + accent_depth)
-        box = _hbox([*nucleus.items, _Gap(-(nucleus.width + width) / 2), *accent.items,
-                     _Gap((nucleus.width - width) / 2)])
+        if width <= nucleus.width:
+            items = [*nucleus.items, _Gap(-(nucleus.width + width) / 2), *accent.items,
+                     _Gap((nucleus.width - width) / 2)]
+        else:  # the wider accent first, as a fraction's wider part (``fraction``)
+            items = [_Gap((nucleus.width - width) / 2), *accent.items,
+                     _Gap(-(nucleus.width + width) / 2), *nucleus.items]
+        box = _hbox(items)
         return _Box(box.items, nucleus.width, max(box.height, nucleus.height), nucleus.depth)
 
     def upright(self, text: str, style: int, *, bold: bool) -> _Box:
