@@ -45,6 +45,8 @@ FRAGMENTS = [
     "($2*(a)-(1,1)$)", "($(a)!(1,1)!(a)$)", "($1e9*(1,1)$)", "!", "*(", r"\usetikzlibrary{calc}",
     r"\clip", "clip", "clip=false", r"\clip (0,0) circle (1);",
     "pin=above:x", "pin={[pin edge={red,->}]30:y}", "pin distance=1e9pt", "pin=nowhere:z",
+    "([xshift=1mm]a.east)", "([shift={(1,1)}]0,0)", "([yshift=1e9pt]a)", "([rotate=3]a)", "([",
+    r"$\frac{1}{2}$", r"\frac", r"\frac{", r"$\hat{x}$", r"\hat", r"\vec{", r"\tfrac{a}",
 ]
 
 
@@ -78,7 +80,8 @@ OPTION_CHOICES = ["draw", "fill=blue!20", "thick", "dashed", "minimum size=6mm",
                   "font=\\small", "circle", "rotate=15", "rounded corners", "text=red",
                   "opacity=0.7", "minimum width=1cm", "ultra thick", "draw=green!50!black"]
 WORDS = st.sampled_from(["a", "kernel", "3x3", "$x_i$", "$w^{(l)}$", "-1", "0", "$\\alpha$",
-                         "long label", "map", "$\\sum_i k_i$"])
+                         "long label", "map", "$\\sum_i k_i$", "$\\frac{1}{s+a}$",
+                         "$\\hat{y}_i$", "$\\frac{x^2}{\\vec{w}}$"])
 
 
 @st.composite
@@ -144,6 +147,7 @@ ADVERSARIAL = {
     "deep braces in node text": "\\node {" + "{" * 50_000 + "x" + "}" * 50_000 + "};",
     "deep parentheses": "\\draw (0,0) -- (" + "(" * 50_000 + "1" + ")" * 50_000 + ",0);",
     "a long formula": "\\node {$" + "a+" * 2_000 + "a$};",
+    "nested fractions": "\\node {$" + "\\frac{1}{" * 200 + "x" + "}" * 200 + "$};",
     "a long paragraph": "\\node[text width=2cm] {" + "word " * 900 + "};",
     "styles using styles twice": "\\tikzset{" + ",".join(
         f"s{i}/.style={{s{i + 1},s{i + 1}}}" for i in range(30)) + ",s30/.style={draw}} \\node[s0] {a};",
