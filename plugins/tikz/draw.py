@@ -22,7 +22,7 @@ from .parser import interpret
 from .svg import describe, render_svg
 
 # Bump whenever the built-in renderer's output for the same input changes.
-RENDERER_VERSION = "7"
+RENDERER_VERSION = "8"
 ENV_KEY = "stride_tikz"
 
 

@@ -450,11 +450,13 @@ class _MathBuilder:
     def size(self, style: int) -> float:
         return self.sizes[min(style, 2)]
 
-    def list_box(self, text: str, *, style: int, depth: int) -> _Box:
+    def list_box(self, text: str, *, style: int, depth: int, cramped: bool = False) -> _Box:
+        """A math list laid out in ``style`` (0 text, 1 script, 2 scriptscript), ``cramped`` as
+        TeX's styles under a bar or in a subscript are (their superscripts sit lower)."""
         if depth > 16:
             raise TikzError("math nested too deeply", line=self.line, hint="remove some braces")
-        atoms = self.atoms(text, style, depth)
-        return self.layout(atoms, style)
+        atoms = self.atoms(text, style, depth, cramped)
+        return self.layout(atoms, style, cramped)
 
     def char_atom(self, kind: str, family: str, code: int, shown: str, style: int,
                   bold: bool = False) -> _Atom:
@@ -475,7 +477,7 @@ class _MathBuilder:
         box = _Box((_Glyphs(TextRun(shown, size, bold=bold), width, height, depth),), width, height, depth)
         return _Atom(kind, box, is_char=True, italic=italic)
 
-    def atoms(self, text: str, style: int, depth: int) -> list[_Atom]:
+    def atoms(self, text: str, style: int, depth: int, cramped: bool = False) -> list[_Atom]:
         reader = _Reader(text, self.line)
         atoms: list[_Atom] = []
         letters_bold = False
@@ -490,19 +492,21 @@ class _MathBuilder:
             if char in "^_":
                 reader.position += 1
                 argument = self.script_argument(reader)
-                script = self.list_box(argument, style=min(style + 1, 2), depth=depth + 1)
+                script = self.list_box(argument, style=min(style + 1, 2), depth=depth + 1,
+                                       cramped=cramped or char == "_")
                 if not atoms or (atoms[-1].sup if char == "^" else atoms[-1].sub) is not None:
                     atoms.append(_Atom("ord", _hbox([])))
                 last = atoms[-1]
                 atoms[-1] = replace(last, sup=script) if char == "^" else replace(last, sub=script)
                 continue
             if char == "{":
-                inner = self.list_box(reader.group("a group"), style=style, depth=depth + 1)
+                inner = self.list_box(reader.group("a group"), style=style, depth=depth + 1,
+                                      cramped=cramped)
                 atoms.append(_Atom("ord", inner))
                 continue
             if char == "\\":
                 reader.position += 1
-                atoms.extend(self.command(reader.command(), reader, style, depth))
+                atoms.extend(self.command(reader.command(), reader, style, depth, cramped))
                 continue
             reader.position += 1
             if char.isascii() and char.isalpha():
@@ -531,7 +535,8 @@ class _MathBuilder:
             return reader.text[start:reader.position]
         return reader.group("a superscript or subscript")
 
-    def command(self, name: str, reader: _Reader, style: int, depth: int) -> list[_Atom]:
+    def command(self, name: str, reader: _Reader, style: int, depth: int,
+                cramped: bool = False) -> list[_Atom]:
         size = self.size(style)
         mu = font_parameter("cmsy", 6, size) / 18
         if name in _MATH_SPACES_MU:
@@ -561,13 +566,13 @@ class _MathBuilder:
             numerator, denominator = reader.group("\\frac's numerator"), \
                 reader.group("\\frac's denominator")
             # LaTeX's \frac is {..\over..}: the braces make the fraction an ordinary atom
-            return [_Atom("ord", self.fraction(numerator, denominator, style, depth))]
+            return [_Atom("ord", self.fraction(numerator, denominator, style, depth, cramped))]
         if name in _MATH_ACCENTS:
             return [_Atom("ord", self.accented(name, self.script_argument(reader), style, depth))]
         if name in ("mathrm", "mathbf", "operatorname", "mathit"):
             argument = reader.group(f"\\{name}")
             if name == "mathit":
-                return self.atoms(argument, style, depth + 1)
+                return self.atoms(argument, style, depth + 1, cramped)
             return [_Atom("op" if name == "operatorname" else "ord",
                           self.upright(argument, style, bold=name == "mathbf"))]
         if name in ("text", "textrm", "mbox", "textbf", "textit"):
@@ -580,13 +585,16 @@ class _MathBuilder:
                              "\\times, \\cdot, \\leq, \\sum, \\mathbf, \\text and similar basic "
                              "symbols")
 
-    def fraction(self, numerator: str, denominator: str, style: int, depth: int) -> _Box:
+    def fraction(self, numerator: str, denominator: str, style: int, depth: int,
+                 cramped: bool) -> _Box:
         """Rule 15 (text and script styles): numerator and denominator one style smaller,
         centred, raised and lowered by the font's num2 and denom2 and kept a rule's thickness
         clear of the bar on the math axis; null delimiters on both sides."""
         size = self.size(style)
-        above = self.list_box(numerator, style=min(style + 1, 2), depth=depth + 1)
-        below = self.list_box(denominator, style=min(style + 1, 2), depth=depth + 1)
+        above = self.list_box(numerator, style=min(style + 1, 2), depth=depth + 1,
+                              cramped=cramped)
+        below = self.list_box(denominator, style=min(style + 1, 2), depth=depth + 1,
+                              cramped=True)
         thickness = font_parameter("cmex", 8, size)
         axis = font_parameter("cmsy", 22, size)
         up = font_parameter("cmsy", 9, size)
@@ -613,7 +621,7 @@ class _MathBuilder:
         nucleus's height and the x-height; the box keeps the nucleus's width."""
         family, code, shown, scale, raised = _MATH_ACCENTS[name]
         size = self.size(style)
-        nucleus = self.list_box(argument, style=style, depth=depth + 1)
+        nucleus = self.list_box(argument, style=style, depth=depth + 1, cramped=True)
         width, height, accent_depth, _ = glyph(family, code, size)  # type: ignore[misc]
         lowered = min(nucleus.height, font_parameter(family, 5, size))
         # the character is drawn raised; its box keeps the height and depth of TeX's glyph
@@ -635,7 +643,7 @@ class _MathBuilder:
         items = [_text_glyph(char, font) for char in text if not char.isspace()]
         return _hbox([replace(item, run=replace(item.run, italic=False)) for item in items])
 
-    def layout(self, atoms: list[_Atom], style: int) -> _Box:
+    def layout(self, atoms: list[_Atom], style: int, cramped: bool = False) -> _Box:
         atoms = _fix_binary_atoms(atoms)
         items: list[Item] = []
         previous: str | None = None
@@ -649,11 +657,11 @@ class _MathBuilder:
                 spacing = _SPACING[previous][_ATOM_KINDS.index(kind)]
                 if spacing > 0 or (spacing < 0 and style == 0):
                     items.append(_Gap(abs(spacing) * mu))
-            items.extend(self.scripted(atom, style).items)
+            items.extend(self.scripted(atom, style, cramped).items)
             previous = kind
         return _hbox(items)
 
-    def scripted(self, atom: _Atom, style: int) -> _Box:
+    def scripted(self, atom: _Atom, style: int, cramped: bool = False) -> _Box:
         nucleus = atom.nucleus
         if atom.sup is None and atom.sub is None:
             if atom.italic and atom.is_char:
@@ -669,7 +677,7 @@ class _MathBuilder:
         items: list[Item] = list(nucleus.items)
         sup, sub = atom.sup, atom.sub
         if sup is not None:
-            sup_param = font_parameter("cmsy", 14 if style == 0 else 15, size)
+            sup_param = font_parameter("cmsy", 15 if cramped else 14, size)
             up = max(up, sup_param, sup.depth + x_height / 4)
         if sub is not None and sup is None:
             down = max(down, font_parameter("cmsy", 16, size), sub.height - 0.8 * x_height)
