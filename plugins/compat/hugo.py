@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.rules_block import StateBlock
@@ -385,15 +386,69 @@ class _Expander:
         """Quarto's ``{{< video URL >}}``: a link to the video (its player, an iframe or a
         script, is not published from posts), with a warning."""
         url = positional[0] if positional else named.get("src", "")
-        title = named.get("title", "") or "Video"
+        return self._embedded_as_link(match, "video", url, named.get("title", "") or "Video",
+                                      "write {{< video URL >}}")
+
+    def _shortcode_youtube(self, match: re.Match[str], positional: list[str],
+                           named: dict[str, str]) -> int:
+        """Hugo's ``{{< youtube ID >}}`` (or ``id=``): a link to the video on YouTube."""
+        video = positional[0] if positional else named.get("id", "")
+        return self._embedded_as_link(
+            match, "youtube", video and f"https://www.youtube.com/watch?v={quote(video)}",
+            named.get("title", "") or "Video on YouTube", "write {{< youtube VIDEO-ID >}}")
+
+    def _shortcode_vimeo(self, match: re.Match[str], positional: list[str],
+                         named: dict[str, str]) -> int:
+        """Hugo's ``{{< vimeo ID >}}`` (or ``id=``): a link to the video on Vimeo."""
+        video = positional[0] if positional else named.get("id", "")
+        return self._embedded_as_link(
+            match, "vimeo", video and f"https://vimeo.com/{quote(video)}",
+            named.get("title", "") or "Video on Vimeo", "write {{< vimeo VIDEO-ID >}}")
+
+    def _shortcode_gist(self, match: re.Match[str], positional: list[str],
+                        named: dict[str, str]) -> int:
+        """Hugo's ``{{< gist USER ID [FILE] >}}``: a link to the gist (its embed is a script)."""
+        user, gist = (positional + ["", ""])[:2]
+        url = user and gist and f"https://gist.github.com/{quote(user)}/{quote(gist)}"
+        file = positional[2] if len(positional) > 2 else ""
+        return self._embedded_as_link(match, "gist", url, f"Gist {file or gist}".strip(),
+                                      "write {{< gist USER GIST-ID >}}")
+
+    def _shortcode_x(self, match: re.Match[str], positional: list[str],
+                     named: dict[str, str]) -> int:
+        """Hugo's ``{{< x user="U" id="ID" >}}`` (and the older ``tweet``): a link to the
+        post (its embed is a script)."""
+        user = named.get("user", "")
+        post = named.get("id", positional[0] if positional else "")
+        url = post and (f"https://x.com/{quote(user)}/status/{quote(post)}" if user
+                        else f"https://x.com/i/status/{quote(post)}")
+        return self._embedded_as_link(match, match.group("name"), url,
+                                      f"Post by @{user}" if user else "Post on X",
+                                      'write {{< x user="USER" id="POST-ID" >}}')
+
+    _shortcode_tweet = _shortcode_x
+
+    def _shortcode_instagram(self, match: re.Match[str], positional: list[str],
+                             named: dict[str, str]) -> int:
+        """Hugo's ``{{< instagram ID >}}``: a link to the post (its embed is a script)."""
+        post = positional[0] if positional else named.get("id", "")
+        return self._embedded_as_link(
+            match, "instagram", post and f"https://www.instagram.com/p/{quote(post)}/",
+            "Post on Instagram", "write {{< instagram POST-ID >}}")
+
+    def _embedded_as_link(self, match: re.Match[str], name: str, url: str, title: str,
+                          usage: str) -> int:
+        """A shortcode that embeds another site's player or post (an iframe or a script, which
+        are not published from posts) as a link to it, with a warning; removed if it names
+        nothing."""
         if not url:
-            self.warn(match.start(), "`{{< video >}}` names no video; it is removed",
-                      "write {{< video URL >}}")
+            self.warn(match.start(), f"`{{{{< {name} >}}}}` names nothing to link; it is "
+                      "removed", usage)
             self.edits.replace(match.start(), match.end(), "")
             return match.end()
-        self.warn(match.start(), f"`{{{{< video {url} >}}}}` is shown as a link: embedded "
-                  "players are not carried over", "link the video, or save a poster image "
-                  "beside the post and link it")
+        self.warn(match.start(), f"`{{{{< {name} >}}}}` is shown as a link to {url}: embedded "
+                  "players and posts are not carried over", "link it in Markdown, or save a "
+                  "poster image beside the post and link it")
         label = re.sub(r"([\\\[\]])", r"\\\1", title)
         self.edits.replace(match.start(), match.end(),
                            f"[{label}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
