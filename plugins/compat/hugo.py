@@ -447,11 +447,8 @@ class _Expander:
             self.edits.replace(match.start(), match.end(), "")
             return match.end()
         self.warn(match.start(), f"`{{{{< {name} >}}}}` is shown as a link to {url}: embedded "
-                  "players and posts are not carried over", "link it in Markdown, or save a "
-                  "poster image beside the post and link it")
-        label = re.sub(r"([\\\[\]])", r"\\\1", title)
-        self.edits.replace(match.start(), match.end(),
-                           f"[{label}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
+                  "players and posts are not carried over", sitepaths.EMBED_HINT)
+        self.edits.replace(match.start(), match.end(), sitepaths.markdown_link(title, url))
         return match.end()
 
 

@@ -682,6 +682,41 @@ class _Renderer:
         self.edits.replace(match.start(), match.end(), url or "")
         return match.end()
 
+    def _tag_youtube(self, match: re.Match[str], markup: str) -> int:
+        """jekyll-youtube and jekyll-embed-video's ``{% youtube ID %}`` (or a URL)."""
+        video = markup.split()[0].strip("\"'") if markup.split() else ""
+        url = video if video.startswith(("https://", "http://")) else \
+            video and f"https://www.youtube.com/watch?v={quote(video)}"
+        return self._embedded_as_link(match, "youtube", url, "Video on YouTube")
+
+    def _tag_vimeo(self, match: re.Match[str], markup: str) -> int:
+        """jekyll-embed-video's ``{% vimeo ID %}``."""
+        video = markup.split()[0].strip("\"'") if markup.split() else ""
+        url = video if video.startswith(("https://", "http://")) else \
+            video and f"https://vimeo.com/{quote(video)}"
+        return self._embedded_as_link(match, "vimeo", url, "Video on Vimeo")
+
+    def _tag_gist(self, match: re.Match[str], markup: str) -> int:
+        """jekyll-gist's ``{% gist USER/ID [file] %}`` (or ``{% gist ID %}``)."""
+        words = markup.split()
+        gist = words[0].strip("\"'") if words else ""
+        file = words[1].strip("\"'") if len(words) > 1 else ""
+        return self._embedded_as_link(match, "gist", gist and f"https://gist.github.com/"
+                                      f"{quote(gist)}", f"Gist {file or gist.split('/')[-1]}")
+
+    def _embedded_as_link(self, match: re.Match[str], tag: str, url: str, title: str) -> int:
+        """A tag that embeds another site's player or script (not published from posts) as a
+        link to it, with a warning; removed if it names nothing."""
+        if not url:
+            self.warn(match.start(), f"`{{% {tag} %}}` names nothing to link; it is removed",
+                      f"write {{% {tag} ID %}}")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        self.warn(match.start(), f"`{{% {tag} %}}` is shown as a link to {url}: embedded "
+                  "players and scripts are not carried over", sitepaths.EMBED_HINT)
+        self.edits.replace(match.start(), match.end(), sitepaths.markdown_link(title, url))
+        return match.end()
+
     def _tag_highlight(self, match: re.Match[str], markup: str) -> int:
         end = self._find_end(match, "endhighlight")
         if end is None:

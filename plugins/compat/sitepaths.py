@@ -130,6 +130,16 @@ def lookup_file(ctx: RenderContext, reference: str) -> str | None:
     return None
 
 
+EMBED_HINT = "link it in Markdown, or save a poster image beside the post and link it"
+
+
+def markdown_link(label: str, url: str) -> str:
+    """``[label](<url>)``, the label's brackets and backslashes escaped and the URL kept whole
+    (for a shortcode or tag that embedded another site's player, shown as a link instead)."""
+    escaped = re.sub(r"([\\\[\]])", r"\\\1", label)
+    return f"[{escaped}](<{url.replace('<', '%3C').replace('>', '%3E')}>)"
+
+
 def code_fence(code: str, info: str) -> tuple[str, str]:
     """Opening and closing fence lines for ``code``: longer than any backtick run inside it."""
     longest = max((len(run) for run in re.findall(r"`+", code)), default=0)

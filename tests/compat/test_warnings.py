@@ -15,10 +15,10 @@ def lines(diagnostics) -> list[str]:
 
 
 def test_unknown_tag_is_removed_and_reported_at_its_file_line(render) -> None:
-    html, diagnostics = render("Intro.\n\nSee {% gist 123 %} here.\n", line_offset=5)
+    html, diagnostics = render("Intro.\n\nSee {% seo title=false %} here.\n", line_offset=5)
     assert html == "<p>Intro.</p>\n<p>See  here.</p>\n"
     assert lines(diagnostics) == [
-        "content/posts/2019-01-01-conv.md:8:5: warning[liquid]: the Liquid tag `{% gist %}` "
+        "content/posts/2019-01-01-conv.md:8:5: warning[liquid]: the Liquid tag `{% seo %}` "
         "is not supported; it is removed"]
     assert diagnostics[0].hint
 
