@@ -438,18 +438,8 @@ class _Expander:
 
     def _embedded_as_link(self, match: re.Match[str], name: str, url: str, title: str,
                           usage: str) -> int:
-        """A shortcode that embeds another site's player or post (an iframe or a script, which
-        are not published from posts) as a link to it, with a warning; removed if it names
-        nothing."""
-        if not url:
-            self.warn(match.start(), f"`{{{{< {name} >}}}}` names nothing to link; it is "
-                      "removed", usage)
-            self.edits.replace(match.start(), match.end(), "")
-            return match.end()
-        self.warn(match.start(), f"`{{{{< {name} >}}}}` is shown as a link to {url}: embedded "
-                  "players and posts are not carried over", sitepaths.EMBED_HINT)
-        self.edits.replace(match.start(), match.end(), sitepaths.markdown_link(title, url))
-        return match.end()
+        return sitepaths.embed_as_link(self.warn, self.edits, match.span(),
+                                       f"{{{{< {name} >}}}}", url, title, usage)
 
 
 def _shown(comment: re.Match[str]) -> str:

@@ -705,17 +705,8 @@ class _Renderer:
                                       f"{quote(gist)}", f"Gist {file or gist.split('/')[-1]}")
 
     def _embedded_as_link(self, match: re.Match[str], tag: str, url: str, title: str) -> int:
-        """A tag that embeds another site's player or script (not published from posts) as a
-        link to it, with a warning; removed if it names nothing."""
-        if not url:
-            self.warn(match.start(), f"`{{% {tag} %}}` names nothing to link; it is removed",
-                      f"write {{% {tag} ID %}}")
-            self.edits.replace(match.start(), match.end(), "")
-            return match.end()
-        self.warn(match.start(), f"`{{% {tag} %}}` is shown as a link to {url}: embedded "
-                  "players and scripts are not carried over", sitepaths.EMBED_HINT)
-        self.edits.replace(match.start(), match.end(), sitepaths.markdown_link(title, url))
-        return match.end()
+        return sitepaths.embed_as_link(self.warn, self.edits, match.span(), f"{{% {tag} %}}", url,
+                                       title, f"write {{% {tag} ID %}}")
 
     def _tag_highlight(self, match: re.Match[str], markup: str) -> int:
         end = self._find_end(match, "endhighlight")

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from urllib.parse import unquote, urlsplit
 
 from generator.context import RenderContext
+
+from .regions import LinePreservingEdits
 
 ASSET_KIND = "asset"
 LINK_KIND = "link"
@@ -130,14 +133,23 @@ def lookup_file(ctx: RenderContext, reference: str) -> str | None:
     return None
 
 
-EMBED_HINT = "link it in Markdown, or save a poster image beside the post and link it"
-
-
-def markdown_link(label: str, url: str) -> str:
-    """``[label](<url>)``, the label's brackets and backslashes escaped and the URL kept whole
-    (for a shortcode or tag that embedded another site's player, shown as a link instead)."""
-    escaped = re.sub(r"([\\\[\]])", r"\\\1", label)
-    return f"[{escaped}](<{url.replace('<', '%3C').replace('>', '%3E')}>)"
+def embed_as_link(warn: Callable[[int, str, str], None], edits: LinePreservingEdits,
+                  span: tuple[int, int], shown: str, url: str, title: str, usage: str) -> int:
+    """A Hugo shortcode or Liquid tag (``shown``, at ``span`` of the source) that embedded
+    another site's player or post, an iframe or a script, which are not published from posts:
+    a Markdown link to ``url`` instead, with a warning; removed, with a warning naming
+    ``usage``, when it names nothing. Returns where the scan goes on."""
+    start, end = span
+    if not url:
+        warn(start, f"`{shown}` names nothing to link; it is removed", usage)
+        edits.replace(start, end, "")
+        return end
+    warn(start, f"`{shown}` is shown as a link to {url}: embedded players, posts and scripts "
+         "are not carried over", "link it in Markdown, or save a poster image beside the post "
+         "and link it")
+    label = re.sub(r"([\\\[\]])", r"\\\1", title)
+    edits.replace(start, end, f"[{label}](<{url.replace('<', '%3C').replace('>', '%3E')}>)")
+    return end
 
 
 def code_fence(code: str, info: str) -> tuple[str, str]:
