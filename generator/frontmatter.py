@@ -282,19 +282,21 @@ def _yaml_error(error: yaml.YAMLError, rel: str, first_line: int, raw: str, what
                             hint="quote values that contain `: ` or start with a special character")
 
 
-def load_toml(raw: str, rel: str) -> dict[str, Any]:
-    """TOML frontmatter whose first line is line 2 of the file ``rel``."""
+def load_toml(raw: str, rel: str, *, first_line: int = 2, what: str = "TOML frontmatter",
+              hint: str = 'strings need quotes: title = "My post"') -> dict[str, Any]:
+    """TOML whose first line is line ``first_line`` of the file ``rel`` (frontmatter: after
+    its ``+++``); an error names ``what`` and its line and column there."""
     try:
         # The final newline lets an error on the last line say its line and column, not just
         # "at end of document".
         return tomllib.loads(raw + "\n")
     except tomllib.TOMLDecodeError as error:
         match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-        line, column = (int(match.group(1)) + 1, int(match.group(2))) if match else (1, 0)
+        line, column = (int(match.group(1)) + first_line - 1, int(match.group(2))) if match \
+            else (1, 0)
         message = re.sub(r"\s*\(at line.*\)", "", str(error))
-        raise FrontmatterError(f"invalid TOML frontmatter: {message}",
-                               location=SourceLocation(rel, line, column),
-                               hint='strings need quotes: title = "My post"') from None
+        raise FrontmatterError(f"invalid {what}: {message}",
+                               location=SourceLocation(rel, line, column), hint=hint) from None
 
 
 def _looks_like_pelican(lines: list[str]) -> bool:

@@ -43,7 +43,6 @@ import hashlib
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -52,8 +51,8 @@ from typing import Any
 import yaml
 
 from .errors import Diagnostic, FrontmatterError, SourceLocation
-from .frontmatter import (compose_mapping, construct_mapping, merge_frontmatter, read_frontmatter,
-                          slugify)
+from .frontmatter import (compose_mapping, construct_mapping, load_toml, merge_frontmatter,
+                          read_frontmatter, slugify)
 from .records import Inherited, SourceFile
 from .uptodate import (HUGO_CONFIG_FOLDER, HUGO_DEFAULT_FOLDER, HUGO_NAMES, HUGO_SUFFIXES,
                        JEKYLL_NAMES, QUARTO_NAMES, QUARTO_PROFILE_VARIABLE, hugo_environment)
@@ -734,15 +733,11 @@ def _hugo_values(text: str, rel: str) -> dict[str, Any]:
     suffix = PurePosixPath(rel).suffix
     if suffix in (".yaml", ".yml"):
         return dict(_parsed(rel, text)[0])
+    if suffix == ".toml":
+        return load_toml(text, rel, first_line=1, what="TOML",
+                         hint='strings need quotes: title = "My blog"')
     try:
-        values = tomllib.loads(text) if suffix == ".toml" else json.loads(text or "{}")
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(error))
-        message = re.sub(r"\s*\(at line.*\)", "", str(error))
-        raise FrontmatterError(f"invalid TOML: {message}",
-                               location=SourceLocation(rel, int(match.group(1)) if match else 1,
-                                                       int(match.group(2)) if match else 0),
-                               hint="strings need quotes: title = \"My blog\"") from None
+        values = json.loads(text or "{}")
     except json.JSONDecodeError as error:
         raise FrontmatterError(f"invalid JSON: {error.msg}",
                                location=SourceLocation(rel, error.lineno, error.colno),
