@@ -7,6 +7,7 @@ is set aside behind a placeholder while the sanitizer runs, then put back.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -247,7 +248,7 @@ class MarkdownRenderer:
         body_html = finish(body_html)
         return Rendered(
             html=body_html,
-            summary_html=_away_from_its_page(_closed(finish(summary_html))),
+            summary_html=_away_from_its_page(_closed(finish(summary_html)), _short_name(source.rel)),
             toc=_toc(tokens), word_count=_word_count(tokens),
             text=search_text(body_html, settings.search_words) if settings.search else "",
             assets=dict(context.assets),
@@ -306,18 +307,37 @@ def _closed(fragment: str) -> str:
 
 FOOTNOTE_MARK = re.compile(r'<sup class="footnote-ref">.*?</sup>', re.S)
 IN_PAGE_LINK = re.compile(r'<a\b[^>]*\shref="#[^"]*"[^>]*>(.*?)</a>', re.S)
-ID_ATTRIBUTE = re.compile(r'\sid="[^"]*"')
+ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
+# What a drawing refers to inside itself: a clip path, a marker, a glyph TeX drew (`<use>`).
+DRAWING_REFERENCE = re.compile(r'url\(#([^)"\s]+)\)|\s(?:xlink:)?href="#([^"]+)"')
 
 
-def _away_from_its_page(summary: str) -> str:
+def _short_name(rel: str) -> str:
+    return hashlib.blake2s(rel.encode(), digest_size=4).hexdigest()
+
+
+def _away_from_its_page(summary: str, post: str) -> str:
     """A summary shown on index and tag pages: without footnote marks (their notes stay behind),
     with links to places in the post (a citation's entry, an equation) kept as their text, since
     those places are not there, and without ids, which would repeat on a page of summaries (two
     posts with a `## Setup`, or with the same tabs). Inputs keep theirs: their labels name
-    them, and a tabset's radio ids carry a digest of their post."""
+    them, and a tabset's radio ids carry a digest of their post. A drawing keeps the ids it
+    refers to itself (its clip paths, TeX's glyphs), made its post's own (``post``: a short
+    name for it), since the same picture may open two posts on one page."""
     linkless = IN_PAGE_LINK.sub(r"\1", FOOTNOTE_MARK.sub("", summary))
-    return TAG.sub(lambda tag: tag.group(0) if tag.group(0).startswith("<input")
-                   else ID_ATTRIBUTE.sub("", tag.group(0)), linkless)
+    referenced = {inside or linked for inside, linked in DRAWING_REFERENCE.findall(linkless)}
+
+    def own(match: re.Match[str]) -> str:
+        return match.group(0).replace(f"#{match.group(1) or match.group(2)}",
+                                      f"#{match.group(1) or match.group(2)}-{post}")
+
+    def without_ids(tag: re.Match[str]) -> str:
+        if tag.group(0).startswith("<input"):
+            return tag.group(0)
+        return ID_ATTRIBUTE.sub(lambda found: f' id="{found.group(1)}-{post}"'
+                                if found.group(1) in referenced else "", tag.group(0))
+    kept = TAG.sub(without_ids, linkless)
+    return DRAWING_REFERENCE.sub(own, kept) if referenced else kept
 
 
 ROOT_RELATIVE = re.compile(r'(\s(?:href|src|poster)=")(/(?!/)[^"]*)"')

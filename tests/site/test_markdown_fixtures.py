@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,19 @@ def test_a_summary_keeps_no_link_to_a_place_in_its_post():
     assert "By " in rendered.summary_html and "more" in rendered.summary_html
     assert 'href="#' not in rendered.summary_html and "fnref" not in rendered.summary_html
     assert 'href="https://example.org/"' in rendered.summary_html
+
+
+def test_a_drawing_in_a_summary_keeps_its_clip_path_under_an_id_of_its_post():
+    """A clip path whose id was dropped leaves its picture unclipped on index pages."""
+    picture = ("```{tikz}\n\\begin{tikzpicture}\n\\clip (0,0) rectangle (1,1);\n"
+               "\\fill (0.5,0.5) circle (1);\n\\end{tikzpicture}\n```\n")
+    rendered = render("---\ntitle: t\n---\n## Setup\n\n" + picture + "\n<!--more-->\n\nRest.\n")
+    summary = rendered.summary_html
+    [clip] = re.findall(r'<clipPath id="([^"]+)"', summary)
+    assert f'clip-path="url(#{clip})"' in summary
+    [on_its_page] = re.findall(r'<clipPath id="([^"]+)"', rendered.html)
+    assert clip.startswith(on_its_page + "-") and clip != on_its_page
+    assert summary.count(' id="') == 1  # the heading's id is gone
 
 
 def test_toc_and_word_count():
