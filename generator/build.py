@@ -356,7 +356,7 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     from .project import load_project
     from .records import Post
     from .site import assemble, link_table, plan_urls
-    from .templates import theme_roots
+    from .templates import BUILTIN_SEARCH_SCRIPT, theme_roots
 
     wall_started = time.time()
     themes = theme_roots(root)
@@ -368,6 +368,8 @@ def _build_locked(options: BuildOptions, root: Path, out: Path, cache_root: Path
     config = load_config(root, plugin_options=plugin_option_names(),
                          check_option=check_plugin_option, fallbacks=project.site)
     static = dict(found.static_files)
+    if not config.search:  # the built-in search page's script, without the page
+        static = {url: path for url, path in static.items() if path != BUILTIN_SEARCH_SCRIPT}
     inherited = project.inherit(found.sources)
 
     errors: list[StrideError] = []

@@ -30,6 +30,7 @@ from .records import Site
 from .site import tag_slug
 
 BUILTIN_THEME = Path(__file__).resolve().parent.parent / "theme"
+BUILTIN_SEARCH_SCRIPT = BUILTIN_THEME / "static" / "js" / "search.js"
 PYGMENTS_CSS = "static/css/pygments.css"
 DATE_MEMO_SIZE = 100_000  # formatted dates kept by each date filter: a few per post
 # Posts and pages per part of the search index: 50 posts of 1,300 words make a part of 0.4 MB

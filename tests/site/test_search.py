@@ -89,12 +89,13 @@ def test_the_search_page_the_link_and_check(site):
 
 
 @pytest.mark.parametrize("setting", ["search = false\n", ""])
-def test_search_false_or_unset_writes_neither_file_nor_link(site, setting):
+def test_search_false_or_unset_writes_no_index_page_script_or_link(site, setting):
     result = build(BuildOptions(root=blog(site), jobs=1))
     assert (result.output / "search" / "0.json").is_file()
     blog(site, setting)
     out = build(BuildOptions(root=site, jobs=1)).output
     assert not (out / "search").exists()
+    assert not (out / "static" / "js" / "search.js").exists()  # nothing would load it
     for page in out.rglob("*.html"):
         assert "/search/" not in page.read_text(), page
 
