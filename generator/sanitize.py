@@ -33,7 +33,7 @@ ATTRIBUTES = {
     "table": {"tabindex"}, "pre": {"tabindex"},
     "ol": {"start", "type", "reversed"}, "li": {"value"},
     "time": {"datetime"}, "abbr": {"title"}, "q": {"cite"}, "blockquote": {"cite"},
-    "col": {"span"}, "colgroup": {"span"},
+    "col": {"span"}, "colgroup": {"span"}, "details": {"open", "name"},
 }
 STYLE_PROPERTIES = {
     "color", "background", "background-color", "text-align", "vertical-align", "font-weight",

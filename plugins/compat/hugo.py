@@ -1,4 +1,4 @@
-"""Hugo's shortcodes in posts: figure, highlight, ref/relref, param and `{{</* */>}}` comments;
+"""Hugo's shortcodes in posts: figure, highlight, details, ref/relref, param and `{{</* */>}}` comments;
 and Quarto's, which share the syntax: include, meta, pagebreak, kbd and video.
 
 Hugo expands shortcodes before Markdown is parsed, so this is a source pass too (a core rule
@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -120,6 +120,7 @@ class _Expander:
         self.edits = LinePreservingEdits(source)
         self.lines = LineIndex(source)
         self._closings: dict[str, tuple[list[int], list[re.Match[str]]]] = {}
+        self._open_details = 0  # `{{< details >}}` opened and not yet closed
 
     @cached_property
     def regions(self) -> Regions:
@@ -155,7 +156,11 @@ class _Expander:
             return match.end()
         name = match.group("name")
         if match.group("closing"):
-            self.edits.replace(start, match.end(), "")  # reported at its opening tag
+            if name == "details" and self._open_details:
+                self._open_details -= 1
+                self.edits.replace(start, match.end(), "</details>")
+            else:
+                self.edits.replace(start, match.end(), "")  # reported at its opening tag
             return match.end()
         try:
             # the `/` of a self-closing shortcode (`{{< x />}}`) is no parameter
@@ -237,6 +242,31 @@ class _Expander:
         self.edits.replace(match.start(), closing.end(), sitepaths.fenced_block(
             self.source, match.start(), closing.end(), code, info))
         return closing.end()
+
+    def _shortcode_details(self, match: re.Match[str], positional: list[str],
+                           named: dict[str, str]) -> int:
+        """Hugo's ``{{< details summary="..." open=true >}}...{{< /details >}}``: a ``<details>``
+        element whose content is Markdown (its closing tag becomes ``</details>``)."""
+        if self._closing(match, "details") is None:
+            self.warn(match.start(), "`{{< details >}}` has no `{{< /details >}}`; it is removed",
+                      "add {{< /details >}} after the hidden content")
+            self.edits.replace(match.start(), match.end(), "")
+            return match.end()
+        attributes = "".join(f' {name}="{html.escape(named[name])}"'
+                             for name in ("class", "name", "title") if named.get(name))
+        if named.get("open", "false").lower() not in ("false", "0", ""):
+            attributes += " open"
+        summary = _inline_markdown(named.get("summary", "Details"))
+        opening = f"<details{attributes}><summary>{summary}</summary>"
+        # The content is Markdown only after a blank line (the HTML block ends there).
+        line_end = self.source.find("\n", match.end())
+        rest = "" if line_end < 0 else self.source[line_end + 1:]
+        if sitepaths.stands_alone(self.source, match.start(), match.end()) and \
+                rest.split("\n", 1)[0].strip():
+            opening += "\n"
+        self._open_details += 1
+        self.edits.replace(match.start(), match.end(), opening)
+        return match.end()
 
     def _shortcode_toc(self, match: re.Match[str], positional: list[str],
                        named: dict[str, str]) -> int:
@@ -440,6 +470,16 @@ class _Expander:
                           usage: str) -> int:
         return sitepaths.embed_as_link(self.warn, self.edits, match.span(),
                                        f"{{{{< {name} >}}}}", url, title, usage)
+
+
+@cache
+def _inline_parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False})
+
+
+def _inline_markdown(text: str) -> str:
+    """A shortcode parameter Hugo renders as inline Markdown (emphasis, code, links)."""
+    return _inline_parser().renderInline(text)
 
 
 def _shown(comment: re.Match[str]) -> str:

@@ -170,11 +170,19 @@ def test_unattached_and_unreadable_attribute_lists(render) -> None:
 
 
 def test_unknown_shortcode_keeps_inner_text(render) -> None:
-    html, diagnostics = render("{{< details summary=\"More\" >}}\nHidden *text*.\n{{< /details >}}\n")
+    html, diagnostics = render("{{< spoiler title=\"More\" >}}\nHidden *text*.\n{{< /spoiler >}}\n")
     assert html == "<p>Hidden <em>text</em>.</p>\n"
     assert lines(diagnostics) == [
-        "content/posts/2019-01-01-conv.md:1:1: warning[hugo]: the Hugo shortcode `details` is not "
+        "content/posts/2019-01-01-conv.md:1:1: warning[hugo]: the Hugo shortcode `spoiler` is not "
         "supported; it is removed (the text inside it is kept)"]
+
+
+def test_details_without_its_closing_shortcode_is_removed_with_its_line(render) -> None:
+    html, diagnostics = render("Text.\n\n{{< details summary=\"More\" >}}\nHidden.\n")
+    assert html == "<p>Text.</p>\n<p>Hidden.</p>\n"
+    assert lines(diagnostics) == [
+        "content/posts/2019-01-01-conv.md:3:1: warning[hugo]: `{{< details >}}` has no "
+        "`{{< /details >}}`; it is removed"]
 
 
 def test_dialects_can_be_switched_off() -> None:
