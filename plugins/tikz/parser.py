@@ -59,7 +59,10 @@ DEPRECATED_OF = {"right of": 0.0, "above right of": 45.0, "above of": 90.0, "abo
                  "left of": 180.0, "below left of": -135.0, "below of": -90.0,
                  "below right of": -45.0}
 # \usetikzlibrary{...} names the built-in renderer implements (the rest are refused by name)
-LIBRARIES = ("positioning", "calc", "matrix")
+LIBRARIES = ("positioning", "calc", "matrix", "arrows", "arrows.meta")
+# arrows.meta's tips drawn as the core tips they resemble (their [length=...] options are not
+# read: the tip keeps the core size)
+META_TIPS = {"Stealth": "stealth", "Latex": "latex", "To": "to"}
 POSITIONS = {"midway": 0.5, "near start": 0.25, "near end": 0.75, "at start": 0.0,
              "at end": 1.0, "very near start": 0.125, "very near end": 0.875}
 ANCHOR_DIRECTIONS = {"north": (0, 1), "south": (0, -1), "east": (1, 0), "west": (-1, 0),
@@ -307,7 +310,8 @@ def _strip_braces(value: str) -> str:
 
 
 _COMMAND = re.compile(r"\\([A-Za-z]+|.)", re.DOTALL)
-_ARROW_SPEC = re.compile(r"\s*(<|stealth|latex|to|>|\|)?\s*-\s*(>|stealth|latex|to|<|\|)?\s*")
+_TIP = r"<|>|stealth|latex|to|\||\{?(?:Stealth|Latex|To)(?:\[[^\]]*\])?\}?"
+_ARROW_SPEC = re.compile(rf"\s*({_TIP})?\s*-\s*({_TIP})?\s*")
 
 
 class Interpreter:
@@ -547,8 +551,10 @@ class Interpreter:
         for raw in split_top_level(text):
             if not raw.strip():
                 continue
-            key, _, value = raw.partition("=")
-            key, value = " ".join(key.split()), _strip_braces(value) if "=" in raw else None
+            # `=` inside braces is the key's own: -{Latex[length=2mm]}
+            key, equals, value = raw.partition("=") if split_top_level(raw, "=")[0] != raw \
+                else (raw, "", "")
+            key, value = " ".join(key.split()), _strip_braces(value) if equals else None
             style = self.option(key, value, style, line=line, context=context, depth=depth)
         return style
 
@@ -614,7 +620,8 @@ class Interpreter:
             "sharp corners": lambda: replace(style, rounded=0.0),
             "line cap": lambda: replace(style, line_cap=_choice(key, need_value(), ("butt", "round", "rect"), line)),
             "line join": lambda: replace(style, line_join=_choice(key, need_value(), ("miter", "round", "bevel"), line)),
-            ">": lambda: replace(style, default_tip=_choice(key, need_value(), tuple(TIP_NAMES - {">"}), line)),
+            ">": lambda: replace(style, default_tip=_choice(
+                key, _core_tip(need_value()), tuple(TIP_NAMES - {">"}), line)),
             "inner sep": lambda: replace(style, inner_xsep=length_value(), inner_ysep=length_value()),
             "inner xsep": lambda: replace(style, inner_xsep=length_value()),
             "inner ysep": lambda: replace(style, inner_ysep=length_value()),
@@ -771,8 +778,8 @@ class Interpreter:
                 return style.default_tip
             if name == "|":
                 raise TikzError(f"unsupported arrow tip '{key}'", line=line, command=key,
-                                hint="use ->, <->, -stealth or -latex")
-            return name
+                                hint="use ->, <->, -stealth, -latex, -Stealth or -Latex")
+            return _core_tip(name)
         return (tip(start) if start else "", tip(end) if end else "")
 
     def transform_option(self, key: str, value: str, style: Style, *, line: int, context: str) -> Style:
@@ -2208,6 +2215,12 @@ def _fraction(key: str, value: str, line: int) -> float:
 
 def _boolean(key: str, value: str | None, line: int) -> bool:
     return _choice(key, value or "true", ("true", "false"), line) == "true"
+
+
+def _core_tip(name: str) -> str:
+    """An arrows.meta tip (``Stealth``, ``{Latex[length=2mm]}``) as the core tip drawn for it."""
+    bare = name.strip().removeprefix("{").removesuffix("}").split("[", 1)[0].strip()
+    return META_TIPS.get(bare, name)
 
 
 def _choice(key: str, value: str, choices: tuple[str, ...], line: int) -> str:
