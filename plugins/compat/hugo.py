@@ -259,10 +259,10 @@ class _Expander:
         summary = _inline_markdown(named.get("summary", "Details"))
         opening = f"<details{attributes}><summary>{summary}</summary>"
         # The content is Markdown only after a blank line (the HTML block ends there).
-        line_end = self.source.find("\n", match.end())
-        rest = "" if line_end < 0 else self.source[line_end + 1:]
-        if sitepaths.stands_alone(self.source, match.start(), match.end()) and \
-                rest.split("\n", 1)[0].strip():
+        following = self.source.find("\n", match.end()) + 1  # 0: the shortcode ends the file
+        end = self.source.find("\n", following)
+        next_line = self.source[following:end if end >= 0 else None] if following else ""
+        if sitepaths.stands_alone(self.source, match.start(), match.end()) and next_line.strip():
             opening += "\n"
         self._open_details += 1
         self.edits.replace(match.start(), match.end(), opening)
