@@ -7,6 +7,7 @@ into the immutable ``Rendered`` record.
 """
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,11 @@ class RenderContext:
     def warn(self, body_line: int | None, message: str, *, hint: str = "", kind: str = "warning",
              column: int = 0) -> None:
         self.diagnostics.append(Diagnostic(self.location(body_line, column), message, hint, kind))
+
+    def post_digest(self) -> str:
+        """A short digest of the post's path: ids that must not repeat on a page listing several
+        posts (a tabset's, a drawing's in a summary) end with it."""
+        return hashlib.blake2s(self.source_path.encode(), digest_size=4).hexdigest()
 
     def plugin_options(self, name: str) -> dict[str, Any]:
         return self.options.get(name, {})

@@ -7,7 +7,6 @@ is set aside behind a placeholder while the sanitizer runs, then put back.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -248,7 +247,7 @@ class MarkdownRenderer:
         body_html = finish(body_html)
         return Rendered(
             html=body_html,
-            summary_html=_away_from_its_page(_closed(finish(summary_html)), _short_name(source.rel)),
+            summary_html=_away_from_its_page(_closed(finish(summary_html)), context.post_digest()),
             toc=_toc(tokens), word_count=_word_count(tokens),
             text=search_text(body_html, settings.search_words) if settings.search else "",
             assets=dict(context.assets),
@@ -312,24 +311,20 @@ ID_ATTRIBUTE = re.compile(r'\sid="([^"]*)"')
 DRAWING_REFERENCE = re.compile(r'url\(#([^)"\s]+)\)|\s(?:xlink:)?href="#([^"]+)"')
 
 
-def _short_name(rel: str) -> str:
-    return hashlib.blake2s(rel.encode(), digest_size=4).hexdigest()
-
-
 def _away_from_its_page(summary: str, post: str) -> str:
     """A summary shown on index and tag pages: without footnote marks (their notes stay behind),
     with links to places in the post (a citation's entry, an equation) kept as their text, since
     those places are not there, and without ids, which would repeat on a page of summaries (two
     posts with a `## Setup`, or with the same tabs). Inputs keep theirs: their labels name
     them, and a tabset's radio ids carry a digest of their post. A drawing keeps the ids it
-    refers to itself (its clip paths, TeX's glyphs), made its post's own (``post``: a short
-    name for it), since the same picture may open two posts on one page."""
+    refers to itself (its clip paths, TeX's glyphs), made its post's own (``post``: its
+    ``RenderContext.post_digest``), since the same picture may open two posts on one page."""
     linkless = IN_PAGE_LINK.sub(r"\1", FOOTNOTE_MARK.sub("", summary))
     referenced = {inside or linked for inside, linked in DRAWING_REFERENCE.findall(linkless)}
 
     def own(match: re.Match[str]) -> str:
-        return match.group(0).replace(f"#{match.group(1) or match.group(2)}",
-                                      f"#{match.group(1) or match.group(2)}-{post}")
+        name = match.group(1) or match.group(2)
+        return match.group(0).replace(f"#{name}", f"#{name}-{post}")
 
     def without_ids(tag: re.Match[str]) -> str:
         if tag.group(0).startswith("<input"):

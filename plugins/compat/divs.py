@@ -57,7 +57,6 @@ content between the tags is ordinary Markdown and is sanitized with the page.
 """
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
@@ -453,7 +452,7 @@ def _tabsets(state: StateCore) -> None:
     if not openings:
         return
     context = render_context(state.env)
-    post = hashlib.blake2s(context.source_path.encode(), digest_size=4).hexdigest()
+    post = context.post_digest()
     # Rebuilding a tabset moves the tokens after its opening, a nested tabset's among them:
     # each opening is looked up when its turn comes.
     for number, opening in enumerate(openings, start=1):
