@@ -456,8 +456,9 @@ def _tabsets(state: StateCore) -> None:
     # Rebuilding a tabset moves the tokens after its opening, a nested tabset's among them:
     # each opening is looked up when its turn comes.
     for number, opening in enumerate(openings, start=1):
-        at = next(index for index, token in enumerate(tokens) if token is opening)
-        _make_tabset(tokens, at, f"tabset-{post}-{number}", context.warn)
+        at = next((index for index, token in enumerate(tokens) if token is opening), None)
+        if at is not None:  # None: left out with the text before an outer tabset's first tab
+            _make_tabset(tokens, at, f"tabset-{post}-{number}", context.warn)
 
 
 def _make_tabset(tokens: list[Token], opening: int, name: str,

@@ -131,6 +131,16 @@ def test_text_before_the_first_tab_and_a_tabset_without_headings_warn_at_their_l
         "it has no tabs; its content is shown as a plain div"]
 
 
+def test_a_tabset_inside_the_text_before_the_first_tab_is_left_out_with_that_text() -> None:
+    rendered = render("::: {.panel-tabset}\n::: {.panel-tabset}\n## Inner\nA.\n:::\n\n"
+                      "## Outer\nB.\n:::\n")
+    assert re.findall(r"<label [^>]*>(.*?)</label>", rendered.html) == ["Outer"]
+    assert "Inner" not in rendered.html
+    assert warnings(rendered) == [
+        "content/posts/post.md:6: warning[pandoc]: the text before a tabset's first heading is "
+        "not shown (Quarto leaves it out too)"]
+
+
 def test_an_empty_tab_heading_gets_a_label_that_names_the_tab_and_a_warning() -> None:
     rendered = render("::: {.panel-tabset}\n## One\nA.\n\n##\nB.\n:::\n")
     assert re.findall(r"<label [^>]*>(.*?)</label>", rendered.html) == ["One", "Tab 2"]
